@@ -1,0 +1,78 @@
+//! The command line: parse arguments, run one command, map the outcome to an exit code
+//! (0 fine, 1 SLO breached or spec invalid, 2 usage or runtime error).
+
+mod validate;
+
+use clap::{Parser, Subcommand};
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "slo",
+    version,
+    about = "SLOs, error budgets and burn-rate alerting for ECS Fargate services behind an ALB",
+    long_about = None,
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Check spec files: every error with its file, line and field. Exit 1 if any is invalid.
+    Validate(validate::Args),
+}
+
+/// What a command concluded, when it ran to the end.
+pub enum Outcome {
+    /// Everything fine: exit 0.
+    Fine,
+    /// The answer is "no" (invalid spec, breached SLO): exit 1.
+    Failed,
+}
+
+pub fn run() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return match e.kind() {
+                clap::error::ErrorKind::DisplayHelp | clap::error::ErrorKind::DisplayVersion => {
+                    ExitCode::SUCCESS
+                }
+                _ => ExitCode::from(2),
+            };
+        }
+    };
+    let result = match cli.command {
+        Command::Validate(args) => validate::run(args),
+    };
+    match result {
+        Ok(Outcome::Fine) => ExitCode::SUCCESS,
+        Ok(Outcome::Failed) => ExitCode::from(1),
+        Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
+        Err(e) => {
+            let _ = writeln!(std::io::stderr(), "slo: error: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        c.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
+}
+
+/// `PATHS` defaults to `slo/`.
+pub fn spec_paths(paths: Vec<PathBuf>) -> Vec<PathBuf> {
+    if paths.is_empty() {
+        vec![PathBuf::from("slo")]
+    } else {
+        paths
+    }
+}

@@ -1,0 +1,11 @@
+//! The pure core: SLO arithmetic with no I/O, no clock and no AWS. Time is always an argument.
+
+pub mod alerting;
+pub mod assess;
+pub mod budget;
+pub mod events;
+pub mod model;
+pub mod ratio;
+pub mod status;
+pub mod tiers;
+pub mod window;

@@ -1,0 +1,107 @@
+//! The domain model of an SLO spec, after parsing and validation: every value here is valid.
+
+use crate::core::alerting::TrafficGuard;
+use crate::core::ratio::{Ratio, Target};
+use crate::core::tiers::Tier;
+use crate::core::window::SloWindow;
+use chrono::TimeDelta;
+use std::time::Duration;
+
+/// One service's SLOs (one spec file).
+#[derive(Clone, Debug, PartialEq)]
+pub struct ServiceSlo {
+    pub service: String,
+    pub alb: Alb,
+    pub ecs: Option<Ecs>,
+    pub window: SloWindow,
+    pub objectives: Vec<Objective>,
+    pub alerting: Alerting,
+    pub notify: Notify,
+    pub runbook: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Alb {
+    /// CloudWatch `LoadBalancer` dimension, e.g. `app/checkout-prod/50dc6c495c0c9188`.
+    pub load_balancer: String,
+    /// CloudWatch `TargetGroup` dimension, e.g. `targetgroup/checkout-prod/73e2d6bc24d8a067`.
+    pub target_group: Option<String>,
+    /// Count the load balancer's own 5xx (which CloudWatch cannot split by target group)
+    /// against a target-group SLO. Pessimistic, and the default.
+    pub include_elb_5xx: bool,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Ecs {
+    pub cluster: String,
+    pub service: String,
+    pub log_group: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Objective {
+    pub name: String,
+    pub sli: Sli,
+    pub target: Target,
+}
+
+/// What makes an event good.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Sli {
+    /// Good: the ALB did not answer with a 5xx.
+    Availability,
+    /// Good: the target answered within `threshold`.
+    Latency { threshold: Duration },
+}
+
+impl Sli {
+    pub fn name(&self) -> &'static str {
+        match self {
+            Sli::Availability => "availability",
+            Sli::Latency { .. } => "latency",
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Alerting {
+    pub tiers: Vec<Tier>,
+    pub guard: TrafficGuard,
+    pub infra: Infra,
+}
+
+/// Thresholds for the ECS infrastructure alarms.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Infra {
+    pub cpu: Ratio,
+    pub memory: Ratio,
+}
+
+impl Default for Infra {
+    fn default() -> Infra {
+        let eighty = Ratio::new(0.8).unwrap_or(Ratio::ONE);
+        Infra {
+            cpu: eighty,
+            memory: eighty,
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Notify {
+    pub sns_topic: Option<String>,
+    /// Name of the environment variable holding a Slack incoming-webhook URL (a secret, so the
+    /// spec names the variable, never the URL).
+    pub slack_webhook_env: Option<String>,
+    pub repeat: TimeDelta,
+}
+
+impl Default for Notify {
+    fn default() -> Notify {
+        Notify {
+            sns_topic: None,
+            slack_webhook_env: None,
+            repeat: TimeDelta::hours(4),
+        }
+    }
+}

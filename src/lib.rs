@@ -1,0 +1,7 @@
+//! `slo`: SLOs, error budgets and burn-rate alerting for ECS Fargate services behind an ALB.
+//!
+//! `core` is pure (no I/O, no clock); `spec` reads and validates spec files; `source` turns
+//! ALB access logs into event series; `render` prints reports.
+
+pub mod core;
+pub mod spec;

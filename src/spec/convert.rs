@@ -1,0 +1,650 @@
+//! Wire spec → domain model. Checks every field and reports every problem it finds, each with
+//! its location, rather than stopping at the first.
+
+use crate::core::alerting::TrafficGuard;
+use crate::core::model::{Alb, Alerting, Ecs, Infra, Notify, Objective, ServiceSlo, Sli};
+use crate::core::ratio::{Ratio, Target};
+use crate::core::tiers::{Severity, Tier, sre_workbook};
+use crate::core::window::{CalendarPeriod, SloWindow, format_duration};
+use crate::spec::diag::Diagnostics;
+use crate::spec::scalars::{
+    Problem, Scalar, parse_duration, parse_fraction, parse_positive, parse_rate_per_hour,
+};
+use crate::spec::wire::*;
+use chrono::TimeDelta;
+use serde_saphyr::Location;
+use std::collections::HashSet;
+use std::time::Duration;
+
+pub const API_VERSION: &str = "slo/v1";
+const MAX_WINDOW_DAYS: i64 = 455; // CloudWatch keeps hourly data for 455 days.
+
+/// Checks and converts a parsed document. `None` when any error was found.
+pub fn convert(doc: &SpecDoc, d: &mut Diagnostics) -> Option<ServiceSlo> {
+    check_api_version(&doc.api_version, d);
+    let service = check_name(&doc.service, "service", d);
+    let alb = convert_alb(&doc.alb, d);
+    let ecs = doc.ecs.as_ref().map(|e| convert_ecs(e, d));
+    let window = match &doc.window {
+        None => Some(SloWindow::Rolling(TimeDelta::days(30))),
+        Some(w) => convert_window(w, d),
+    };
+    let objectives = convert_objectives(&doc.objectives, d);
+    let alerting = window
+        .as_ref()
+        .and_then(|w| convert_alerting(doc.alerting.as_ref(), w.nominal(), d));
+    let notify = doc
+        .notify
+        .as_ref()
+        .map_or(Some(Notify::default()), |n| convert_notify(n, d));
+    let runbook = doc
+        .runbook
+        .as_ref()
+        .and_then(|r| check_url(r, "runbook", d));
+    if d.has_errors() {
+        return None;
+    }
+    Some(ServiceSlo {
+        service: service?,
+        alb: alb?,
+        ecs: ecs.flatten(),
+        window: window?,
+        objectives,
+        alerting: alerting?,
+        notify: notify?,
+        runbook,
+    })
+}
+
+fn at<T>(s: &Sp<T>) -> Option<Location> {
+    Some(s.referenced)
+}
+
+fn report<T>(
+    r: Result<T, Problem>,
+    loc: Option<Location>,
+    field: &str,
+    d: &mut Diagnostics,
+) -> Option<T> {
+    match r {
+        Ok(v) => Some(v),
+        Err(p) => {
+            d.push(
+                crate::spec::diag::Level::Error,
+                loc,
+                field,
+                p.message,
+                p.hint,
+            );
+            None
+        }
+    }
+}
+
+fn check_api_version(v: &Sp<String>, d: &mut Diagnostics) {
+    let got = v.value.trim();
+    if got == API_VERSION {
+        return;
+    }
+    let hint = if got.to_ascii_lowercase().starts_with("openslo") {
+        "OpenSLO documents are not read yet: convert it to `apiVersion: slo/v1` (see README.md)"
+    } else {
+        "write `apiVersion: slo/v1`"
+    };
+    d.error_hint(
+        at(v),
+        "apiVersion",
+        format!("unsupported apiVersion `{got}`"),
+        hint,
+    );
+}
+
+/// Service and objective names end up in alarm names and metric labels: keep them plain.
+fn check_name(v: &Sp<String>, field: &str, d: &mut Diagnostics) -> Option<String> {
+    let name = v.value.as_str();
+    let ok_chars = name
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
+    if name.is_empty() || name.len() > 64 || !ok_chars {
+        d.error_hint(
+            at(v),
+            field,
+            format!("`{name}` is not a valid name"),
+            "use 1 to 64 letters, digits, `-`, `_` or `.`",
+        );
+        return None;
+    }
+    Some(name.to_owned())
+}
+
+fn non_empty(v: &Sp<String>, field: &str, d: &mut Diagnostics) -> Option<String> {
+    if v.value.trim().is_empty() {
+        d.error(at(v), field, "must not be empty");
+        return None;
+    }
+    Some(v.value.trim().to_owned())
+}
+
+fn convert_alb(a: &AlbWire, d: &mut Diagnostics) -> Option<Alb> {
+    let lb = check_resource_id(
+        &a.load_balancer,
+        "alb.loadBalancer",
+        "app",
+        "loadbalancer/",
+        d,
+    );
+    let tg = a
+        .target_group
+        .as_ref()
+        .map(|t| check_resource_id(t, "alb.targetGroup", "targetgroup", "", d));
+    Some(Alb {
+        load_balancer: lb?,
+        target_group: match tg {
+            Some(t) => Some(t?),
+            None => None,
+        },
+        include_elb_5xx: a.include_elb_5xx.unwrap_or(true),
+    })
+}
+
+/// CloudWatch dimension values: `app/<name>/<16 hex>` and `targetgroup/<name>/<16 hex>`.
+fn check_resource_id(
+    v: &Sp<String>,
+    field: &str,
+    kind: &str,
+    arn_marker: &str,
+    d: &mut Diagnostics,
+) -> Option<String> {
+    let id = v.value.trim();
+    let parts: Vec<&str> = id.split('/').collect();
+    let well_formed = parts.len() == 3
+        && parts[0] == kind
+        && !parts[1].is_empty()
+        && parts[2].len() == 16
+        && parts[2].chars().all(|c| c.is_ascii_hexdigit());
+    if well_formed {
+        return Some(id.to_owned());
+    }
+    let example = if kind == "app" {
+        "app/checkout-prod/50dc6c495c0c9188"
+    } else {
+        "targetgroup/checkout-prod/73e2d6bc24d8a067"
+    };
+    let hint = if id.starts_with("arn:") {
+        let suffix = id
+            .find(&format!(":{arn_marker}{kind}/"))
+            .map(|i| &id[i + 1 + arn_marker.len()..]);
+        match suffix {
+            Some(s) => format!("write the CloudWatch dimension, not the ARN: `{s}`"),
+            None => format!("write the CloudWatch dimension, e.g. `{example}`"),
+        }
+    } else if kind == "app" && id.starts_with("net/") {
+        "only Application Load Balancers are supported (`app/...`)".to_owned()
+    } else {
+        format!("expected `{kind}/<name>/<16 hex digits>`, e.g. `{example}`")
+    };
+    let what = if kind == "app" {
+        "an ALB"
+    } else {
+        "a target group"
+    };
+    d.error_hint(
+        at(v),
+        field,
+        format!("`{id}` is not {what} identifier"),
+        hint,
+    );
+    None
+}
+
+fn convert_ecs(e: &EcsWire, d: &mut Diagnostics) -> Option<Ecs> {
+    let cluster = non_empty(&e.cluster, "ecs.cluster", d);
+    let service = non_empty(&e.service, "ecs.service", d);
+    let log_group = e
+        .log_group
+        .as_ref()
+        .and_then(|l| non_empty(l, "ecs.logGroup", d));
+    Some(Ecs {
+        cluster: cluster?,
+        service: service?,
+        log_group,
+    })
+}
+
+fn convert_window(w: &Sp<WindowWire>, d: &mut Diagnostics) -> Option<SloWindow> {
+    match &w.value {
+        WindowWire::Rolling(text) => {
+            let length = report(parse_duration(text), at(w), "window", d)?;
+            if length < TimeDelta::hours(1) || length > TimeDelta::days(MAX_WINDOW_DAYS) {
+                d.error_hint(
+                    at(w),
+                    "window",
+                    format!("a window of {} is out of range", format_duration(length)),
+                    format!("use between 1h and {MAX_WINDOW_DAYS}d (CloudWatch keeps hourly data {MAX_WINDOW_DAYS} days); 30d is usual"),
+                );
+                return None;
+            }
+            Some(SloWindow::Rolling(length))
+        }
+        WindowWire::Calendar(c) => {
+            let period = match c.calendar.value.trim() {
+                "week" => Some(CalendarPeriod::Week),
+                "month" => Some(CalendarPeriod::Month),
+                "quarter" => Some(CalendarPeriod::Quarter),
+                other => {
+                    d.error_hint(
+                        at(&c.calendar),
+                        "window.calendar",
+                        format!("unknown calendar period `{other}`"),
+                        "use week, month or quarter",
+                    );
+                    None
+                }
+            };
+            let tz = match &c.time_zone {
+                None => Some(chrono_tz::UTC),
+                Some(z) => match z.value.trim().parse::<chrono_tz::Tz>() {
+                    Ok(tz) => Some(tz),
+                    Err(_) => {
+                        d.error_hint(
+                            at(z),
+                            "window.timeZone",
+                            format!("unknown time zone `{}`", z.value),
+                            "use an IANA time zone name such as UTC, Europe/Paris or Asia/Tokyo",
+                        );
+                        None
+                    }
+                },
+            };
+            Some(SloWindow::Calendar {
+                period: period?,
+                tz: tz?,
+            })
+        }
+    }
+}
+
+fn convert_objectives(list: &Sp<Vec<ObjectiveWire>>, d: &mut Diagnostics) -> Vec<Objective> {
+    if list.value.is_empty() {
+        d.error_hint(
+            at(list),
+            "objectives",
+            "no objectives",
+            "add at least one, e.g. `- { name: availability, sli: availability, target: 99.9% }`",
+        );
+    }
+    let mut seen = HashSet::new();
+    let mut out = Vec::new();
+    for (i, o) in list.value.iter().enumerate() {
+        let field = |f: &str| format!("objectives[{i}].{f}");
+        let name = check_name(&o.name, &field("name"), d);
+        if let Some(n) = &name
+            && !seen.insert(n.clone())
+        {
+            d.error_hint(
+                at(&o.name),
+                &field("name"),
+                format!("duplicate objective name `{n}`"),
+                "objective names must be unique within a service",
+            );
+        }
+        let target = convert_target(&o.target, &field("target"), d);
+        let sli = convert_sli(o, &field, d);
+        if let (Some(name), Some(target), Some(sli)) = (name, target, sli) {
+            out.push(Objective { name, sli, target });
+        }
+    }
+    out
+}
+
+fn convert_target(t: &Sp<Scalar>, field: &str, d: &mut Diagnostics) -> Option<Target> {
+    let value = report(parse_fraction(&t.value), at(t), field, d)?;
+    if value >= 1.0 {
+        d.warn(
+            at(t),
+            field,
+            "a 100% target leaves no error budget: a single failure breaches it",
+            "use a target below 100%, such as 99.9%",
+        );
+    } else if value < 0.9 {
+        d.warn(
+            at(t),
+            field,
+            format!(
+                "a target of {} is unusually low",
+                Ratio::new(value).unwrap_or(Ratio::ZERO)
+            ),
+            "check that this is a fraction of good events (e.g. 0.99), not something else",
+        );
+    }
+    Target::new(value)
+}
+
+fn convert_sli(
+    o: &ObjectiveWire,
+    field: &dyn Fn(&str) -> String,
+    d: &mut Diagnostics,
+) -> Option<Sli> {
+    match (o.sli.value.trim(), &o.threshold) {
+        ("availability", None) => Some(Sli::Availability),
+        ("availability", Some(t)) => {
+            d.error_hint(
+                at(t),
+                &field("threshold"),
+                "an availability objective has no threshold",
+                "remove `threshold`, or use `sli: latency`",
+            );
+            None
+        }
+        ("latency", None) => {
+            d.error_hint(
+                at(&o.sli),
+                &field("threshold"),
+                "a latency objective needs a threshold",
+                "add e.g. `threshold: 1s` (good = answered within 1 s)",
+            );
+            None
+        }
+        ("latency", Some(t)) => {
+            let threshold = report(parse_duration(&t.value), at(t), &field("threshold"), d)?;
+            if threshold <= TimeDelta::milliseconds(1) {
+                d.warn(
+                    at(t),
+                    &field("threshold"),
+                    format!("a threshold of {} is at the ALB's 1 ms resolution", format_duration(threshold)),
+                    "ALB response times have millisecond resolution; a threshold this small is hardly ever met",
+                );
+            }
+            if threshold > TimeDelta::seconds(3600) {
+                d.error_hint(
+                    at(t),
+                    &field("threshold"),
+                    format!("a threshold of {} is longer than any ALB request can take", format_duration(threshold)),
+                    "the ALB idle timeout is at most 4000 s; thresholds are usually between 100ms and 10s",
+                );
+                return None;
+            }
+            let ms = threshold.num_milliseconds().unsigned_abs();
+            Some(Sli::Latency {
+                threshold: Duration::from_millis(ms),
+            })
+        }
+        (other, _) => {
+            d.error_hint(
+                at(&o.sli),
+                &field("sli"),
+                format!("unknown SLI `{other}`"),
+                "use `availability` or `latency`",
+            );
+            None
+        }
+    }
+}
+
+fn convert_alerting(
+    a: Option<&AlertingWire>,
+    window: TimeDelta,
+    d: &mut Diagnostics,
+) -> Option<Alerting> {
+    let Some(a) = a else {
+        return Some(Alerting {
+            tiers: sre_workbook(window),
+            guard: TrafficGuard::NONE,
+            infra: Infra::default(),
+        });
+    };
+    let tiers = match (&a.policy, &a.tiers) {
+        (Some(p), Some(_)) => {
+            d.error_hint(
+                at(p),
+                "alerting.policy",
+                "both `policy` and `tiers` are given",
+                "keep `policy: sre-workbook` for the default tiers, or `tiers` for your own",
+            );
+            None
+        }
+        (Some(p), None) if p.value.trim() != "sre-workbook" => {
+            d.error_hint(
+                at(p),
+                "alerting.policy",
+                format!("unknown policy `{}`", p.value),
+                "use `sre-workbook`, or list your own `tiers`",
+            );
+            None
+        }
+        (_, Some(tiers)) => convert_tiers(tiers, window, d),
+        (_, None) => Some(sre_workbook(window)),
+    };
+    let guard = match &a.min_requests {
+        None => Some(TrafficGuard::NONE),
+        Some(m) => report(
+            parse_rate_per_hour(&m.value),
+            at(m),
+            "alerting.minRequests",
+            d,
+        )
+        .map(TrafficGuard::per_hour),
+    };
+    let infra = convert_infra(a.infra.as_ref(), d);
+    Some(Alerting {
+        tiers: tiers?,
+        guard: guard?,
+        infra: infra?,
+    })
+}
+
+fn convert_tiers(
+    list: &Sp<Vec<TierWire>>,
+    window: TimeDelta,
+    d: &mut Diagnostics,
+) -> Option<Vec<Tier>> {
+    if list.value.is_empty() {
+        d.error_hint(
+            at(list),
+            "alerting.tiers",
+            "no tiers",
+            "list at least one tier, or use `policy: sre-workbook`",
+        );
+        return None;
+    }
+    let mut out = Vec::new();
+    let mut names = HashSet::new();
+    let mut ok = true;
+    for (i, t) in list.value.iter().enumerate() {
+        let field = |f: &str| format!("alerting.tiers[{i}].{f}");
+        let name = check_name(&t.name, &field("name"), d);
+        if let Some(n) = &name
+            && !names.insert(n.clone())
+        {
+            d.error(
+                at(&t.name),
+                &field("name"),
+                format!("duplicate tier name `{n}`"),
+            );
+            ok = false;
+        }
+        let severity = match t.severity.value.trim() {
+            "page" => Some(Severity::Page),
+            "ticket" => Some(Severity::Ticket),
+            other => {
+                d.error_hint(
+                    at(&t.severity),
+                    &field("severity"),
+                    format!("unknown severity `{other}`"),
+                    "use `page` or `ticket`",
+                );
+                None
+            }
+        };
+        let long = report(
+            parse_duration(&t.long_window.value),
+            at(&t.long_window),
+            &field("longWindow"),
+            d,
+        );
+        let short = report(
+            parse_duration(&t.short_window.value),
+            at(&t.short_window),
+            &field("shortWindow"),
+            d,
+        );
+        let burn = report(
+            parse_positive(&t.burn_rate.value),
+            at(&t.burn_rate),
+            &field("burnRate"),
+            d,
+        );
+        if let (Some(l), Some(s)) = (long, short) {
+            if s >= l {
+                d.error_hint(
+                    at(&t.short_window),
+                    &field("shortWindow"),
+                    "the short window must be shorter than the long window",
+                    "the SRE Workbook uses a short window of 1/12 of the long one",
+                );
+                ok = false;
+            }
+            if l > window {
+                d.error(
+                    at(&t.long_window),
+                    &field("longWindow"),
+                    format!(
+                        "the long window ({}) is longer than the SLO window ({})",
+                        format_duration(l),
+                        format_duration(window)
+                    ),
+                );
+                ok = false;
+            }
+        }
+        match (name, severity, long, short, burn) {
+            (Some(name), Some(severity), Some(long), Some(short), Some(burn_rate)) => {
+                out.push(Tier {
+                    name,
+                    severity,
+                    long,
+                    short,
+                    burn_rate,
+                })
+            }
+            _ => ok = false,
+        }
+    }
+    ok.then_some(out)
+}
+
+fn convert_infra(i: Option<&InfraWire>, d: &mut Diagnostics) -> Option<Infra> {
+    let default = Infra::default();
+    let Some(i) = i else { return Some(default) };
+    let threshold =
+        |v: &Option<Sp<Scalar>>, field: &str, fallback: Ratio, d: &mut Diagnostics| match v {
+            None => Some(fallback),
+            Some(v) => report(parse_fraction(&v.value), at(v), field, d).and_then(Ratio::new),
+        };
+    let cpu = threshold(&i.cpu, "alerting.infra.cpu", default.cpu, d);
+    let memory = threshold(&i.memory, "alerting.infra.memory", default.memory, d);
+    Some(Infra {
+        cpu: cpu?,
+        memory: memory?,
+    })
+}
+
+fn convert_notify(n: &NotifyWire, d: &mut Diagnostics) -> Option<Notify> {
+    let sns = n.sns.as_ref().and_then(|s| check_sns_arn(s, d));
+    let sns_ok = n.sns.is_none() || sns.is_some();
+    let slack = n
+        .slack
+        .as_ref()
+        .and_then(|s| check_env_name(&s.webhook_env, d));
+    let slack_ok = n.slack.is_none() || slack.is_some();
+    let repeat = match &n.repeat {
+        None => Some(Notify::default().repeat),
+        Some(r) => match report(parse_duration(&r.value), at(r), "notify.repeat", d) {
+            Some(every) if every < TimeDelta::minutes(1) => {
+                d.error_hint(
+                    at(r),
+                    "notify.repeat",
+                    "repeating more often than once a minute floods people",
+                    "use e.g. 4h",
+                );
+                None
+            }
+            every => every,
+        },
+    };
+    if !(sns_ok && slack_ok) {
+        return None;
+    }
+    Some(Notify {
+        sns_topic: sns,
+        slack_webhook_env: slack,
+        repeat: repeat?,
+    })
+}
+
+/// `arn:<partition>:sns:<region>:<12-digit account>:<topic>`.
+fn check_sns_arn(v: &Sp<String>, d: &mut Diagnostics) -> Option<String> {
+    let arn = v.value.trim();
+    let parts: Vec<&str> = arn.split(':').collect();
+    let ok = parts.len() == 6
+        && parts[0] == "arn"
+        && parts[1].starts_with("aws")
+        && parts[2] == "sns"
+        && !parts[3].is_empty()
+        && parts[4].len() == 12
+        && parts[4].chars().all(|c| c.is_ascii_digit())
+        && !parts[5].is_empty()
+        && parts[5].len() <= 256;
+    if !ok {
+        d.error_hint(
+            at(v),
+            "notify.sns",
+            format!("`{arn}` is not an SNS topic ARN"),
+            "expected arn:aws:sns:<region>:<12-digit account>:<topic name>",
+        );
+        return None;
+    }
+    Some(arn.to_owned())
+}
+
+fn check_env_name(v: &Sp<String>, d: &mut Diagnostics) -> Option<String> {
+    let name = v.value.trim();
+    if name.starts_with("http://") || name.starts_with("https://") {
+        d.error_hint(
+            at(v),
+            "notify.slack.webhookEnv",
+            "this is a URL, and webhook URLs are secrets",
+            "put the URL in an environment variable and name the variable here, e.g. SLACK_WEBHOOK_URL",
+        );
+        return None;
+    }
+    let ok = !name.is_empty()
+        && !name.starts_with(|c: char| c.is_ascii_digit())
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+    if !ok {
+        d.error_hint(
+            at(v),
+            "notify.slack.webhookEnv",
+            format!("`{name}` is not an environment variable name"),
+            "use letters, digits and `_`, e.g. SLACK_WEBHOOK_URL",
+        );
+        return None;
+    }
+    Some(name.to_owned())
+}
+
+fn check_url(v: &Sp<String>, field: &str, d: &mut Diagnostics) -> Option<String> {
+    let url = v.value.trim();
+    if !(url.starts_with("https://") || url.starts_with("http://"))
+        || url.contains(char::is_whitespace)
+    {
+        d.error_hint(
+            at(v),
+            field,
+            format!("`{url}` is not a web address"),
+            "write a full https:// link",
+        );
+        return None;
+    }
+    Some(url.to_owned())
+}

@@ -1,0 +1,145 @@
+//! The spec as written in YAML (`apiVersion: slo/v1`). Values that need checking keep their
+//! source location (`Spanned`) so every error can point at its line.
+
+use crate::spec::scalars::Scalar;
+use serde::Deserialize;
+use serde::de::{self, Deserializer, MapAccess, Visitor};
+use serde_saphyr::Spanned;
+use std::fmt;
+
+pub type Sp<T> = Spanned<T>;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct SpecDoc {
+    pub api_version: Sp<String>,
+    pub service: Sp<String>,
+    pub alb: AlbWire,
+    #[serde(default)]
+    pub ecs: Option<EcsWire>,
+    #[serde(default)]
+    pub window: Option<Sp<WindowWire>>,
+    pub objectives: Sp<Vec<ObjectiveWire>>,
+    #[serde(default)]
+    pub alerting: Option<AlertingWire>,
+    #[serde(default)]
+    pub notify: Option<NotifyWire>,
+    /// Link put in alarm descriptions and notifications.
+    #[serde(default)]
+    pub runbook: Option<Sp<String>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct AlbWire {
+    pub load_balancer: Sp<String>,
+    #[serde(default)]
+    pub target_group: Option<Sp<String>>,
+    #[serde(default, rename = "includeElb5xx")]
+    pub include_elb_5xx: Option<bool>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct EcsWire {
+    pub cluster: Sp<String>,
+    pub service: Sp<String>,
+    #[serde(default)]
+    pub log_group: Option<Sp<String>>,
+}
+
+/// `window: 30d` or `window: { calendar: month, timeZone: Asia/Tokyo }`.
+#[derive(Debug)]
+pub enum WindowWire {
+    Rolling(String),
+    Calendar(CalendarWire),
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct CalendarWire {
+    pub calendar: Sp<String>,
+    #[serde(default)]
+    pub time_zone: Option<Sp<String>>,
+}
+
+impl<'de> Deserialize<'de> for WindowWire {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<WindowWire, D::Error> {
+        struct WindowVisitor;
+        impl<'de> Visitor<'de> for WindowVisitor {
+            type Value = WindowWire;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a duration such as 30d, or { calendar: month, timeZone: UTC }")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<WindowWire, E> {
+                Ok(WindowWire::Rolling(v.to_owned()))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<WindowWire, A::Error> {
+                CalendarWire::deserialize(de::value::MapAccessDeserializer::new(map))
+                    .map(WindowWire::Calendar)
+            }
+        }
+        d.deserialize_any(WindowVisitor)
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct ObjectiveWire {
+    pub name: Sp<String>,
+    pub sli: Sp<String>,
+    pub target: Sp<Scalar>,
+    #[serde(default)]
+    pub threshold: Option<Sp<String>>,
+    #[serde(default)]
+    pub description: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct AlertingWire {
+    #[serde(default)]
+    pub policy: Option<Sp<String>>,
+    #[serde(default)]
+    pub tiers: Option<Sp<Vec<TierWire>>>,
+    #[serde(default)]
+    pub min_requests: Option<Sp<Scalar>>,
+    #[serde(default)]
+    pub infra: Option<InfraWire>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct TierWire {
+    pub name: Sp<String>,
+    pub severity: Sp<String>,
+    pub long_window: Sp<String>,
+    pub short_window: Sp<String>,
+    pub burn_rate: Sp<Scalar>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct InfraWire {
+    #[serde(default)]
+    pub cpu: Option<Sp<Scalar>>,
+    #[serde(default)]
+    pub memory: Option<Sp<Scalar>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct NotifyWire {
+    #[serde(default)]
+    pub sns: Option<Sp<String>>,
+    #[serde(default)]
+    pub slack: Option<SlackWire>,
+    #[serde(default)]
+    pub repeat: Option<Sp<String>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct SlackWire {
+    pub webhook_env: Sp<String>,
+}
