@@ -4,4 +4,8 @@
 //! ALB access logs into event series; `render` prints reports.
 
 pub mod core;
+pub mod example_logs;
+pub mod render;
+pub mod report;
+pub mod source;
 pub mod spec;

@@ -1,6 +1,8 @@
 //! The command line: parse arguments, run one command, map the outcome to an exit code
 //! (0 fine, 1 SLO breached or spec invalid, 2 usage or runtime error).
 
+mod generate;
+mod report;
 mod validate;
 
 use clap::{Parser, Subcommand};
@@ -24,6 +26,10 @@ struct Cli {
 enum Command {
     /// Check spec files: every error with its file, line and field. Exit 1 if any is invalid.
     Validate(validate::Args),
+    /// SLIs, error budgets, burn rates and burn episodes for every objective.
+    Report(report::Args),
+    /// Write realistic ALB access logs for the example specs (for trying `slo` and benchmarks).
+    GenerateLogs(generate::Args),
 }
 
 /// What a command concluded, when it ran to the end.
@@ -49,6 +55,8 @@ pub fn run() -> ExitCode {
     };
     let result = match cli.command {
         Command::Validate(args) => validate::run(args),
+        Command::Report(args) => report::run(args),
+        Command::GenerateLogs(args) => generate::run(args),
     };
     match result {
         Ok(Outcome::Fine) => ExitCode::SUCCESS,
@@ -75,4 +83,13 @@ pub fn spec_paths(paths: Vec<PathBuf>) -> Vec<PathBuf> {
     } else {
         paths
     }
+}
+
+/// Spec errors and warnings go to stderr, one per diagnostic.
+pub fn print_diagnostics(diagnostics: &[slo::spec::Diagnostic]) -> std::io::Result<()> {
+    let mut err = std::io::stderr().lock();
+    for d in diagnostics {
+        writeln!(err, "{d}")?;
+    }
+    Ok(())
 }

@@ -1,4 +1,4 @@
-use crate::cli::{Outcome, spec_paths};
+use crate::cli::{Outcome, print_diagnostics, spec_paths};
 use slo::spec::{Level, load_paths};
 use std::io::Write;
 use std::path::PathBuf;
@@ -15,10 +15,8 @@ pub struct Args {
 
 pub fn run(args: Args) -> anyhow::Result<Outcome> {
     let loaded = load_paths(&spec_paths(args.paths))?;
+    print_diagnostics(&loaded.diagnostics)?;
     let mut err = std::io::stderr().lock();
-    for d in &loaded.diagnostics {
-        writeln!(err, "{d}")?;
-    }
     let errors = loaded.diagnostics.iter().filter(|d| d.is_error()).count();
     let warnings = loaded
         .diagnostics

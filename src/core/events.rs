@@ -89,10 +89,29 @@ impl EventSeries {
         DateTime::from_timestamp(index * self.bucket_secs, 0).unwrap_or_default()
     }
 
+    /// An empty series with zeroed buckets over `range`, so that adding inside it never
+    /// reallocates.
+    pub fn covering(bucket: TimeDelta, range: TimeRange) -> Result<EventSeries, SeriesError> {
+        let mut s = EventSeries::new(bucket)?;
+        if range.start < range.end {
+            s.slot(s.index_of(range.start));
+            s.slot(s.index_of(range.end - TimeDelta::seconds(1)));
+        }
+        Ok(s)
+    }
+
     /// Adds `c` to the bucket that contains `at`.
     pub fn add(&mut self, at: DateTime<Utc>, c: Counts) {
-        let i = self.index_of(at);
-        *self.slot(i) += c;
+        self.add_unix(at.timestamp(), c);
+    }
+
+    /// Adds `c` to the bucket that contains Unix second `secs`.
+    pub fn add_unix(&mut self, secs: i64, c: Counts) {
+        let i = secs.div_euclid(self.bucket_secs);
+        match usize::try_from(i - self.first) {
+            Ok(k) if k < self.counts.len() => self.counts[k] += c,
+            _ => *self.slot(i) += c,
+        }
     }
 
     fn slot(&mut self, i: i64) -> &mut Counts {
@@ -257,6 +276,13 @@ mod tests {
         assert_eq!(s.sum(range(-600, 6000)).total, 10);
         assert_eq!(s.sum(range(6000, 7000)).total, 0);
         assert_eq!(s.sum(range(180, 60)).total, 0);
+    }
+
+    #[test]
+    fn a_series_covering_a_range_starts_with_zeroed_buckets() {
+        let s = EventSeries::covering(TimeDelta::seconds(60), range(30, 600)).unwrap();
+        assert_eq!(s.span(), Some(range(0, 600)));
+        assert_eq!(s.total(), Counts::default());
     }
 
     #[test]

@@ -4,6 +4,7 @@ pub mod alerting;
 pub mod assess;
 pub mod budget;
 pub mod events;
+pub mod latency;
 pub mod model;
 pub mod ratio;
 pub mod status;

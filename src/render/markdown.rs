@@ -1,0 +1,51 @@
+//! `--format markdown`: for pull requests, wikis and chat.
+
+use super::{SourceSummary, burn, episode_line, percent, rfc3339, sli_value, worst_episodes};
+use crate::core::model::Sli;
+use crate::core::ratio::format_percent;
+use crate::report::Report;
+
+pub fn render(report: &Report, source: &SourceSummary) -> String {
+    let mut out = format!(
+        "## SLO report at {} ({})\n\n",
+        rfc3339(report.at),
+        source.name()
+    );
+    out.push_str("| service | objective | SLI | target | good / total | P99 | budget left | burn 1h / 6h / 1d / 3d | status |\n");
+    out.push_str("|---|---|---|---|---|---|---|---|---|\n");
+    for o in &report.objectives {
+        let a = &o.assessment;
+        let rates: Vec<String> = a
+            .burn_rates
+            .iter()
+            .map(|b| burn(b.rate.map(|r| r.get())))
+            .collect();
+        let p99 = match (o.sli, o.p99) {
+            (Sli::Latency { .. }, Some(p)) => format!("{:.3} s", p.as_secs_f64()),
+            _ => "–".to_owned(),
+        };
+        out.push_str(&format!(
+            "| {} | {} | {} | {} | {} / {} | {} | {} | {} | **{}** |\n",
+            o.service,
+            o.objective,
+            sli_value(o).map_or("–".to_owned(), |v| format_percent(
+                (v * 100_000.0).floor() / 1000.0
+            )),
+            o.target,
+            a.counts.good,
+            a.counts.total,
+            p99,
+            a.budget.map_or("–".to_owned(), |b| percent(b.remaining())),
+            rates.join(" / "),
+            a.status.name(),
+        ));
+    }
+    let worst = worst_episodes(report, 5);
+    if !worst.is_empty() {
+        out.push_str("\n### Worst burn episodes\n\n");
+        for (o, e) in worst {
+            out.push_str(&format!("- {}\n", episode_line(o, e)));
+        }
+    }
+    out
+}

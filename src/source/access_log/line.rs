@@ -1,0 +1,493 @@
+//! One ALB access-log line: split into its fields without copying, then read the few fields
+//! the SLIs need. Format: <https://docs.aws.amazon.com/elasticloadbalancing/latest/application/load-balancer-access-logs.html>
+
+use std::fmt;
+
+/// The fields of the current format, in order. AWS appends new fields at the end; lines with
+/// more fields than this are read, the extra ones ignored.
+pub const FIELD_NAMES: [&str; 33] = [
+    "type",
+    "time",
+    "elb",
+    "client:port",
+    "target:port",
+    "request_processing_time",
+    "target_processing_time",
+    "response_processing_time",
+    "elb_status_code",
+    "target_status_code",
+    "received_bytes",
+    "sent_bytes",
+    "request",
+    "user_agent",
+    "ssl_cipher",
+    "ssl_protocol",
+    "target_group_arn",
+    "trace_id",
+    "domain_name",
+    "chosen_cert_arn",
+    "matched_rule_priority",
+    "request_creation_time",
+    "actions_executed",
+    "redirect_url",
+    "error_reason",
+    "target:port_list",
+    "target_status_code_list",
+    "classification",
+    "classification_reason",
+    "conn_trace_id",
+    "transformed_host",
+    "transformed_uri",
+    "request_transform_status",
+];
+
+/// A line must have every field up to `conn_trace_id`; the three after it are recent
+/// additions that older files lack.
+pub const MIN_FIELDS: usize = 30;
+
+pub mod field {
+    pub const TYPE: usize = 0;
+    pub const TIME: usize = 1;
+    pub const ELB: usize = 2;
+    pub const TARGET_PROCESSING_TIME: usize = 6;
+    pub const ELB_STATUS_CODE: usize = 8;
+    pub const TARGET_STATUS_CODE: usize = 9;
+    pub const REQUEST: usize = 12;
+    pub const USER_AGENT: usize = 13;
+    pub const TARGET_GROUP_ARN: usize = 16;
+    pub const CONN_TRACE_ID: usize = 29;
+}
+
+/// Why a line was rejected.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LineError {
+    FieldCount(usize),
+    UnterminatedQuote,
+    JunkAfterQuote,
+    UnknownType,
+    BadTime,
+    BadStatus,
+    BadTiming,
+    BadElb,
+}
+
+impl fmt::Display for LineError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            LineError::FieldCount(n) => write!(f, "{n} fields, expected at least {MIN_FIELDS}"),
+            LineError::UnterminatedQuote => f.write_str("unterminated quoted field"),
+            LineError::JunkAfterQuote => f.write_str("text right after a closing quote"),
+            LineError::UnknownType => {
+                f.write_str("unknown entry type (expected http, https, h2, grpcs, ws or wss)")
+            }
+            LineError::BadTime => f.write_str("time is not an ISO 8601 UTC timestamp"),
+            LineError::BadStatus => f.write_str("elb_status_code is not a status code"),
+            LineError::BadTiming => f.write_str("target_processing_time is not a number"),
+            LineError::BadElb => f.write_str("elb is not a load balancer id"),
+        }
+    }
+}
+
+/// A line split into fields. Quoted fields are given without their quotes (escapes kept).
+#[derive(Debug)]
+pub struct Entry<'a> {
+    fields: [&'a [u8]; FIELD_NAMES.len()],
+    count: usize,
+}
+
+impl<'a> Entry<'a> {
+    /// Splits `line` (without its newline) into fields, checking quotes and field count only.
+    pub fn split(line: &'a [u8]) -> Result<Entry<'a>, LineError> {
+        let mut fields: [&[u8]; FIELD_NAMES.len()] = [&[]; FIELD_NAMES.len()];
+        let mut count = 0;
+        let mut i = 0;
+        let n = line.len();
+        while i < n {
+            let (value, next) = if line[i] == b'"' {
+                let close = closing_quote(line, i + 1).ok_or(LineError::UnterminatedQuote)?;
+                if close + 1 < n && line[close + 1] != b' ' {
+                    return Err(LineError::JunkAfterQuote);
+                }
+                (&line[i + 1..close], close + 2)
+            } else {
+                let end = memchr::memchr(b' ', &line[i..]).map_or(n, |p| i + p);
+                (&line[i..end], end + 1)
+            };
+            if count < fields.len() {
+                fields[count] = value;
+            }
+            count += 1;
+            i = next;
+        }
+        if count < MIN_FIELDS {
+            return Err(LineError::FieldCount(count));
+        }
+        Ok(Entry { fields, count })
+    }
+
+    /// Splits and reads the fields the SLIs need.
+    pub fn parse(line: &'a [u8]) -> Result<Request<'a>, LineError> {
+        let e = Entry::split(line)?;
+        e.kind()?;
+        let elb = e.elb();
+        if !elb.starts_with(b"app/") {
+            return Err(LineError::BadElb);
+        }
+        Ok(Request {
+            time: e.time_unix()?,
+            elb,
+            elb_status: e.elb_status()?,
+            target_ms: e.target_ms()?,
+            entry: e,
+        })
+    }
+
+    /// Number of fields on the line (may exceed the known ones).
+    pub fn field_count(&self) -> usize {
+        self.count
+    }
+
+    /// Field `i` of [`FIELD_NAMES`]; empty if the line is of an older, shorter format.
+    pub fn field(&self, i: usize) -> &'a [u8] {
+        self.fields.get(i).copied().unwrap_or(&[])
+    }
+
+    pub fn kind(&self) -> Result<&'a [u8], LineError> {
+        let t = self.field(field::TYPE);
+        match t {
+            b"http" | b"https" | b"h2" | b"grpcs" | b"ws" | b"wss" => Ok(t),
+            _ => Err(LineError::UnknownType),
+        }
+    }
+
+    pub fn elb(&self) -> &'a [u8] {
+        self.field(field::ELB)
+    }
+
+    /// `time` (when the load balancer answered) as Unix seconds.
+    pub fn time_unix(&self) -> Result<i64, LineError> {
+        parse_time(self.field(field::TIME)).ok_or(LineError::BadTime)
+    }
+
+    /// The load balancer's status code; `None` for `-` (no response sent).
+    pub fn elb_status(&self) -> Result<Option<u16>, LineError> {
+        parse_status(self.field(field::ELB_STATUS_CODE))
+    }
+
+    /// `target_processing_time` in whole milliseconds (rounded up); `None` for `-1`, when the
+    /// target never answered.
+    pub fn target_ms(&self) -> Result<Option<u64>, LineError> {
+        parse_seconds_as_ms(self.field(field::TARGET_PROCESSING_TIME))
+    }
+
+    /// The target group as CloudWatch names it (`targetgroup/<name>/<id>`), from the ARN.
+    pub fn target_group(&self) -> Option<&'a [u8]> {
+        let arn = self.field(field::TARGET_GROUP_ARN);
+        let i = memchr::memrchr(b':', arn)?;
+        Some(&arn[i + 1..])
+    }
+}
+
+/// What the SLIs read from one valid line.
+#[derive(Debug)]
+pub struct Request<'a> {
+    /// `time`, as Unix seconds.
+    pub time: i64,
+    pub elb: &'a [u8],
+    /// `None` for `-`: no response was sent.
+    pub elb_status: Option<u16>,
+    /// `None` when the target never answered (`-1`).
+    pub target_ms: Option<u64>,
+    pub entry: Entry<'a>,
+}
+
+impl Request<'_> {
+    /// A 5xx from the load balancer: the definition of a bad request for availability.
+    pub fn is_server_error(&self) -> bool {
+        matches!(self.elb_status, Some(500..=599))
+    }
+}
+
+/// Index of the quote closing a field whose content starts at `from`. A quote preceded by an
+/// odd number of backslashes is escaped (`\"` in user agents).
+fn closing_quote(line: &[u8], from: usize) -> Option<usize> {
+    let mut at = from;
+    loop {
+        let q = at + memchr::memchr(b'"', &line[at..])?;
+        let backslashes = line[at..q]
+            .iter()
+            .rev()
+            .take_while(|&&b| b == b'\\')
+            .count();
+        if backslashes % 2 == 0 {
+            return Some(q);
+        }
+        at = q + 1;
+    }
+}
+
+fn parse_status(s: &[u8]) -> Result<Option<u16>, LineError> {
+    match s {
+        b"-" => Ok(None),
+        [a, b, c] if a.is_ascii_digit() && b.is_ascii_digit() && c.is_ascii_digit() => Ok(Some(
+            u16::from(a - b'0') * 100 + u16::from(b - b'0') * 10 + u16::from(c - b'0'),
+        )),
+        _ => Err(LineError::BadStatus),
+    }
+}
+
+/// `0.048` → 48, `12` → 12000, `0.0005` → 1 (any fraction of a millisecond rounds up, so a
+/// threshold is never met by rounding). `-1` → None.
+fn parse_seconds_as_ms(s: &[u8]) -> Result<Option<u64>, LineError> {
+    if s == b"-1" {
+        return Ok(None);
+    }
+    let (int, frac) = match memchr::memchr(b'.', s) {
+        Some(p) => (&s[..p], &s[p + 1..]),
+        None => (s, &[][..]),
+    };
+    if int.is_empty() || int.len() > 9 || !int.iter().all(u8::is_ascii_digit) {
+        return Err(LineError::BadTiming);
+    }
+    if !frac.iter().all(u8::is_ascii_digit) {
+        return Err(LineError::BadTiming);
+    }
+    let mut ms = int.iter().fold(0u64, |a, d| a * 10 + u64::from(d - b'0')) * 1000;
+    for (k, d) in frac.iter().take(3).enumerate() {
+        ms += u64::from(d - b'0') * [100, 10, 1][k];
+    }
+    if frac.len() > 3 && frac[3..].iter().any(|&d| d != b'0') {
+        ms += 1;
+    }
+    Ok(Some(ms))
+}
+
+/// `2018-07-02T22:23:00.186641Z` → Unix seconds (fraction dropped).
+pub fn parse_time(s: &[u8]) -> Option<i64> {
+    if s.len() < 20
+        || s[4] != b'-'
+        || s[7] != b'-'
+        || s[10] != b'T'
+        || s[13] != b':'
+        || s[16] != b':'
+    {
+        return None;
+    }
+    if *s.last()? != b'Z' {
+        return None;
+    }
+    let num = |a: usize, b: usize| -> Option<i64> {
+        s[a..b].iter().try_fold(0i64, |acc, d| {
+            d.is_ascii_digit().then(|| acc * 10 + i64::from(d - b'0'))
+        })
+    };
+    let (y, m, d) = (num(0, 4)?, num(5, 7)?, num(8, 10)?);
+    let (hh, mm, ss) = (num(11, 13)?, num(14, 16)?, num(17, 19)?);
+    let frac_ok =
+        s.len() == 20 || (s[19] == b'.' && s[20..s.len() - 1].iter().all(u8::is_ascii_digit));
+    if !(1..=12).contains(&m) || !(1..=31).contains(&d) || hh > 23 || mm > 59 || ss > 60 || !frac_ok
+    {
+        return None;
+    }
+    Some(days_from_civil(y, m, d) * 86_400 + hh * 3600 + mm * 60 + ss)
+}
+
+/// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
+fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// The example entries of AWS's access-log documentation.
+    pub const AWS_HTTP: &str = r#"http 2018-07-02T22:23:00.186641Z app/my-loadbalancer/50dc6c495c0c9188 192.168.131.39:2817 10.0.0.1:80 0.000 0.001 0.000 200 200 34 366 "GET http://www.example.com:80/ HTTP/1.1" "curl/7.46.0" - - arn:aws:elasticloadbalancing:us-east-2:123456789012:targetgroup/my-targets/73e2d6bc24d8a067 "Root=1-58337262-36d228ad5d99923122bbe354" "-" "-" 0 2018-07-02T22:22:48.364000Z "forward" "-" "-" "10.0.0.1:80" "200" "-" "-" TID_1234abcd5678ef90 "-" "-" "-""#;
+    pub const AWS_HTTPS: &str = r#"https 2018-07-02T22:23:00.186641Z app/my-loadbalancer/50dc6c495c0c9188 192.168.131.39:2817 10.0.0.1:80 0.086 0.048 0.037 200 200 0 57 "GET https://www.example.com:443/ HTTP/1.1" "curl/7.46.0" ECDHE-RSA-AES128-GCM-SHA256 TLSv1.2 arn:aws:elasticloadbalancing:us-east-2:123456789012:targetgroup/my-targets/73e2d6bc24d8a067 "Root=1-58337281-1d84f3d73c47ec4e58577259" "www.example.com" "arn:aws:acm:us-east-2:123456789012:certificate/12345678-1234-1234-1234-123456789012" 1 2018-07-02T22:22:48.364000Z "authenticate,forward" "-" "-" "10.0.0.1:80" "200" "-" "-" TID_1234abcd5678ef90 "m.example.com" "-" "TransformSuccess""#;
+    pub const AWS_H2: &str = r#"h2 2018-07-02T22:23:00.186641Z app/my-loadbalancer/50dc6c495c0c9188 10.0.1.252:48160 10.0.0.66:9000 0.000 0.002 0.000 200 200 5 257 "GET https://10.0.2.105:773/ HTTP/2.0" "curl/7.46.0" ECDHE-RSA-AES128-GCM-SHA256 TLSv1.2 arn:aws:elasticloadbalancing:us-east-2:123456789012:targetgroup/my-targets/73e2d6bc24d8a067 "Root=1-58337327-72bd00b0343d75b906739c42" "-" "-" 1 2018-07-02T22:22:48.364000Z "redirect" "https://example.com:80/" "-" "10.0.0.66:9000" "200" "-" "-" TID_1234abcd5678ef90 "-" "-" "-""#;
+    pub const AWS_WS: &str = r#"ws 2018-07-02T22:23:00.186641Z app/my-loadbalancer/50dc6c495c0c9188 10.0.0.140:40914 10.0.1.192:8010 0.001 0.003 0.000 101 101 218 587 "GET http://10.0.0.30:80/ HTTP/1.1" "-" - - arn:aws:elasticloadbalancing:us-east-2:123456789012:targetgroup/my-targets/73e2d6bc24d8a067 "Root=1-58337364-23a8c76965a2ef7629b185e3" "-" "-" 1 2018-07-02T22:22:48.364000Z "forward" "-" "-" "10.0.1.192:8010" "101" "-" "-" TID_1234abcd5678ef90 "-" "-" "-""#;
+    pub const AWS_WSS: &str = r#"wss 2018-07-02T22:23:00.186641Z app/my-loadbalancer/50dc6c495c0c9188 10.0.0.140:44244 10.0.0.171:8010 0.000 0.001 0.000 101 101 218 786 "GET https://10.0.0.30:443/ HTTP/1.1" "-" ECDHE-RSA-AES128-GCM-SHA256 TLSv1.2 arn:aws:elasticloadbalancing:us-west-2:123456789012:targetgroup/my-targets/73e2d6bc24d8a067 "Root=1-58337364-23a8c76965a2ef7629b185e3" "-" "-" 1 2018-07-02T22:22:48.364000Z "forward" "-" "-" "10.0.0.171:8010" "101" "-" "-" TID_1234abcd5678ef90 "-" "-" "-""#;
+    pub const AWS_LAMBDA: &str = r#"http 2018-11-30T22:23:00.186641Z app/my-loadbalancer/50dc6c495c0c9188 192.168.131.39:2817 - 0.000 0.001 0.000 200 200 34 366 "GET http://www.example.com:80/ HTTP/1.1" "curl/7.46.0" - - arn:aws:elasticloadbalancing:us-east-2:123456789012:targetgroup/my-targets/73e2d6bc24d8a067 "Root=1-58337364-23a8c76965a2ef7629b185e3" "-" "-" 0 2018-11-30T22:22:48.364000Z "forward" "-" "-" "-" "-" "-" "-" TID_1234abcd5678ef90 "-" "-" "-""#;
+    pub const AWS_LAMBDA_FAILED: &str = r#"http 2018-11-30T22:23:00.186641Z app/my-loadbalancer/50dc6c495c0c9188 192.168.131.39:2817 - 0.000 0.001 0.000 502 - 34 366 "GET http://www.example.com:80/ HTTP/1.1" "curl/7.46.0" - - arn:aws:elasticloadbalancing:us-east-2:123456789012:targetgroup/my-targets/73e2d6bc24d8a067 "Root=1-58337364-23a8c76965a2ef7629b185e3" "-" "-" 0 2018-11-30T22:22:48.364000Z "forward" "-" "LambdaInvalidResponse" "-" "-" "-" "-" TID_1234abcd5678ef90 "-" "-" "-""#;
+
+    #[test]
+    fn every_documented_example_parses() {
+        for line in [
+            AWS_HTTP,
+            AWS_HTTPS,
+            AWS_H2,
+            AWS_WS,
+            AWS_WSS,
+            AWS_LAMBDA,
+            AWS_LAMBDA_FAILED,
+        ] {
+            let r = Entry::parse(line.as_bytes()).unwrap_or_else(|err| panic!("{err}: {line}"));
+            let e = &r.entry;
+            assert_eq!(e.field_count(), 33);
+            assert_eq!(r.elb, b"app/my-loadbalancer/50dc6c495c0c9188");
+            assert_eq!(
+                e.target_group(),
+                Some(&b"targetgroup/my-targets/73e2d6bc24d8a067"[..])
+            );
+            assert_eq!(e.field(field::CONN_TRACE_ID), b"TID_1234abcd5678ef90");
+        }
+    }
+
+    #[test]
+    fn the_documented_https_entry_reads_field_by_field() {
+        let r = Entry::parse(AWS_HTTPS.as_bytes()).unwrap();
+        let e = &r.entry;
+        assert_eq!(e.kind(), Ok(&b"https"[..]));
+        assert_eq!(r.time, 1_530_570_180);
+        assert_eq!(r.target_ms, Some(48));
+        assert_eq!(r.elb_status, Some(200));
+        assert!(!r.is_server_error());
+        assert_eq!(
+            e.field(field::REQUEST),
+            b"GET https://www.example.com:443/ HTTP/1.1"
+        );
+        assert_eq!(e.field(22), b"authenticate,forward");
+        assert_eq!(e.field(32), b"TransformSuccess");
+    }
+
+    #[test]
+    fn a_failed_lambda_is_a_502_with_no_target_status() {
+        let r = Entry::parse(AWS_LAMBDA_FAILED.as_bytes()).unwrap();
+        assert!(r.is_server_error());
+        assert_eq!(r.entry.field(field::TARGET_STATUS_CODE), b"-");
+        assert_eq!(r.entry.field(24), b"LambdaInvalidResponse");
+    }
+
+    #[test]
+    fn quoted_fields_keep_spaces_and_escaped_quotes() {
+        let line = AWS_HTTP.replace(
+            r#""curl/7.46.0""#,
+            r#""Mozilla/5.0 (X11; Linux) \"quoted\" C:\\dir\\""#,
+        );
+        let e = Entry::parse(line.as_bytes()).unwrap().entry;
+        assert_eq!(
+            e.field(field::USER_AGENT),
+            br#"Mozilla/5.0 (X11; Linux) \"quoted\" C:\\dir\\"#
+        );
+        assert_eq!(e.field_count(), 33);
+    }
+
+    #[test]
+    fn a_target_that_never_answered_has_no_latency() {
+        let line = AWS_HTTP.replace(" 0.000 0.001 0.000 200 200 ", " 0.000 -1 -1 504 - ");
+        let r = Entry::parse(line.as_bytes()).unwrap();
+        assert_eq!(r.target_ms, None);
+        assert_eq!(r.elb_status, Some(504));
+        assert!(r.is_server_error());
+    }
+
+    #[test]
+    fn fields_appended_by_aws_later_are_tolerated() {
+        let line = format!("{AWS_HTTP} \"new-field\" 42");
+        let e = Entry::parse(line.as_bytes()).unwrap().entry;
+        assert_eq!(e.field_count(), 35);
+        let older: Vec<&str> = AWS_HTTP.split(' ').collect();
+        let without_transforms = older[..older.len() - 3].join(" ");
+        assert!(Entry::parse(without_transforms.as_bytes()).is_ok());
+    }
+
+    #[test]
+    fn broken_lines_are_rejected_with_a_reason() {
+        let half = &AWS_HTTP[..AWS_HTTP.len() / 2];
+        assert_eq!(
+            Entry::parse(half.as_bytes()).unwrap_err(),
+            LineError::UnterminatedQuote
+        );
+        let cut = &AWS_HTTP[..AWS_HTTP.find("\"forward\"").unwrap()];
+        assert!(matches!(
+            Entry::parse(cut.trim_end().as_bytes()),
+            Err(LineError::FieldCount(21))
+        ));
+        for (from, to, err) in [
+            ("http ", "ftp ", LineError::UnknownType),
+            (
+                "2018-07-02T22:23:00.186641Z",
+                "yesterday",
+                LineError::BadTime,
+            ),
+            (" 200 200 ", " 2x0 200 ", LineError::BadStatus),
+            (" 0.001 0.000 ", " fast 0.000 ", LineError::BadTiming),
+            (
+                "app/my-loadbalancer",
+                "net/my-loadbalancer",
+                LineError::BadElb,
+            ),
+            (
+                "\"curl/7.46.0\"",
+                "\"curl/7.46.0\"x",
+                LineError::JunkAfterQuote,
+            ),
+        ] {
+            let line = AWS_HTTP.replacen(from, to, 1);
+            assert_eq!(
+                Entry::parse(line.as_bytes()).unwrap_err(),
+                err,
+                "{from} → {to}"
+            );
+        }
+        assert!(Entry::parse(b"").is_err());
+        assert!(Entry::parse(b"\x00\x01\xff junk").is_err());
+    }
+
+    #[test]
+    fn times_convert_to_unix_seconds() {
+        assert_eq!(parse_time(b"1970-01-01T00:00:00.000000Z"), Some(0));
+        assert_eq!(parse_time(b"2000-03-01T00:00:00Z"), Some(951_868_800));
+        assert_eq!(
+            parse_time(b"2026-11-22T05:30:59.999999Z"),
+            Some(1_795_325_459)
+        );
+        assert_eq!(parse_time(b"2026-13-01T00:00:00.0Z"), None);
+        assert_eq!(parse_time(b"2026-11-22T05:30:59.999999"), None);
+        assert_eq!(parse_time(b"2026-11-22T05:30:5x.9Z"), None);
+    }
+
+    #[test]
+    fn seconds_become_milliseconds_rounded_up() {
+        assert_eq!(parse_seconds_as_ms(b"0.048"), Ok(Some(48)));
+        assert_eq!(parse_seconds_as_ms(b"1.000"), Ok(Some(1000)));
+        assert_eq!(parse_seconds_as_ms(b"12"), Ok(Some(12_000)));
+        assert_eq!(parse_seconds_as_ms(b"0.0001"), Ok(Some(1)));
+        assert_eq!(parse_seconds_as_ms(b"0.0010"), Ok(Some(1)));
+        assert_eq!(parse_seconds_as_ms(b"-1"), Ok(None));
+        assert!(parse_seconds_as_ms(b"-2").is_err());
+        assert!(parse_seconds_as_ms(b"").is_err());
+        assert!(parse_seconds_as_ms(b"1.2.3").is_err());
+    }
+
+    proptest! {
+        #[test]
+        fn times_agree_with_chrono(secs in 0i64..4_000_000_000, micros in 0u32..1_000_000) {
+            let t = chrono::DateTime::from_timestamp(secs, micros * 1000).unwrap();
+            let text = t.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string();
+            prop_assert_eq!(parse_time(text.as_bytes()), Some(secs));
+        }
+
+        #[test]
+        fn arbitrary_bytes_never_panic(bytes in prop::collection::vec(any::<u8>(), 0..600)) {
+            let _ = Entry::parse(&bytes);
+        }
+
+        #[test]
+        fn damaged_real_lines_never_panic(cut in 0usize..700, byte in any::<u8>()) {
+            let mut line = AWS_HTTPS.as_bytes().to_vec();
+            if cut < line.len() {
+                line[cut] = byte;
+            }
+            let _ = Entry::parse(&line);
+            let _ = Entry::parse(&line[..cut.min(line.len())]);
+        }
+    }
+}

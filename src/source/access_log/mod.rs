@@ -1,0 +1,9 @@
+//! ALB access logs as an exact SLI source: files as ALB writes them to S3 (synced to a local
+//! folder), read streaming.
+
+pub mod files;
+pub mod line;
+pub mod scan;
+
+pub use files::{LogFile, find_log_files};
+pub use scan::{Scan, ScanStats, Selection, Tally, scan};
