@@ -408,7 +408,7 @@ mod tests {
         let cut = &AWS_HTTP[..AWS_HTTP.find("\"forward\"").unwrap()];
         assert!(matches!(
             Entry::parse(cut.trim_end().as_bytes()),
-            Err(LineError::FieldCount(21))
+            Err(LineError::FieldCount(22))
         ));
         for (from, to, err) in [
             ("http ", "ftp ", LineError::UnknownType),
