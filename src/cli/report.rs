@@ -3,7 +3,7 @@ use anyhow::{Context, bail};
 use chrono::{DateTime, TimeDelta, Utc};
 use slo::core::model::ServiceSlo;
 use slo::render::{self, SourceSummary};
-use slo::report::{Report, data_range, objective_report};
+use slo::report::{Report, data_range, objective_report, window_for};
 use slo::source::access_log::{Selection, find_log_files, scan};
 use slo::spec::load_paths;
 use slo::spec::scalars::parse_duration;
@@ -121,7 +121,11 @@ fn from_access_logs(
         );
     }
     let range = data_range(slos, at, window);
-    let selection = Selection::new(slos, range);
+    let budget_windows: Vec<_> = slos
+        .iter()
+        .map(|s| window_for(s, window).range_at(at))
+        .collect();
+    let selection = Selection::new(slos, &budget_windows, range);
     let threads =
         threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from));
     let total: u64 = files.iter().map(|f| f.size).sum();

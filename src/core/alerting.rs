@@ -95,11 +95,12 @@ pub struct Episode {
     pub end: DateTime<Utc>,
     /// Still firing at the end of the range.
     pub ongoing: bool,
-    /// Events in `[start, end)`.
+    /// Events from one short window before `start` (the events that set it off; never before
+    /// the previous episode of the same tier ended) until `end`.
     pub counts: Counts,
     /// The highest long-window burn rate seen while firing.
     pub peak_burn_rate: f64,
-    /// Bad events in `[start, end)` as a fraction of the whole window's budget.
+    /// The bad events of `counts` as a fraction of the whole window's budget.
     pub budget_spent: f64,
 }
 
@@ -123,28 +124,39 @@ pub fn episodes(
     let mut found = Vec::new();
     for tier in tiers {
         let mut open: Option<(DateTime<Utc>, f64)> = None;
+        // Events before this were already counted by the tier's previous episode.
+        let mut counted_until = range.start - tier.short;
+        let mut close = |start: DateTime<Utc>, end, ongoing, peak_burn_rate| {
+            let counts = sums.sum(TimeRange {
+                start: (start - tier.short).max(counted_until),
+                end,
+            });
+            counted_until = end;
+            Episode {
+                tier: tier.name.clone(),
+                severity: tier.severity,
+                start,
+                end,
+                ongoing,
+                counts,
+                peak_burn_rate,
+                budget_spent: spent(counts.bad(), budget_allowed),
+            }
+        };
         for at in evaluation_times(range, step) {
             let state = tier_state(sums, target, tier, guard, at);
             match (&mut open, state.firing) {
                 (None, true) => open = Some((at, burn_value(state.long))),
                 (Some((_, peak)), true) => *peak = peak.max(burn_value(state.long)),
                 (Some((start, peak)), false) => {
-                    found.push(close(sums, tier, *start, at, false, *peak, budget_allowed));
+                    found.push(close(*start, at, false, *peak));
                     open = None;
                 }
                 (None, false) => {}
             }
         }
         if let Some((start, peak)) = open {
-            found.push(close(
-                sums,
-                tier,
-                start,
-                range.end,
-                true,
-                peak,
-                budget_allowed,
-            ));
+            found.push(close(start, range.end, true, peak));
         }
     }
     found.sort_by_key(|e| (e.start, e.severity));
@@ -153,28 +165,6 @@ pub fn episodes(
 
 fn burn_value(b: Option<BurnRate>) -> f64 {
     b.map_or(0.0, BurnRate::get)
-}
-
-fn close(
-    sums: &PrefixSums<'_>,
-    tier: &Tier,
-    start: DateTime<Utc>,
-    end: DateTime<Utc>,
-    ongoing: bool,
-    peak_burn_rate: f64,
-    budget_allowed: f64,
-) -> Episode {
-    let counts = sums.sum(TimeRange { start, end });
-    Episode {
-        tier: tier.name.clone(),
-        severity: tier.severity,
-        start,
-        end,
-        ongoing,
-        counts,
-        peak_burn_rate,
-        budget_spent: spent(counts.bad(), budget_allowed),
-    }
 }
 
 /// Bucket boundaries in `(range.start, range.end]`, then `range.end` itself if it is not one.
@@ -269,9 +259,10 @@ mod tests {
         // The 5-minute window clears five minutes after the errors stop.
         assert_eq!(e.end, t0() + TimeDelta::minutes(245));
         assert!(!e.ongoing);
-        assert_eq!(e.counts.bad(), 111 * 10);
+        // Counted from one short window (5 min) before it fired: minutes 124 to 239.
+        assert_eq!(e.counts.bad(), 116 * 10);
         assert!((e.peak_burn_rate - 100.0).abs() < 1e-9);
-        assert!((e.budget_spent - 1110.0 / 48.0).abs() < 1e-9);
+        assert!((e.budget_spent - 1160.0 / 48.0).abs() < 1e-9);
     }
 
     #[test]

@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 /// Every subcommand, for checks that apply to all of them.
-pub const COMMANDS: &[&str] = &["validate"];
+pub const COMMANDS: &[&str] = &["validate", "report", "generate-logs"];
 
 pub fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))

@@ -38,6 +38,10 @@ enum Want {
 struct Group {
     load_balancer: Vec<u8>,
     target_group: Option<Vec<u8>>,
+    /// The spec's budget window, `[from, to)` in Unix seconds: percentiles are over it only,
+    /// while counts are kept for the whole (longer) data range.
+    percentile_from: i64,
+    percentile_to: i64,
     /// (index into the tallies, what to count)
     slots: Vec<(usize, Want)>,
 }
@@ -51,14 +55,18 @@ pub struct Selection {
 }
 
 impl Selection {
-    /// Lines whose time falls in `range` are counted.
-    pub fn new(specs: &[&ServiceSlo], range: TimeRange) -> Selection {
+    /// Lines whose time falls in `range` are counted; `budget_windows[i]` is the window of
+    /// `specs[i]`, over which its latency percentiles are taken.
+    pub fn new(specs: &[&ServiceSlo], budget_windows: &[TimeRange], range: TimeRange) -> Selection {
         let mut slots = 0;
         let groups = specs
             .iter()
-            .map(|s| Group {
+            .zip(budget_windows)
+            .map(|(s, w)| Group {
                 load_balancer: s.alb.load_balancer.as_bytes().to_vec(),
                 target_group: s.alb.target_group.as_ref().map(|t| t.as_bytes().to_vec()),
+                percentile_from: w.start.timestamp(),
+                percentile_to: w.end.timestamp(),
                 slots: s
                     .objectives
                     .iter()
@@ -210,6 +218,8 @@ fn empty_tallies(selection: &Selection) -> Vec<Tally> {
 
 struct Worker<'s> {
     selection: &'s Selection,
+    /// Read buffer, reused from file to file.
+    buf: Vec<u8>,
     tallies: Vec<Tally>,
     stats: ScanStats,
     from: i64,
@@ -220,6 +230,7 @@ impl<'s> Worker<'s> {
     fn new(selection: &'s Selection) -> Worker<'s> {
         Worker {
             selection,
+            buf: vec![0u8; CHUNK],
             tallies: empty_tallies(selection),
             stats: ScanStats::default(),
             from: selection.range.start.timestamp(),
@@ -246,8 +257,19 @@ impl<'s> Worker<'s> {
     }
 
     /// Splits the stream into lines with a fixed buffer: memory does not grow with the file.
-    fn read_lines<R: Read>(&mut self, mut r: R, file: &LogFile) -> io::Result<()> {
-        let mut buf = vec![0u8; CHUNK];
+    fn read_lines<R: Read>(&mut self, r: R, file: &LogFile) -> io::Result<()> {
+        let mut buf = std::mem::take(&mut self.buf);
+        let result = self.read_lines_into(r, file, &mut buf);
+        self.buf = buf;
+        result
+    }
+
+    fn read_lines_into<R: Read>(
+        &mut self,
+        mut r: R,
+        file: &LogFile,
+        buf: &mut Vec<u8>,
+    ) -> io::Result<()> {
         let (mut filled, mut line_no, mut skipping_long) = (0usize, 0u64, false);
         loop {
             if filled == buf.len() {
@@ -328,6 +350,7 @@ impl<'s> Worker<'s> {
                 continue;
             }
             matched = true;
+            let in_budget_window = g.percentile_from <= r.time && r.time < g.percentile_to;
             for (slot, want) in &g.slots {
                 let t = &mut self.tallies[*slot];
                 match *want {
@@ -339,7 +362,9 @@ impl<'s> Worker<'s> {
                         if let Some(ms) = r.target_ms {
                             let good = u64::from(ms <= threshold_ms);
                             t.series.add_unix(r.time, Counts { good, total: 1 });
-                            if let Some(h) = &mut t.latency {
+                            if let Some(h) = &mut t.latency
+                                && in_budget_window
+                            {
                                 h.record_ms(ms);
                             }
                         }

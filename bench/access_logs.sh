@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# Access-log throughput: slo report against cat, zcat, a mawk one-liner and goaccess, on the
+# same generated files (>= 1 GB uncompressed), page cache warm. Prints a Markdown table of wall
+# time, MB/s (of uncompressed log bytes) and peak RSS; the best of $RUNS runs (default 3).
+#
+#   bench/access_logs.sh            # generates target/bench-logs/ once, then measures
+#   SCALE=140 bench/access_logs.sh  # more data (SCALE=70 over 2 days is ~1.2 GB)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+RUNS=${RUNS:-3}
+SCALE=${SCALE:-70}
+DAYS=${DAYS:-2}
+END=2026-11-20T00:00:00Z
+data=target/bench-logs
+
+need() { command -v "$1" >/dev/null || missing+=("$2"); }
+missing=()
+need mawk mawk
+need goaccess goaccess
+[ -x /usr/bin/time ] || missing+=(time)
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "installing ${missing[*]} (Debian packages)" >&2
+  sudo_cmd=""
+  [ "$(id -u)" -eq 0 ] || sudo_cmd=sudo
+  $sudo_cmd apt-get install -y -q "${missing[@]}" >/dev/null
+fi
+
+cargo build --release --locked --quiet
+slo=target/release/slo
+
+if [ ! -f "$data/done-$SCALE-$DAYS" ]; then
+  rm -rf "$data"
+  $slo generate-logs --out "$data/plain" --plain --days "$DAYS" --scale "$SCALE" --end "$END"
+  $slo generate-logs --out "$data/gz" --days "$DAYS" --scale "$SCALE" --end "$END"
+  touch "$data/done-$SCALE-$DAYS"
+fi
+mapfile -t plain < <(find "$data/plain" -name '*.log' | sort)
+mapfile -t gz < <(find "$data/gz" -name '*.log.gz' | sort)
+bytes=$(cat "${plain[@]}" | wc -c)
+gz_bytes=$(du -cb "${gz[@]}" | tail -1 | cut -f1)
+lines=$(cat "${plain[@]}" | wc -l)
+
+# measure NAME COMMAND...: best wall time and its peak RSS over $RUNS runs.
+measure() {
+  local name=$1; shift
+  local best="" rss=""
+  for _ in $(seq "$RUNS"); do
+    /usr/bin/time -f '%e %M' -o "$data/time.out" "$@" >/dev/null 2>/dev/null || true
+    local out t m
+    out=$(tail -1 "$data/time.out")
+    t=${out% *}
+    m=${out#* }
+    if [ -z "$best" ] || awk -v a="$t" -v b="$best" 'BEGIN{exit !(a<b)}'; then best=$t; rss=$m; fi
+  done
+  awk -v n="$name" -v t="$best" -v m="$rss" -v b="$bytes" \
+    'BEGIN{ if (t < 0.01) t = 0.01; printf "| %s | %.2f | %.0f | %.1f |\n", n, t, b/1e6/t, m/1024 }'
+}
+
+cat "${plain[@]}" >/dev/null   # warm the page cache
+cat "${gz[@]}" >/dev/null
+
+echo "Input: ${#plain[@]} files, $lines lines, $((bytes / 1000000)) MB plain; $((gz_bytes / 1000000)) MB as .gz; $(nproc) cores"
+echo
+echo "| command | wall s | MB/s of log | peak RSS MB |"
+echo "|---|---|---|---|"
+measure "cat > /dev/null" cat "${plain[@]}"
+measure "zcat > /dev/null (.gz)" zcat "${gz[@]}"
+measure "mawk 5xx one-liner" mawk '$9 ~ /^5/ {e++} END {print e/NR}' "${plain[@]}"
+measure "goaccess --log-format=AWSALB" goaccess "${plain[@]}" --log-format=AWSALB -o "$data/goaccess.json"
+report=(report slo/ --at "$END" --format json)
+measure "slo report, 1 thread" $slo "${report[@]}" --access-logs "$data/plain" --threads 1
+measure "slo report, $(nproc) threads" $slo "${report[@]}" --access-logs "$data/plain"
+measure "slo report .gz, 1 thread" $slo "${report[@]}" --access-logs "$data/gz" --threads 1
+measure "slo report .gz, $(nproc) threads" $slo "${report[@]}" --access-logs "$data/gz"

@@ -1,0 +1,457 @@
+//! `slo report --access-logs`: checked against an independent reading of the same logs
+//! (tests/tools/alb_oracle.py), on the bundled example and on logs it has never seen.
+
+use crate::support::{root, slo, text};
+use serde_json::Value;
+use std::path::Path;
+use std::process::Command;
+
+const AT: &str = "2026-03-01T00:00:00Z";
+const DAY_BEFORE: &str = "2026-02-28T00:00:00Z";
+
+fn oracle(args: &[&str]) -> Value {
+    let out = Command::new("python3")
+        .arg(root().join("tests/tools/alb_oracle.py"))
+        .args(args)
+        .output()
+        .expect("python3 runs the oracle");
+    assert!(out.status.success(), "oracle: {}", text(&out.stderr));
+    if out.stdout.is_empty() {
+        return Value::Null;
+    }
+    serde_json::from_slice(&out.stdout).expect("oracle prints JSON")
+}
+
+fn report_json(args: &[&str]) -> Value {
+    let out = slo(args);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    serde_json::from_slice(&out.stdout).expect("report is JSON")
+}
+
+fn spec(dir: &Path, service: &str, lb: &str, tg: Option<&str>, threshold: &str) {
+    let tg = tg.map_or(String::new(), |t| format!("\n  targetGroup: {t}"));
+    let yaml = format!(
+        "apiVersion: slo/v1\nservice: {service}\nalb:\n  loadBalancer: {lb}{tg}\nwindow: 1d\nobjectives:\n  - {{ name: availability, sli: availability, target: 99.9% }}\n  - {{ name: latency, sli: latency, threshold: {threshold}, target: 99% }}\n"
+    );
+    std::fs::write(dir.join(format!("{service}.yaml")), yaml).unwrap();
+}
+
+fn objective<'a>(report: &'a Value, service: &str, name: &str) -> &'a Value {
+    report["objectives"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|o| o["service"] == service && o["objective"] == name)
+        .unwrap_or_else(|| panic!("{service}/{name} in report"))
+}
+
+fn assert_same_budget(got: &Value, want: &Value, what: &str) {
+    match (got.as_f64(), want.as_f64()) {
+        (Some(g), Some(w)) => assert!(
+            (g - w).abs() <= 1e-9 * w.abs().max(1.0),
+            "{what}: {g} vs {w}"
+        ),
+        _ => assert_eq!(got, want, "{what}"),
+    }
+}
+
+/// Compares one service's two objectives with the oracle's selection.
+fn assert_matches(report: &Value, service: &str, truth: &Value) {
+    let a = objective(report, service, "availability");
+    let l = objective(report, service, "latency");
+    let (ta, tl) = (&truth["availability"], &truth["latency"]);
+    assert_eq!(
+        (&a["good"], &a["total"]),
+        (&ta["good"], &ta["total"]),
+        "{service} availability"
+    );
+    assert_eq!(
+        (&l["good"], &l["total"]),
+        (&tl["good"], &tl["total"]),
+        "{service} latency"
+    );
+    assert_eq!(l["p99_seconds"], tl["p99_seconds"], "{service} P99");
+    assert_same_budget(&a["budget_remaining"], &ta["budget_remaining"], service);
+    assert_same_budget(&l["budget_remaining"], &tl["budget_remaining"], service);
+}
+
+#[test]
+fn the_report_matches_an_independent_reading_of_logs_it_has_never_seen() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (logs, specs) = (tmp.path().join("logs"), tmp.path().join("specs"));
+    std::fs::create_dir_all(&specs).unwrap();
+    oracle(&[
+        "gen",
+        "--out",
+        logs.to_str().unwrap(),
+        "--seed",
+        "11",
+        "--end",
+        AT,
+        "--lines",
+        "30000",
+    ]);
+    let alpha = "app/alpha-prod/1111222233334444";
+    let beta = "app/beta-prod/aaaabbbbccccdddd";
+    spec(&specs, "alpha", alpha, None, "1s");
+    spec(
+        &specs,
+        "alpha-api",
+        alpha,
+        Some("targetgroup/alpha-api/0000000000000001"),
+        "250ms",
+    );
+    spec(&specs, "beta", beta, None, "1s");
+    let report = report_json(&[
+        "report",
+        specs.to_str().unwrap(),
+        "--access-logs",
+        logs.to_str().unwrap(),
+        "--at",
+        AT,
+        "--format",
+        "json",
+    ]);
+    let select = |lb: &str, tg: &str, ms: u32| {
+        format!(
+            "lb={lb},tg={tg},threshold_ms={ms},from={DAY_BEFORE},to={AT},avail_target=0.999,lat_target=0.99"
+        )
+    };
+    let truth = oracle(&[
+        "truth",
+        "--logs",
+        logs.to_str().unwrap(),
+        "--select",
+        &select(alpha, "", 1000),
+        "--select",
+        &select(alpha, "targetgroup/alpha-api/0000000000000001", 250),
+        "--select",
+        &select(beta, "", 1000),
+    ]);
+    for (i, service) in ["alpha", "alpha-api", "beta"].iter().enumerate() {
+        assert_matches(&report, service, &truth["selections"][i]);
+    }
+    assert_eq!(report["input"]["malformed"], truth["malformed"]);
+    assert!(
+        report["input"]["malformed"].as_u64().unwrap() > 100,
+        "the generator plants malformed lines"
+    );
+    // Sanity: the selections really differ and saw traffic.
+    assert_ne!(
+        objective(&report, "alpha", "availability")["total"],
+        objective(&report, "alpha-api", "availability")["total"]
+    );
+    assert!(
+        objective(&report, "beta", "latency")["total"]
+            .as_u64()
+            .unwrap()
+            > 1000
+    );
+}
+
+#[test]
+fn the_report_on_the_bundled_example_matches_an_independent_reading() {
+    let tmp = tempfile::tempdir().unwrap();
+    let logs = tmp.path().join("logs");
+    let out = slo(&["generate-logs", "--out", logs.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let at = "2026-11-20T00:00:00Z";
+    let report = report_json(&[
+        "report",
+        "--access-logs",
+        logs.to_str().unwrap(),
+        "--at",
+        at,
+        "--format",
+        "json",
+    ]);
+    let checkout = "lb=app/shop-prod/50dc6c495c0c9188,tg=targetgroup/checkout-prod/73e2d6bc24d8a067,threshold_ms=1000,from=2026-10-21T00:00:00Z,to=2026-11-20T00:00:00Z,avail_target=0.999,lat_target=0.99";
+    // catalog: calendar month in Tokyo, which began at 2026-10-31T15:00Z.
+    let catalog = "lb=app/catalog-prod/8e2f1c3a9b7d6e54,tg=,threshold_ms=300,from=2026-10-31T15:00:00Z,to=2026-11-20T00:00:00Z,avail_target=0.995,lat_target=0.95";
+    let truth = oracle(&[
+        "truth",
+        "--logs",
+        logs.to_str().unwrap(),
+        "--select",
+        checkout,
+        "--select",
+        catalog,
+    ]);
+    assert_matches(&report, "checkout", &truth["selections"][0]);
+    let (c, t) = (&truth["selections"][1], "catalog");
+    let a = objective(&report, t, "availability");
+    let l = objective(&report, t, "latency-300ms");
+    assert_eq!(
+        (&a["good"], &a["total"]),
+        (&c["availability"]["good"], &c["availability"]["total"])
+    );
+    assert_eq!(
+        (&l["good"], &l["total"]),
+        (&c["latency"]["good"], &c["latency"]["total"])
+    );
+    assert_eq!(l["p99_seconds"], c["latency"]["p99_seconds"]);
+    // The bad deployment shows: the checkout availability budget is in warning, and its worst
+    // episode is the 2026-11-15 14:00–16:00 deployment.
+    let checkout_a = objective(&report, "checkout", "availability");
+    assert_eq!(checkout_a["status"], "warning");
+    let episodes = checkout_a["episodes"].as_array().unwrap();
+    assert!(
+        episodes
+            .iter()
+            .any(|e| e["tier"] == "fast"
+                && e["start"].as_str().unwrap().starts_with("2026-11-15T14"))
+    );
+}
+
+#[test]
+fn a_corrupt_gzip_file_is_named_and_the_rest_still_counted() {
+    let tmp = tempfile::tempdir().unwrap();
+    let logs = tmp.path().join("logs");
+    let out = slo(&[
+        "generate-logs",
+        "--out",
+        logs.to_str().unwrap(),
+        "--days",
+        "1",
+        "--end",
+        AT,
+    ]);
+    assert_eq!(out.status.code(), Some(0));
+    let before = report_json(&[
+        "report",
+        "--access-logs",
+        logs.to_str().unwrap(),
+        "--at",
+        AT,
+        "--format",
+        "json",
+        "--window",
+        "1d",
+    ]);
+    let victim = walk(&logs)
+        .into_iter()
+        .find(|p| p.to_str().unwrap().ends_with(".log.gz"))
+        .unwrap();
+    let mut bytes = std::fs::read(&victim).unwrap();
+    let half = bytes.len() / 2;
+    bytes[half..].iter_mut().for_each(|b| *b ^= 0x5a);
+    std::fs::write(&victim, &bytes).unwrap();
+    let out = slo(&[
+        "report",
+        "--access-logs",
+        logs.to_str().unwrap(),
+        "--at",
+        AT,
+        "--format",
+        "json",
+        "--window",
+        "1d",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let stderr = text(&out.stderr);
+    let name = victim.file_name().unwrap().to_str().unwrap();
+    assert!(
+        stderr.contains("could not read all of") && stderr.contains(name),
+        "{stderr}"
+    );
+    let after: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let total = |r: &Value| {
+        objective(r, "checkout", "availability")["total"]
+            .as_u64()
+            .unwrap()
+            + objective(r, "catalog", "availability")["total"]
+                .as_u64()
+                .unwrap()
+    };
+    assert!(total(&after) > 0 && total(&after) <= total(&before));
+    assert_eq!(
+        after["input"]["unreadable"][0]["file"],
+        victim.to_str().unwrap()
+    );
+}
+
+#[test]
+fn malformed_lines_are_counted_located_and_never_good() {
+    let tmp = tempfile::tempdir().unwrap();
+    let logs = tmp.path().join("logs");
+    std::fs::create_dir_all(&logs).unwrap();
+    let good =
+        std::fs::read_to_string(root().join("tests/fixtures/logs/aws-examples.log")).unwrap();
+    let mut lines: Vec<String> = good.lines().map(str::to_owned).collect();
+    lines.insert(1, "this is not a log line".to_owned());
+    lines.push(good.lines().next().unwrap()[..80].to_owned());
+    std::fs::write(logs.join("mixed.log"), lines.join("\n")).unwrap();
+    let specs = tmp.path().join("specs");
+    std::fs::create_dir_all(&specs).unwrap();
+    spec(
+        &specs,
+        "docs",
+        "app/my-loadbalancer/50dc6c495c0c9188",
+        None,
+        "1s",
+    );
+    let out = slo(&[
+        "report",
+        specs.to_str().unwrap(),
+        "--access-logs",
+        logs.to_str().unwrap(),
+        "--at",
+        "2018-12-01T00:00:00Z",
+        "--window",
+        "200d",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let stderr = text(&out.stderr);
+    assert!(stderr.contains("skipped 2 malformed line(s)"), "{stderr}");
+    assert!(stderr.contains("mixed.log:2: "), "{stderr}");
+    assert!(
+        stderr.contains(&format!("mixed.log:{}: ", lines.len())),
+        "{stderr}"
+    );
+    let r: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let a = objective(&r, "docs", "availability");
+    // AWS's seven documented entries: one is a 502.
+    assert_eq!(
+        (a["good"].as_u64(), a["total"].as_u64()),
+        (Some(6), Some(7))
+    );
+}
+
+#[test]
+fn check_exits_one_when_an_objective_is_breached() {
+    let tmp = tempfile::tempdir().unwrap();
+    let logs = tmp.path().join("logs");
+    std::fs::create_dir_all(&logs).unwrap();
+    std::fs::copy(
+        root().join("tests/fixtures/logs/aws-examples.log"),
+        logs.join("a.log"),
+    )
+    .unwrap();
+    let specs = tmp.path().join("specs");
+    std::fs::create_dir_all(&specs).unwrap();
+    spec(
+        &specs,
+        "docs",
+        "app/my-loadbalancer/50dc6c495c0c9188",
+        None,
+        "1s",
+    );
+    let args = |check: bool| {
+        let mut a = vec![
+            "report",
+            specs.to_str().unwrap(),
+            "--access-logs",
+            logs.to_str().unwrap(),
+            "--at",
+            "2018-12-01T00:00:00Z",
+            "--window",
+            "200d",
+        ];
+        if check {
+            a.push("--check");
+        }
+        slo(&a).status.code()
+    };
+    assert_eq!(args(false), Some(0));
+    assert_eq!(args(true), Some(1));
+}
+
+#[test]
+fn every_format_renders_and_output_goes_to_a_file() {
+    let tmp = tempfile::tempdir().unwrap();
+    let logs = tmp.path().join("logs");
+    std::fs::create_dir_all(&logs).unwrap();
+    std::fs::copy(
+        root().join("tests/fixtures/logs/aws-examples.log"),
+        logs.join("a.log"),
+    )
+    .unwrap();
+    let specs = tmp.path().join("specs");
+    std::fs::create_dir_all(&specs).unwrap();
+    spec(
+        &specs,
+        "docs",
+        "app/my-loadbalancer/50dc6c495c0c9188",
+        None,
+        "1s",
+    );
+    for (format, golden) in [
+        ("table", "report.table"),
+        ("markdown", "report.md"),
+        ("json", "report.json"),
+    ] {
+        let file = tmp.path().join(golden);
+        let out = slo(&[
+            "report",
+            specs.to_str().unwrap(),
+            "--access-logs",
+            logs.to_str().unwrap(),
+            "--at",
+            "2018-12-01T00:00:00Z",
+            "--window",
+            "200d",
+            "--format",
+            format,
+            "-o",
+            file.to_str().unwrap(),
+        ]);
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+        assert!(out.stdout.is_empty());
+        let rendered = std::fs::read_to_string(&file)
+            .unwrap()
+            .replace(logs.to_str().unwrap(), "LOGS");
+        crate::support::assert_golden(
+            &root().join("tests/fixtures/golden").join(golden),
+            &rendered,
+        );
+    }
+}
+
+#[test]
+fn bad_arguments_are_usage_errors() {
+    let tmp = tempfile::tempdir().unwrap();
+    for args in [
+        vec!["report", "--access-logs", "no/such/dir"],
+        vec!["report", "--access-logs", ".", "--at", "yesterday"],
+        vec!["report", "--access-logs", ".", "--window", "30"],
+        vec!["report", "--access-logs", tmp.path().to_str().unwrap()],
+        vec!["report", "--format", "pdf"],
+    ] {
+        let out = slo(&args);
+        assert_eq!(
+            out.status.code(),
+            Some(2),
+            "{args:?}: {}",
+            text(&out.stderr)
+        );
+        assert!(text(&out.stderr).contains("error"), "{args:?}");
+    }
+}
+
+#[test]
+fn an_invalid_spec_stops_the_report_with_exit_one() {
+    let out = slo(&[
+        "report",
+        "tests/fixtures/specs/bad/bare-percentage.yaml",
+        "--access-logs",
+        ".",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).contains("bare-percentage.yaml:7:13"));
+}
+
+fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).unwrap() {
+        let p = e.unwrap().path();
+        if p.is_dir() {
+            out.extend(walk(&p));
+        } else {
+            out.push(p);
+        }
+    }
+    out.sort();
+    out
+}
