@@ -5,6 +5,7 @@ use slo::core::model::ServiceSlo;
 use slo::render::{self, SourceSummary};
 use slo::report::{Report, data_range, objective_report, window_for};
 use slo::source::access_log::{Selection, find_log_files, scan};
+use slo::source::cloudwatch;
 use slo::spec::load_paths;
 use slo::spec::scalars::parse_duration;
 use std::io::{IsTerminal, Write};
@@ -24,7 +25,8 @@ pub struct Args {
     /// Spec files or directories.
     #[arg(value_name = "PATHS", default_value = "slo")]
     paths: Vec<PathBuf>,
-    /// Read ALB access logs (.log, .log.gz, as synced from S3) under DIR instead of CloudWatch.
+    /// Read ALB access logs (.log, .log.gz, as synced from S3) under DIR instead of CloudWatch
+    /// (which is configured as the AWS CLI is: AWS_PROFILE, AWS_REGION, AWS_ENDPOINT_URL, ...).
     #[arg(long, value_name = "DIR")]
     access_logs: Option<PathBuf>,
     /// End of the window, RFC 3339 (e.g. 2026-11-20T00:00:00Z). Default: now.
@@ -65,12 +67,16 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
         return Ok(Outcome::Failed);
     }
     let slos: Vec<&ServiceSlo> = loaded.specs.iter().map(|s| &s.slo).collect();
-    let Some(dir) = &args.access_logs else {
-        bail!(
-            "reading CloudWatch is not built yet: pass --access-logs DIR to report from ALB access logs"
-        );
+    let (report, source) = match &args.access_logs {
+        Some(dir) => from_access_logs(&slos, dir, at, window, args.threads)?,
+        None => {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .context("cannot start the async runtime")?;
+            runtime.block_on(from_cloudwatch(&slos, at, window, Utc::now()))?
+        }
     };
-    let (report, source) = from_access_logs(&slos, dir, at, window, args.threads)?;
     let text = match args.format {
         Format::Json => render::json::render(&report, &source),
         Format::Markdown => render::markdown::render(&report, &source),
@@ -152,6 +158,44 @@ fn from_access_logs(
     Ok((
         Report { at, objectives },
         SourceSummary::AccessLogs(result.stats),
+    ))
+}
+
+/// Reads the ALB metrics of every objective from CloudWatch. `now` decides which periods
+/// CloudWatch still keeps (60 s data for 15 days, 300 s for 63, 3600 s for 455).
+async fn from_cloudwatch(
+    slos: &[&ServiceSlo],
+    at: DateTime<Utc>,
+    window: Option<TimeDelta>,
+    now: DateTime<Utc>,
+) -> anyhow::Result<(Report, SourceSummary)> {
+    let mut ranges = Vec::new();
+    for slo in slos {
+        let data = data_range(&[slo], at, window);
+        let budget = window_for(slo, window).range_at(at);
+        for _ in &slo.objectives {
+            ranges.push(cloudwatch::ObjectiveRanges { data, budget });
+        }
+    }
+    let calls = cloudwatch::pack(cloudwatch::queries(slos, &ranges, now));
+    let mut metrics = cloudwatch::CloudWatchMetrics::from_environment().await;
+    let results = metrics.fetch(calls).await?;
+    let data = cloudwatch::assemble(ranges.len(), &results)?;
+    let mut data = data.into_iter();
+    let mut objectives = Vec::new();
+    for slo in slos {
+        for objective in &slo.objectives {
+            let Some(d) = data.next() else { break };
+            objectives.push(objective_report(
+                slo, objective, &d.series, d.p99, at, window,
+            ));
+        }
+    }
+    Ok((
+        Report { at, objectives },
+        SourceSummary::CloudWatch {
+            calls: metrics.calls(),
+        },
     ))
 }
 

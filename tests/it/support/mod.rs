@@ -55,3 +55,4 @@ pub fn fixtures(dir: &str, ext: &str) -> Vec<PathBuf> {
     files.sort();
     files
 }
+pub mod emulator;

@@ -1,0 +1,559 @@
+"""moto, with what slo needs and moto lacks (see tests/emulator/README.md).
+
+1. A Smithy RPC v2 CBOR front for CloudWatch: the current aws-sdk-cloudwatch speaks it, moto
+   speaks awsJson1_0. Requests are translated to JSON (driven by botocore's service model, so
+   timestamps and blobs convert correctly), answered, and translated back.
+2. GetMetricData computed from moto's stored datapoints, with the statistics moto lacks
+   (pNN, pNN.N, TC(a:b), PR(a:b): lower bound exclusive, upper inclusive), the namespace and
+   the exact dimension set respected, MaxDatapoints and NextToken.
+3. Composite alarms: PutCompositeAlarm, and composites in DescribeAlarms, DeleteAlarms and the
+   tagging calls.
+4. Fault injection and call counting, for resilience tests:
+     POST /_slo/faults  {"action": "GetMetricData", "kind": "throttle"|"error"|"delay",
+                         "count": 2, "delay_ms": 300}
+     GET  /_slo/calls   {"GetMetricData": 3, ...}
+   POST /moto-api/reset clears moto and all of the above.
+The JSON (boto3, AWS CLI) and query protocols keep working: scripts and people seed with them.
+"""
+import argparse
+import base64
+import datetime as dt
+import gzip
+import json
+import math
+import os
+import re
+import threading
+import time
+import traceback
+import uuid
+from collections import Counter
+
+import botocore.session
+import cbor2
+from moto.cloudwatch.models import MetricAggregatedDatum, MetricDatum, cloudwatch_backends
+from moto.core import DEFAULT_ACCOUNT_ID
+from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
+from werkzeug.serving import run_simple
+from werkzeug.wrappers import Request, Response
+
+CW_PREFIX = "GraniteServiceVersion20100801"
+CBOR_PATH = re.compile(r"^/service/(?P<service>[^/]+)/operation/(?P<op>[^/]+)$")
+CW_MODEL = botocore.session.Session().get_service_model("cloudwatch")
+MAX_DATAPOINTS = 100_800
+MAX_QUERIES = 500
+
+
+class ApiError(Exception):
+    def __init__(self, code, message, status=400):
+        super().__init__(message)
+        self.code, self.message, self.status = code, message, status
+
+
+# ---------------------------------------------------------------- shape-driven conversion
+
+def epoch(value):
+    if isinstance(value, dt.datetime):
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=dt.timezone.utc)
+        return value.timestamp()
+    if isinstance(value, (int, float)):
+        return float(value)
+    if isinstance(value, str):
+        try:
+            return float(value)
+        except ValueError:
+            return dt.datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp()
+    raise ApiError("ValidationError", "bad timestamp %r" % (value,))
+
+
+def to_json(value, shape):
+    """A decoded CBOR value → what the awsJson1_0 protocol carries."""
+    if value is None or shape is None:
+        return value
+    t = shape.type_name
+    if t == "structure":
+        return {k: to_json(v, shape.members.get(k)) for k, v in value.items()}
+    if t == "list":
+        return [to_json(v, shape.member) for v in value]
+    if t == "map":
+        return {k: to_json(v, shape.value) for k, v in value.items()}
+    if t == "timestamp":
+        return epoch(value.value if isinstance(value, cbor2.CBORTag) else value)
+    if t == "blob":
+        return base64.b64encode(value).decode() if isinstance(value, (bytes, bytearray)) else value
+    return value
+
+
+def to_cbor(value, shape):
+    """An awsJson1_0 value → what Smithy RPC v2 CBOR carries (timestamps are tag 1)."""
+    if value is None or shape is None:
+        return value
+    t = shape.type_name
+    if t == "structure":
+        return {k: to_cbor(v, shape.members[k]) for k, v in value.items() if k in shape.members}
+    if t == "list":
+        return [to_cbor(v, shape.member) for v in value]
+    if t == "map":
+        return {k: to_cbor(v, shape.value) for k, v in value.items()}
+    if t == "timestamp":
+        return cbor2.CBORTag(1, epoch(value))
+    if t in ("double", "float"):
+        return float(value)
+    if t in ("integer", "long"):
+        return int(value)
+    if t == "boolean":
+        return value if isinstance(value, bool) else str(value).lower() == "true"
+    if t == "blob":
+        return base64.b64decode(value) if isinstance(value, str) else value
+    return value
+
+
+# ---------------------------------------------------------------- statistics
+
+STAT = re.compile(r"^(?P<kind>p|TC|PR|TM|WM|TS)\(?(?P<arg>[^)]*)\)?$")
+
+
+def percentile(sorted_values, p):
+    """Nearest rank: the ceil(p/100 * n)-th smallest value."""
+    n = len(sorted_values)
+    rank = min(n, max(1, math.ceil(p / 100.0 * n)))
+    return sorted_values[rank - 1]
+
+
+def bounds(arg, values):
+    """`a:b`, `:b`, `a:`, with absolute values or percentages, → (low, high)."""
+    low, _, high = arg.partition(":")
+
+    def resolve(text, default):
+        text = text.strip()
+        if not text:
+            return default
+        if text.endswith("%"):
+            return percentile(values, float(text[:-1])) if values else default
+        return float(text)
+
+    return resolve(low, -math.inf), resolve(high, math.inf)
+
+
+def statistic(stat, points):
+    """One statistic over one period's datapoints; None when it has no value."""
+    raw = sorted(p.value for p in points if isinstance(p, MetricDatum))
+    agg = [p for p in points if isinstance(p, MetricAggregatedDatum)]
+    count = len(raw) + sum(a.sample_count for a in agg)
+    if count == 0:
+        return None
+    total = sum(raw) + sum(a.sum for a in agg)
+    if stat == "SampleCount":
+        return float(count)
+    if stat == "Sum":
+        return total
+    if stat == "Average":
+        return total / count
+    if stat == "Minimum":
+        return min(raw + [a.min for a in agg])
+    if stat == "Maximum":
+        return max(raw + [a.max for a in agg])
+    m = re.fullmatch(r"p(\d{1,2}(\.\d+)?|100)", stat)
+    if m:
+        return percentile(raw, float(m.group(1))) if raw else None
+    m = re.fullmatch(r"(TC|PR)\(([^)]*)\)", stat)
+    if m and ":" in m.group(2):
+        low, high = bounds(m.group(2), raw)
+        inside = sum(1 for v in raw if low < v <= high)
+        if m.group(1) == "TC":
+            return float(inside)
+        return 100.0 * inside / len(raw) if raw else None
+    raise ApiError("InvalidParameterValue", "The statistic %s is not supported by the emulator." % stat)
+
+
+def same_dimensions(stored, wanted):
+    return sorted((d.name, d.value) for d in stored) == sorted((d["Name"], d["Value"]) for d in wanted or [])
+
+
+# ---------------------------------------------------------------- the application
+
+class Emulator:
+    def __init__(self):
+        self.moto = DomainDispatcherApplication(create_backend_app)
+        self.lock = threading.Lock()
+        self.reset()
+
+    def reset(self):
+        with self.lock:
+            self.faults = []
+            self.calls = Counter()
+            self.pages = {}
+            self.composites = {}  # (region, name) -> alarm dict
+            self.tags = {}  # arn -> {key: value}
+
+    # -- WSGI ----------------------------------------------------------------------------
+    def __call__(self, environ, start_response):
+        req = Request(environ)
+        if req.path.startswith("/_slo/"):
+            return self.control(req)(environ, start_response)
+        if req.path == "/moto-api/reset":
+            self.reset()
+            return self.moto(environ, start_response)
+        m = CBOR_PATH.match(req.path)
+        if m and req.method == "POST":
+            return self.cbor(req, m.group("op"))(environ, start_response)
+        target = req.headers.get("X-Amz-Target", "")
+        if target.startswith(CW_PREFIX + "."):
+            op = target.split(".", 1)[1]
+            fault = self.fault(op)
+            if fault:
+                return self.json_error(*fault)(environ, start_response)
+            if op in OWN_OPS:
+                return self.json_own(req, op)(environ, start_response)
+        else:
+            action = req.values.get("Action") or target.split(".")[-1]
+            if action:
+                fault = self.fault(action)
+                if fault:
+                    return self.xml_error(*fault)(environ, start_response)
+        return self.moto(environ, start_response)
+
+    def control(self, req):
+        if req.path == "/_slo/health":
+            return Response("ok")
+        if req.path == "/_slo/calls":
+            with self.lock:
+                return Response(json.dumps(dict(self.calls)), content_type="application/json")
+        if req.path == "/_slo/faults" and req.method == "POST":
+            rule = json.loads(req.get_data() or b"{}")
+            if rule.get("kind") not in ("throttle", "error", "delay") or not rule.get("action"):
+                return Response('{"error": "need action and kind: throttle, error or delay"}', 400)
+            rule["count"] = int(rule.get("count", 1))
+            with self.lock:
+                self.faults.append(rule)
+            return Response("{}", content_type="application/json")
+        return Response('{"error": "unknown control path"}', 404)
+
+    def fault(self, action):
+        """Counts the call; returns (status, code, message) if a fault rule answers it."""
+        with self.lock:
+            self.calls[action] += 1
+            for rule in self.faults:
+                if rule["action"] == action and rule["count"] > 0:
+                    rule["count"] -= 1
+                    kind = rule["kind"]
+                    break
+            else:
+                return None
+        if kind == "delay":
+            time.sleep(rule.get("delay_ms", 1000) / 1000.0)
+            return None
+        if kind == "throttle":
+            return 400, "Throttling", "Rate exceeded"
+        return rule.get("status", 500), "InternalFailure", "injected failure"
+
+    # -- protocols -----------------------------------------------------------------------
+    def cbor(self, req, op):
+        fault = self.fault(op)
+        if fault:
+            return self.cbor_error(*fault)
+        try:
+            opm = CW_MODEL.operation_model(op)
+        except Exception:
+            return self.cbor_error(400, "UnknownOperationException", "unknown operation %s" % op)
+        body = req.get_data()
+        try:
+            if "gzip" in req.headers.get("Content-Encoding", ""):
+                # PutMetricData carries the requestCompression trait: the SDK gzips its body.
+                body = gzip.decompress(body)
+            params = to_json(cbor2.loads(body) if body else {}, opm.input_shape)
+        except Exception as e:  # a request we cannot read is the client's fault
+            return self.cbor_error(400, "SerializationException", "cannot decode the request: %s" % e)
+        try:
+            if op in OWN_OPS:
+                out = OWN_OPS[op](self, region_of(req), params)
+            else:
+                out = self.forward_json(req, op, params)
+        except ApiError as e:
+            return self.cbor_error(e.status, e.code, e.message)
+        except Exception as e:
+            traceback.print_exc()
+            return self.cbor_error(500, "InternalFailure", "emulator error: %r" % e)
+        payload = to_cbor(out or {}, opm.output_shape) if opm.output_shape else {}
+        return Response(cbor2.dumps(payload), 200, headers={"smithy-protocol": "rpc-v2-cbor"},
+                        content_type="application/cbor")
+
+    def forward_json(self, req, op, params):
+        """Asks moto, in awsJson1_0, and returns its answer as a dict (or raises ApiError)."""
+        data = json.dumps(params).encode()
+        environ = dict(req.environ)
+        environ.update({
+            "PATH_INFO": "/", "QUERY_STRING": "", "REQUEST_METHOD": "POST",
+            "CONTENT_TYPE": "application/x-amz-json-1.0", "CONTENT_LENGTH": str(len(data)),
+            "HTTP_X_AMZ_TARGET": "%s.%s" % (CW_PREFIX, op),
+        })
+        environ.pop("HTTP_SMITHY_PROTOCOL", None)
+        environ.pop("HTTP_CONTENT_ENCODING", None)  # the JSON body is not compressed
+        import io
+        environ["wsgi.input"] = io.BytesIO(data)
+        captured = {}
+
+        def start(status, headers, exc_info=None):
+            captured["status"] = int(status.split()[0])
+
+        body = b"".join(self.moto(environ, start))
+        status = captured.get("status", 500)
+        if status >= 300:
+            code, message = parse_error(body)
+            raise ApiError(code, message, status)
+        return json.loads(body) if body.strip() else {}
+
+    def json_own(self, req, op):
+        try:
+            params = json.loads(req.get_data() or b"{}")
+            out = OWN_OPS[op](self, region_of(req), params)
+        except ApiError as e:
+            return self.json_error(e.status, e.code, e.message)
+        return Response(json.dumps(out or {}, default=epoch), 200,
+                        content_type="application/x-amz-json-1.0")
+
+    @staticmethod
+    def cbor_error(status, code, message):
+        return Response(cbor2.dumps({"__type": code, "message": message}), status,
+                        headers={"smithy-protocol": "rpc-v2-cbor"}, content_type="application/cbor")
+
+    @staticmethod
+    def json_error(status, code, message):
+        return Response(json.dumps({"__type": code, "message": message}), status,
+                        content_type="application/x-amz-json-1.0")
+
+    @staticmethod
+    def xml_error(status, code, message):
+        xml = ("<ErrorResponse><Error><Type>Sender</Type><Code>%s</Code><Message>%s</Message>"
+               "</Error><RequestId>%s</RequestId></ErrorResponse>") % (code, message, uuid.uuid4())
+        return Response(xml, status, content_type="text/xml")
+
+    # -- CloudWatch operations moto lacks or gets wrong ----------------------------------------
+    def get_metric_data(self, region, params):
+        token = params.get("NextToken")
+        if token:
+            with self.lock:
+                page = self.pages.pop(token, None)
+            if page is None:
+                raise ApiError("InvalidNextToken", "The NextToken is not valid.")
+            return page
+        queries = params.get("MetricDataQueries") or []
+        if not queries or len(queries) > MAX_QUERIES:
+            raise ApiError("ValidationError", "MetricDataQueries must hold 1 to %d queries." % MAX_QUERIES)
+        start, end = epoch(params["StartTime"]), epoch(params["EndTime"])
+        if end <= start:
+            raise ApiError("ValidationError", "The parameter StartTime must be less than the parameter EndTime.")
+        descending = params.get("ScanBy", "TimestampDescending") == "TimestampDescending"
+        limit = int(params.get("MaxDatapoints") or MAX_DATAPOINTS)
+        backend = cloudwatch_backends[DEFAULT_ACCOUNT_ID][region]
+        results = []
+        for q in queries:
+            if q.get("ReturnData") is False:
+                continue
+            if "MetricStat" not in q:
+                # Metric math is not evaluated here (nor by moto); say so rather than lie.
+                results.append({"Id": q["Id"], "Label": q.get("Label", q["Id"]), "Timestamps": [],
+                                "Values": [], "StatusCode": "Complete",
+                                "Messages": [{"Code": "Unsupported", "Value": "metric math is not evaluated by the emulator"}]})
+                continue
+            ms = q["MetricStat"]
+            metric, period = ms["Metric"], int(ms["Period"])
+            if period <= 0 or (period < 60 and period not in (1, 5, 10, 20, 30)) or (period >= 60 and period % 60):
+                raise ApiError("ValidationError", "The parameter MetricDataQueries.member.Period must be 1, 5, 10, 20, 30, or a multiple of 60.")
+            buckets = {}
+            for d in backend.metric_data:
+                if d.namespace != metric["Namespace"] or d.name != metric["MetricName"]:
+                    continue
+                if not same_dimensions(d.dimensions, metric.get("Dimensions")):
+                    continue
+                t = epoch(d.timestamp)
+                if start <= t < end:
+                    buckets.setdefault(int(start + ((t - start) // period) * period), []).append(d)
+            series = []
+            for t in sorted(buckets, reverse=descending):
+                v = statistic(ms["Stat"], buckets[t])
+                if v is not None:
+                    series.append((t, v))
+            results.append({"Id": q["Id"], "Label": q.get("Label", metric["MetricName"]),
+                            "Timestamps": [t for t, _ in series], "Values": [v for _, v in series],
+                            "StatusCode": "Complete"})
+        return self.paginate(results, limit)
+
+    def paginate(self, results, limit):
+        """At most `limit` datapoints per answer; the rest behind NextToken."""
+        pages, current, room = [], [], limit
+        for r in results:
+            ts, vs = r["Timestamps"], r["Values"]
+            while True:
+                take = min(room, len(ts))
+                part = dict(r, Timestamps=ts[:take], Values=vs[:take])
+                current.append(part)
+                room -= take
+                ts, vs = ts[take:], vs[take:]
+                if not ts:
+                    break
+                part["StatusCode"] = "PartialData"
+                pages.append(current)
+                current, room = [], limit
+        pages.append(current)
+        answers = [{"MetricDataResults": p, "Messages": []} for p in pages]
+        with self.lock:
+            for i in range(len(answers) - 1):
+                token = uuid.uuid4().hex
+                answers[i]["NextToken"] = token
+                self.pages[token] = answers[i + 1]
+        return answers[0]
+
+    def put_composite_alarm(self, region, params):
+        name = params["AlarmName"]
+        arn = "arn:aws:cloudwatch:%s:%s:alarm:%s" % (region, DEFAULT_ACCOUNT_ID, name)
+        now = time.time()
+        with self.lock:
+            old = self.composites.get((region, name), {})
+            alarm = {
+                "AlarmName": name, "AlarmArn": arn,
+                "AlarmDescription": params.get("AlarmDescription"),
+                "AlarmRule": params["AlarmRule"],
+                "ActionsEnabled": params.get("ActionsEnabled", True),
+                "AlarmActions": params.get("AlarmActions", []),
+                "OKActions": params.get("OKActions", []),
+                "InsufficientDataActions": params.get("InsufficientDataActions", []),
+                "ActionsSuppressor": params.get("ActionsSuppressor"),
+                "ActionsSuppressorWaitPeriod": params.get("ActionsSuppressorWaitPeriod"),
+                "ActionsSuppressorExtensionPeriod": params.get("ActionsSuppressorExtensionPeriod"),
+                "StateValue": old.get("StateValue", "INSUFFICIENT_DATA"),
+                "StateReason": old.get("StateReason", "Unchecked: Initial alarm creation"),
+                "StateUpdatedTimestamp": old.get("StateUpdatedTimestamp", now),
+                "AlarmConfigurationUpdatedTimestamp": now,
+            }
+            self.composites[(region, name)] = {k: v for k, v in alarm.items() if v is not None}
+            if params.get("Tags"):
+                self.tags.setdefault(arn, {}).update({t["Key"]: t["Value"] for t in params["Tags"]})
+        return {}
+
+    def describe_alarms(self, region, params):
+        types = params.get("AlarmTypes") or ["MetricAlarm"]
+        out = {"MetricAlarms": [], "CompositeAlarms": []}
+        if "MetricAlarm" in types:
+            metric_params = {k: v for k, v in params.items() if k not in ("AlarmTypes", "NextToken", "MaxRecords")}
+            out["MetricAlarms"] = self.forward_moto_json(region, "DescribeAlarms", metric_params).get("MetricAlarms", [])
+        if "CompositeAlarm" in types:
+            names, prefix = params.get("AlarmNames"), params.get("AlarmNamePrefix")
+            with self.lock:
+                out["CompositeAlarms"] = [
+                    a for (r, n), a in sorted(self.composites.items())
+                    if r == region and (not names or n in names) and (not prefix or n.startswith(prefix))
+                ]
+        return out
+
+    def delete_alarms(self, region, params):
+        names = params.get("AlarmNames") or []
+        with self.lock:
+            composite = [n for n in names if (region, n) in self.composites]
+            for n in composite:
+                arn = self.composites.pop((region, n))["AlarmArn"]
+                self.tags.pop(arn, None)
+        rest = [n for n in names if n not in composite]
+        if rest:
+            self.forward_moto_json(region, "DeleteAlarms", {"AlarmNames": rest})
+        return {}
+
+    def list_tags_for_resource(self, region, params):
+        arn = params["ResourceARN"]
+        with self.lock:
+            if arn in self.tags or any(a["AlarmArn"] == arn for a in self.composites.values()):
+                return {"Tags": [{"Key": k, "Value": v} for k, v in sorted(self.tags.get(arn, {}).items())]}
+        return self.forward_moto_json(region, "ListTagsForResource", params)
+
+    def tag_resource(self, region, params):
+        arn = params["ResourceARN"]
+        with self.lock:
+            if any(a["AlarmArn"] == arn for a in self.composites.values()):
+                self.tags.setdefault(arn, {}).update({t["Key"]: t["Value"] for t in params.get("Tags", [])})
+                return {}
+        return self.forward_moto_json(region, "TagResource", params)
+
+    def set_alarm_state(self, region, params):
+        with self.lock:
+            alarm = self.composites.get((region, params["AlarmName"]))
+            if alarm:
+                alarm.update(StateValue=params["StateValue"], StateReason=params["StateReason"],
+                             StateUpdatedTimestamp=time.time())
+                return {}
+        return self.forward_moto_json(region, "SetAlarmState", params)
+
+    def forward_moto_json(self, region, op, params):
+        """Calls moto in JSON from inside the emulator (no original request to copy)."""
+        data = json.dumps(params).encode()
+        import io
+        environ = {
+            "REQUEST_METHOD": "POST", "PATH_INFO": "/", "QUERY_STRING": "", "SERVER_NAME": "127.0.0.1",
+            "SERVER_PORT": "80", "wsgi.url_scheme": "http", "wsgi.input": io.BytesIO(data),
+            "CONTENT_TYPE": "application/x-amz-json-1.0", "CONTENT_LENGTH": str(len(data)),
+            "HTTP_HOST": "monitoring.%s.amazonaws.com" % region,
+            "HTTP_X_AMZ_TARGET": "%s.%s" % (CW_PREFIX, op),
+            "HTTP_AUTHORIZATION": "AWS4-HMAC-SHA256 Credential=test/20260101/%s/monitoring/aws4_request, SignedHeaders=host, Signature=0" % region,
+            "wsgi.errors": None, "wsgi.version": (1, 0), "wsgi.multithread": True,
+            "wsgi.multiprocess": False, "wsgi.run_once": False,
+        }
+        captured = {}
+
+        def start(status, headers, exc_info=None):
+            captured["status"] = int(status.split()[0])
+
+        body = b"".join(self.moto(environ, start))
+        if captured.get("status", 500) >= 300:
+            code, message = parse_error(body)
+            raise ApiError(code, message, captured["status"])
+        return json.loads(body) if body.strip() else {}
+
+
+OWN_OPS = {
+    "GetMetricData": Emulator.get_metric_data,
+    "PutCompositeAlarm": Emulator.put_composite_alarm,
+    "DescribeAlarms": Emulator.describe_alarms,
+    "DeleteAlarms": Emulator.delete_alarms,
+    "ListTagsForResource": Emulator.list_tags_for_resource,
+    "TagResource": Emulator.tag_resource,
+    "SetAlarmState": Emulator.set_alarm_state,
+}
+
+
+def region_of(req):
+    m = re.search(r"Credential=[^/]+/\d{8}/([^/]+)/", req.headers.get("Authorization", ""))
+    return m.group(1) if m else "us-east-1"
+
+
+def parse_error(body):
+    try:
+        e = json.loads(body)
+        code = e.get("__type") or e.get("code") or "InternalFailure"
+        return code.split("#")[-1], e.get("message") or e.get("Message") or ""
+    except ValueError:
+        text = body.decode("utf-8", "replace")
+        code = re.search(r"<Code>(.*?)</Code>", text)
+        msg = re.search(r"<Message>(.*?)</Message>", text, re.S)
+        return (code.group(1) if code else "InternalFailure"), (msg.group(1) if msg else text[:200])
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--port", type=int, required=True)
+    ap.add_argument("--exit-with-parent", action="store_true",
+                    help="stop when the process that started us ends (tests use this)")
+    args = ap.parse_args()
+    if args.exit_with_parent:
+        parent = os.getppid()
+
+        def watch():
+            while os.getppid() == parent:
+                time.sleep(0.5)
+            os._exit(0)
+
+        threading.Thread(target=watch, daemon=True).start()
+    run_simple("127.0.0.1", args.port, Emulator(), threaded=True, use_reloader=False)
+
+
+if __name__ == "__main__":
+    main()

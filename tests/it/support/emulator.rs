@@ -1,0 +1,140 @@
+//! The AWS API emulator (tests/emulator/run): one per test binary, on a free port of
+//! 127.0.0.1, started on first use and stopped when the test binary exits (the emulator
+//! watches its parent). Tests that use it run one at a time, each on a freshly reset state.
+
+use super::root;
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Mutex, MutexGuard, OnceLock};
+use std::time::{Duration, Instant};
+
+struct Running {
+    port: u16,
+    _child: Child,
+}
+
+static EMULATOR: OnceLock<Result<Running, String>> = OnceLock::new();
+static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
+
+/// Exclusive use of the emulator for one test.
+pub struct Session {
+    _guard: MutexGuard<'static, ()>,
+    pub port: u16,
+}
+
+pub fn session() -> Session {
+    let guard = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    let running = EMULATOR
+        .get_or_init(start)
+        .as_ref()
+        .unwrap_or_else(|e| panic!("{e}"));
+    let s = Session {
+        _guard: guard,
+        port: running.port,
+    };
+    let (status, body) = s.http("POST", "/moto-api/reset", "");
+    assert_eq!(status, 200, "reset: {body}");
+    s
+}
+
+fn start() -> Result<Running, String> {
+    let port = TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map_err(|e| format!("no free port: {e}"))?
+        .port();
+    // Its log is kept for when a test fails: target/emulator-<port>.log.
+    let log = std::fs::File::create(root().join(format!("target/emulator-{port}.log")))
+        .map_err(|e| format!("cannot create the emulator log: {e}"))?;
+    let child = Command::new(root().join("tests/emulator/run"))
+        .args(["--port", &port.to_string(), "--exit-with-parent"])
+        .stdout(Stdio::null())
+        .stderr(log)
+        .spawn()
+        .map_err(|e| format!("cannot start tests/emulator/run: {e}"))?;
+    // The first run creates a virtualenv and installs moto: allow for it.
+    let deadline = Instant::now() + Duration::from_secs(300);
+    while Instant::now() < deadline {
+        if let Ok((200, _)) = request(port, "GET", "/_slo/health", "") {
+            return Ok(Running {
+                port,
+                _child: child,
+            });
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    Err("the emulator did not become ready within 300 s".to_owned())
+}
+
+impl Session {
+    pub fn endpoint(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    /// Points an `slo` (or any AWS SDK) process at the emulator, with dummy credentials.
+    pub fn configure(&self, cmd: &mut Command) {
+        cmd.env("AWS_ENDPOINT_URL", self.endpoint())
+            .env("AWS_REGION", "us-east-1")
+            .env("AWS_ACCESS_KEY_ID", "test")
+            .env("AWS_SECRET_ACCESS_KEY", "test")
+            .env("AWS_EC2_METADATA_DISABLED", "true")
+            .env("AWS_CONFIG_FILE", "/dev/null")
+            .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
+            .env_remove("AWS_PROFILE");
+    }
+
+    pub fn http(&self, method: &str, path: &str, body: &str) -> (u16, String) {
+        request(self.port, method, path, body).unwrap_or_else(|e| panic!("{method} {path}: {e}"))
+    }
+
+    /// Calls of `action` the emulator has answered since the reset (retries included).
+    pub fn calls(&self, action: &str) -> u64 {
+        let (_, body) = self.http("GET", "/_slo/calls", "");
+        let v: serde_json::Value = serde_json::from_str(&body).expect("calls JSON");
+        v[action].as_u64().unwrap_or(0)
+    }
+
+    /// The next `count` calls of `action` fail with `kind` (throttle, error, delay).
+    pub fn inject(&self, action: &str, kind: &str, count: u32) {
+        let body =
+            format!(r#"{{"action":"{action}","kind":"{kind}","count":{count},"delay_ms":200}}"#);
+        let (status, text) = self.http("POST", "/_slo/faults", &body);
+        assert_eq!(status, 200, "{text}");
+    }
+
+    /// A CloudWatch client of the real SDK, pointed at the emulator.
+    pub async fn cloudwatch(&self) -> aws_sdk_cloudwatch::Client {
+        let creds =
+            aws_sdk_cloudwatch::config::Credentials::new("test", "test", None, None, "test");
+        let conf = aws_sdk_cloudwatch::Config::builder()
+            .behavior_version(aws_sdk_cloudwatch::config::BehaviorVersion::latest())
+            .region(aws_sdk_cloudwatch::config::Region::new("us-east-1"))
+            .credentials_provider(creds)
+            .endpoint_url(self.endpoint())
+            .build();
+        aws_sdk_cloudwatch::Client::from_conf(conf)
+    }
+}
+
+/// A minimal HTTP/1.0 exchange: the control endpoints need nothing more.
+fn request(port: u16, method: &str, path: &str, body: &str) -> std::io::Result<(u16, String)> {
+    let mut s = TcpStream::connect(("127.0.0.1", port))?;
+    s.set_read_timeout(Some(Duration::from_secs(30)))?;
+    write!(
+        s,
+        "{method} {path} HTTP/1.0\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    )?;
+    let mut text = String::new();
+    s.read_to_string(&mut text)?;
+    let status = text
+        .split_whitespace()
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(0);
+    let body = text
+        .split_once("\r\n\r\n")
+        .map_or("", |(_, b)| b)
+        .to_owned();
+    Ok((status, body))
+}
