@@ -3,6 +3,7 @@
 //! `core` is pure (no I/O, no clock); `spec` reads and validates spec files; `source` turns
 //! ALB access logs into event series; `render` prints reports.
 
+pub mod aws;
 pub mod core;
 pub mod example_logs;
 pub mod render;

@@ -1,7 +1,9 @@
 //! The command line: parse arguments, run one command, map the outcome to an exit code
 //! (0 fine, 1 SLO breached or spec invalid, 2 usage or runtime error).
 
+mod apply;
 mod generate;
+mod plan;
 mod report;
 mod validate;
 
@@ -28,6 +30,10 @@ enum Command {
     Validate(validate::Args),
     /// SLIs, error budgets, burn rates and burn episodes for every objective.
     Report(report::Args),
+    /// Show how CloudWatch alarms differ from what the specs call for, and their monthly cost.
+    Plan(plan::Args),
+    /// Make CloudWatch alarms match the specs (only alarms tagged managed-by=slo are changed).
+    Apply(apply::Args),
     /// Write realistic ALB access logs for the example specs (for trying `slo` and benchmarks).
     GenerateLogs(generate::Args),
 }
@@ -57,6 +63,8 @@ pub fn run() -> ExitCode {
         Command::Validate(args) => validate::run(args),
         Command::Report(args) => report::run(args),
         Command::GenerateLogs(args) => generate::run(args),
+        Command::Plan(args) => plan::run(args),
+        Command::Apply(args) => apply::run(args),
     };
     match result {
         Ok(Outcome::Fine) => ExitCode::SUCCESS,
@@ -92,4 +100,13 @@ pub fn print_diagnostics(diagnostics: &[slo::spec::Diagnostic]) -> std::io::Resu
         writeln!(err, "{d}")?;
     }
     Ok(())
+}
+
+/// The async runtime for commands that call AWS: one thread is plenty for sequential calls.
+pub fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    use anyhow::Context;
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")
 }

@@ -70,10 +70,7 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
     let (report, source) = match &args.access_logs {
         Some(dir) => from_access_logs(&slos, dir, at, window, args.threads)?,
         None => {
-            let runtime = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .context("cannot start the async runtime")?;
+            let runtime = crate::cli::runtime()?;
             runtime.block_on(from_cloudwatch(&slos, at, window, Utc::now()))?
         }
     };

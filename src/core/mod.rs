@@ -1,5 +1,6 @@
 //! The pure core: SLO arithmetic with no I/O, no clock and no AWS. Time is always an argument.
 
+pub mod alarms;
 pub mod alerting;
 pub mod assess;
 pub mod budget;

@@ -70,19 +70,24 @@ pub struct Alerting {
     pub infra: Infra,
 }
 
-/// Thresholds for the ECS infrastructure alarms.
+/// Thresholds for the infrastructure alarms.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Infra {
+    /// ECS service CPU utilisation.
     pub cpu: Ratio,
+    /// ECS service memory utilisation.
     pub memory: Ratio,
+    /// Share of ALB responses that are 5xx.
+    pub http_5xx: Ratio,
 }
 
 impl Default for Infra {
     fn default() -> Infra {
-        let eighty = Ratio::new(0.8).unwrap_or(Ratio::ONE);
+        let fraction = |f| Ratio::new(f).unwrap_or(Ratio::ONE);
         Infra {
-            cpu: eighty,
-            memory: eighty,
+            cpu: fraction(0.8),
+            memory: fraction(0.8),
+            http_5xx: fraction(0.05),
         }
     }
 }

@@ -543,9 +543,11 @@ fn convert_infra(i: Option<&InfraWire>, d: &mut Diagnostics) -> Option<Infra> {
         };
     let cpu = threshold(&i.cpu, "alerting.infra.cpu", default.cpu, d);
     let memory = threshold(&i.memory, "alerting.infra.memory", default.memory, d);
+    let http_5xx = threshold(&i.http_5xx, "alerting.infra.http5xx", default.http_5xx, d);
     Some(Infra {
         cpu: cpu?,
         memory: memory?,
+        http_5xx: http_5xx?,
     })
 }
 

@@ -125,6 +125,9 @@ pub struct InfraWire {
     pub cpu: Option<Sp<Scalar>>,
     #[serde(default)]
     pub memory: Option<Sp<Scalar>>,
+    /// ALB 5xx rate alarm threshold (default 5%).
+    #[serde(default, rename = "http5xx")]
+    pub http_5xx: Option<Sp<Scalar>>,
 }
 
 #[derive(Debug, Deserialize)]

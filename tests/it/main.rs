@@ -1,5 +1,6 @@
 //! Integration tests: the `slo` binary run as a user runs it.
 
+mod alarms;
 mod cloudwatch;
 mod report;
 mod support;

@@ -1,0 +1,368 @@
+//! CloudWatch alarms through the SDK: read `slo`'s alarms (by name prefix, with their tags),
+//! put and delete them. Converts between the SDK's types and `core::alarms`' values.
+
+use crate::core::alarms::{
+    Alarm, AlarmSource, Comparison, CompositeAlarm, MetricAlarm, MetricRef, Suppressor,
+};
+use aws_config::BehaviorVersion;
+use aws_config::retry::RetryConfig;
+use aws_sdk_cloudwatch::Client;
+use aws_sdk_cloudwatch::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
+use aws_sdk_cloudwatch::types::{
+    AlarmType, ComparisonOperator, Dimension, Metric, MetricDataQuery, MetricStat, Statistic, Tag,
+};
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+#[derive(Debug, thiserror::Error)]
+#[error("{action} {alarm}: {message}")]
+pub struct AlarmError {
+    pub action: &'static str,
+    pub alarm: String,
+    pub message: String,
+}
+
+fn fail<E, R>(action: &'static str, alarm: &str, e: &SdkError<E, R>) -> AlarmError
+where
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+    R: std::fmt::Debug,
+{
+    let message = match (e.code(), e.message()) {
+        (Some(c), Some(m)) => format!("{c}: {m}"),
+        (Some(c), None) => c.to_owned(),
+        _ => DisplayErrorContext(e).to_string(),
+    };
+    AlarmError {
+        action,
+        alarm: alarm.to_owned(),
+        message,
+    }
+}
+
+pub struct AlarmStore {
+    client: Client,
+}
+
+impl AlarmStore {
+    /// Configured the way the AWS CLI is (`AWS_PROFILE`, `AWS_REGION`, `AWS_ENDPOINT_URL`, …).
+    pub async fn from_environment() -> AlarmStore {
+        let config = aws_config::defaults(BehaviorVersion::latest())
+            .retry_config(
+                RetryConfig::standard()
+                    .with_max_attempts(5)
+                    .with_initial_backoff(Duration::from_millis(200)),
+            )
+            .load()
+            .await;
+        AlarmStore {
+            client: Client::new(&config),
+        }
+    }
+
+    /// Every alarm (metric and composite) whose name starts with `prefix`, with its tags.
+    pub async fn list(&self, prefix: &str) -> Result<Vec<Alarm>, AlarmError> {
+        let mut out = Vec::new();
+        let mut token = None;
+        loop {
+            let page = self
+                .client
+                .describe_alarms()
+                .alarm_name_prefix(prefix)
+                .alarm_types(AlarmType::MetricAlarm)
+                .alarm_types(AlarmType::CompositeAlarm)
+                .set_next_token(token)
+                .send()
+                .await
+                .map_err(|e| fail("list", prefix, &e))?;
+            for m in page.metric_alarms() {
+                let tags = self.tags(m.alarm_arn()).await?;
+                out.push(Alarm::Metric(metric_alarm_from(m, tags)));
+            }
+            for c in page.composite_alarms() {
+                let tags = self.tags(c.alarm_arn()).await?;
+                out.push(Alarm::Composite(composite_from(c, tags)));
+            }
+            token = page.next_token().map(str::to_owned);
+            if token.is_none() {
+                return Ok(out);
+            }
+        }
+    }
+
+    async fn tags(&self, arn: Option<&str>) -> Result<BTreeMap<String, String>, AlarmError> {
+        let Some(arn) = arn else {
+            return Ok(BTreeMap::new());
+        };
+        let answer = self
+            .client
+            .list_tags_for_resource()
+            .resource_arn(arn)
+            .send()
+            .await
+            .map_err(|e| fail("read tags of", arn, &e))?;
+        Ok(answer
+            .tags()
+            .iter()
+            .filter_map(|t| Some((t.key()?.to_owned(), t.value()?.to_owned())))
+            .collect())
+    }
+
+    /// Creates or replaces `alarm` (CloudWatch's put is an upsert), and sets its tags.
+    pub async fn put(&self, alarm: &Alarm) -> Result<(), AlarmError> {
+        match alarm {
+            Alarm::Metric(m) => self.put_metric(m).await?,
+            Alarm::Composite(c) => self.put_composite(c).await?,
+        }
+        // Tags given to Put* apply only when the alarm is created: set them on updates too.
+        let arn = self.arn_of(alarm.name()).await?;
+        self.client
+            .tag_resource()
+            .resource_arn(&arn)
+            .set_tags(Some(tags(alarm.tags())))
+            .send()
+            .await
+            .map_err(|e| fail("tag", alarm.name(), &e))?;
+        Ok(())
+    }
+
+    async fn arn_of(&self, name: &str) -> Result<String, AlarmError> {
+        let answer = self
+            .client
+            .describe_alarms()
+            .alarm_names(name)
+            .alarm_types(AlarmType::MetricAlarm)
+            .alarm_types(AlarmType::CompositeAlarm)
+            .send()
+            .await
+            .map_err(|e| fail("read", name, &e))?;
+        answer
+            .metric_alarms()
+            .iter()
+            .filter_map(|a| a.alarm_arn())
+            .chain(
+                answer
+                    .composite_alarms()
+                    .iter()
+                    .filter_map(|a| a.alarm_arn()),
+            )
+            .next()
+            .map(str::to_owned)
+            .ok_or_else(|| AlarmError {
+                action: "read",
+                alarm: name.to_owned(),
+                message: "the alarm just put is not there".to_owned(),
+            })
+    }
+
+    async fn put_metric(&self, m: &MetricAlarm) -> Result<(), AlarmError> {
+        let mut req = self
+            .client
+            .put_metric_alarm()
+            .alarm_name(&m.name)
+            .alarm_description(&m.description)
+            .actions_enabled(true)
+            .set_alarm_actions(Some(m.alarm_actions.clone()))
+            .set_ok_actions(Some(m.ok_actions.clone()))
+            .comparison_operator(ComparisonOperator::from(m.comparison.as_str()))
+            .threshold(m.threshold)
+            .evaluation_periods(m.evaluation_periods as i32)
+            .datapoints_to_alarm(m.datapoints_to_alarm as i32)
+            .treat_missing_data(&m.treat_missing_data)
+            .set_tags(Some(tags(&m.tags)));
+        req = match &m.source {
+            AlarmSource::Metric(r) => {
+                let req = req
+                    .namespace(&r.namespace)
+                    .metric_name(&r.name)
+                    .set_dimensions(Some(dimensions(&r.dimensions)))
+                    .period(r.period_secs as i32);
+                if r.stat.starts_with(|c: char| c.is_ascii_uppercase()) && !r.stat.contains('(') {
+                    req.statistic(Statistic::from(r.stat.as_str()))
+                } else {
+                    req.extended_statistic(&r.stat)
+                }
+            }
+            AlarmSource::Math {
+                expression,
+                metrics,
+            } => {
+                let mut queries = vec![
+                    MetricDataQuery::builder()
+                        .id("e1")
+                        .expression(expression)
+                        .return_data(true)
+                        .build(),
+                ];
+                queries.extend(metrics.iter().map(|r| {
+                    MetricDataQuery::builder()
+                        .id(&r.id)
+                        .metric_stat(
+                            MetricStat::builder()
+                                .metric(
+                                    Metric::builder()
+                                        .namespace(&r.namespace)
+                                        .metric_name(&r.name)
+                                        .set_dimensions(Some(dimensions(&r.dimensions)))
+                                        .build(),
+                                )
+                                .period(r.period_secs as i32)
+                                .stat(&r.stat)
+                                .build(),
+                        )
+                        .return_data(false)
+                        .build()
+                }));
+                req.set_metrics(Some(queries))
+            }
+        };
+        req.send().await.map_err(|e| fail("put", &m.name, &e))?;
+        Ok(())
+    }
+
+    async fn put_composite(&self, c: &CompositeAlarm) -> Result<(), AlarmError> {
+        let mut req = self
+            .client
+            .put_composite_alarm()
+            .alarm_name(&c.name)
+            .alarm_description(&c.description)
+            .alarm_rule(&c.rule)
+            .actions_enabled(true)
+            .set_alarm_actions(Some(c.alarm_actions.clone()))
+            .set_ok_actions(Some(c.ok_actions.clone()))
+            .set_tags(Some(tags(&c.tags)));
+        if let Some(s) = &c.suppressor {
+            req = req
+                .actions_suppressor(&s.alarm)
+                .actions_suppressor_wait_period(s.wait_period_secs as i32)
+                .actions_suppressor_extension_period(s.extension_period_secs as i32);
+        }
+        req.send().await.map_err(|e| fail("put", &c.name, &e))?;
+        Ok(())
+    }
+
+    /// Deletes alarms by name (up to 100 a call, as CloudWatch allows).
+    pub async fn delete(&self, names: &[String]) -> Result<(), AlarmError> {
+        for chunk in names.chunks(100) {
+            self.client
+                .delete_alarms()
+                .set_alarm_names(Some(chunk.to_vec()))
+                .send()
+                .await
+                .map_err(|e| fail("delete", &chunk.join(", "), &e))?;
+        }
+        Ok(())
+    }
+}
+
+fn tags(t: &BTreeMap<String, String>) -> Vec<Tag> {
+    t.iter()
+        .map(|(k, v)| Tag::builder().key(k).value(v).build())
+        .collect()
+}
+
+fn dimensions(d: &[(String, String)]) -> Vec<Dimension> {
+    d.iter()
+        .map(|(n, v)| Dimension::builder().name(n).value(v).build())
+        .collect()
+}
+
+fn sorted_dimensions(d: &[Dimension]) -> Vec<(String, String)> {
+    let mut v: Vec<(String, String)> = d
+        .iter()
+        .map(|d| {
+            (
+                d.name().unwrap_or_default().to_owned(),
+                d.value().unwrap_or_default().to_owned(),
+            )
+        })
+        .collect();
+    v.sort();
+    v
+}
+
+fn metric_alarm_from(
+    m: &aws_sdk_cloudwatch::types::MetricAlarm,
+    tags: BTreeMap<String, String>,
+) -> MetricAlarm {
+    let source = if m.metrics().is_empty() {
+        AlarmSource::Metric(MetricRef {
+            id: String::new(),
+            namespace: m.namespace().unwrap_or_default().to_owned(),
+            name: m.metric_name().unwrap_or_default().to_owned(),
+            dimensions: sorted_dimensions(m.dimensions()),
+            stat: m
+                .statistic()
+                .map(|s| s.as_str().to_owned())
+                .or_else(|| m.extended_statistic().map(str::to_owned))
+                .unwrap_or_default(),
+            period_secs: m.period().unwrap_or(0).max(0) as u32,
+        })
+    } else {
+        let expression = m
+            .metrics()
+            .iter()
+            .find_map(|q| q.expression())
+            .unwrap_or_default()
+            .to_owned();
+        let metrics = m
+            .metrics()
+            .iter()
+            .filter_map(|q| {
+                let stat = q.metric_stat()?;
+                let metric = stat.metric()?;
+                Some(MetricRef {
+                    id: q.id().unwrap_or_default().to_owned(),
+                    namespace: metric.namespace().unwrap_or_default().to_owned(),
+                    name: metric.metric_name().unwrap_or_default().to_owned(),
+                    dimensions: sorted_dimensions(metric.dimensions()),
+                    stat: stat.stat().unwrap_or_default().to_owned(),
+                    period_secs: stat.period().unwrap_or(0).max(0) as u32,
+                })
+            })
+            .collect();
+        AlarmSource::Math {
+            expression,
+            metrics,
+        }
+    };
+    MetricAlarm {
+        name: m.alarm_name().unwrap_or_default().to_owned(),
+        description: m.alarm_description().unwrap_or_default().to_owned(),
+        source,
+        comparison: match m.comparison_operator() {
+            Some(ComparisonOperator::GreaterThanThreshold) => Comparison::GreaterThanThreshold,
+            _ => Comparison::GreaterThanOrEqualToThreshold,
+        },
+        threshold: m.threshold().unwrap_or(f64::NAN),
+        evaluation_periods: m.evaluation_periods().unwrap_or(0).max(0) as u32,
+        datapoints_to_alarm: m
+            .datapoints_to_alarm()
+            .or(m.evaluation_periods())
+            .unwrap_or(0)
+            .max(0) as u32,
+        treat_missing_data: m.treat_missing_data().unwrap_or("missing").to_owned(),
+        alarm_actions: m.alarm_actions().to_vec(),
+        ok_actions: m.ok_actions().to_vec(),
+        tags,
+    }
+}
+
+fn composite_from(
+    c: &aws_sdk_cloudwatch::types::CompositeAlarm,
+    tags: BTreeMap<String, String>,
+) -> CompositeAlarm {
+    CompositeAlarm {
+        name: c.alarm_name().unwrap_or_default().to_owned(),
+        description: c.alarm_description().unwrap_or_default().to_owned(),
+        rule: c.alarm_rule().unwrap_or_default().to_owned(),
+        alarm_actions: c.alarm_actions().to_vec(),
+        ok_actions: c.ok_actions().to_vec(),
+        suppressor: c.actions_suppressor().map(|alarm| Suppressor {
+            alarm: alarm.to_owned(),
+            wait_period_secs: c.actions_suppressor_wait_period().unwrap_or(0).max(0) as u32,
+            extension_period_secs: c.actions_suppressor_extension_period().unwrap_or(0).max(0)
+                as u32,
+        }),
+        tags,
+    }
+}

@@ -1,0 +1,3 @@
+//! Adapters to AWS services (besides the metrics source in `source::cloudwatch`).
+
+pub mod alarms;

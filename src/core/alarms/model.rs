@@ -1,0 +1,186 @@
+//! CloudWatch alarms as plain values, independent of the SDK: what `slo` wants, and what it
+//! reads back, in the same shape so they can be compared field by field.
+
+use std::collections::BTreeMap;
+
+/// One metric an alarm reads.
+#[derive(Clone, Debug, PartialEq)]
+pub struct MetricRef {
+    /// Id inside a metric-math alarm (`m1`); empty for a single-metric alarm.
+    pub id: String,
+    pub namespace: String,
+    pub name: String,
+    /// Sorted by name.
+    pub dimensions: Vec<(String, String)>,
+    pub stat: String,
+    pub period_secs: u32,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum AlarmSource {
+    Metric(MetricRef),
+    /// `expression` over `metrics`, returned under the id `e1`.
+    Math {
+        expression: String,
+        metrics: Vec<MetricRef>,
+    },
+}
+
+impl AlarmSource {
+    pub fn metric_count(&self) -> usize {
+        match self {
+            AlarmSource::Metric(_) => 1,
+            AlarmSource::Math { metrics, .. } => metrics.len(),
+        }
+    }
+
+    /// The period the alarm evaluates at.
+    pub fn period_secs(&self) -> u32 {
+        match self {
+            AlarmSource::Metric(m) => m.period_secs,
+            AlarmSource::Math { metrics, .. } => {
+                metrics.iter().map(|m| m.period_secs).max().unwrap_or(0)
+            }
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Comparison {
+    GreaterThanThreshold,
+    GreaterThanOrEqualToThreshold,
+}
+
+impl Comparison {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Comparison::GreaterThanThreshold => "GreaterThanThreshold",
+            Comparison::GreaterThanOrEqualToThreshold => "GreaterThanOrEqualToThreshold",
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct MetricAlarm {
+    pub name: String,
+    pub description: String,
+    pub source: AlarmSource,
+    pub comparison: Comparison,
+    pub threshold: f64,
+    pub evaluation_periods: u32,
+    pub datapoints_to_alarm: u32,
+    /// `missing`, `notBreaching`, `breaching` or `ignore`.
+    pub treat_missing_data: String,
+    pub alarm_actions: Vec<String>,
+    pub ok_actions: Vec<String>,
+    pub tags: BTreeMap<String, String>,
+}
+
+/// A composite's actions are held back while `alarm` is in ALARM.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Suppressor {
+    pub alarm: String,
+    pub wait_period_secs: u32,
+    pub extension_period_secs: u32,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct CompositeAlarm {
+    pub name: String,
+    pub description: String,
+    pub rule: String,
+    pub alarm_actions: Vec<String>,
+    pub ok_actions: Vec<String>,
+    pub suppressor: Option<Suppressor>,
+    pub tags: BTreeMap<String, String>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Alarm {
+    Metric(MetricAlarm),
+    Composite(CompositeAlarm),
+}
+
+impl Alarm {
+    pub fn name(&self) -> &str {
+        match self {
+            Alarm::Metric(a) => &a.name,
+            Alarm::Composite(a) => &a.name,
+        }
+    }
+
+    pub fn tags(&self) -> &BTreeMap<String, String> {
+        match self {
+            Alarm::Metric(a) => &a.tags,
+            Alarm::Composite(a) => &a.tags,
+        }
+    }
+
+    pub fn is_composite(&self) -> bool {
+        matches!(self, Alarm::Composite(_))
+    }
+
+    /// Alarms this one refers to (a composite's rule and suppressor), which must exist first.
+    pub fn depends_on(&self) -> Vec<String> {
+        let Alarm::Composite(c) = self else {
+            return Vec::new();
+        };
+        let mut names: Vec<String> = c
+            .rule
+            .split("ALARM(\"")
+            .skip(1)
+            .filter_map(|s| s.split('"').next())
+            .map(str::to_owned)
+            .collect();
+        names.extend(c.suppressor.iter().map(|s| s.alarm.clone()));
+        names
+    }
+
+    /// The fields in which `self` and `other` (same name) differ, by their AWS names.
+    pub fn differences(&self, other: &Alarm) -> Vec<&'static str> {
+        let mut d = Vec::new();
+        let mut check = |differs: bool, field| {
+            if differs {
+                d.push(field);
+            }
+        };
+        match (self, other) {
+            (Alarm::Metric(a), Alarm::Metric(b)) => {
+                check(a.description != b.description, "AlarmDescription");
+                check(a.source != b.source, "Metrics");
+                check(a.comparison != b.comparison, "ComparisonOperator");
+                check(!same_number(a.threshold, b.threshold), "Threshold");
+                check(
+                    a.evaluation_periods != b.evaluation_periods,
+                    "EvaluationPeriods",
+                );
+                check(
+                    a.datapoints_to_alarm != b.datapoints_to_alarm,
+                    "DatapointsToAlarm",
+                );
+                check(
+                    a.treat_missing_data != b.treat_missing_data,
+                    "TreatMissingData",
+                );
+                check(a.alarm_actions != b.alarm_actions, "AlarmActions");
+                check(a.ok_actions != b.ok_actions, "OKActions");
+                check(a.tags != b.tags, "Tags");
+            }
+            (Alarm::Composite(a), Alarm::Composite(b)) => {
+                check(a.description != b.description, "AlarmDescription");
+                check(a.rule != b.rule, "AlarmRule");
+                check(a.alarm_actions != b.alarm_actions, "AlarmActions");
+                check(a.ok_actions != b.ok_actions, "OKActions");
+                check(a.suppressor != b.suppressor, "ActionsSuppressor");
+                check(a.tags != b.tags, "Tags");
+            }
+            _ => check(true, "AlarmType"),
+        }
+        d
+    }
+}
+
+/// Thresholds come back from AWS as doubles: compare to 1e-12 relative, not bit for bit.
+fn same_number(a: f64, b: f64) -> bool {
+    (a - b).abs() <= 1e-12 * a.abs().max(b.abs()).max(1.0)
+}

@@ -1,0 +1,91 @@
+//! Every alarm name and tag `slo` uses, built in one place so that `plan`, `apply` and the
+//! service agree on them.
+
+use crate::core::window::format_duration;
+use chrono::TimeDelta;
+use std::collections::BTreeMap;
+
+/// Every alarm `slo` manages starts with this.
+pub const PREFIX: &str = "slo:";
+pub const TAG_MANAGED_BY: &str = "managed-by";
+pub const MANAGED_BY: &str = "slo";
+pub const TAG_SERVICE: &str = "slo:service";
+pub const TAG_OBJECTIVE: &str = "slo:objective";
+pub const TAG_TIER: &str = "slo:tier";
+
+/// `slo:<service>:` — the prefix of one service's alarms.
+pub fn service_prefix(service: &str) -> String {
+    format!("{PREFIX}{service}:")
+}
+
+/// `slo:checkout:availability:fast:1h`: one window of one tier.
+pub fn burn_window(service: &str, objective: &str, tier: &str, window: TimeDelta) -> String {
+    format!(
+        "{PREFIX}{service}:{objective}:{tier}:{}",
+        format_duration(window)
+    )
+}
+
+/// `slo:checkout:availability:fast`: the composite that pages.
+pub fn burn_tier(service: &str, objective: &str, tier: &str) -> String {
+    format!("{PREFIX}{service}:{objective}:{tier}")
+}
+
+/// `slo:checkout:infra:cpu`, `…:memory`, `…:http-5xx-rate`.
+pub fn infra(service: &str, what: &str) -> String {
+    format!("{PREFIX}{service}:infra:{what}")
+}
+
+/// The tags of an alarm: who manages it, for which service, objective and tier.
+pub fn tags(
+    service: &str,
+    objective: Option<&str>,
+    tier: Option<&str>,
+) -> BTreeMap<String, String> {
+    let mut t = BTreeMap::from([
+        (TAG_MANAGED_BY.to_owned(), MANAGED_BY.to_owned()),
+        (TAG_SERVICE.to_owned(), service.to_owned()),
+    ]);
+    if let Some(o) = objective {
+        t.insert(TAG_OBJECTIVE.to_owned(), o.to_owned());
+    }
+    if let Some(tier) = tier {
+        t.insert(TAG_TIER.to_owned(), tier.to_owned());
+    }
+    t
+}
+
+/// Whether `tags` say the alarm is `slo`'s, for `service`.
+pub fn is_managed_for(tags: &BTreeMap<String, String>, service: &str) -> bool {
+    tags.get(TAG_MANAGED_BY).map(String::as_str) == Some(MANAGED_BY)
+        && tags.get(TAG_SERVICE).map(String::as_str) == Some(service)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_follow_the_documented_scheme() {
+        assert_eq!(
+            burn_window("checkout", "availability", "fast", TimeDelta::hours(1)),
+            "slo:checkout:availability:fast:1h"
+        );
+        assert_eq!(
+            burn_tier("checkout", "latency", "slow"),
+            "slo:checkout:latency:slow"
+        );
+        assert_eq!(infra("checkout", "cpu"), "slo:checkout:infra:cpu");
+        assert!(burn_tier("checkout", "a", "b").starts_with(&service_prefix("checkout")));
+    }
+
+    #[test]
+    fn only_alarms_tagged_for_the_service_are_managed() {
+        let t = tags("checkout", Some("availability"), Some("fast"));
+        assert!(is_managed_for(&t, "checkout"));
+        assert!(!is_managed_for(&t, "catalog"));
+        let mut foreign = t.clone();
+        foreign.remove(TAG_MANAGED_BY);
+        assert!(!is_managed_for(&foreign, "checkout"));
+    }
+}

@@ -1,0 +1,269 @@
+//! Desired alarms against existing ones: what to create, update and delete, in an order
+//! CloudWatch accepts. Only alarms tagged as `slo`'s, for the services being planned, are ever
+//! updated or deleted.
+
+use super::model::Alarm;
+use super::naming;
+use std::collections::{BTreeMap, BTreeSet};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Action {
+    Create,
+    Update,
+    Delete,
+}
+
+impl Action {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Action::Create => "create",
+            Action::Update => "update",
+            Action::Delete => "delete",
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Change {
+    pub action: Action,
+    pub alarm: String,
+    pub composite: bool,
+    /// For updates: the fields that differ.
+    pub fields: Vec<&'static str>,
+    /// The alarm to put (create, update).
+    pub desired: Option<Alarm>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct AlarmPlan {
+    /// In the order they must be applied.
+    pub changes: Vec<Change>,
+    pub unchanged: usize,
+    /// Names `slo` wants that an alarm it does not manage already has: never touched.
+    pub conflicts: Vec<String>,
+}
+
+impl AlarmPlan {
+    pub fn is_empty(&self) -> bool {
+        self.changes.is_empty()
+    }
+}
+
+/// Plans the changes that turn `existing` into `desired` for `services`.
+pub fn plan(desired: &[Alarm], existing: &[Alarm], services: &BTreeSet<String>) -> AlarmPlan {
+    let existing_by_name: BTreeMap<&str, &Alarm> = existing.iter().map(|a| (a.name(), a)).collect();
+    let desired_names: BTreeSet<&str> = desired.iter().map(Alarm::name).collect();
+    let mut puts = Vec::new();
+    let mut unchanged = 0;
+    let mut conflicts = Vec::new();
+    for d in desired {
+        let service = d.tags().get(naming::TAG_SERVICE).map_or("", String::as_str);
+        match existing_by_name.get(d.name()) {
+            None => puts.push(change(Action::Create, d, Vec::new())),
+            Some(e) if !naming::is_managed_for(e.tags(), service) => {
+                conflicts.push(d.name().to_owned())
+            }
+            Some(e) => {
+                let fields = e.differences(d);
+                if fields.is_empty() {
+                    unchanged += 1;
+                } else {
+                    puts.push(change(Action::Update, d, fields));
+                }
+            }
+        }
+    }
+    let mut deletes: Vec<Change> = existing
+        .iter()
+        .filter(|e| !desired_names.contains(e.name()))
+        .filter(|e| services.iter().any(|s| naming::is_managed_for(e.tags(), s)))
+        .map(|e| Change {
+            action: Action::Delete,
+            alarm: e.name().to_owned(),
+            composite: e.is_composite(),
+            fields: Vec::new(),
+            desired: None,
+        })
+        .collect();
+    // Children before the composites that name them; deletions the other way round.
+    let order = dependency_order(desired.iter().chain(existing));
+    puts.sort_by_key(|c| {
+        (
+            c.composite,
+            order.get(c.alarm.as_str()).copied().unwrap_or(0),
+        )
+    });
+    deletes.sort_by_key(|c| {
+        (
+            !c.composite,
+            std::cmp::Reverse(order.get(c.alarm.as_str()).copied().unwrap_or(0)),
+        )
+    });
+    puts.extend(deletes);
+    AlarmPlan {
+        changes: puts,
+        unchanged,
+        conflicts,
+    }
+}
+
+fn change(action: Action, alarm: &Alarm, fields: Vec<&'static str>) -> Change {
+    Change {
+        action,
+        alarm: alarm.name().to_owned(),
+        composite: alarm.is_composite(),
+        fields,
+        desired: Some(alarm.clone()),
+    }
+}
+
+/// Depth of each alarm in the "refers to" graph: 0 for alarms that refer to nothing, one more
+/// than the deepest alarm referred to otherwise.
+fn dependency_order<'a>(alarms: impl Iterator<Item = &'a Alarm>) -> BTreeMap<&'a str, usize> {
+    let deps: BTreeMap<&str, Vec<String>> = alarms.map(|a| (a.name(), a.depends_on())).collect();
+    let mut depth: BTreeMap<&str, usize> = BTreeMap::new();
+    fn visit<'a>(
+        name: &'a str,
+        deps: &BTreeMap<&'a str, Vec<String>>,
+        depth: &mut BTreeMap<&'a str, usize>,
+        guard: usize,
+    ) -> usize {
+        if let Some(d) = depth.get(name) {
+            return *d;
+        }
+        let Some(children) = deps.get(name) else {
+            return 0;
+        };
+        // A cycle cannot exist in CloudWatch; the guard keeps a malformed one from recursing forever.
+        let d = if guard > 64 {
+            0
+        } else {
+            children
+                .iter()
+                .filter_map(|c| deps.get_key_value(c.as_str()).map(|(k, _)| *k))
+                .map(|c| visit(c, deps, depth, guard + 1) + 1)
+                .max()
+                .unwrap_or(0)
+        };
+        depth.insert(name, d);
+        d
+    }
+    for name in deps.keys() {
+        visit(name, &deps, &mut depth, 0);
+    }
+    depth
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::alarms::model::*;
+    use crate::core::alarms::naming;
+
+    fn metric(name: &str, service: &str) -> Alarm {
+        Alarm::Metric(MetricAlarm {
+            name: name.into(),
+            description: "d".into(),
+            source: AlarmSource::Math {
+                expression: "m1".into(),
+                metrics: vec![],
+            },
+            comparison: Comparison::GreaterThanOrEqualToThreshold,
+            threshold: 1.0,
+            evaluation_periods: 1,
+            datapoints_to_alarm: 1,
+            treat_missing_data: "notBreaching".into(),
+            alarm_actions: vec![],
+            ok_actions: vec![],
+            tags: naming::tags(service, Some("o"), Some("t")),
+        })
+    }
+
+    fn composite(name: &str, children: [&str; 2], suppressor: Option<&str>) -> Alarm {
+        Alarm::Composite(CompositeAlarm {
+            name: name.into(),
+            description: "d".into(),
+            rule: format!("ALARM(\"{}\") AND ALARM(\"{}\")", children[0], children[1]),
+            alarm_actions: vec![],
+            ok_actions: vec![],
+            suppressor: suppressor.map(|s| Suppressor {
+                alarm: s.into(),
+                wait_period_secs: 300,
+                extension_period_secs: 300,
+            }),
+            tags: naming::tags("svc", Some("o"), Some("t")),
+        })
+    }
+
+    fn set() -> Vec<Alarm> {
+        vec![
+            composite(
+                "slo:svc:o:slow",
+                ["slo:svc:o:slow:6h", "slo:svc:o:slow:30m"],
+                Some("slo:svc:o:fast"),
+            ),
+            composite(
+                "slo:svc:o:fast",
+                ["slo:svc:o:fast:1h", "slo:svc:o:fast:5m"],
+                None,
+            ),
+            metric("slo:svc:o:fast:1h", "svc"),
+            metric("slo:svc:o:fast:5m", "svc"),
+            metric("slo:svc:o:slow:6h", "svc"),
+            metric("slo:svc:o:slow:30m", "svc"),
+        ]
+    }
+
+    fn services() -> BTreeSet<String> {
+        ["svc".to_owned()].into()
+    }
+
+    #[test]
+    fn children_are_created_before_composites_and_suppressors_before_their_users() {
+        let p = plan(&set(), &[], &services());
+        let names: Vec<&str> = p.changes.iter().map(|c| c.alarm.as_str()).collect();
+        let at = |n: &str| names.iter().position(|x| *x == n).unwrap();
+        assert!(at("slo:svc:o:fast:1h") < at("slo:svc:o:fast"));
+        assert!(at("slo:svc:o:fast") < at("slo:svc:o:slow"));
+        assert!(p.changes.iter().all(|c| c.action == Action::Create));
+    }
+
+    #[test]
+    fn deleting_removes_composites_before_what_they_name() {
+        let p = plan(&[], &set(), &services());
+        let names: Vec<&str> = p.changes.iter().map(|c| c.alarm.as_str()).collect();
+        assert_eq!(&names[..2], &["slo:svc:o:slow", "slo:svc:o:fast"]);
+        assert!(p.changes.iter().all(|c| c.action == Action::Delete));
+    }
+
+    #[test]
+    fn an_identical_set_is_unchanged_and_a_changed_field_is_named() {
+        assert!(plan(&set(), &set(), &services()).is_empty());
+        let mut changed = set();
+        if let Alarm::Metric(m) = &mut changed[2] {
+            m.threshold = 2.0;
+        }
+        let p = plan(&changed, &set(), &services());
+        assert_eq!(p.changes.len(), 1);
+        assert_eq!(p.changes[0].fields, vec!["Threshold"]);
+    }
+
+    #[test]
+    fn alarms_of_other_services_or_managers_are_never_touched() {
+        let mut existing = set();
+        existing.push(metric("slo:other:o:fast:1h", "other"));
+        let mut foreign = metric("slo:svc:o:legacy", "svc");
+        if let Alarm::Metric(m) = &mut foreign {
+            m.tags.remove(naming::TAG_MANAGED_BY);
+        }
+        existing.push(foreign.clone());
+        let p = plan(&set(), &existing, &services());
+        assert!(p.is_empty(), "{p:?}");
+        // A foreign alarm with a name slo wants is a conflict, not an update.
+        let mut wanted = set();
+        wanted.push(metric("slo:svc:o:legacy", "svc"));
+        let p = plan(&wanted, &existing, &services());
+        assert_eq!(p.conflicts, vec!["slo:svc:o:legacy".to_owned()]);
+        assert!(p.is_empty());
+    }
+}
