@@ -8,7 +8,14 @@
    the exact dimension set respected, MaxDatapoints and NextToken.
 3. Composite alarms: PutCompositeAlarm, and composites in DescribeAlarms, DeleteAlarms and the
    tagging calls.
-4. Fault injection and call counting, for resilience tests:
+4. ECS deployment state, settable from tests (moto never changes a deployment's state, keeps
+   no events, drops deploymentConfiguration and lacks the service-deployment APIs):
+     POST /_slo/ecs/state {"cluster": "prod", "service": "checkout", "deployments": [...],
+                           "events": [...], "serviceDeployments": [...]}
+   DescribeServices answers with those deployments and events and the deploymentConfiguration
+   given at CreateService/UpdateService; ListServiceDeployments and DescribeServiceDeployments
+   answer from serviceDeployments (AWS's JSON field names; timestamps in epoch seconds).
+5. Fault injection and call counting, for resilience tests:
      POST /_slo/faults  {"action": "GetMetricData", "kind": "throttle"|"error"|"delay",
                          "count": 2, "delay_ms": 300}
      GET  /_slo/calls   {"GetMetricData": 3, ...}
@@ -38,6 +45,7 @@ from werkzeug.serving import run_simple
 from werkzeug.wrappers import Request, Response
 
 CW_PREFIX = "GraniteServiceVersion20100801"
+ECS_PREFIX = "AmazonEC2ContainerServiceV20141113"
 CBOR_PATH = re.compile(r"^/service/(?P<service>[^/]+)/operation/(?P<op>[^/]+)$")
 CW_MODEL = botocore.session.Session().get_service_model("cloudwatch")
 MAX_DATAPOINTS = 100_800
@@ -186,6 +194,7 @@ class Emulator:
             self.pages = {}
             self.composites = {}  # (region, name) -> alarm dict
             self.tags = {}  # arn -> {key: value}
+            self.ecs = {}  # (cluster name, service name) -> state overlay
 
     # -- WSGI ----------------------------------------------------------------------------
     def __call__(self, environ, start_response):
@@ -199,6 +208,14 @@ class Emulator:
         if m and req.method == "POST":
             return self.cbor(req, m.group("op"))(environ, start_response)
         target = req.headers.get("X-Amz-Target", "")
+        if target.startswith(ECS_PREFIX + "."):
+            op = target.split(".", 1)[1]
+            fault = self.fault(op)
+            if fault:
+                return self.json_error(*fault)(environ, start_response)
+            if op in ECS_OPS:
+                return self.ecs_json(req, op)(environ, start_response)
+            return self.moto(environ, start_response)
         if target.startswith(CW_PREFIX + "."):
             op = target.split(".", 1)[1]
             fault = self.fault(op)
@@ -220,6 +237,17 @@ class Emulator:
         if req.path == "/_slo/calls":
             with self.lock:
                 return Response(json.dumps(dict(self.calls)), content_type="application/json")
+        if req.path == "/_slo/ecs/state" and req.method == "POST":
+            state = json.loads(req.get_data() or b"{}")
+            if not state.get("cluster") or not state.get("service"):
+                return Response('{"error": "need cluster and service"}', 400)
+            key = (short_name(state["cluster"]), short_name(state["service"]))
+            with self.lock:
+                current = self.ecs.setdefault(key, {})
+                for field in ("deployments", "events", "serviceDeployments"):
+                    if field in state:
+                        current[field] = state[field]
+            return Response("{}", content_type="application/json")
         if req.path == "/_slo/faults" and req.method == "POST":
             rule = json.loads(req.get_data() or b"{}")
             if rule.get("kind") not in ("throttle", "error", "delay") or not rule.get("action"):
@@ -279,14 +307,14 @@ class Emulator:
         return Response(cbor2.dumps(payload), 200, headers={"smithy-protocol": "rpc-v2-cbor"},
                         content_type="application/cbor")
 
-    def forward_json(self, req, op, params):
-        """Asks moto, in awsJson1_0, and returns its answer as a dict (or raises ApiError)."""
+    def forward_json(self, req, op, params, prefix=CW_PREFIX, content_type="application/x-amz-json-1.0"):
+        """Asks moto, in its JSON protocol, and returns its answer as a dict (or raises ApiError)."""
         data = json.dumps(params).encode()
         environ = dict(req.environ)
         environ.update({
             "PATH_INFO": "/", "QUERY_STRING": "", "REQUEST_METHOD": "POST",
-            "CONTENT_TYPE": "application/x-amz-json-1.0", "CONTENT_LENGTH": str(len(data)),
-            "HTTP_X_AMZ_TARGET": "%s.%s" % (CW_PREFIX, op),
+            "CONTENT_TYPE": content_type, "CONTENT_LENGTH": str(len(data)),
+            "HTTP_X_AMZ_TARGET": "%s.%s" % (prefix, op),
         })
         environ.pop("HTTP_SMITHY_PROTOCOL", None)
         environ.pop("HTTP_CONTENT_ENCODING", None)  # the JSON body is not compressed
@@ -507,6 +535,96 @@ class Emulator:
             code, message = parse_error(body)
             raise ApiError(code, message, captured["status"])
         return json.loads(body) if body.strip() else {}
+
+
+    # -- ECS: deployment state moto does not keep -----------------------------------------------
+    def ecs_json(self, req, op):
+        try:
+            params = json.loads(req.get_data() or b"{}")
+            out = ECS_OPS[op](self, req, params)
+        except ApiError as e:
+            return self.json_error(e.status, e.code, e.message)
+        except Exception as e:
+            traceback.print_exc()
+            return self.json_error(500, "ServerException", "emulator error: %r" % e)
+        return Response(json.dumps(out, default=epoch), 200, content_type="application/x-amz-json-1.1")
+
+    def ecs_forward(self, req, op, params):
+        return self.forward_json(req, op, params, ECS_PREFIX, "application/x-amz-json-1.1")
+
+    def ecs_create_or_update_service(self, req, params):
+        op = "CreateService" if "serviceName" in params else "UpdateService"
+        out = self.ecs_forward(req, op, params)
+        if "deploymentConfiguration" in params:
+            name = params.get("serviceName") or params.get("service")
+            key = (short_name(params.get("cluster", "default")), short_name(name))
+            with self.lock:
+                self.ecs.setdefault(key, {})["deploymentConfiguration"] = params["deploymentConfiguration"]
+        if "service" in out:
+            self.overlay(out["service"])
+        return out
+
+    def ecs_describe_services(self, req, params):
+        out = self.ecs_forward(req, "DescribeServices", params)
+        for svc in out.get("services", []):
+            self.overlay(svc)
+        return out
+
+    def overlay(self, svc):
+        key = (short_name(svc.get("clusterArn", "default")), svc.get("serviceName", ""))
+        with self.lock:
+            state = dict(self.ecs.get(key, {}))
+        for field in ("deployments", "events", "deploymentConfiguration"):
+            if field in state:
+                svc[field] = state[field]
+
+    def service_deployments(self, cluster, service):
+        with self.lock:
+            return list(self.ecs.get((short_name(cluster), short_name(service)), {}).get("serviceDeployments", []))
+
+    def ecs_list_service_deployments(self, req, params):
+        if not params.get("service"):
+            raise ApiError("InvalidParameterException", "service is required")
+        found = self.service_deployments(params.get("cluster", "default"), params["service"])
+        statuses = params.get("status")
+        created = params.get("createdAt") or {}
+        brief_keys = ("serviceDeploymentArn", "serviceArn", "clusterArn", "startedAt", "createdAt",
+                      "finishedAt", "targetServiceRevisionArn", "status", "statusReason")
+        out = []
+        for d in found:
+            if statuses and d.get("status") not in statuses:
+                continue
+            t = d.get("createdAt")
+            if t is not None and "after" in created and epoch(t) < epoch(created["after"]):
+                continue
+            if t is not None and "before" in created and epoch(t) > epoch(created["before"]):
+                continue
+            out.append({k: d[k] for k in brief_keys if k in d})
+        return {"serviceDeployments": out}
+
+    def ecs_describe_service_deployments(self, req, params):
+        wanted = params.get("serviceDeploymentArns") or []
+        with self.lock:
+            everything = [d for st in self.ecs.values() for d in st.get("serviceDeployments", [])]
+        by_arn = {d.get("serviceDeploymentArn"): d for d in everything}
+        return {
+            "serviceDeployments": [by_arn[a] for a in wanted if a in by_arn],
+            "failures": [{"arn": a, "reason": "MISSING"} for a in wanted if a not in by_arn],
+        }
+
+
+ECS_OPS = {
+    "CreateService": Emulator.ecs_create_or_update_service,
+    "UpdateService": Emulator.ecs_create_or_update_service,
+    "DescribeServices": Emulator.ecs_describe_services,
+    "ListServiceDeployments": Emulator.ecs_list_service_deployments,
+    "DescribeServiceDeployments": Emulator.ecs_describe_service_deployments,
+}
+
+
+def short_name(name_or_arn):
+    """`arn:aws:ecs:…:cluster/prod` → `prod`; `arn:…:service/prod/checkout` → `checkout`."""
+    return str(name_or_arn).rsplit("/", 1)[-1]
 
 
 OWN_OPS = {

@@ -2,6 +2,7 @@
 
 mod alarms;
 mod cloudwatch;
+mod ecs;
 mod report;
 mod support;
 mod validate;

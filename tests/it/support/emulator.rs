@@ -116,6 +116,20 @@ impl Session {
     }
 }
 
+impl Session {
+    /// An ECS client of the real SDK, pointed at the emulator.
+    pub async fn ecs(&self) -> aws_sdk_ecs::Client {
+        let creds = aws_sdk_ecs::config::Credentials::new("test", "test", None, None, "test");
+        let conf = aws_sdk_ecs::Config::builder()
+            .behavior_version(aws_sdk_ecs::config::BehaviorVersion::latest())
+            .region(aws_sdk_ecs::config::Region::new("us-east-1"))
+            .credentials_provider(creds)
+            .endpoint_url(self.endpoint())
+            .build();
+        aws_sdk_ecs::Client::from_conf(conf)
+    }
+}
+
 /// A minimal HTTP/1.0 exchange: the control endpoints need nothing more.
 fn request(port: u16, method: &str, path: &str, body: &str) -> std::io::Result<(u16, String)> {
     let mut s = TcpStream::connect(("127.0.0.1", port))?;
