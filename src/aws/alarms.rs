@@ -4,15 +4,12 @@
 use crate::core::alarms::{
     Alarm, AlarmSource, Comparison, CompositeAlarm, MetricAlarm, MetricRef, Suppressor,
 };
-use aws_config::BehaviorVersion;
-use aws_config::retry::RetryConfig;
 use aws_sdk_cloudwatch::Client;
-use aws_sdk_cloudwatch::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
+use aws_sdk_cloudwatch::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_cloudwatch::types::{
     AlarmType, ComparisonOperator, Dimension, Metric, MetricDataQuery, MetricStat, Statistic, Tag,
 };
 use std::collections::BTreeMap;
-use std::time::Duration;
 
 #[derive(Debug, thiserror::Error)]
 #[error("{action} {alarm}: {message}")]
@@ -27,15 +24,10 @@ where
     E: ProvideErrorMetadata + std::error::Error + 'static,
     R: std::fmt::Debug,
 {
-    let message = match (e.code(), e.message()) {
-        (Some(c), Some(m)) => format!("{c}: {m}"),
-        (Some(c), None) => c.to_owned(),
-        _ => DisplayErrorContext(e).to_string(),
-    };
     AlarmError {
         action,
         alarm: alarm.to_owned(),
-        message,
+        message: super::error_message(e),
     }
 }
 
@@ -44,18 +36,10 @@ pub struct AlarmStore {
 }
 
 impl AlarmStore {
-    /// Configured the way the AWS CLI is (`AWS_PROFILE`, `AWS_REGION`, `AWS_ENDPOINT_URL`, …).
+    /// Configured the way the AWS CLI is (see [`super::load_config`]).
     pub async fn from_environment() -> AlarmStore {
-        let config = aws_config::defaults(BehaviorVersion::latest())
-            .retry_config(
-                RetryConfig::standard()
-                    .with_max_attempts(5)
-                    .with_initial_backoff(Duration::from_millis(200)),
-            )
-            .load()
-            .await;
         AlarmStore {
-            client: Client::new(&config),
+            client: Client::new(&super::load_config().await),
         }
     }
 

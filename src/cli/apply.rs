@@ -1,5 +1,5 @@
+use crate::cli::Outcome;
 use crate::cli::plan::{prepare, text};
-use crate::cli::{Outcome, spec_paths};
 use anyhow::bail;
 use slo::core::alarms::{self, Action};
 use std::io::{BufRead, IsTerminal, Write};
@@ -21,7 +21,7 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
 }
 
 async fn apply(args: Args) -> anyhow::Result<Outcome> {
-    let prepared = match prepare(spec_paths(args.paths)).await? {
+    let prepared = match prepare(args.paths).await? {
         Ok(p) => p,
         Err(outcome) => return Ok(outcome),
     };

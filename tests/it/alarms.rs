@@ -6,14 +6,7 @@ use aws_sdk_cloudwatch::types::{AlarmType, ComparisonOperator, Statistic};
 use serde_json::Value;
 use slo::core::alarms::{Alarm, AlarmSource, desired_alarms};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-
-fn slo(s: &Session, args: &[&str]) -> Output {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_slo"));
-    cmd.args(args).current_dir(root()).env("NO_COLOR", "1");
-    s.configure(&mut cmd);
-    cmd.output().expect("run slo")
-}
+use std::process::Output;
 
 fn ok(out: Output) -> String {
     assert_eq!(
@@ -27,10 +20,12 @@ fn ok(out: Output) -> String {
 }
 
 fn plan_json(s: &Session, specs: &Path) -> Value {
-    serde_json::from_str(&ok(slo(
-        s,
-        &["plan", specs.to_str().unwrap(), "--format", "json"],
-    )))
+    serde_json::from_str(&ok(s.slo(&[
+        "plan",
+        specs.to_str().unwrap(),
+        "--format",
+        "json",
+    ])))
     .unwrap()
 }
 
@@ -96,7 +91,7 @@ async fn apply_creates_every_alarm_and_a_second_apply_changes_nothing() {
     let s = session();
     foreign_alarm(&s, "slo:checkout:handmade").await;
     foreign_alarm(&s, "team-x-cpu").await;
-    let first = ok(slo(&s, &["apply", "--yes"]));
+    let first = ok(s.slo(&["apply", "--yes"]));
     assert!(
         first.contains("Plan: 54 to create, 0 to update, 0 to delete, 0 unchanged."),
         "{first}"
@@ -174,7 +169,7 @@ async fn apply_creates_every_alarm_and_a_second_apply_changes_nothing() {
     let plan = plan_json(&s, &root().join("slo"));
     assert_eq!(plan["changes"], serde_json::json!([]));
     assert_eq!(plan["unchanged"], 54);
-    assert!(ok(slo(&s, &["apply", "--yes"])).contains("No changes"));
+    assert!(ok(s.slo(&["apply", "--yes"])).contains("No changes"));
     // Foreign alarms, even with slo's prefix, are left alone.
     let names = alarm_names(&s).await;
     assert!(
@@ -187,7 +182,7 @@ async fn apply_creates_every_alarm_and_a_second_apply_changes_nothing() {
 async fn a_new_target_updates_only_that_objectives_alarms() {
     let s = session();
     let (_tmp, dir) = specs_copy();
-    ok(slo(&s, &["apply", dir.to_str().unwrap(), "--yes"]));
+    ok(s.slo(&["apply", dir.to_str().unwrap(), "--yes"]));
     edit(&dir.join("checkout.yaml"), "target: 99.9%", "target: 99.5%");
     let plan = plan_json(&s, &dir);
     let changes = plan["changes"].as_array().unwrap();
@@ -212,7 +207,7 @@ async fn a_new_target_updates_only_that_objectives_alarms() {
         })
         .count();
     assert_eq!(threshold_changes, 8);
-    ok(slo(&s, &["apply", dir.to_str().unwrap(), "--yes"]));
+    ok(s.slo(&["apply", dir.to_str().unwrap(), "--yes"]));
     assert_eq!(plan_json(&s, &dir)["changes"], serde_json::json!([]));
 }
 
@@ -220,7 +215,7 @@ async fn a_new_target_updates_only_that_objectives_alarms() {
 async fn a_removed_objective_loses_its_alarms_and_nothing_else() {
     let s = session();
     let (_tmp, dir) = specs_copy();
-    ok(slo(&s, &["apply", dir.to_str().unwrap(), "--yes"]));
+    ok(s.slo(&["apply", dir.to_str().unwrap(), "--yes"]));
     edit(
         &dir.join("checkout.yaml"),
         "  - name: latency\n    sli: latency                 # good = answered within the threshold (\"P99 < 1s\")\n    threshold: 1s\n    target: 99%\n",
@@ -238,7 +233,7 @@ async fn a_removed_objective_loses_its_alarms_and_nothing_else() {
     }));
     // Composites go first: nothing may refer to a deleted alarm.
     assert!(changes[..4].iter().all(|c| c["type"] == "composite"));
-    ok(slo(&s, &["apply", dir.to_str().unwrap(), "--yes"]));
+    ok(s.slo(&["apply", dir.to_str().unwrap(), "--yes"]));
     let names = alarm_names(&s).await;
     assert!(!names.iter().any(|n| n.starts_with("slo:checkout:latency")));
     assert_eq!(names.len(), 54 - 12);
@@ -253,7 +248,7 @@ async fn an_alarm_slo_does_not_manage_is_never_taken_over() {
         plan["conflicts"],
         serde_json::json!(["slo:checkout:infra:cpu"])
     );
-    let out = slo(&s, &["apply", "--yes"]);
+    let out = s.slo(&["apply", "--yes"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(text(&out.stderr).contains("nothing was changed"));
     assert_eq!(
@@ -275,13 +270,13 @@ async fn an_apply_that_fails_half_way_is_completed_by_the_next() {
     let s = session();
     // Five failures exhaust the retries of the first composite: metric alarms exist by then.
     s.inject("PutCompositeAlarm", "error", 5);
-    let out = slo(&s, &["apply", "--yes"]);
+    let out = s.slo(&["apply", "--yes"]);
     assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
     let stderr = text(&out.stderr);
     assert!(stderr.contains("run apply again to finish"), "{stderr}");
     let partial = alarm_names(&s).await.len();
     assert!(partial > 0 && partial < 54, "{partial}");
-    ok(slo(&s, &["apply", "--yes"]));
+    ok(s.slo(&["apply", "--yes"]));
     assert_eq!(alarm_names(&s).await.len(), 54);
     assert_eq!(
         plan_json(&s, &root().join("slo"))["changes"],
@@ -292,7 +287,7 @@ async fn an_apply_that_fails_half_way_is_completed_by_the_next() {
 #[test]
 fn apply_without_yes_and_without_a_terminal_changes_nothing() {
     let s = session();
-    let out = slo(&s, &["apply"]);
+    let out = s.slo(&["apply"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(text(&out.stderr).contains("without --yes"));
     assert_eq!(s.calls("PutMetricAlarm"), 0);

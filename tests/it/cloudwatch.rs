@@ -1,25 +1,17 @@
 //! `slo report` from CloudWatch, against the AWS emulator, driven by the real AWS SDK.
 
 use crate::support::emulator::{Session, session};
-use crate::support::{root, text};
+use crate::support::{text, write_spec};
 use aws_sdk_cloudwatch::primitives::DateTime as AwsDateTime;
 use aws_sdk_cloudwatch::types::{
     Dimension, Metric, MetricDataQuery, MetricDatum, MetricStat, StandardUnit,
 };
 use chrono::{DateTime, TimeDelta, Utc};
 use serde_json::Value;
-use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 
 const LB: &str = "app/shop-prod/50dc6c495c0c9188";
 const TG: &str = "targetgroup/checkout-prod/73e2d6bc24d8a067";
-
-fn slo(s: &Session, args: &[&str]) -> Output {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_slo"));
-    cmd.args(args).current_dir(root()).env("NO_COLOR", "1");
-    s.configure(&mut cmd);
-    cmd.output().expect("run slo")
-}
 
 fn json(out: &Output) -> Value {
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
@@ -158,19 +150,6 @@ async fn put(s: &Session, data: Vec<MetricDatum>) {
     }
 }
 
-fn spec(dir: &Path, service: &str, lb: &str, tg: Option<&str>, window: &str, latency: bool) {
-    let tg = tg.map_or(String::new(), |t| format!("\n  targetGroup: {t}"));
-    let lat = if latency {
-        "\n  - { name: latency, sli: latency, threshold: 300ms, target: 99% }"
-    } else {
-        ""
-    };
-    let yaml = format!(
-        "apiVersion: slo/v1\nservice: {service}\nalb:\n  loadBalancer: {lb}{tg}\nwindow: {window}\nobjectives:\n  - {{ name: availability, sli: availability, target: 99.9% }}{lat}\n"
-    );
-    std::fs::write(dir.join(format!("{service}.yaml")), yaml).unwrap();
-}
-
 fn objective<'a>(r: &'a Value, service: &str, name: &str) -> &'a Value {
     r["objectives"]
         .as_array()
@@ -197,7 +176,7 @@ async fn cloudwatch_and_access_logs_agree_on_the_same_requests() {
     std::fs::create_dir_all(&specs).unwrap();
     let lines: Vec<String> = reqs.iter().map(log_line).collect();
     std::fs::write(logs.join("requests.log"), lines.join("\n")).unwrap();
-    spec(&specs, "checkout", LB, Some(TG), "1d", true);
+    write_spec(&specs, "checkout", LB, Some(TG), "1d", Some("300ms"));
     put(&s, metrics(&reqs)).await;
 
     let at_s = at.to_rfc3339();
@@ -209,11 +188,8 @@ async fn cloudwatch_and_access_logs_agree_on_the_same_requests() {
         "--format",
         "json",
     ];
-    let from_logs = json(&slo(
-        &s,
-        &[&base[..], &["--access-logs", logs.to_str().unwrap()]].concat(),
-    ));
-    let from_cw = json(&slo(&s, &base));
+    let from_logs = json(&s.slo(&[&base[..], &["--access-logs", logs.to_str().unwrap()]].concat()));
+    let from_cw = json(&s.slo(&base));
     assert_eq!(from_cw["source"], "cloudwatch");
     for name in ["availability", "latency"] {
         let (l, c) = (
@@ -247,27 +223,18 @@ async fn a_thousand_slos_take_as_few_calls_as_the_limits_allow() {
     let s = session();
     let tmp = tempfile::tempdir().unwrap();
     for i in 0..1000 {
-        spec(
-            tmp.path(),
-            &format!("svc-{i:04}"),
-            &format!("app/lb-{i}/{i:016x}"),
-            None,
-            "1h",
-            false,
-        );
+        let lb = format!("app/lb-{i}/{i:016x}");
+        write_spec(tmp.path(), &format!("svc-{i:04}"), &lb, None, "1h", None);
     }
     let at = now_minute();
-    let out = slo(
-        &s,
-        &[
-            "report",
-            tmp.path().to_str().unwrap(),
-            "--at",
-            &at.to_rfc3339(),
-            "--format",
-            "json",
-        ],
-    );
+    let out = s.slo(&[
+        "report",
+        tmp.path().to_str().unwrap(),
+        "--at",
+        &at.to_rfc3339(),
+        "--format",
+        "json",
+    ]);
     let r = json(&out);
     assert_eq!(r["objectives"].as_array().unwrap().len(), 1000);
     assert!(
@@ -291,13 +258,13 @@ async fn a_thousand_slos_take_as_few_calls_as_the_limits_allow() {
 async fn throttling_and_server_errors_are_retried() {
     let s = session();
     let at = now_minute().to_rfc3339();
-    let clean = slo(&s, &["report", "--at", &at, "--format", "json"]);
+    let clean = s.slo(&["report", "--at", &at, "--format", "json"]);
     let expected = json(&clean);
     let normal = s.calls("GetMetricData");
     s.inject("GetMetricData", "throttle", 2);
     s.inject("GetMetricData", "error", 1);
     s.inject("GetMetricData", "delay", 1);
-    let out = slo(&s, &["report", "--at", &at, "--format", "json"]);
+    let out = s.slo(&["report", "--at", &at, "--format", "json"]);
     let got = json(&out);
     assert_eq!(got["objectives"], expected["objectives"]);
     assert_eq!(s.calls("GetMetricData"), 2 * normal + 3);
@@ -307,7 +274,7 @@ async fn throttling_and_server_errors_are_retried() {
 async fn a_permanent_failure_is_an_error_naming_the_query_and_exit_2() {
     let s = session();
     s.inject("GetMetricData", "error", 1000);
-    let out = slo(&s, &["report", "--format", "json"]);
+    let out = s.slo(&["report", "--format", "json"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(out.stdout.is_empty(), "no partial report");
     let stderr = text(&out.stderr);

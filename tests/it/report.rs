@@ -1,9 +1,9 @@
 //! `slo report --access-logs`: checked against an independent reading of the same logs
 //! (tests/tools/alb_oracle.py), on the bundled example and on logs it has never seen.
 
-use crate::support::{root, slo, text};
+use crate::support::{root, slo, text, write_spec};
 use serde_json::Value;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
 const AT: &str = "2026-03-01T00:00:00Z";
@@ -28,12 +28,26 @@ fn report_json(args: &[&str]) -> Value {
     serde_json::from_slice(&out.stdout).expect("report is JSON")
 }
 
-fn spec(dir: &Path, service: &str, lb: &str, tg: Option<&str>, threshold: &str) {
-    let tg = tg.map_or(String::new(), |t| format!("\n  targetGroup: {t}"));
-    let yaml = format!(
-        "apiVersion: slo/v1\nservice: {service}\nalb:\n  loadBalancer: {lb}{tg}\nwindow: 1d\nobjectives:\n  - {{ name: availability, sli: availability, target: 99.9% }}\n  - {{ name: latency, sli: latency, threshold: {threshold}, target: 99% }}\n"
+/// AWS's documented example entries in `logs/a.log`, and a spec `docs` for their load balancer.
+fn aws_examples() -> (tempfile::TempDir, PathBuf, PathBuf) {
+    let tmp = tempfile::tempdir().unwrap();
+    let (logs, specs) = (tmp.path().join("logs"), tmp.path().join("specs"));
+    std::fs::create_dir_all(&logs).unwrap();
+    std::fs::create_dir_all(&specs).unwrap();
+    std::fs::copy(
+        root().join("tests/fixtures/logs/aws-examples.log"),
+        logs.join("a.log"),
+    )
+    .unwrap();
+    write_spec(
+        &specs,
+        "docs",
+        "app/my-loadbalancer/50dc6c495c0c9188",
+        None,
+        "1d",
+        Some("1s"),
     );
-    std::fs::write(dir.join(format!("{service}.yaml")), yaml).unwrap();
+    (tmp, logs, specs)
 }
 
 fn objective<'a>(report: &'a Value, service: &str, name: &str) -> &'a Value {
@@ -93,15 +107,16 @@ fn the_report_matches_an_independent_reading_of_logs_it_has_never_seen() {
     ]);
     let alpha = "app/alpha-prod/1111222233334444";
     let beta = "app/beta-prod/aaaabbbbccccdddd";
-    spec(&specs, "alpha", alpha, None, "1s");
-    spec(
+    write_spec(&specs, "alpha", alpha, None, "1d", Some("1s"));
+    write_spec(
         &specs,
         "alpha-api",
         alpha,
         Some("targetgroup/alpha-api/0000000000000001"),
-        "250ms",
+        "1d",
+        Some("250ms"),
     );
-    spec(&specs, "beta", beta, None, "1s");
+    write_spec(&specs, "beta", beta, None, "1d", Some("1s"));
     let report = report_json(&[
         "report",
         specs.to_str().unwrap(),
@@ -283,12 +298,13 @@ fn malformed_lines_are_counted_located_and_never_good() {
     std::fs::write(logs.join("mixed.log"), lines.join("\n")).unwrap();
     let specs = tmp.path().join("specs");
     std::fs::create_dir_all(&specs).unwrap();
-    spec(
+    write_spec(
         &specs,
         "docs",
         "app/my-loadbalancer/50dc6c495c0c9188",
         None,
-        "1s",
+        "1d",
+        Some("1s"),
     );
     let out = slo(&[
         "report",
@@ -321,23 +337,7 @@ fn malformed_lines_are_counted_located_and_never_good() {
 
 #[test]
 fn check_exits_one_when_an_objective_is_breached() {
-    let tmp = tempfile::tempdir().unwrap();
-    let logs = tmp.path().join("logs");
-    std::fs::create_dir_all(&logs).unwrap();
-    std::fs::copy(
-        root().join("tests/fixtures/logs/aws-examples.log"),
-        logs.join("a.log"),
-    )
-    .unwrap();
-    let specs = tmp.path().join("specs");
-    std::fs::create_dir_all(&specs).unwrap();
-    spec(
-        &specs,
-        "docs",
-        "app/my-loadbalancer/50dc6c495c0c9188",
-        None,
-        "1s",
-    );
+    let (_tmp, logs, specs) = aws_examples();
     let args = |check: bool| {
         let mut a = vec![
             "report",
@@ -360,23 +360,7 @@ fn check_exits_one_when_an_objective_is_breached() {
 
 #[test]
 fn every_format_renders_and_output_goes_to_a_file() {
-    let tmp = tempfile::tempdir().unwrap();
-    let logs = tmp.path().join("logs");
-    std::fs::create_dir_all(&logs).unwrap();
-    std::fs::copy(
-        root().join("tests/fixtures/logs/aws-examples.log"),
-        logs.join("a.log"),
-    )
-    .unwrap();
-    let specs = tmp.path().join("specs");
-    std::fs::create_dir_all(&specs).unwrap();
-    spec(
-        &specs,
-        "docs",
-        "app/my-loadbalancer/50dc6c495c0c9188",
-        None,
-        "1s",
-    );
+    let (tmp, logs, specs) = aws_examples();
     for (format, golden) in [
         ("table", "report.table"),
         ("markdown", "report.md"),

@@ -3,18 +3,14 @@
 
 use super::assemble::QueryResult;
 use super::plan::{MetricQuery, NAMESPACE};
-use aws_config::BehaviorVersion;
-use aws_config::retry::RetryConfig;
-use aws_config::timeout::TimeoutConfig;
+use crate::aws::MAX_ATTEMPTS;
 use aws_sdk_cloudwatch::Client;
-use aws_sdk_cloudwatch::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
 use aws_sdk_cloudwatch::primitives::DateTime as AwsDateTime;
 use aws_sdk_cloudwatch::types::{
     Dimension, Metric, MetricDataQuery, MetricStat, ScanBy, StatusCode,
 };
 use chrono::{DateTime, Utc};
 use std::collections::HashMap;
-use std::time::Duration;
 
 #[derive(Debug, thiserror::Error)]
 pub enum CloudWatchError {
@@ -31,28 +27,12 @@ pub struct CloudWatchMetrics {
     calls: usize,
 }
 
-/// Attempts per call (the first and four retries), with exponential backoff and jitter.
-const MAX_ATTEMPTS: u32 = 5;
-
 impl CloudWatchMetrics {
     /// Configured the way the AWS CLI is: the default credential chain, `AWS_PROFILE`,
     /// `AWS_REGION`, `AWS_ENDPOINT_URL`.
     pub async fn from_environment() -> CloudWatchMetrics {
-        let config = aws_config::defaults(BehaviorVersion::latest())
-            .retry_config(
-                RetryConfig::standard()
-                    .with_max_attempts(MAX_ATTEMPTS)
-                    .with_initial_backoff(Duration::from_millis(200)),
-            )
-            .timeout_config(
-                TimeoutConfig::builder()
-                    .operation_attempt_timeout(Duration::from_secs(30))
-                    .build(),
-            )
-            .load()
-            .await;
         CloudWatchMetrics {
-            client: Client::new(&config),
+            client: Client::new(&crate::aws::load_config().await),
             calls: 0,
         }
     }
@@ -100,7 +80,10 @@ impl CloudWatchMetrics {
                 .await
                 .map_err(|e| CloudWatchError::Call {
                     queries: describe(&call),
-                    message: brief(&e),
+                    message: format!(
+                        "{} (after {MAX_ATTEMPTS} attempts)",
+                        crate::aws::error_message(&e)
+                    ),
                 })?;
             for r in answer.metric_data_results() {
                 let id = r.id().unwrap_or_default().to_owned();
@@ -155,26 +138,6 @@ fn to_sdk(q: &MetricQuery) -> MetricDataQuery {
         )
         .return_data(true)
         .build()
-}
-
-/// `InternalFailure: injected failure (after 5 attempts)`: the service's code and message when
-/// it answered, the transport's story when it did not.
-fn brief<E, R>(e: &SdkError<E, R>) -> String
-where
-    E: ProvideErrorMetadata + std::error::Error + 'static,
-    R: std::fmt::Debug,
-{
-    match (e.code(), e.message()) {
-        (Some(code), Some(message)) => format!("{code}: {message} (after {MAX_ATTEMPTS} attempts)"),
-        (Some(code), None) => format!("{code} (after {MAX_ATTEMPTS} attempts)"),
-        _ => match e {
-            SdkError::TimeoutError(_) => "timed out".to_owned(),
-            SdkError::DispatchFailure(_) => {
-                format!("could not reach CloudWatch: {}", DisplayErrorContext(e))
-            }
-            _ => DisplayErrorContext(e).to_string(),
-        },
-    }
 }
 
 /// `checkout/availability RequestCount Sum, … and 12 more`.

@@ -83,6 +83,14 @@ impl Session {
             .env_remove("AWS_PROFILE");
     }
 
+    /// Runs `slo` from the project root, pointed at the emulator.
+    pub fn slo(&self, args: &[&str]) -> std::process::Output {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_slo"));
+        cmd.args(args).current_dir(root()).env("NO_COLOR", "1");
+        self.configure(&mut cmd);
+        cmd.output().expect("run slo")
+    }
+
     pub fn http(&self, method: &str, path: &str, body: &str) -> (u16, String) {
         request(self.port, method, path, body).unwrap_or_else(|e| panic!("{method} {path}: {e}"))
     }

@@ -1,4 +1,6 @@
-//! Running the binary, and golden files.
+//! Running the binary, writing specs, and golden files.
+
+pub mod emulator;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -55,4 +57,23 @@ pub fn fixtures(dir: &str, ext: &str) -> Vec<PathBuf> {
     files.sort();
     files
 }
-pub mod emulator;
+
+/// Writes `<dir>/<service>.yaml`: an availability objective at 99.9 % and, with a threshold, a
+/// latency objective at 99 %, over a rolling `window`.
+pub fn write_spec(
+    dir: &Path,
+    service: &str,
+    lb: &str,
+    tg: Option<&str>,
+    window: &str,
+    latency: Option<&str>,
+) {
+    let tg = tg.map_or(String::new(), |t| format!("\n  targetGroup: {t}"));
+    let latency = latency.map_or(String::new(), |t| {
+        format!("\n  - {{ name: latency, sli: latency, threshold: {t}, target: 99% }}")
+    });
+    let yaml = format!(
+        "apiVersion: slo/v1\nservice: {service}\nalb:\n  loadBalancer: {lb}{tg}\nwindow: {window}\nobjectives:\n  - {{ name: availability, sli: availability, target: 99.9% }}{latency}\n"
+    );
+    std::fs::write(dir.join(format!("{service}.yaml")), yaml).expect("write spec");
+}
