@@ -89,3 +89,22 @@ pub fn objective_report(
         p99,
     }
 }
+
+/// The report for every objective of `slos`, in spec then objective order, from one
+/// `(series, p99)` per objective in that same order (what every source produces).
+pub fn build(
+    slos: &[&ServiceSlo],
+    data: impl IntoIterator<Item = (EventSeries, Option<Duration>)>,
+    at: DateTime<Utc>,
+    window_override: Option<TimeDelta>,
+) -> Report {
+    let objectives = slos
+        .iter()
+        .flat_map(|slo| slo.objectives.iter().map(move |o| (*slo, o)))
+        .zip(data)
+        .map(|((slo, objective), (series, p99))| {
+            objective_report(slo, objective, &series, p99, at, window_override)
+        })
+        .collect();
+    Report { at, objectives }
+}

@@ -3,7 +3,7 @@ use anyhow::{Context, bail};
 use chrono::{DateTime, TimeDelta, Utc};
 use slo::core::model::ServiceSlo;
 use slo::render::{self, SourceSummary};
-use slo::report::{Report, data_range, objective_report, window_for};
+use slo::report::{Report, build, data_range, window_for};
 use slo::source::access_log::{Selection, find_log_files, scan};
 use slo::source::cloudwatch;
 use slo::spec::load_paths;
@@ -143,19 +143,12 @@ fn from_access_logs(
         r
     });
     report_input_problems(&result.stats)?;
-    let mut tallies = result.tallies.into_iter();
-    let mut objectives = Vec::new();
-    for slo in slos {
-        for objective in &slo.objectives {
-            let Some(t) = tallies.next() else { break };
-            let p99 = t.latency.as_ref().and_then(|h| h.quantile(0.99));
-            objectives.push(objective_report(slo, objective, &t.series, p99, at, window));
-        }
-    }
-    Ok((
-        Report { at, objectives },
-        SourceSummary::AccessLogs(result.stats),
-    ))
+    let data = result.tallies.into_iter().map(|t| {
+        let p99 = t.latency.as_ref().and_then(|h| h.quantile(0.99));
+        (t.series, p99)
+    });
+    let report = build(slos, data, at, window);
+    Ok((report, SourceSummary::AccessLogs(result.stats)))
 }
 
 /// Reads the ALB metrics of every objective from CloudWatch. `now` decides which periods
@@ -178,18 +171,9 @@ async fn from_cloudwatch(
     let mut metrics = cloudwatch::CloudWatchMetrics::from_environment().await;
     let results = metrics.fetch(calls).await?;
     let data = cloudwatch::assemble(ranges.len(), &results)?;
-    let mut data = data.into_iter();
-    let mut objectives = Vec::new();
-    for slo in slos {
-        for objective in &slo.objectives {
-            let Some(d) = data.next() else { break };
-            objectives.push(objective_report(
-                slo, objective, &d.series, d.p99, at, window,
-            ));
-        }
-    }
+    let report = build(slos, data.into_iter().map(|d| (d.series, d.p99)), at, window);
     Ok((
-        Report { at, objectives },
+        report,
         SourceSummary::CloudWatch {
             calls: metrics.calls(),
         },

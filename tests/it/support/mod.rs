@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 /// Every subcommand, for checks that apply to all of them.
-pub const COMMANDS: &[&str] = &["validate", "report", "generate-logs"];
+pub const COMMANDS: &[&str] = &["validate", "report", "plan", "apply", "generate-logs"];
 
 pub fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
