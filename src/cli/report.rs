@@ -171,7 +171,12 @@ async fn from_cloudwatch(
     let mut metrics = cloudwatch::CloudWatchMetrics::from_environment().await;
     let results = metrics.fetch(calls).await?;
     let data = cloudwatch::assemble(ranges.len(), &results)?;
-    let report = build(slos, data.into_iter().map(|d| (d.series, d.p99)), at, window);
+    let report = build(
+        slos,
+        data.into_iter().map(|d| (d.series, d.p99)),
+        at,
+        window,
+    );
     Ok((
         report,
         SourceSummary::CloudWatch {
