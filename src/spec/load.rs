@@ -149,6 +149,11 @@ pub fn parse_spec(bytes: &[u8], d: &mut Diagnostics) -> Option<Parsed> {
         );
         return None;
     }
+    // Every unknown key at once (serde would stop at the first); the typed pass then has
+    // nothing new to say about them.
+    if super::keys::check_unknown_keys(text, d).is_some_and(|n| n > 0) {
+        return None;
+    }
     let doc = parse_yaml(text, d)?;
     let service = doc.service.referenced;
     let at = (service.line() > 0).then(|| (service.line(), service.column()));

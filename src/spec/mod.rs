@@ -3,6 +3,7 @@
 
 pub mod convert;
 pub mod diag;
+pub mod keys;
 pub mod load;
 pub mod scalars;
 pub mod wire;

@@ -1,0 +1,365 @@
+//! Every unknown key in a spec, not only the first: serde stops at the first one, so this pass
+//! walks the YAML tree (with locations) against the keys each mapping may hold.
+
+use crate::spec::diag::Diagnostics;
+use serde::Deserialize;
+use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde_saphyr::Spanned;
+use std::fmt;
+
+/// The keys each mapping may hold, by path (`[]` stands for any list index). Must match the
+/// serde wire types in `wire.rs`; a test checks that it does.
+pub const KEYS: &[(&str, &[&str])] = &[
+    (
+        "",
+        &[
+            "apiVersion",
+            "service",
+            "alb",
+            "ecs",
+            "window",
+            "objectives",
+            "alerting",
+            "notify",
+            "runbook",
+        ],
+    ),
+    ("alb", &["loadBalancer", "targetGroup", "includeElb5xx"]),
+    ("ecs", &["cluster", "service", "logGroup"]),
+    ("window", &["calendar", "timeZone"]),
+    (
+        "objectives[]",
+        &["name", "sli", "target", "threshold", "description"],
+    ),
+    ("alerting", &["policy", "tiers", "minRequests", "infra"]),
+    (
+        "alerting.tiers[]",
+        &["name", "severity", "longWindow", "shortWindow", "burnRate"],
+    ),
+    ("alerting.infra", &["cpu", "memory", "http5xx"]),
+    ("notify", &["sns", "slack", "repeat"]),
+    ("notify.slack", &["webhookEnv"]),
+];
+
+/// A YAML node with the location of every key and value.
+#[derive(Debug)]
+pub enum Node {
+    Map(Vec<(Spanned<String>, Spanned<Node>)>),
+    Seq(Vec<Spanned<Node>>),
+    Scalar,
+}
+
+impl<'de> Deserialize<'de> for Node {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Node, D::Error> {
+        struct NodeVisitor;
+        impl<'de> Visitor<'de> for NodeVisitor {
+            type Value = Node;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("any YAML value")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Node, A::Error> {
+                let mut entries = Vec::new();
+                while let Some(key) = map.next_key::<Spanned<KeyText>>()? {
+                    let value = map.next_value::<Spanned<Node>>()?;
+                    let key = Spanned {
+                        value: key.value.0,
+                        referenced: key.referenced,
+                        defined: key.defined,
+                    };
+                    entries.push((key, value));
+                }
+                Ok(Node::Map(entries))
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Node, A::Error> {
+                let mut items = Vec::new();
+                while let Some(item) = seq.next_element::<Spanned<Node>>()? {
+                    items.push(item);
+                }
+                Ok(Node::Seq(items))
+            }
+            fn visit_bool<E: de::Error>(self, _: bool) -> Result<Node, E> {
+                Ok(Node::Scalar)
+            }
+            fn visit_i64<E: de::Error>(self, _: i64) -> Result<Node, E> {
+                Ok(Node::Scalar)
+            }
+            fn visit_u64<E: de::Error>(self, _: u64) -> Result<Node, E> {
+                Ok(Node::Scalar)
+            }
+            fn visit_i128<E: de::Error>(self, _: i128) -> Result<Node, E> {
+                Ok(Node::Scalar)
+            }
+            fn visit_u128<E: de::Error>(self, _: u128) -> Result<Node, E> {
+                Ok(Node::Scalar)
+            }
+            fn visit_f64<E: de::Error>(self, _: f64) -> Result<Node, E> {
+                Ok(Node::Scalar)
+            }
+            fn visit_str<E: de::Error>(self, _: &str) -> Result<Node, E> {
+                Ok(Node::Scalar)
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<Node, E> {
+                Ok(Node::Scalar)
+            }
+            fn visit_none<E: de::Error>(self) -> Result<Node, E> {
+                Ok(Node::Scalar)
+            }
+            fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Node, D::Error> {
+                Node::deserialize(d)
+            }
+        }
+        d.deserialize_any(NodeVisitor)
+    }
+}
+
+/// A mapping key as text, whatever scalar type YAML gives it (`1: x` has an integer key).
+struct KeyText(String);
+
+impl<'de> Deserialize<'de> for KeyText {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<KeyText, D::Error> {
+        struct KeyVisitor;
+        impl Visitor<'_> for KeyVisitor {
+            type Value = KeyText;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a mapping key")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<KeyText, E> {
+                Ok(KeyText(v.to_owned()))
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<KeyText, E> {
+                Ok(KeyText(v.to_string()))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<KeyText, E> {
+                Ok(KeyText(v.to_string()))
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<KeyText, E> {
+                Ok(KeyText(v.to_string()))
+            }
+            fn visit_bool<E: de::Error>(self, v: bool) -> Result<KeyText, E> {
+                Ok(KeyText(v.to_string()))
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<KeyText, E> {
+                Ok(KeyText("~".to_owned()))
+            }
+        }
+        d.deserialize_any(KeyVisitor)
+    }
+}
+
+/// Reports every key of `text` that its mapping does not allow. Returns how many it found;
+/// `None` when the YAML cannot even be read as a tree (the typed pass will say why).
+pub fn check_unknown_keys(text: &str, d: &mut Diagnostics) -> Option<usize> {
+    let root: Node = serde_saphyr::from_str(text).ok()?;
+    let mut found = 0;
+    walk(&root, "", "", d, &mut found);
+    Some(found)
+}
+
+fn allowed(pattern: &str) -> Option<&'static [&'static str]> {
+    KEYS.iter().find(|(p, _)| *p == pattern).map(|(_, k)| *k)
+}
+
+/// `pattern` is the path with list indices as `[]`; `path` the real one, for messages.
+fn walk(node: &Node, pattern: &str, path: &str, d: &mut Diagnostics, found: &mut usize) {
+    match node {
+        Node::Map(entries) => {
+            let keys = allowed(pattern);
+            for (key, value) in entries {
+                let name = key.value.as_str();
+                let child_path = if path.is_empty() {
+                    name.to_owned()
+                } else {
+                    format!("{path}.{name}")
+                };
+                match keys {
+                    Some(keys) if !keys.contains(&name) => {
+                        *found += 1;
+                        let hint = match closest(name, keys) {
+                            Some(k) => {
+                                format!("did you mean `{k}`? Allowed here: {}", keys.join(", "))
+                            }
+                            None => format!("allowed here: {}", keys.join(", ")),
+                        };
+                        d.error_hint(
+                            Some(key.referenced),
+                            &child_path,
+                            format!("unknown field `{name}`"),
+                            hint,
+                        );
+                    }
+                    _ => {
+                        let child_pattern = if pattern.is_empty() {
+                            name.to_owned()
+                        } else {
+                            format!("{pattern}.{name}")
+                        };
+                        walk(&value.value, &child_pattern, &child_path, d, found);
+                    }
+                }
+            }
+        }
+        Node::Seq(items) => {
+            for (i, item) in items.iter().enumerate() {
+                walk(
+                    &item.value,
+                    &format!("{pattern}[]"),
+                    &format!("{path}[{i}]"),
+                    d,
+                    found,
+                );
+            }
+        }
+        Node::Scalar => {}
+    }
+}
+
+/// The allowed key nearest to `name`, if it is a plausible typo (edit distance ≤ 2, or the
+/// same letters in another case).
+fn closest<'k>(name: &str, keys: &[&'k str]) -> Option<&'k str> {
+    keys.iter()
+        .map(|k| {
+            (
+                distance(&name.to_ascii_lowercase(), &k.to_ascii_lowercase()),
+                *k,
+            )
+        })
+        .filter(|(dist, _)| *dist <= 2)
+        .min()
+        .map(|(_, k)| k)
+}
+
+/// Levenshtein distance.
+fn distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut prev = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let cur = row[j + 1];
+            row[j + 1] = (prev + usize::from(ca != *cb)).min(row[j] + 1).min(cur + 1);
+            prev = cur;
+        }
+    }
+    row[b.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::spec::wire::SpecDoc;
+    use std::path::Path;
+
+    /// A spec that uses every key of `KEYS`.
+    const EVERY_KEY: &str = "apiVersion: slo/v1
+service: s
+alb: { loadBalancer: app/s/0123456789abcdef, targetGroup: targetgroup/t/0123456789abcdef, includeElb5xx: true }
+ecs: { cluster: c, service: s, logGroup: /ecs/s }
+window: { calendar: month, timeZone: UTC }
+runbook: https://example.com
+objectives:
+  - { name: l, sli: latency, target: 99%, threshold: 1s, description: d }
+alerting:
+  policy: sre-workbook
+  tiers: [{ name: t, severity: page, longWindow: 1h, shortWindow: 5m, burnRate: 14.4 }]
+  minRequests: 1/h
+  infra: { cpu: 80%, memory: 80%, http5xx: 5% }
+notify: { sns: arn:aws:sns:us-east-1:123456789012:t, slack: { webhookEnv: X }, repeat: 4h }
+";
+
+    #[test]
+    fn a_spec_using_every_known_key_has_no_unknown_key() {
+        let mut d = Diagnostics::new(Path::new("t.yaml"));
+        assert_eq!(
+            check_unknown_keys(EVERY_KEY, &mut d),
+            Some(0),
+            "{:?}",
+            d.items
+        );
+        // And serde accepts every one of them too.
+        assert!(serde_saphyr::from_str::<SpecDoc>(EVERY_KEY).is_ok());
+    }
+
+    /// serde's "expected one of …" for each mapping must list exactly the keys of `KEYS`.
+    #[test]
+    fn the_key_table_matches_the_wire_types() {
+        let insert_bogus = |pattern: &str| -> String {
+            match pattern {
+                "" => EVERY_KEY.replacen("service: s\n", "service: s\nbogus: 1\n", 1),
+                "alb" => EVERY_KEY.replacen(
+                    "includeElb5xx: true }",
+                    "includeElb5xx: true, bogus: 1 }",
+                    1,
+                ),
+                "ecs" => {
+                    EVERY_KEY.replacen("logGroup: /ecs/s }", "logGroup: /ecs/s, bogus: 1 }", 1)
+                }
+                "window" => EVERY_KEY.replacen("timeZone: UTC }", "timeZone: UTC, bogus: 1 }", 1),
+                "objectives[]" => {
+                    EVERY_KEY.replacen("description: d }", "description: d, bogus: 1 }", 1)
+                }
+                "alerting" => EVERY_KEY.replacen(
+                    "  minRequests: 1/h\n",
+                    "  minRequests: 1/h\n  bogus: 1\n",
+                    1,
+                ),
+                "alerting.tiers[]" => {
+                    EVERY_KEY.replacen("burnRate: 14.4 }", "burnRate: 14.4, bogus: 1 }", 1)
+                }
+                "alerting.infra" => {
+                    EVERY_KEY.replacen("http5xx: 5% }", "http5xx: 5%, bogus: 1 }", 1)
+                }
+                "notify" => EVERY_KEY.replacen("repeat: 4h }", "repeat: 4h, bogus: 1 }", 1),
+                "notify.slack" => {
+                    EVERY_KEY.replacen("webhookEnv: X }", "webhookEnv: X, bogus: 1 }", 1)
+                }
+                other => panic!("no bogus insertion for `{other}`: add one"),
+            }
+        };
+        for (pattern, keys) in KEYS {
+            let err = serde_saphyr::from_str::<SpecDoc>(&insert_bogus(pattern)).unwrap_err();
+            let message = err.without_snippet().to_string();
+            let listed = message
+                .split("expected one of ")
+                .nth(1)
+                .and_then(|rest| rest.split(" at line").next())
+                .unwrap_or_else(|| panic!("{pattern}: {message}"));
+            assert_eq!(
+                listed.split(", ").collect::<Vec<_>>(),
+                keys.to_vec(),
+                "{pattern}"
+            );
+        }
+    }
+
+    #[test]
+    fn every_unknown_key_is_reported_with_a_suggestion() {
+        let text = EVERY_KEY
+            .replacen("service: s\n", "service: s\nservise: x\n", 1)
+            .replacen("threshold: 1s", "treshold: 1s", 1)
+            .replacen("webhookEnv: X", "webhook: X", 1);
+        let mut d = Diagnostics::new(Path::new("t.yaml"));
+        assert_eq!(check_unknown_keys(&text, &mut d), Some(3));
+        let fields: Vec<&str> = d.items.iter().map(|i| i.field.as_str()).collect();
+        assert_eq!(
+            fields,
+            ["servise", "objectives[0].treshold", "notify.slack.webhook"]
+        );
+        assert!(
+            d.items[1]
+                .hint
+                .as_deref()
+                .unwrap()
+                .starts_with("did you mean `threshold`?")
+        );
+        assert_eq!(d.items[0].at, Some((3, 1)));
+    }
+
+    #[test]
+    fn typo_distance_is_levenshtein() {
+        assert_eq!(distance("treshold", "threshold"), 1);
+        assert_eq!(distance("", "abc"), 3);
+        assert_eq!(closest("burnrate", &["burnRate"]), Some("burnRate"));
+        assert_eq!(closest("completely", &["name"]), None);
+    }
+}
