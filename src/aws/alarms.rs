@@ -22,7 +22,7 @@ pub struct AlarmError {
 fn fail<E, R>(action: &'static str, alarm: &str, e: &SdkError<E, R>) -> AlarmError
 where
     E: ProvideErrorMetadata + std::error::Error + 'static,
-    R: std::fmt::Debug,
+    R: std::fmt::Debug + 'static,
 {
     AlarmError {
         action,
@@ -57,7 +57,7 @@ impl AlarmStore {
                 .set_next_token(token)
                 .send()
                 .await
-                .map_err(|e| fail("list", prefix, &e))?;
+                .map_err(|e| fail("list the alarms named", &format!("{prefix}*"), &e))?;
             for m in page.metric_alarms() {
                 let tags = self.tags(m.alarm_arn()).await?;
                 out.push(Alarm::Metric(metric_alarm_from(m, tags)));

@@ -36,17 +36,33 @@ pub async fn load_config() -> aws_config::SdkConfig {
 pub fn error_message<E, R>(e: &SdkError<E, R>) -> String
 where
     E: ProvideErrorMetadata + std::error::Error + 'static,
-    R: std::fmt::Debug,
+    R: std::fmt::Debug + 'static,
 {
     match (e.code(), e.message()) {
         (Some(code), Some(message)) => format!("{code}: {message}"),
         (Some(code), None) => code.to_owned(),
         _ => match e {
             SdkError::TimeoutError(_) => "timed out".to_owned(),
-            SdkError::DispatchFailure(_) => {
-                format!("could not reach AWS: {}", DisplayErrorContext(e))
-            }
+            SdkError::DispatchFailure(_) if chain(e).contains("credential") => format!(
+                "no AWS credentials found (set AWS_PROFILE, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY): {}",
+                chain(e)
+            ),
+            SdkError::DispatchFailure(_) => format!("could not reach AWS: {}", chain(e)),
             _ => DisplayErrorContext(e).to_string(),
         },
     }
+}
+
+/// The messages of an error and its sources, `a: b: c`, each once (no Debug dumps).
+fn chain(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    let mut next = Some(e);
+    while let Some(err) = next {
+        let text = err.to_string();
+        if !parts.iter().any(|p| p.contains(&text)) {
+            parts.push(text);
+        }
+        next = err.source();
+    }
+    parts.join(": ")
 }
