@@ -1,5 +1,6 @@
-//! Every unknown key in a spec, not only the first: serde stops at the first one, so this pass
-//! walks the YAML tree (with locations) against the keys each mapping may hold.
+//! Every unknown key and every value of the wrong shape in a spec, not only the first: serde
+//! stops at the first one, so this pass walks the YAML tree (with locations) against the keys
+//! each mapping may hold and the shape each value must have.
 
 use crate::spec::diag::Diagnostics;
 use serde::Deserialize;
@@ -40,6 +41,38 @@ pub const KEYS: &[(&str, &[&str])] = &[
     ("notify", &["sns", "slack", "repeat"]),
     ("notify.slack", &["webhookEnv"]),
 ];
+
+/// What a value at a path must look like; paths not listed hold a single value (a scalar).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Shape {
+    Map,
+    List,
+    /// `window`: `30d` or `{ calendar: month }`.
+    ScalarOrMap,
+    Scalar,
+}
+
+pub const SHAPES: &[(&str, Shape)] = &[
+    ("", Shape::Map),
+    ("alb", Shape::Map),
+    ("ecs", Shape::Map),
+    ("window", Shape::ScalarOrMap),
+    ("objectives", Shape::List),
+    ("objectives[]", Shape::Map),
+    ("alerting", Shape::Map),
+    ("alerting.tiers", Shape::List),
+    ("alerting.tiers[]", Shape::Map),
+    ("alerting.infra", Shape::Map),
+    ("notify", Shape::Map),
+    ("notify.slack", Shape::Map),
+];
+
+fn shape_of(pattern: &str) -> Shape {
+    SHAPES
+        .iter()
+        .find(|(p, _)| *p == pattern)
+        .map_or(Shape::Scalar, |(_, s)| *s)
+}
 
 /// A YAML node with the location of every key and value.
 #[derive(Debug)]
@@ -146,13 +179,56 @@ impl<'de> Deserialize<'de> for KeyText {
     }
 }
 
-/// Reports every key of `text` that its mapping does not allow. Returns how many it found;
-/// `None` when the YAML cannot even be read as a tree (the typed pass will say why).
-pub fn check_unknown_keys(text: &str, d: &mut Diagnostics) -> Option<usize> {
-    let root: Node = serde_saphyr::from_str(text).ok()?;
+/// Reports every key of `text` that its mapping does not allow, and every value of the wrong
+/// shape (a list where a mapping belongs, …). Returns how many problems it found; `None` when
+/// the YAML cannot even be read as a tree (the typed pass will say why).
+pub fn check_structure(text: &str, d: &mut Diagnostics) -> Option<usize> {
+    let root: Spanned<Node> = serde_saphyr::from_str(text).ok()?;
     let mut found = 0;
-    walk(&root, "", "", d, &mut found);
+    if shape_ok(&root, "", "", d, &mut found) {
+        walk(&root.value, "", "", d, &mut found);
+    }
     Some(found)
+}
+
+/// Checks the shape of the value at `pattern`; reports and returns false when it is wrong.
+fn shape_ok(
+    node: &Spanned<Node>,
+    pattern: &str,
+    path: &str,
+    d: &mut Diagnostics,
+    found: &mut usize,
+) -> bool {
+    let expected = shape_of(pattern);
+    let ok = matches!(
+        (expected, &node.value),
+        (Shape::Map, Node::Map(_))
+            | (Shape::List, Node::Seq(_))
+            | (Shape::ScalarOrMap, Node::Scalar | Node::Map(_))
+            | (Shape::Scalar, Node::Scalar)
+    );
+    if !ok {
+        *found += 1;
+        let want = match expected {
+            Shape::Map => "a mapping (`key: value` lines or `{ … }`)",
+            Shape::List => "a list (`- …` lines or `[ … ]`)",
+            Shape::ScalarOrMap => "a single value or a mapping",
+            Shape::Scalar => "a single value",
+        };
+        let got = match node.value {
+            Node::Map(_) => "a mapping",
+            Node::Seq(_) => "a list",
+            Node::Scalar => "a single value",
+        };
+        let field = if path.is_empty() { "" } else { path };
+        d.error_hint(
+            Some(node.referenced),
+            field,
+            format!("expected {want}, found {got}"),
+            "see the spec format in README.md",
+        );
+    }
+    ok
 }
 
 fn allowed(pattern: &str) -> Option<&'static [&'static str]> {
@@ -193,20 +269,20 @@ fn walk(node: &Node, pattern: &str, path: &str, d: &mut Diagnostics, found: &mut
                         } else {
                             format!("{pattern}.{name}")
                         };
-                        walk(&value.value, &child_pattern, &child_path, d, found);
+                        if keys.is_none() || shape_ok(value, &child_pattern, &child_path, d, found)
+                        {
+                            walk(&value.value, &child_pattern, &child_path, d, found);
+                        }
                     }
                 }
             }
         }
         Node::Seq(items) => {
             for (i, item) in items.iter().enumerate() {
-                walk(
-                    &item.value,
-                    &format!("{pattern}[]"),
-                    &format!("{path}[{i}]"),
-                    d,
-                    found,
-                );
+                let (item_pattern, item_path) = (format!("{pattern}[]"), format!("{path}[{i}]"));
+                if shape_ok(item, &item_pattern, &item_path, d, found) {
+                    walk(&item.value, &item_pattern, &item_path, d, found);
+                }
             }
         }
         Node::Scalar => {}
@@ -270,12 +346,7 @@ notify: { sns: arn:aws:sns:us-east-1:123456789012:t, slack: { webhookEnv: X }, r
     #[test]
     fn a_spec_using_every_known_key_has_no_unknown_key() {
         let mut d = Diagnostics::new(Path::new("t.yaml"));
-        assert_eq!(
-            check_unknown_keys(EVERY_KEY, &mut d),
-            Some(0),
-            "{:?}",
-            d.items
-        );
+        assert_eq!(check_structure(EVERY_KEY, &mut d), Some(0), "{:?}", d.items);
         // And serde accepts every one of them too.
         assert!(serde_saphyr::from_str::<SpecDoc>(EVERY_KEY).is_ok());
     }
@@ -339,7 +410,7 @@ notify: { sns: arn:aws:sns:us-east-1:123456789012:t, slack: { webhookEnv: X }, r
             .replacen("threshold: 1s", "treshold: 1s", 1)
             .replacen("webhookEnv: X", "webhook: X", 1);
         let mut d = Diagnostics::new(Path::new("t.yaml"));
-        assert_eq!(check_unknown_keys(&text, &mut d), Some(3));
+        assert_eq!(check_structure(&text, &mut d), Some(3));
         let fields: Vec<&str> = d.items.iter().map(|i| i.field.as_str()).collect();
         assert_eq!(
             fields,
@@ -353,6 +424,83 @@ notify: { sns: arn:aws:sns:us-east-1:123456789012:t, slack: { webhookEnv: X }, r
                 .starts_with("did you mean `threshold`?")
         );
         assert_eq!(d.items[0].at, Some((3, 1)));
+    }
+
+    #[test]
+    fn every_value_of_the_wrong_shape_is_reported_and_its_insides_skipped() {
+        let text = EVERY_KEY
+            .replacen("alb: { loadBalancer", "alb: [ { loadBalancer", 1)
+            .replacen("includeElb5xx: true }", "includeElb5xx: true } ]", 1)
+            .replacen("target: 99%", "target: [99%]", 1)
+            .replacen("  minRequests: 1/h\n", "  minRequests: { per: hour }\n", 1);
+        let mut d = Diagnostics::new(Path::new("t.yaml"));
+        assert_eq!(check_structure(&text, &mut d), Some(3), "{:?}", d.items);
+        let fields: Vec<&str> = d.items.iter().map(|i| i.field.as_str()).collect();
+        assert_eq!(
+            fields,
+            ["alb", "objectives[0].target", "alerting.minRequests"]
+        );
+        assert!(
+            d.items[0].message.starts_with("expected a mapping"),
+            "{}",
+            d.items[0].message
+        );
+        // serde agrees each of these is an error on its own.
+        assert!(serde_saphyr::from_str::<SpecDoc>(&text).is_err());
+    }
+
+    /// Every listed shape is what the wire types want: a single value there fails in serde
+    /// too, and this pass says so.
+    #[test]
+    fn the_shape_table_matches_the_wire_types() {
+        let alerting_block = "alerting:\n  policy: sre-workbook\n  tiers: [{ name: t, severity: page, longWindow: 1h, shortWindow: 5m, burnRate: 14.4 }]\n  minRequests: 1/h\n  infra: { cpu: 80%, memory: 80%, http5xx: 5% }\n";
+        let objectives_block = "objectives:\n  - { name: l, sli: latency, target: 99%, threshold: 1s, description: d }\n";
+        let broken = |pattern: &str| -> String {
+            let (from, to) = match pattern {
+                "alb" => (
+                    "alb: { loadBalancer: app/s/0123456789abcdef, targetGroup: targetgroup/t/0123456789abcdef, includeElb5xx: true }",
+                    "alb: 42",
+                ),
+                "ecs" => (
+                    "ecs: { cluster: c, service: s, logGroup: /ecs/s }",
+                    "ecs: 42",
+                ),
+                "objectives" => (objectives_block, "objectives: 42\n"),
+                "objectives[]" => ("  - { name: l", "  - 42\n  - { name: l"),
+                "alerting" => (alerting_block, "alerting: 42\n"),
+                "alerting.tiers" => (
+                    "tiers: [{ name: t, severity: page, longWindow: 1h, shortWindow: 5m, burnRate: 14.4 }]",
+                    "tiers: 42",
+                ),
+                "alerting.tiers[]" => ("tiers: [{", "tiers: [42, {"),
+                "alerting.infra" => ("infra: { cpu: 80%, memory: 80%, http5xx: 5% }", "infra: 42"),
+                "notify" => (
+                    "notify: { sns: arn:aws:sns:us-east-1:123456789012:t, slack: { webhookEnv: X }, repeat: 4h }",
+                    "notify: 42",
+                ),
+                "notify.slack" => ("slack: { webhookEnv: X }", "slack: 42"),
+                other => panic!("no broken variant for `{other}`: add one"),
+            };
+            assert!(EVERY_KEY.contains(from), "{pattern}");
+            EVERY_KEY.replacen(from, to, 1)
+        };
+        for (pattern, shape) in SHAPES {
+            if pattern.is_empty() || *shape == Shape::ScalarOrMap {
+                continue;
+            }
+            let text = broken(pattern);
+            assert!(
+                serde_saphyr::from_str::<SpecDoc>(&text).is_err(),
+                "serde accepts a single value at {pattern}"
+            );
+            let mut d = Diagnostics::new(Path::new("t.yaml"));
+            assert_eq!(
+                check_structure(&text, &mut d),
+                Some(1),
+                "{pattern}: {:?}",
+                d.items
+            );
+        }
     }
 
     #[test]

@@ -149,9 +149,9 @@ pub fn parse_spec(bytes: &[u8], d: &mut Diagnostics) -> Option<Parsed> {
         );
         return None;
     }
-    // Every unknown key at once (serde would stop at the first); the typed pass then has
-    // nothing new to say about them.
-    if super::keys::check_unknown_keys(text, d).is_some_and(|n| n > 0) {
+    // Every unknown key and misshapen value at once (serde would stop at the first); the
+    // typed pass then has nothing new to say about them.
+    if super::keys::check_structure(text, d).is_some_and(|n| n > 0) {
         return None;
     }
     let doc = parse_yaml(text, d)?;
