@@ -232,7 +232,7 @@ fn a_corrupt_gzip_file_is_named_and_the_rest_still_counted() {
         AT,
     ]);
     assert_eq!(out.status.code(), Some(0));
-    let before = report_json(&[
+    let args = [
         "report",
         "--access-logs",
         logs.to_str().unwrap(),
@@ -242,7 +242,8 @@ fn a_corrupt_gzip_file_is_named_and_the_rest_still_counted() {
         "json",
         "--window",
         "1d",
-    ]);
+    ];
+    let before = report_json(&args);
     let victim = walk(&logs)
         .into_iter()
         .find(|p| p.to_str().unwrap().ends_with(".log.gz"))
@@ -251,17 +252,7 @@ fn a_corrupt_gzip_file_is_named_and_the_rest_still_counted() {
     let half = bytes.len() / 2;
     bytes[half..].iter_mut().for_each(|b| *b ^= 0x5a);
     std::fs::write(&victim, &bytes).unwrap();
-    let out = slo(&[
-        "report",
-        "--access-logs",
-        logs.to_str().unwrap(),
-        "--at",
-        AT,
-        "--format",
-        "json",
-        "--window",
-        "1d",
-    ]);
+    let out = slo(&args);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     let stderr = text(&out.stderr);
     let name = victim.file_name().unwrap().to_str().unwrap();
