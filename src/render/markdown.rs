@@ -1,8 +1,7 @@
 //! `--format markdown`: for pull requests, wikis and chat.
 
-use super::{SourceSummary, burn, episode_line, percent, rfc3339, sli_value, worst_episodes};
+use super::{SourceSummary, burn, episode_line, percent, rfc3339, sli_percent, worst_episodes};
 use crate::core::model::Sli;
-use crate::core::ratio::format_percent;
 use crate::report::Report;
 
 pub fn render(report: &Report, source: &SourceSummary) -> String {
@@ -28,9 +27,7 @@ pub fn render(report: &Report, source: &SourceSummary) -> String {
             "| {} | {} | {} | {} | {} / {} | {} | {} | {} | **{}** |\n",
             o.service,
             o.objective,
-            sli_value(o).map_or("–".to_owned(), |v| format_percent(
-                (v * 100_000.0).floor() / 1000.0
-            )),
+            sli_percent(o).unwrap_or_else(|| "–".to_owned()),
             o.target,
             a.counts.good,
             a.counts.total,

@@ -98,6 +98,12 @@ pub fn sli_value(o: &ObjectiveReport) -> Option<f64> {
     (c.total > 0).then(|| c.good as f64 / c.total as f64)
 }
 
+/// The SLI as a percentage with three decimals, rounded down so it never looks better than it
+/// is (`99.91%`); `None` with no traffic.
+pub fn sli_percent(o: &ObjectiveReport) -> Option<String> {
+    sli_value(o).map(|v| crate::core::ratio::format_percent((v * 100_000.0).floor() / 1000.0))
+}
+
 /// `2h17m`, `45m`, `3d4h`: for people, not for parsing.
 pub fn human_duration(d: chrono::TimeDelta) -> String {
     let m = d.num_minutes();

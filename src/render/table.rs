@@ -1,8 +1,7 @@
 //! The default terminal report: one row per objective, then the worst burn episodes.
 
-use super::{SourceSummary, burn, episode_line, percent, sli_value, time, worst_episodes};
+use super::{SourceSummary, burn, episode_line, percent, sli_percent, time, worst_episodes};
 use crate::core::model::Sli;
-use crate::core::ratio::format_percent;
 use crate::core::status::Status;
 use crate::report::{ObjectiveReport, Report};
 
@@ -72,10 +71,7 @@ fn describe(source: &SourceSummary) -> String {
 
 fn row(o: &ObjectiveReport) -> [String; 12] {
     let a = &o.assessment;
-    let sli = match sli_value(o) {
-        Some(v) => format_percent((v * 100_000.0).floor() / 1000.0),
-        None => "-".to_owned(),
-    };
+    let sli = sli_percent(o).unwrap_or_else(|| "-".to_owned());
     let p99 = match (o.sli, o.p99) {
         (Sli::Latency { .. }, Some(p)) => format!("{:.3}s", p.as_secs_f64()),
         _ => "-".to_owned(),
