@@ -4,7 +4,7 @@
 use crate::support::{root, slo, text, write_spec};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Command, Output};
 
 const AT: &str = "2026-03-01T00:00:00Z";
 const DAY_BEFORE: &str = "2026-02-28T00:00:00Z";
@@ -48,6 +48,22 @@ fn aws_examples() -> (tempfile::TempDir, PathBuf, PathBuf) {
         Some("1s"),
     );
     (tmp, logs, specs)
+}
+
+/// `slo report` on `aws_examples()`: a 200-day window ending after AWS's example entries.
+fn report_examples(specs: &Path, logs: &Path, extra: &[&str]) -> Output {
+    let mut args = vec![
+        "report",
+        specs.to_str().unwrap(),
+        "--access-logs",
+        logs.to_str().unwrap(),
+        "--at",
+        "2018-12-01T00:00:00Z",
+        "--window",
+        "200d",
+    ];
+    args.extend_from_slice(extra);
+    slo(&args)
 }
 
 fn objective<'a>(report: &'a Value, service: &str, name: &str) -> &'a Value {
@@ -278,37 +294,14 @@ fn a_corrupt_gzip_file_is_named_and_the_rest_still_counted() {
 
 #[test]
 fn malformed_lines_are_counted_located_and_never_good() {
-    let tmp = tempfile::tempdir().unwrap();
-    let logs = tmp.path().join("logs");
-    std::fs::create_dir_all(&logs).unwrap();
-    let good =
-        std::fs::read_to_string(root().join("tests/fixtures/logs/aws-examples.log")).unwrap();
+    let (_tmp, logs, specs) = aws_examples();
+    let good = std::fs::read_to_string(logs.join("a.log")).unwrap();
     let mut lines: Vec<String> = good.lines().map(str::to_owned).collect();
     lines.insert(1, "this is not a log line".to_owned());
     lines.push(good.lines().next().unwrap()[..80].to_owned());
+    std::fs::remove_file(logs.join("a.log")).unwrap();
     std::fs::write(logs.join("mixed.log"), lines.join("\n")).unwrap();
-    let specs = tmp.path().join("specs");
-    std::fs::create_dir_all(&specs).unwrap();
-    write_spec(
-        &specs,
-        "docs",
-        "app/my-loadbalancer/50dc6c495c0c9188",
-        None,
-        "1d",
-        Some("1s"),
-    );
-    let out = slo(&[
-        "report",
-        specs.to_str().unwrap(),
-        "--access-logs",
-        logs.to_str().unwrap(),
-        "--at",
-        "2018-12-01T00:00:00Z",
-        "--window",
-        "200d",
-        "--format",
-        "json",
-    ]);
+    let out = report_examples(&specs, &logs, &["--format", "json"]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     let stderr = text(&out.stderr);
     assert!(stderr.contains("skipped 2 malformed line(s)"), "{stderr}");
@@ -329,24 +322,11 @@ fn malformed_lines_are_counted_located_and_never_good() {
 #[test]
 fn check_exits_one_when_an_objective_is_breached() {
     let (_tmp, logs, specs) = aws_examples();
-    let args = |check: bool| {
-        let mut a = vec![
-            "report",
-            specs.to_str().unwrap(),
-            "--access-logs",
-            logs.to_str().unwrap(),
-            "--at",
-            "2018-12-01T00:00:00Z",
-            "--window",
-            "200d",
-        ];
-        if check {
-            a.push("--check");
-        }
-        slo(&a).status.code()
-    };
-    assert_eq!(args(false), Some(0));
-    assert_eq!(args(true), Some(1));
+    assert_eq!(report_examples(&specs, &logs, &[]).status.code(), Some(0));
+    assert_eq!(
+        report_examples(&specs, &logs, &["--check"]).status.code(),
+        Some(1)
+    );
 }
 
 #[test]
@@ -358,20 +338,11 @@ fn every_format_renders_and_output_goes_to_a_file() {
         ("json", "report.json"),
     ] {
         let file = tmp.path().join(golden);
-        let out = slo(&[
-            "report",
-            specs.to_str().unwrap(),
-            "--access-logs",
-            logs.to_str().unwrap(),
-            "--at",
-            "2018-12-01T00:00:00Z",
-            "--window",
-            "200d",
-            "--format",
-            format,
-            "-o",
-            file.to_str().unwrap(),
-        ]);
+        let out = report_examples(
+            &specs,
+            &logs,
+            &["--format", format, "-o", file.to_str().unwrap()],
+        );
         assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
         assert!(out.stdout.is_empty());
         let rendered = std::fs::read_to_string(&file)
