@@ -26,6 +26,7 @@ import argparse
 import base64
 import datetime as dt
 import gzip
+import io
 import json
 import math
 import os
@@ -308,18 +309,20 @@ class Emulator:
                         content_type="application/cbor")
 
     def forward_json(self, req, op, params, prefix=CW_PREFIX, content_type="application/x-amz-json-1.0"):
-        """Asks moto, in its JSON protocol, and returns its answer as a dict (or raises ApiError)."""
+        """Asks moto, in its JSON protocol, on behalf of `req` (same host, signature, region)."""
+        return self.call_moto(dict(req.environ), op, params, prefix, content_type)
+
+    def call_moto(self, environ, op, params, prefix=CW_PREFIX, content_type="application/x-amz-json-1.0"):
+        """One JSON call to moto with `environ` as the base request; returns its answer as a
+        dict, or raises ApiError with moto's code and message."""
         data = json.dumps(params).encode()
-        environ = dict(req.environ)
         environ.update({
             "PATH_INFO": "/", "QUERY_STRING": "", "REQUEST_METHOD": "POST",
             "CONTENT_TYPE": content_type, "CONTENT_LENGTH": str(len(data)),
-            "HTTP_X_AMZ_TARGET": "%s.%s" % (prefix, op),
+            "HTTP_X_AMZ_TARGET": "%s.%s" % (prefix, op), "wsgi.input": io.BytesIO(data),
         })
         environ.pop("HTTP_SMITHY_PROTOCOL", None)
         environ.pop("HTTP_CONTENT_ENCODING", None)  # the JSON body is not compressed
-        import io
-        environ["wsgi.input"] = io.BytesIO(data)
         captured = {}
 
         def start(status, headers, exc_info=None):
@@ -512,30 +515,15 @@ class Emulator:
         return self.forward_moto_json(region, "SetAlarmState", params)
 
     def forward_moto_json(self, region, op, params):
-        """Calls moto in JSON from inside the emulator (no original request to copy)."""
-        data = json.dumps(params).encode()
-        import io
+        """Calls moto's CloudWatch from inside the emulator (no original request to copy)."""
         environ = {
-            "REQUEST_METHOD": "POST", "PATH_INFO": "/", "QUERY_STRING": "", "SERVER_NAME": "127.0.0.1",
-            "SERVER_PORT": "80", "wsgi.url_scheme": "http", "wsgi.input": io.BytesIO(data),
-            "CONTENT_TYPE": "application/x-amz-json-1.0", "CONTENT_LENGTH": str(len(data)),
+            "SERVER_NAME": "127.0.0.1", "SERVER_PORT": "80", "wsgi.url_scheme": "http",
             "HTTP_HOST": "monitoring.%s.amazonaws.com" % region,
-            "HTTP_X_AMZ_TARGET": "%s.%s" % (CW_PREFIX, op),
             "HTTP_AUTHORIZATION": "AWS4-HMAC-SHA256 Credential=test/20260101/%s/monitoring/aws4_request, SignedHeaders=host, Signature=0" % region,
             "wsgi.errors": None, "wsgi.version": (1, 0), "wsgi.multithread": True,
             "wsgi.multiprocess": False, "wsgi.run_once": False,
         }
-        captured = {}
-
-        def start(status, headers, exc_info=None):
-            captured["status"] = int(status.split()[0])
-
-        body = b"".join(self.moto(environ, start))
-        if captured.get("status", 500) >= 300:
-            code, message = parse_error(body)
-            raise ApiError(code, message, captured["status"])
-        return json.loads(body) if body.strip() else {}
-
+        return self.call_moto(environ, op, params)
 
     # -- ECS: deployment state moto does not keep -----------------------------------------------
     def ecs_json(self, req, op):
