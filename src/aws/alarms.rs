@@ -91,13 +91,16 @@ impl AlarmStore {
             .collect())
     }
 
-    /// Creates or replaces `alarm` (CloudWatch's put is an upsert), and sets its tags.
-    pub async fn put(&self, alarm: &Alarm) -> Result<(), AlarmError> {
+    /// Creates or replaces `alarm` (CloudWatch's put is an upsert). Tags given to `Put*` apply
+    /// only when the alarm is created: `retag` sets them on an existing alarm too.
+    pub async fn put(&self, alarm: &Alarm, retag: bool) -> Result<(), AlarmError> {
         match alarm {
             Alarm::Metric(m) => self.put_metric(m).await?,
             Alarm::Composite(c) => self.put_composite(c).await?,
         }
-        // Tags given to Put* apply only when the alarm is created: set them on updates too.
+        if !retag {
+            return Ok(());
+        }
         let arn = self.arn_of(alarm.name()).await?;
         self.client
             .tag_resource()

@@ -47,7 +47,8 @@ async fn apply(args: Args) -> anyhow::Result<Outcome> {
         match (change.action, &change.desired) {
             (Action::Delete, _) => deletes.push(change.alarm.clone()),
             (_, Some(alarm)) => {
-                prepared.store.put(alarm).await.map_err(|e| {
+                let retag = change.action == Action::Update && change.fields.contains(&"Tags");
+                prepared.store.put(alarm, retag).await.map_err(|e| {
                     anyhow::anyhow!(
                         "{e} (after {done} of {} changes; run apply again to finish)",
                         plan.changes.len()

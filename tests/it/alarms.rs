@@ -346,3 +346,38 @@ fn the_example_specs_plan_matches_its_snapshot() {
         &(lines.join("\n") + "\n"),
     );
 }
+
+#[tokio::test]
+async fn a_lost_tag_is_put_back_by_the_next_apply() {
+    let s = session();
+    ok(s.slo(&["apply", "--yes"]));
+    let arn = "arn:aws:cloudwatch:us-east-1:123456789012:alarm:slo:checkout:infra:cpu";
+    let cw = s.cloudwatch().await;
+    cw.untag_resource()
+        .resource_arn(arn)
+        .tag_keys("slo:tier")
+        .send()
+        .await
+        .unwrap();
+    let plan = plan_json(&s, &root().join("slo"));
+    assert_eq!(
+        plan["changes"],
+        serde_json::json!([{"action": "update", "alarm": "slo:checkout:infra:cpu", "type": "metric", "fields": ["Tags"]}])
+    );
+    ok(s.slo(&["apply", "--yes"]));
+    let tags = cw
+        .list_tags_for_resource()
+        .resource_arn(arn)
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        tags.tags()
+            .iter()
+            .any(|t| t.key() == Some("slo:tier") && t.value() == Some("cpu"))
+    );
+    assert_eq!(
+        plan_json(&s, &root().join("slo"))["changes"],
+        serde_json::json!([])
+    );
+}
