@@ -199,12 +199,22 @@ class Emulator:
 
     # -- WSGI ----------------------------------------------------------------------------
     def __call__(self, environ, start_response):
+        # Read the body once and hand every reader its own copy: parsing an awsQuery form for
+        # `Action` consumes wsgi.input, and moto would then wait for a body that never comes.
+        body = read_body(environ)
+        environ["wsgi.input"] = io.BytesIO(body)
         req = Request(environ)
+
+        def to_moto(environ, start_response):
+            environ["wsgi.input"] = io.BytesIO(body)
+            environ["CONTENT_LENGTH"] = str(len(body))
+            return self.moto(environ, start_response)
+
         if req.path.startswith("/_slo/"):
             return self.control(req)(environ, start_response)
         if req.path == "/moto-api/reset":
             self.reset()
-            return self.moto(environ, start_response)
+            return to_moto(environ, start_response)
         m = CBOR_PATH.match(req.path)
         if m and req.method == "POST":
             return self.cbor(req, m.group("op"))(environ, start_response)
@@ -216,7 +226,7 @@ class Emulator:
                 return self.json_error(*fault)(environ, start_response)
             if op in ECS_OPS:
                 return self.ecs_json(req, op)(environ, start_response)
-            return self.moto(environ, start_response)
+            return to_moto(environ, start_response)
         if target.startswith(CW_PREFIX + "."):
             op = target.split(".", 1)[1]
             fault = self.fault(op)
@@ -230,7 +240,7 @@ class Emulator:
                 fault = self.fault(action)
                 if fault:
                     return self.xml_error(*fault)(environ, start_response)
-        return self.moto(environ, start_response)
+        return to_moto(environ, start_response)
 
     def control(self, req):
         if req.path == "/_slo/health":
@@ -608,6 +618,19 @@ ECS_OPS = {
     "ListServiceDeployments": Emulator.ecs_list_service_deployments,
     "DescribeServiceDeployments": Emulator.ecs_describe_service_deployments,
 }
+
+
+def read_body(environ):
+    """The request body, read in full (Content-Length, or to the end for a chunked request)."""
+    stream = environ.get("wsgi.input")
+    if stream is None:
+        return b""
+    length = environ.get("CONTENT_LENGTH")
+    if length:
+        return stream.read(int(length))
+    if environ.get("HTTP_TRANSFER_ENCODING", "").lower() == "chunked" or environ.get("wsgi.input_terminated"):
+        return stream.read()
+    return b""
 
 
 def short_name(name_or_arn):

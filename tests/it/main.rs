@@ -3,6 +3,7 @@
 mod alarms;
 mod cloudwatch;
 mod ecs;
+mod query_protocol;
 mod report;
 mod support;
 mod validate;

@@ -160,3 +160,17 @@ fn request(port: u16, method: &str, path: &str, body: &str) -> std::io::Result<(
         .to_owned();
     Ok((status, body))
 }
+
+impl Session {
+    /// An SNS client of the real SDK (awsQuery, form-encoded), pointed at the emulator.
+    pub async fn sns(&self) -> aws_sdk_sns::Client {
+        let creds = aws_sdk_sns::config::Credentials::new("test", "test", None, None, "test");
+        let conf = aws_sdk_sns::Config::builder()
+            .behavior_version(aws_sdk_sns::config::BehaviorVersion::latest())
+            .region(aws_sdk_sns::config::Region::new("us-east-1"))
+            .credentials_provider(creds)
+            .endpoint_url(self.endpoint())
+            .build();
+        aws_sdk_sns::Client::from_conf(conf)
+    }
+}
