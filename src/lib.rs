@@ -5,7 +5,10 @@
 
 pub mod aws;
 pub mod core;
+pub mod evaluate;
 pub mod example_logs;
+pub mod output;
+pub mod reconcile;
 pub mod render;
 pub mod report;
 pub mod source;

@@ -2,8 +2,9 @@
 //! come from a source (access logs, CloudWatch), the time from the caller.
 
 use crate::core::assess::{Assessment, assess};
+use crate::core::collected::{Collected, ObjectiveData};
 use crate::core::events::EventSeries;
-use crate::core::model::{Objective, ServiceSlo, Sli};
+use crate::core::model::{Objective, ObjectiveKey, ServiceSlo, Sli};
 use crate::core::ratio::Target;
 use crate::core::status::Status;
 use crate::core::window::{SloWindow, TimeRange};
@@ -12,8 +13,7 @@ use std::time::Duration;
 
 #[derive(Clone, Debug)]
 pub struct ObjectiveReport {
-    pub service: String,
-    pub objective: String,
+    pub key: ObjectiveKey,
     pub sli: Sli,
     pub target: Target,
     /// The spec's window, or the `--window` override.
@@ -21,6 +21,22 @@ pub struct ObjectiveReport {
     pub assessment: Assessment,
     /// Latency objectives: the 99th percentile over the window.
     pub p99: Option<Duration>,
+}
+
+/// What the events were read from, for the report's header and `input` section.
+#[derive(Clone, Debug)]
+pub enum SourceSummary {
+    AccessLogs(crate::source::access_log::ScanStats),
+    CloudWatch { calls: usize },
+}
+
+impl SourceSummary {
+    pub fn name(&self) -> &'static str {
+        match self {
+            SourceSummary::AccessLogs(_) => "access_logs",
+            SourceSummary::CloudWatch { .. } => "cloudwatch",
+        }
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -72,38 +88,42 @@ pub fn data_range(
 pub fn objective_report(
     slo: &ServiceSlo,
     objective: &Objective,
-    series: &EventSeries,
-    p99: Option<Duration>,
+    data: &ObjectiveData,
     at: DateTime<Utc>,
     window_override: Option<TimeDelta>,
 ) -> ObjectiveReport {
     let window = window_for(slo, window_override);
     let range = window.range_at(at);
     ObjectiveReport {
-        service: slo.service.clone(),
-        objective: objective.name.clone(),
+        key: slo.key(objective),
         sli: objective.sli,
         target: objective.target,
-        assessment: assess(series, objective.target, &slo.alerting, range),
+        assessment: assess(&data.series, objective.target, &slo.alerting, range),
         window,
-        p99,
+        p99: data.p99,
     }
 }
 
-/// The report for every objective of `slos`, in spec then objective order, from one
-/// `(series, p99)` per objective in that same order (what every source produces).
+/// The report for every objective of `slos`, in spec then objective order. Each objective is
+/// looked up by its key in `data`; one the source has nothing for has an empty series, which
+/// reports as `no_data` (never as success).
 pub fn build(
     slos: &[&ServiceSlo],
-    data: impl IntoIterator<Item = (EventSeries, Option<Duration>)>,
+    data: &Collected,
     at: DateTime<Utc>,
     window_override: Option<TimeDelta>,
 ) -> Report {
     let objectives = slos
         .iter()
-        .flat_map(|slo| slo.objectives.iter().map(move |o| (*slo, o)))
-        .zip(data)
-        .map(|((slo, objective), (series, p99))| {
-            objective_report(slo, objective, &series, p99, at, window_override)
+        .flat_map(|slo| {
+            slo.keyed_objectives().map(move |(key, objective)| {
+                let collected = data.get(&key).cloned().unwrap_or_else(|| ObjectiveData {
+                    series: EventSeries::new(TimeDelta::minutes(1))
+                        .expect("one minute is a valid bucket"),
+                    p99: None,
+                });
+                objective_report(slo, objective, &collected, at, window_override)
+            })
         })
         .collect();
     Report { at, objectives }

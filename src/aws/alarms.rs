@@ -1,50 +1,66 @@
-//! CloudWatch alarms through the SDK: read `slo`'s alarms (by name prefix, with their tags),
-//! put and delete them. Converts between the SDK's types and `core::alarms`' values.
+//! The alarm store: `slo`'s CloudWatch alarms read (by name prefix, with their tags), put and
+//! deleted. `AlarmStore` is the capability; `CloudWatchAlarms` implements it with the SDK and
+//! converts between the SDK's types and `core::alarms`' values.
 
+use super::error::AwsError;
 use crate::core::alarms::{
-    Alarm, AlarmSource, Comparison, CompositeAlarm, MetricAlarm, MetricRef, Suppressor,
+    Alarm, AlarmSource, Comparison, CompositeAlarm, MetricAlarm, MetricRef, Rule, Suppressor,
+    TreatMissingData,
 };
+use crate::core::stat::Stat;
 use aws_sdk_cloudwatch::Client;
-use aws_sdk_cloudwatch::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_cloudwatch::types::{
     AlarmType, ComparisonOperator, Dimension, Metric, MetricDataQuery, MetricStat, Statistic, Tag,
 };
 use std::collections::BTreeMap;
+use std::future::Future;
 
-#[derive(Debug, thiserror::Error)]
-#[error("{action} {alarm}: {message}")]
-pub struct AlarmError {
-    pub action: &'static str,
-    pub alarm: String,
-    pub message: String,
+/// Where alarms live.
+pub trait AlarmStore {
+    /// Every alarm (metric and composite) whose name starts with `prefix`, with its tags.
+    fn list(&self, prefix: &str) -> impl Future<Output = Result<Vec<Alarm>, AwsError>> + Send;
+
+    /// Creates or replaces `alarm`. `retag`: the alarm exists and its tags changed (tags given
+    /// to a put apply only when it creates the alarm).
+    fn put(&self, alarm: &Alarm, retag: bool) -> impl Future<Output = Result<(), AwsError>> + Send;
+
+    /// Deletes alarms by name.
+    fn delete(&self, names: &[String]) -> impl Future<Output = Result<(), AwsError>> + Send;
 }
 
-fn fail<E, R>(action: &'static str, alarm: &str, e: &SdkError<E, R>) -> AlarmError
-where
-    E: ProvideErrorMetadata + std::error::Error + 'static,
-    R: std::fmt::Debug + 'static,
-{
-    AlarmError {
-        action,
-        alarm: alarm.to_owned(),
-        message: super::error_message(e),
-    }
-}
-
-pub struct AlarmStore {
+#[derive(Clone, Debug)]
+pub struct CloudWatchAlarms {
     client: Client,
 }
 
-impl AlarmStore {
-    /// Configured the way the AWS CLI is (see [`super::load_config`]).
-    pub async fn from_environment() -> AlarmStore {
-        AlarmStore {
-            client: Client::new(&super::load_config().await),
+impl CloudWatchAlarms {
+    pub fn new(config: &aws_config::SdkConfig) -> CloudWatchAlarms {
+        CloudWatchAlarms {
+            client: Client::new(config),
         }
     }
 
-    /// Every alarm (metric and composite) whose name starts with `prefix`, with its tags.
-    pub async fn list(&self, prefix: &str) -> Result<Vec<Alarm>, AlarmError> {
+    async fn tags(&self, arn: Option<&str>) -> Result<BTreeMap<String, String>, AwsError> {
+        let Some(arn) = arn else {
+            return Ok(BTreeMap::new());
+        };
+        let answer = self
+            .client
+            .list_tags_for_resource()
+            .resource_arn(arn)
+            .send()
+            .await
+            .map_err(|e| AwsError::from_sdk("ListTagsForResource", &e))?;
+        Ok(answer
+            .tags()
+            .iter()
+            .filter_map(|t| Some((t.key()?.to_owned(), t.value()?.to_owned())))
+            .collect())
+    }
+}
+
+impl AlarmStore for CloudWatchAlarms {
+    async fn list(&self, prefix: &str) -> Result<Vec<Alarm>, AwsError> {
         let mut out = Vec::new();
         let mut token = None;
         loop {
@@ -57,7 +73,7 @@ impl AlarmStore {
                 .set_next_token(token)
                 .send()
                 .await
-                .map_err(|e| fail("list the alarms named", &format!("{prefix}*"), &e))?;
+                .map_err(|e| AwsError::from_sdk("DescribeAlarms", &e))?;
             for m in page.metric_alarms() {
                 let tags = self.tags(m.alarm_arn()).await?;
                 out.push(Alarm::Metric(metric_alarm_from(m, tags)));
@@ -73,27 +89,7 @@ impl AlarmStore {
         }
     }
 
-    async fn tags(&self, arn: Option<&str>) -> Result<BTreeMap<String, String>, AlarmError> {
-        let Some(arn) = arn else {
-            return Ok(BTreeMap::new());
-        };
-        let answer = self
-            .client
-            .list_tags_for_resource()
-            .resource_arn(arn)
-            .send()
-            .await
-            .map_err(|e| fail("read tags of", arn, &e))?;
-        Ok(answer
-            .tags()
-            .iter()
-            .filter_map(|t| Some((t.key()?.to_owned(), t.value()?.to_owned())))
-            .collect())
-    }
-
-    /// Creates or replaces `alarm` (CloudWatch's put is an upsert). Tags given to `Put*` apply
-    /// only when the alarm is created: `retag` sets them on an existing alarm too.
-    pub async fn put(&self, alarm: &Alarm, retag: bool) -> Result<(), AlarmError> {
+    async fn put(&self, alarm: &Alarm, retag: bool) -> Result<(), AwsError> {
         match alarm {
             Alarm::Metric(m) => self.put_metric(m).await?,
             Alarm::Composite(c) => self.put_composite(c).await?,
@@ -108,11 +104,26 @@ impl AlarmStore {
             .set_tags(Some(tags(alarm.tags())))
             .send()
             .await
-            .map_err(|e| fail("tag", alarm.name(), &e))?;
+            .map_err(|e| AwsError::from_sdk("TagResource", &e))?;
         Ok(())
     }
 
-    async fn arn_of(&self, name: &str) -> Result<String, AlarmError> {
+    async fn delete(&self, names: &[String]) -> Result<(), AwsError> {
+        // Up to 100 names a call, as CloudWatch allows.
+        for chunk in names.chunks(100) {
+            self.client
+                .delete_alarms()
+                .set_alarm_names(Some(chunk.to_vec()))
+                .send()
+                .await
+                .map_err(|e| AwsError::from_sdk("DeleteAlarms", &e))?;
+        }
+        Ok(())
+    }
+}
+
+impl CloudWatchAlarms {
+    async fn arn_of(&self, name: &str) -> Result<String, AwsError> {
         let answer = self
             .client
             .describe_alarms()
@@ -121,7 +132,7 @@ impl AlarmStore {
             .alarm_types(AlarmType::CompositeAlarm)
             .send()
             .await
-            .map_err(|e| fail("read", name, &e))?;
+            .map_err(|e| AwsError::from_sdk("DescribeAlarms", &e))?;
         answer
             .metric_alarms()
             .iter()
@@ -134,14 +145,16 @@ impl AlarmStore {
             )
             .next()
             .map(str::to_owned)
-            .ok_or_else(|| AlarmError {
-                action: "read",
-                alarm: name.to_owned(),
-                message: "the alarm just put is not there".to_owned(),
+            .ok_or_else(|| {
+                AwsError::new(
+                    "DescribeAlarms",
+                    super::error::ErrorKind::NotFound,
+                    format!("{name}: the alarm just put is not there"),
+                )
             })
     }
 
-    async fn put_metric(&self, m: &MetricAlarm) -> Result<(), AlarmError> {
+    async fn put_metric(&self, m: &MetricAlarm) -> Result<(), AwsError> {
         let mut req = self
             .client
             .put_metric_alarm()
@@ -154,7 +167,7 @@ impl AlarmStore {
             .threshold(m.threshold)
             .evaluation_periods(m.evaluation_periods as i32)
             .datapoints_to_alarm(m.datapoints_to_alarm as i32)
-            .treat_missing_data(&m.treat_missing_data)
+            .treat_missing_data(m.treat_missing_data.as_str())
             .set_tags(Some(tags(&m.tags)));
         req = match &m.source {
             AlarmSource::Metric(r) => {
@@ -163,10 +176,10 @@ impl AlarmStore {
                     .metric_name(&r.name)
                     .set_dimensions(Some(dimensions(&r.dimensions)))
                     .period(r.period_secs as i32);
-                if r.stat.starts_with(|c: char| c.is_ascii_uppercase()) && !r.stat.contains('(') {
-                    req.statistic(Statistic::from(r.stat.as_str()))
+                if r.stat.is_standard() {
+                    req.statistic(Statistic::from(r.stat.to_string().as_str()))
                 } else {
-                    req.extended_statistic(&r.stat)
+                    req.extended_statistic(r.stat.to_string())
                 }
             }
             AlarmSource::Math {
@@ -193,7 +206,7 @@ impl AlarmStore {
                                         .build(),
                                 )
                                 .period(r.period_secs as i32)
-                                .stat(&r.stat)
+                                .stat(r.stat.to_string())
                                 .build(),
                         )
                         .return_data(false)
@@ -202,17 +215,19 @@ impl AlarmStore {
                 req.set_metrics(Some(queries))
             }
         };
-        req.send().await.map_err(|e| fail("put", &m.name, &e))?;
+        req.send()
+            .await
+            .map_err(|e| AwsError::from_sdk("PutMetricAlarm", &e))?;
         Ok(())
     }
 
-    async fn put_composite(&self, c: &CompositeAlarm) -> Result<(), AlarmError> {
+    async fn put_composite(&self, c: &CompositeAlarm) -> Result<(), AwsError> {
         let mut req = self
             .client
             .put_composite_alarm()
             .alarm_name(&c.name)
             .alarm_description(&c.description)
-            .alarm_rule(&c.rule)
+            .alarm_rule(c.rule.to_string())
             .actions_enabled(true)
             .set_alarm_actions(Some(c.alarm_actions.clone()))
             .set_ok_actions(Some(c.ok_actions.clone()))
@@ -223,20 +238,9 @@ impl AlarmStore {
                 .actions_suppressor_wait_period(s.wait_period_secs as i32)
                 .actions_suppressor_extension_period(s.extension_period_secs as i32);
         }
-        req.send().await.map_err(|e| fail("put", &c.name, &e))?;
-        Ok(())
-    }
-
-    /// Deletes alarms by name (up to 100 a call, as CloudWatch allows).
-    pub async fn delete(&self, names: &[String]) -> Result<(), AlarmError> {
-        for chunk in names.chunks(100) {
-            self.client
-                .delete_alarms()
-                .set_alarm_names(Some(chunk.to_vec()))
-                .send()
-                .await
-                .map_err(|e| fail("delete", &chunk.join(", "), &e))?;
-        }
+        req.send()
+            .await
+            .map_err(|e| AwsError::from_sdk("PutCompositeAlarm", &e))?;
         Ok(())
     }
 }
@@ -277,11 +281,12 @@ fn metric_alarm_from(
             namespace: m.namespace().unwrap_or_default().to_owned(),
             name: m.metric_name().unwrap_or_default().to_owned(),
             dimensions: sorted_dimensions(m.dimensions()),
-            stat: m
-                .statistic()
-                .map(|s| s.as_str().to_owned())
-                .or_else(|| m.extended_statistic().map(str::to_owned))
-                .unwrap_or_default(),
+            stat: Stat::parse(
+                m.statistic()
+                    .map(|s| s.as_str())
+                    .or(m.extended_statistic())
+                    .unwrap_or_default(),
+            ),
             period_secs: m.period().unwrap_or(0).max(0) as u32,
         })
     } else {
@@ -302,7 +307,7 @@ fn metric_alarm_from(
                     namespace: metric.namespace().unwrap_or_default().to_owned(),
                     name: metric.metric_name().unwrap_or_default().to_owned(),
                     dimensions: sorted_dimensions(metric.dimensions()),
-                    stat: stat.stat().unwrap_or_default().to_owned(),
+                    stat: Stat::parse(stat.stat().unwrap_or_default()),
                     period_secs: stat.period().unwrap_or(0).max(0) as u32,
                 })
             })
@@ -327,7 +332,7 @@ fn metric_alarm_from(
             .or(m.evaluation_periods())
             .unwrap_or(0)
             .max(0) as u32,
-        treat_missing_data: m.treat_missing_data().unwrap_or("missing").to_owned(),
+        treat_missing_data: TreatMissingData::parse(m.treat_missing_data()),
         alarm_actions: m.alarm_actions().to_vec(),
         ok_actions: m.ok_actions().to_vec(),
         tags,
@@ -341,7 +346,7 @@ fn composite_from(
     CompositeAlarm {
         name: c.alarm_name().unwrap_or_default().to_owned(),
         description: c.alarm_description().unwrap_or_default().to_owned(),
-        rule: c.alarm_rule().unwrap_or_default().to_owned(),
+        rule: Rule::parse(c.alarm_rule().unwrap_or_default()),
         alarm_actions: c.alarm_actions().to_vec(),
         ok_actions: c.ok_actions().to_vec(),
         suppressor: c.actions_suppressor().map(|alarm| Suppressor {

@@ -1,12 +1,21 @@
-//! Adapters to AWS: the one place SDK configuration and SDK errors are handled, and the
-//! CloudWatch alarms store. (The metrics reader is `source::cloudwatch::fetch`.)
+//! The only place the AWS SDK appears. Each AWS capability is a small trait in our own types
+//! (`MetricsReader`, `AlarmStore`), with an SDK implementation, an in-memory one for tests and
+//! dry runs (`memory`), and a wrapper that fails chosen calls (`failing`). Every failure is an
+//! [`AwsError`] whose [`ErrorKind`] tells throttling from missing credentials.
 
 pub mod alarms;
+pub mod error;
+pub mod failing;
+pub mod memory;
+pub mod metrics;
+
+pub use alarms::{AlarmStore, CloudWatchAlarms};
+pub use error::{AwsError, ErrorKind};
+pub use metrics::{CloudWatchMetrics, MetricsReader};
 
 use aws_config::BehaviorVersion;
 use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
-use aws_sdk_cloudwatch::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
 use std::time::Duration;
 
 /// Attempts per call (the first and four retries), with exponential backoff and jitter; the
@@ -29,40 +38,4 @@ pub async fn load_config() -> aws_config::SdkConfig {
         )
         .load()
         .await
-}
-
-/// `InternalFailure: injected failure`: the service's code and message when it answered, the
-/// transport's story when it did not.
-pub fn error_message<E, R>(e: &SdkError<E, R>) -> String
-where
-    E: ProvideErrorMetadata + std::error::Error + 'static,
-    R: std::fmt::Debug + 'static,
-{
-    match (e.code(), e.message()) {
-        (Some(code), Some(message)) => format!("{code}: {message}"),
-        (Some(code), None) => code.to_owned(),
-        _ => match e {
-            SdkError::TimeoutError(_) => "timed out".to_owned(),
-            SdkError::DispatchFailure(_) if chain(e).contains("credential") => format!(
-                "no AWS credentials found (set AWS_PROFILE, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY): {}",
-                chain(e)
-            ),
-            SdkError::DispatchFailure(_) => format!("could not reach AWS: {}", chain(e)),
-            _ => DisplayErrorContext(e).to_string(),
-        },
-    }
-}
-
-/// The messages of an error and its sources, `a: b: c`, each once (no Debug dumps).
-fn chain(e: &(dyn std::error::Error + 'static)) -> String {
-    let mut parts: Vec<String> = Vec::new();
-    let mut next = Some(e);
-    while let Some(err) = next {
-        let text = err.to_string();
-        if !parts.iter().any(|p| p.contains(&text)) {
-            parts.push(text);
-        }
-        next = err.source();
-    }
-    parts.join(": ")
 }

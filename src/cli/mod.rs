@@ -42,8 +42,8 @@ enum Command {
 pub enum Outcome {
     /// Everything fine: exit 0.
     Fine,
-    /// The answer is "no" (invalid spec, breached SLO): exit 1.
-    Failed,
+    /// It ran, and found what it checks for wanting: an invalid spec, a breached SLO. Exit 1.
+    Findings,
 }
 
 pub fn run() -> ExitCode {
@@ -68,7 +68,7 @@ pub fn run() -> ExitCode {
     };
     match result {
         Ok(Outcome::Fine) => ExitCode::SUCCESS,
-        Ok(Outcome::Failed) => ExitCode::from(1),
+        Ok(Outcome::Findings) => ExitCode::from(1),
         Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => {
             let _ = writeln!(std::io::stderr(), "slo: error: {e:#}");
@@ -84,12 +84,20 @@ fn is_broken_pipe(e: &anyhow::Error) -> bool {
     })
 }
 
-/// `PATHS` defaults to `slo/`.
-pub fn spec_paths(paths: Vec<PathBuf>) -> Vec<PathBuf> {
-    if paths.is_empty() {
-        vec![PathBuf::from("slo")]
-    } else {
-        paths
+/// The spec files or directories a command reads; `slo/` when none is given.
+#[derive(clap::Args, Debug)]
+pub struct SpecPaths {
+    /// Spec files or directories (searched recursively for *.yaml, *.yml).
+    #[arg(value_name = "PATHS", default_value = slo::spec::DEFAULT_DIR)]
+    pub paths: Vec<PathBuf>,
+}
+
+impl SpecPaths {
+    /// Loads every spec and prints its diagnostics; `None` when any spec is invalid.
+    pub fn load(&self) -> anyhow::Result<Option<slo::spec::Loaded>> {
+        let loaded = slo::spec::load_paths(&self.paths)?;
+        print_diagnostics(&loaded.diagnostics)?;
+        Ok((!loaded.has_errors()).then_some(loaded))
     }
 }
 

@@ -1,10 +1,10 @@
-use crate::cli::{Outcome, print_diagnostics, spec_paths};
+use crate::cli::{Outcome, SpecPaths};
 use anyhow::Context;
-use slo::aws::alarms::AlarmStore;
-use slo::core::alarms::{self, Alarm, AlarmPlan, naming};
+use slo::aws::CloudWatchAlarms;
+use slo::core::alarms::{self, Alarm, AlarmPlan};
+use slo::render;
 use std::collections::BTreeSet;
 use std::io::Write;
-use std::path::PathBuf;
 
 #[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Format {
@@ -14,9 +14,8 @@ pub enum Format {
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
-    /// Spec files or directories.
-    #[arg(value_name = "PATHS", default_value = "slo")]
-    pub paths: Vec<PathBuf>,
+    #[command(flatten)]
+    pub specs: SpecPaths,
     #[arg(long, value_enum, default_value = "text")]
     pub format: Format,
 }
@@ -26,15 +25,23 @@ pub struct Args {
 pub struct Prepared {
     pub desired: Vec<Alarm>,
     pub plan: AlarmPlan,
-    pub store: AlarmStore,
+    pub store: CloudWatchAlarms,
 }
 
-pub async fn prepare(paths: Vec<PathBuf>) -> anyhow::Result<Result<Prepared, Outcome>> {
-    let loaded = slo::spec::load_paths(&spec_paths(paths))?;
-    print_diagnostics(&loaded.diagnostics)?;
-    if loaded.has_errors() {
-        return Ok(Err(Outcome::Failed));
+impl Prepared {
+    pub fn text(&self) -> String {
+        render::plan::text(
+            &self.plan,
+            alarms::monthly_cost_usd(&self.desired),
+            self.desired.len(),
+        )
     }
+}
+
+pub async fn prepare(specs: &SpecPaths) -> anyhow::Result<Result<Prepared, Outcome>> {
+    let Some(loaded) = specs.load()? else {
+        return Ok(Err(Outcome::Findings));
+    };
     let mut desired = Vec::new();
     let mut limits = Vec::new();
     for s in &loaded.specs {
@@ -52,15 +59,13 @@ pub async fn prepare(paths: Vec<PathBuf>) -> anyhow::Result<Result<Prepared, Out
                 file.display()
             )?;
         }
-        return Ok(Err(Outcome::Failed));
+        return Ok(Err(Outcome::Findings));
     }
     let services: BTreeSet<String> = loaded.specs.iter().map(|s| s.slo.service.clone()).collect();
-    let store = AlarmStore::from_environment().await;
-    let existing = store
-        .list(naming::PREFIX)
+    let store = CloudWatchAlarms::new(&slo::aws::load_config().await);
+    let plan = slo::reconcile::plan(&store, &desired, &services)
         .await
         .context("cannot read the existing alarms")?;
-    let plan = alarms::plan(&desired, &existing, &services);
     Ok(Ok(Prepared {
         desired,
         plan,
@@ -70,76 +75,18 @@ pub async fn prepare(paths: Vec<PathBuf>) -> anyhow::Result<Result<Prepared, Out
 
 pub fn run(args: Args) -> anyhow::Result<Outcome> {
     let runtime = crate::cli::runtime()?;
-    let prepared = match runtime.block_on(prepare(args.paths))? {
+    let prepared = match runtime.block_on(prepare(&args.specs))? {
         Ok(p) => p,
         Err(outcome) => return Ok(outcome),
     };
-    let cost = alarms::monthly_cost_usd(&prepared.desired);
     let text = match args.format {
-        Format::Json => json(&prepared.plan, cost, prepared.desired.len()),
-        Format::Text => text(&prepared.plan, cost, prepared.desired.len()),
+        Format::Json => render::plan::json(
+            &prepared.plan,
+            alarms::monthly_cost_usd(&prepared.desired),
+            prepared.desired.len(),
+        ),
+        Format::Text => prepared.text(),
     };
     std::io::stdout().lock().write_all(text.as_bytes())?;
     Ok(Outcome::Fine)
-}
-
-pub fn json(plan: &AlarmPlan, cost: f64, desired: usize) -> String {
-    let changes: Vec<serde_json::Value> = plan
-        .changes
-        .iter()
-        .map(|c| {
-            serde_json::json!({
-                "action": c.action.as_str(),
-                "alarm": c.alarm,
-                "type": if c.composite { "composite" } else { "metric" },
-                "fields": c.fields,
-            })
-        })
-        .collect();
-    let v = serde_json::json!({
-        "changes": changes,
-        "unchanged": plan.unchanged,
-        "conflicts": plan.conflicts,
-        "desired_alarms": desired,
-        "monthly_cost_usd": cost,
-    });
-    let mut s = serde_json::to_string_pretty(&v).unwrap_or_default();
-    s.push('\n');
-    s
-}
-
-pub fn text(plan: &AlarmPlan, cost: f64, desired: usize) -> String {
-    let mut out = String::new();
-    for c in &plan.changes {
-        let (sign, verb) = match c.action {
-            alarms::Action::Create => ('+', "create"),
-            alarms::Action::Update => ('~', "update"),
-            alarms::Action::Delete => ('-', "delete"),
-        };
-        out.push_str(&format!("{sign} {verb} {}", c.alarm));
-        if !c.fields.is_empty() {
-            out.push_str(&format!("  ({})", c.fields.join(", ")));
-        }
-        out.push('\n');
-    }
-    for name in &plan.conflicts {
-        out.push_str(&format!(
-            "! conflict {name}: an alarm not managed by slo has this name; slo leaves it alone\n"
-        ));
-    }
-    let count = |a| plan.changes.iter().filter(|c| c.action == a).count();
-    if plan.changes.is_empty() {
-        out.push_str("No changes: CloudWatch matches the specs.\n");
-    }
-    out.push_str(&format!(
-        "Plan: {} to create, {} to update, {} to delete, {} unchanged.\n",
-        count(alarms::Action::Create),
-        count(alarms::Action::Update),
-        count(alarms::Action::Delete),
-        plan.unchanged
-    ));
-    out.push_str(&format!(
-        "Monthly cost of the {desired} desired alarms: ${cost:.2} (CloudWatch list prices: $0.10 per metric an alarm reads, $0.50 per composite alarm).\n"
-    ));
-    out
 }

@@ -1,15 +1,13 @@
-use crate::cli::{Outcome, print_diagnostics, spec_paths};
+use crate::cli::{Outcome, SpecPaths};
 use anyhow::{Context, bail};
 use chrono::{DateTime, TimeDelta, Utc};
 use slo::core::model::ServiceSlo;
-use slo::render::{self, SourceSummary};
-use slo::report::{Report, build, data_range, window_for};
-use slo::source::access_log::{Selection, find_log_files, scan};
-use slo::source::cloudwatch;
-use slo::spec::load_paths;
+use slo::evaluate::{self, Evaluation};
+use slo::render;
+use slo::source::access_log::{ScanStats, find_log_files};
 use slo::spec::scalars::parse_duration;
 use std::io::{IsTerminal, Write};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
@@ -22,9 +20,8 @@ pub enum Format {
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
-    /// Spec files or directories.
-    #[arg(value_name = "PATHS", default_value = "slo")]
-    paths: Vec<PathBuf>,
+    #[command(flatten)]
+    specs: SpecPaths,
     /// Read ALB access logs (.log, .log.gz, as synced from S3) under DIR instead of CloudWatch
     /// (which is configured as the AWS CLI is: AWS_PROFILE, AWS_REGION, AWS_ENDPOINT_URL, ...).
     #[arg(long, value_name = "DIR")]
@@ -57,21 +54,19 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
             .with_timezone(&Utc),
         None => Utc::now(),
     };
-    let window = match &args.window {
-        Some(w) => Some(parse_window(w)?),
-        None => None,
+    let window = args.window.as_deref().map(parse_window).transpose()?;
+    let Some(loaded) = args.specs.load()? else {
+        return Ok(Outcome::Findings);
     };
-    let loaded = load_paths(&spec_paths(args.paths.clone()))?;
-    print_diagnostics(&loaded.diagnostics)?;
-    if loaded.has_errors() {
-        return Ok(Outcome::Failed);
-    }
     let slos: Vec<&ServiceSlo> = loaded.specs.iter().map(|s| &s.slo).collect();
-    let (report, source) = match &args.access_logs {
+    let Evaluation { report, source } = match &args.access_logs {
         Some(dir) => from_access_logs(&slos, dir, at, window, args.threads)?,
         None => {
             let runtime = crate::cli::runtime()?;
-            runtime.block_on(from_cloudwatch(&slos, at, window, Utc::now()))?
+            runtime.block_on(async {
+                let reader = slo::aws::CloudWatchMetrics::new(&slo::aws::load_config().await);
+                evaluate::from_cloudwatch(&slos, &reader, at, window, Utc::now()).await
+            })?
         }
     };
     let text = match args.format {
@@ -85,11 +80,12 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
         }
     };
     match &args.output {
-        Some(path) => write_atomically(path, &text)?,
+        Some(path) => slo::output::write_atomically(path, text.as_bytes())
+            .with_context(|| format!("cannot write {}", path.display()))?,
         None => std::io::stdout().lock().write_all(text.as_bytes())?,
     }
     Ok(if args.check && report.any_breached() {
-        Outcome::Failed
+        Outcome::Findings
     } else {
         Outcome::Fine
     })
@@ -109,13 +105,15 @@ fn parse_window(text: &str) -> anyhow::Result<TimeDelta> {
     Ok(d)
 }
 
+/// The scan itself is the library's; here: finding the files, the progress bar, and telling
+/// the user about lines and files that could not be read.
 fn from_access_logs(
     slos: &[&ServiceSlo],
-    dir: &Path,
+    dir: &std::path::Path,
     at: DateTime<Utc>,
     window: Option<TimeDelta>,
     threads: Option<usize>,
-) -> anyhow::Result<(Report, SourceSummary)> {
+) -> anyhow::Result<Evaluation> {
     let files = find_log_files(dir)?;
     if files.is_empty() {
         bail!(
@@ -123,70 +121,27 @@ fn from_access_logs(
             dir.display()
         );
     }
-    let range = data_range(slos, at, window);
-    let budget_windows: Vec<_> = slos
-        .iter()
-        .map(|s| window_for(s, window).range_at(at))
-        .collect();
-    let selection = Selection::new(slos, &budget_windows, range);
     let threads =
         threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from));
     let total: u64 = files.iter().map(|f| f.size).sum();
     let read = AtomicU64::new(0);
     let done = AtomicBool::new(false);
-    let result = std::thread::scope(|s| {
+    let evaluation = std::thread::scope(|s| {
         if std::io::stderr().is_terminal() && total > 64 << 20 {
             s.spawn(|| progress_bar(&read, &done, total));
         }
-        let r = scan(&files, &selection, threads, Some(&read));
+        let e = evaluate::from_access_logs(slos, &files, at, window, threads, Some(&read));
         done.store(true, Ordering::Relaxed);
-        r
+        e
     });
-    report_input_problems(&result.stats)?;
-    let data = result.tallies.into_iter().map(|t| {
-        let p99 = t.latency.as_ref().and_then(|h| h.quantile(0.99));
-        (t.series, p99)
-    });
-    let report = build(slos, data, at, window);
-    Ok((report, SourceSummary::AccessLogs(result.stats)))
-}
-
-/// Reads the ALB metrics of every objective from CloudWatch. `now` decides which periods
-/// CloudWatch still keeps (60 s data for 15 days, 300 s for 63, 3600 s for 455).
-async fn from_cloudwatch(
-    slos: &[&ServiceSlo],
-    at: DateTime<Utc>,
-    window: Option<TimeDelta>,
-    now: DateTime<Utc>,
-) -> anyhow::Result<(Report, SourceSummary)> {
-    let mut ranges = Vec::new();
-    for slo in slos {
-        let data = data_range(&[slo], at, window);
-        let budget = window_for(slo, window).range_at(at);
-        for _ in &slo.objectives {
-            ranges.push(cloudwatch::ObjectiveRanges { data, budget });
-        }
+    if let render::SourceSummary::AccessLogs(stats) = &evaluation.source {
+        report_input_problems(stats)?;
     }
-    let calls = cloudwatch::pack(cloudwatch::queries(slos, &ranges, now));
-    let mut metrics = cloudwatch::CloudWatchMetrics::from_environment().await;
-    let results = metrics.fetch(calls).await?;
-    let data = cloudwatch::assemble(ranges.len(), &results)?;
-    let report = build(
-        slos,
-        data.into_iter().map(|d| (d.series, d.p99)),
-        at,
-        window,
-    );
-    Ok((
-        report,
-        SourceSummary::CloudWatch {
-            calls: metrics.calls(),
-        },
-    ))
+    Ok(evaluation)
 }
 
 /// Malformed lines and unreadable files never stop a report, but they are never silent.
-fn report_input_problems(stats: &slo::source::access_log::ScanStats) -> std::io::Result<()> {
+fn report_input_problems(stats: &ScanStats) -> std::io::Result<()> {
     let mut err = std::io::stderr().lock();
     if stats.malformed > 0 {
         writeln!(
@@ -221,22 +176,4 @@ fn progress_bar(read: &AtomicU64, done: &AtomicBool, total: u64) {
         );
     }
     let _ = write!(err, "\r{}\r", " ".repeat(60));
-}
-
-/// Write to a temporary file beside `path`, then rename: a reader never sees half a report.
-fn write_atomically(path: &Path, text: &str) -> anyhow::Result<()> {
-    let dir = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let tmp = dir.join(format!(
-        ".{}.tmp{}",
-        path.file_name()
-            .and_then(|n| n.to_str())
-            .unwrap_or("report"),
-        std::process::id()
-    ));
-    std::fs::write(&tmp, text).with_context(|| format!("cannot write {}", tmp.display()))?;
-    std::fs::rename(&tmp, path).with_context(|| format!("cannot write {}", path.display()))?;
-    Ok(())
 }

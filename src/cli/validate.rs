@@ -1,20 +1,18 @@
-use crate::cli::{Outcome, print_diagnostics, spec_paths};
+use crate::cli::{Outcome, SpecPaths, print_diagnostics};
 use slo::spec::{Level, load_paths};
 use std::io::Write;
-use std::path::PathBuf;
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
-    /// Spec files or directories (searched recursively for *.yaml, *.yml).
-    #[arg(value_name = "PATHS", default_value = "slo")]
-    paths: Vec<PathBuf>,
+    #[command(flatten)]
+    specs: SpecPaths,
     /// Treat warnings as errors.
     #[arg(long)]
     strict: bool,
 }
 
 pub fn run(args: Args) -> anyhow::Result<Outcome> {
-    let loaded = load_paths(&spec_paths(args.paths))?;
+    let loaded = load_paths(&args.specs.paths)?;
     print_diagnostics(&loaded.diagnostics)?;
     let mut err = std::io::stderr().lock();
     let errors = loaded.diagnostics.iter().filter(|d| d.is_error()).count();
@@ -31,7 +29,7 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
             "{errors} error(s), {warnings} warning(s) in {} file(s)",
             loaded.files
         )?;
-        return Ok(Outcome::Failed);
+        return Ok(Outcome::Findings);
     }
     let objectives: usize = loaded.specs.iter().map(|s| s.slo.objectives.len()).sum();
     writeln!(

@@ -5,7 +5,31 @@ use crate::core::ratio::{Ratio, Target};
 use crate::core::tiers::Tier;
 use crate::core::window::SloWindow;
 use chrono::TimeDelta;
+use std::fmt;
 use std::time::Duration;
+
+/// Names one objective of one service: every source, report, alarm and notification is keyed
+/// by it, never by a position in a list, so data cannot be matched to the wrong objective.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+pub struct ObjectiveKey {
+    pub service: String,
+    pub objective: String,
+}
+
+impl ObjectiveKey {
+    pub fn new(service: &str, objective: &str) -> ObjectiveKey {
+        ObjectiveKey {
+            service: service.to_owned(),
+            objective: objective.to_owned(),
+        }
+    }
+}
+
+impl fmt::Display for ObjectiveKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}/{}", self.service, self.objective)
+    }
+}
 
 /// One service's SLOs (one spec file).
 #[derive(Clone, Debug, PartialEq)]
@@ -18,6 +42,18 @@ pub struct ServiceSlo {
     pub alerting: Alerting,
     pub notify: Notify,
     pub runbook: Option<String>,
+}
+
+impl ServiceSlo {
+    /// The key of one of this service's objectives.
+    pub fn key(&self, objective: &Objective) -> ObjectiveKey {
+        ObjectiveKey::new(&self.service, &objective.name)
+    }
+
+    /// Every objective with its key, in spec order.
+    pub fn keyed_objectives(&self) -> impl Iterator<Item = (ObjectiveKey, &Objective)> {
+        self.objectives.iter().map(|o| (self.key(o), o))
+    }
 }
 
 #[derive(Clone, Debug, PartialEq)]

@@ -1,94 +1,261 @@
-//! `--format json`: one object, documented in README.md ("Report JSON").
+//! `--format json`: the report's wire format, documented in README.md ("Report JSON") and as a
+//! JSON Schema generated from these types (`schema/report.schema.json`). The HTTP API serves
+//! the same types.
 
 use super::{SourceSummary, finite, rfc3339, sli_value};
 use crate::core::model::Sli;
 use crate::core::window::format_duration;
 use crate::report::{ObjectiveReport, Report};
-use serde_json::{Value, json};
+use schemars::JsonSchema;
+use serde::Serialize;
+use std::borrow::Cow;
+
+#[derive(Clone, Debug, Serialize, JsonSchema)]
+#[schemars(title = "slo report")]
+pub struct ReportJson {
+    /// End of every window (RFC 3339, UTC).
+    pub at: String,
+    /// `access_logs` or `cloudwatch`.
+    pub source: &'static str,
+    pub objectives: Vec<ObjectiveJson>,
+    pub input: InputJson,
+}
+
+#[derive(Clone, Debug, Serialize, JsonSchema)]
+pub struct ObjectiveJson {
+    pub service: String,
+    pub objective: String,
+    /// `availability` or `latency`.
+    pub sli: &'static str,
+    /// A fraction, never a percentage: 0.999.
+    pub target: f64,
+    pub window: WindowJson,
+    /// Good events in the budget window.
+    pub good: u64,
+    /// All events in the budget window.
+    pub total: u64,
+    /// good / total; null when total is 0.
+    pub sli_value: Option<f64>,
+    /// 1 − consumed; negative when overspent; null: no data (or infinite).
+    pub budget_remaining: Option<f64>,
+    /// bad / allowed.
+    pub budget_consumed: Option<f64>,
+    /// (1 − target) · total.
+    pub allowed_bad: Option<f64>,
+    /// Burn rate over each window ending at `at`, by window (`1h`, `6h`, …); null: no requests.
+    pub burn_rates: BurnRates,
+    /// `no_data`, `breached`, `warning` or `ok`.
+    pub status: &'static str,
+    /// Tiers firing at `at`.
+    pub firing: Vec<String>,
+    pub episodes: Vec<EpisodeJson>,
+    /// Latency objectives only.
+    #[serde(flatten)]
+    pub latency: Option<LatencyJson>,
+}
+
+#[derive(Clone, Debug, Serialize, JsonSchema)]
+pub struct WindowJson {
+    /// The window as the spec says it: `rolling 30d`, `calendar month (Asia/Tokyo)`.
+    pub spec: String,
+    pub start: String,
+    pub end: String,
+}
+
+#[derive(Clone, Debug, Serialize, JsonSchema)]
+pub struct LatencyJson {
+    pub threshold_seconds: f64,
+    /// Exact nearest-rank P99 from logs, CloudWatch's `p99` otherwise; null: no data.
+    pub p99_seconds: Option<f64>,
+}
+
+#[derive(Clone, Debug, Serialize, JsonSchema)]
+pub struct EpisodeJson {
+    pub tier: String,
+    /// `page` or `ticket`.
+    pub severity: &'static str,
+    pub start: String,
+    pub end: String,
+    pub ongoing: bool,
+    pub duration_seconds: i64,
+    pub good: u64,
+    pub total: u64,
+    pub peak_burn_rate: Option<f64>,
+    /// Fraction of the window's allowance spent by the episode.
+    pub budget_spent: Option<f64>,
+}
+
+/// Burn rates by window, in the report's window order (a map in JSON).
+#[derive(Clone, Debug, Default)]
+pub struct BurnRates(pub Vec<(String, Option<f64>)>);
+
+impl Serialize for BurnRates {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut m = s.serialize_map(Some(self.0.len()))?;
+        for (k, v) in &self.0 {
+            m.serialize_entry(k, v)?;
+        }
+        m.end()
+    }
+}
+
+impl JsonSchema for BurnRates {
+    fn schema_name() -> Cow<'static, str> {
+        "BurnRates".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "type": "object",
+            "description": "Burn rate by window (`1h`, `6h`, `1d`, `3d`); null: no requests in it.",
+            "additionalProperties": { "type": ["number", "null"] }
+        })
+    }
+}
+
+/// What the report read.
+#[derive(Clone, Debug, Serialize, JsonSchema)]
+#[serde(untagged)]
+pub enum InputJson {
+    AccessLogs {
+        files_found: usize,
+        files_read: usize,
+        files_skipped: usize,
+        bytes_read: u64,
+        lines: u64,
+        matched: u64,
+        malformed: u64,
+        malformed_samples: Vec<MalformedJson>,
+        unreadable: Vec<UnreadableJson>,
+    },
+    CloudWatch {
+        get_metric_data_calls: usize,
+    },
+}
+
+#[derive(Clone, Debug, Serialize, JsonSchema)]
+pub struct MalformedJson {
+    pub file: String,
+    pub line: u64,
+    pub reason: String,
+}
+
+#[derive(Clone, Debug, Serialize, JsonSchema)]
+pub struct UnreadableJson {
+    pub file: String,
+    pub error: String,
+}
+
+impl ReportJson {
+    pub fn new(report: &Report, source: &SourceSummary) -> ReportJson {
+        ReportJson {
+            at: rfc3339(report.at),
+            source: source.name(),
+            objectives: report.objectives.iter().map(objective).collect(),
+            input: input(source),
+        }
+    }
+}
 
 pub fn render(report: &Report, source: &SourceSummary) -> String {
-    let value = json!({
-        "at": rfc3339(report.at),
-        "source": source.name(),
-        "objectives": report.objectives.iter().map(objective).collect::<Vec<_>>(),
-        "input": input(source),
-    });
-    let mut s = serde_json::to_string_pretty(&value).unwrap_or_default();
+    pretty(&ReportJson::new(report, source))
+}
+
+/// Pretty JSON with a final newline, as every `--format json` prints.
+pub fn pretty<T: Serialize>(value: &T) -> String {
+    let mut s = serde_json::to_string_pretty(value).unwrap_or_default();
     s.push('\n');
     s
 }
 
-fn objective(o: &ObjectiveReport) -> Value {
+fn objective(o: &ObjectiveReport) -> ObjectiveJson {
     let a = &o.assessment;
-    let burn_rates: serde_json::Map<String, Value> = a
-        .burn_rates
-        .iter()
-        .map(|b| {
-            (
-                format_duration(b.window),
-                json!(b.rate.and_then(|r| finite(r.get()))),
-            )
-        })
-        .collect();
-    let mut v = json!({
-        "service": o.service,
-        "objective": o.objective,
-        "sli": o.sli.name(),
-        "target": o.target.get(),
-        "window": {
-            "spec": o.window.to_string(),
-            "start": rfc3339(a.range.start),
-            "end": rfc3339(a.range.end),
+    ObjectiveJson {
+        service: o.key.service.clone(),
+        objective: o.key.objective.clone(),
+        sli: o.sli.name(),
+        target: o.target.get(),
+        window: WindowJson {
+            spec: o.window.to_string(),
+            start: rfc3339(a.range.start),
+            end: rfc3339(a.range.end),
         },
-        "good": a.counts.good,
-        "total": a.counts.total,
-        "sli_value": sli_value(o),
-        "budget_remaining": a.budget.and_then(|b| finite(b.remaining())),
-        "budget_consumed": a.budget.and_then(|b| finite(b.consumed())),
-        "allowed_bad": a.budget.map(|b| b.allowed()),
-        "burn_rates": burn_rates,
-        "status": a.status.name(),
-        "firing": a.firing,
-        "episodes": a.episodes.iter().map(|e| json!({
-            "tier": e.tier,
-            "severity": e.severity.name(),
-            "start": rfc3339(e.start),
-            "end": rfc3339(e.end),
-            "ongoing": e.ongoing,
-            "duration_seconds": e.duration().num_seconds(),
-            "good": e.counts.good,
-            "total": e.counts.total,
-            "peak_burn_rate": finite(e.peak_burn_rate),
-            "budget_spent": finite(e.budget_spent),
-        })).collect::<Vec<_>>(),
-    });
-    if let Sli::Latency { threshold } = o.sli {
-        v["threshold_seconds"] = json!(threshold.as_secs_f64());
-        v["p99_seconds"] = json!(o.p99.map(|p| p.as_secs_f64()));
+        good: a.counts.good,
+        total: a.counts.total,
+        sli_value: sli_value(o),
+        budget_remaining: a.budget.and_then(|b| finite(b.remaining())),
+        budget_consumed: a.budget.and_then(|b| finite(b.consumed())),
+        allowed_bad: a.budget.map(|b| b.allowed()),
+        burn_rates: BurnRates(
+            a.burn_rates
+                .iter()
+                .map(|b| {
+                    (
+                        format_duration(b.window),
+                        b.rate.and_then(|r| finite(r.get())),
+                    )
+                })
+                .collect(),
+        ),
+        status: a.status.name(),
+        firing: a.firing.clone(),
+        episodes: a
+            .episodes
+            .iter()
+            .map(|e| EpisodeJson {
+                tier: e.tier.clone(),
+                severity: e.severity.name(),
+                start: rfc3339(e.start),
+                end: rfc3339(e.end),
+                ongoing: e.ongoing,
+                duration_seconds: e.duration().num_seconds(),
+                good: e.counts.good,
+                total: e.counts.total,
+                peak_burn_rate: finite(e.peak_burn_rate),
+                budget_spent: finite(e.budget_spent),
+            })
+            .collect(),
+        latency: match o.sli {
+            Sli::Latency { threshold } => Some(LatencyJson {
+                threshold_seconds: threshold.as_secs_f64(),
+                p99_seconds: o.p99.map(|p| p.as_secs_f64()),
+            }),
+            Sli::Availability => None,
+        },
     }
-    v
 }
 
-fn input(source: &SourceSummary) -> Value {
+fn input(source: &SourceSummary) -> InputJson {
     match source {
-        SourceSummary::AccessLogs(s) => json!({
-            "files_found": s.files_found,
-            "files_read": s.files_read,
-            "files_skipped": s.files_skipped,
-            "bytes_read": s.bytes_read,
-            "lines": s.lines,
-            "matched": s.matched,
-            "malformed": s.malformed,
-            "malformed_samples": s.malformed_samples.iter().map(|m| json!({
-                "file": m.file.display().to_string(),
-                "line": m.line,
-                "reason": m.reason,
-            })).collect::<Vec<_>>(),
-            "unreadable": s.unreadable.iter().map(|(f, e)| json!({
-                "file": f.display().to_string(),
-                "error": e,
-            })).collect::<Vec<_>>(),
-        }),
-        SourceSummary::CloudWatch { calls } => json!({ "get_metric_data_calls": calls }),
+        SourceSummary::AccessLogs(s) => InputJson::AccessLogs {
+            files_found: s.files_found,
+            files_read: s.files_read,
+            files_skipped: s.files_skipped,
+            bytes_read: s.bytes_read,
+            lines: s.lines,
+            matched: s.matched,
+            malformed: s.malformed,
+            malformed_samples: s
+                .malformed_samples
+                .iter()
+                .map(|m| MalformedJson {
+                    file: m.file.display().to_string(),
+                    line: m.line,
+                    reason: m.reason.clone(),
+                })
+                .collect(),
+            unreadable: s
+                .unreadable
+                .iter()
+                .map(|(f, e)| UnreadableJson {
+                    file: f.display().to_string(),
+                    error: e.clone(),
+                })
+                .collect(),
+        },
+        SourceSummary::CloudWatch { calls } => InputJson::CloudWatch {
+            get_metric_data_calls: *calls,
+        },
     }
 }

@@ -25,8 +25,8 @@ pub fn render(report: &Report, source: &SourceSummary) -> String {
         };
         out.push_str(&format!(
             "| {} | {} | {} | {} | {} / {} | {} | {} | {} | **{}** |\n",
-            o.service,
-            o.objective,
+            o.key.service,
+            o.key.objective,
             sli_percent(o).unwrap_or_else(|| "–".to_owned()),
             o.target,
             a.counts.good,

@@ -3,27 +3,14 @@
 
 pub mod json;
 pub mod markdown;
+pub mod plan;
+pub mod schema;
 pub mod table;
 
 use crate::core::alerting::Episode;
+pub use crate::report::SourceSummary;
 use crate::report::{ObjectiveReport, Report};
 use chrono::{DateTime, Utc};
-
-/// What the events were read from, for the report's header and `input` section.
-#[derive(Clone, Debug)]
-pub enum SourceSummary {
-    AccessLogs(crate::source::access_log::ScanStats),
-    CloudWatch { calls: usize },
-}
-
-impl SourceSummary {
-    pub fn name(&self) -> &'static str {
-        match self {
-            SourceSummary::AccessLogs(_) => "access_logs",
-            SourceSummary::CloudWatch { .. } => "cloudwatch",
-        }
-    }
-}
 
 /// Finite numbers only: JSON has no infinity, and a table should not print `inf`.
 pub fn finite(x: f64) -> Option<f64> {
@@ -81,8 +68,8 @@ pub fn episode_line(o: &ObjectiveReport, e: &Episode) -> String {
     };
     format!(
         "{}/{}: {} ({}) {} → {} ({}), peak burn {}×, spent {} of the budget",
-        o.service,
-        o.objective,
+        o.key.service,
+        o.key.objective,
         e.tier,
         e.severity,
         e.start.format("%Y-%m-%d %H:%M"),

@@ -77,12 +77,12 @@ fn row(o: &ObjectiveReport) -> [String; 12] {
         _ => "-".to_owned(),
     };
     let name = match o.sli {
-        Sli::Latency { threshold } => format!("{} ≤{}ms", o.objective, threshold.as_millis()),
-        Sli::Availability => o.objective.clone(),
+        Sli::Latency { threshold } => format!("{} ≤{}ms", o.key.objective, threshold.as_millis()),
+        Sli::Availability => o.key.objective.clone(),
     };
     let rate = |i: usize| burn(a.burn_rates.get(i).and_then(|b| b.rate).map(|r| r.get()));
     [
-        o.service.clone(),
+        o.key.service.clone(),
         name,
         sli,
         o.target.to_string(),

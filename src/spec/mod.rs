@@ -10,3 +10,6 @@ pub mod wire;
 
 pub use diag::{Diagnostic, Level};
 pub use load::{LoadError, Loaded, LoadedSpec, load_paths};
+
+/// Where specs are read from when no path is given.
+pub const DEFAULT_DIR: &str = "slo";

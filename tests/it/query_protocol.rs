@@ -47,5 +47,8 @@ async fn sns_calls_are_answered_at_once_and_faults_apply_to_them() {
         .expect_err("throttled");
     let text = format!("{:?}", err);
     assert!(text.contains("Throttling"), "{text}");
-    assert!(s.calls("Publish") >= 2, "the SDK retried a throttled Publish");
+    assert!(
+        s.calls("Publish") >= 2,
+        "the SDK retried a throttled Publish"
+    );
 }

@@ -5,11 +5,11 @@ use super::model::*;
 use super::naming;
 use crate::core::model::{Objective, ServiceSlo, Sli};
 use crate::core::ratio::format_percent;
+use crate::core::sli_metrics::{Role, SliMetric, counting_metrics};
 use crate::core::tiers::Tier;
 use crate::core::window::format_duration;
 use chrono::TimeDelta;
 
-const ALB: &str = "AWS/ApplicationELB";
 const ECS: &str = "AWS/ECS";
 /// CPU and memory must stay above the threshold this many minutes in a row: a blip is not
 /// worth a page.
@@ -65,20 +65,12 @@ fn runbook(slo: &ServiceSlo) -> String {
         .map_or(String::new(), |r| format!(" Runbook: {r}"))
 }
 
-fn alb_dimensions(slo: &ServiceSlo, with_target_group: bool) -> Vec<(String, String)> {
-    let mut d = vec![("LoadBalancer".to_owned(), slo.alb.load_balancer.clone())];
-    if let (true, Some(tg)) = (with_target_group, &slo.alb.target_group) {
-        d.push(("TargetGroup".to_owned(), tg.clone()));
-    }
-    d
-}
-
 fn metric(
     id: &str,
     namespace: &str,
     name: &str,
     dimensions: Vec<(String, String)>,
-    stat: &str,
+    stat: Stat,
     period: u32,
 ) -> MetricRef {
     MetricRef {
@@ -86,52 +78,59 @@ fn metric(
         namespace: namespace.to_owned(),
         name: name.to_owned(),
         dimensions,
-        stat: stat.to_owned(),
+        stat,
         period_secs: period,
     }
 }
 
-/// The error-ratio metrics of an objective over `period`: `(m1 = total, m2.. = bad or good)`.
-fn sli_metrics(slo: &ServiceSlo, sli: Sli, period: u32) -> (Vec<MetricRef>, &'static str) {
-    let dims = alb_dimensions(slo, true);
-    match sli {
+/// The error-ratio metrics of an objective over `period`, `m1` (the total) first, and the
+/// expression of the error ratio over them.
+fn sli_metrics(slo: &ServiceSlo, sli: Sli, period: u32) -> (Vec<MetricRef>, String) {
+    let metrics = counting_metrics(slo, sli);
+    let id_of = |role| {
+        metrics
+            .iter()
+            .position(|m: &SliMetric| m.role == role)
+            .map(|i| format!("m{}", i + 1))
+    };
+    let filled = |role| id_of(role).map(|id| format!("FILL({id},0)"));
+    let ratio = match sli {
         Sli::Availability => {
-            let mut m = vec![
-                metric("m1", ALB, "RequestCount", dims.clone(), "Sum", period),
-                metric("m2", ALB, "HTTPCode_Target_5XX_Count", dims, "Sum", period),
-            ];
-            if slo.alb.target_group.is_none() || slo.alb.include_elb_5xx {
-                m.push(metric(
-                    "m3",
-                    ALB,
-                    "HTTPCode_ELB_5XX_Count",
-                    alb_dimensions(slo, false),
-                    "Sum",
-                    period,
-                ));
-                (m, "(FILL(m2,0)+FILL(m3,0))/m1")
-            } else {
-                (m, "FILL(m2,0)/m1")
+            let bad: Vec<String> = [Role::Target5xx, Role::Elb5xx]
+                .into_iter()
+                .filter_map(filled)
+                .collect();
+            match bad.as_slice() {
+                [one] => format!("{one}/m1"),
+                many => format!("({})/m1", many.join("+")),
             }
         }
-        Sli::Latency { threshold } => {
-            let tc = format!("TC(:{})", threshold.as_secs_f64());
-            (
-                vec![
-                    metric(
-                        "m1",
-                        ALB,
-                        "TargetResponseTime",
-                        dims.clone(),
-                        "SampleCount",
-                        period,
-                    ),
-                    metric("m2", ALB, "TargetResponseTime", dims, &tc, period),
-                ],
-                "(m1-FILL(m2,0))/m1",
+        Sli::Latency { .. } => format!(
+            "(m1-{})/m1",
+            filled(Role::WithinThreshold).unwrap_or_default()
+        ),
+    };
+    let refs = metrics
+        .into_iter()
+        .enumerate()
+        .map(|(i, m)| {
+            let mut dimensions: Vec<(String, String)> = m
+                .dimensions
+                .into_iter()
+                .map(|(k, v)| (k.to_owned(), v))
+                .collect();
+            dimensions.sort();
+            metric(
+                &format!("m{}", i + 1),
+                m.namespace,
+                m.name,
+                dimensions,
+                m.stat,
+                period,
             )
-        }
-    }
+        })
+        .collect();
+    (refs, ratio)
 }
 
 fn infra_alarms(slo: &ServiceSlo) -> Vec<Alarm> {
@@ -155,12 +154,12 @@ fn infra_alarms(slo: &ServiceSlo) -> Vec<Alarm> {
                     limit,
                     runbook(slo)
                 ),
-                source: AlarmSource::Metric(metric("", ECS, name, dims.clone(), "Average", 60)),
+                source: AlarmSource::Metric(metric("", ECS, name, dims.clone(), Stat::Average, 60)),
                 comparison: Comparison::GreaterThanThreshold,
                 threshold: limit.percent(),
                 evaluation_periods: INFRA_MINUTES,
                 datapoints_to_alarm: INFRA_MINUTES,
-                treat_missing_data: "missing".to_owned(),
+                treat_missing_data: TreatMissingData::Missing,
                 alarm_actions: actions(slo),
                 ok_actions: actions(slo),
                 tags: naming::tags(s, None, Some(what)),
@@ -183,7 +182,7 @@ fn infra_alarms(slo: &ServiceSlo) -> Vec<Alarm> {
         threshold: rate.percent(),
         evaluation_periods: INFRA_MINUTES,
         datapoints_to_alarm: INFRA_MINUTES,
-        treat_missing_data: "notBreaching".to_owned(),
+        treat_missing_data: TreatMissingData::NotBreaching,
         alarm_actions: actions(slo),
         ok_actions: actions(slo),
         tags: naming::tags(s, None, Some("http-5xx-rate")),
@@ -221,7 +220,7 @@ fn burn_alarms(slo: &ServiceSlo, objective: &Objective) -> Vec<Alarm> {
                 tier.severity,
                 runbook(slo)
             ),
-            rule: format!("ALARM(\"{}\") AND ALARM(\"{}\")", long.name(), short.name()),
+            rule: Rule::And(vec![Rule::alarm(long.name()), Rule::alarm(short.name())]),
             alarm_actions: actions(slo),
             ok_actions: actions(slo),
             suppressor: faster.take().map(|alarm| Suppressor {
@@ -274,7 +273,7 @@ fn window_alarm(
         threshold: (tier.burn_rate * objective.target.error_allowance() * 1e12).round() / 1e12,
         evaluation_periods: 1,
         datapoints_to_alarm: 1,
-        treat_missing_data: "notBreaching".to_owned(),
+        treat_missing_data: TreatMissingData::NotBreaching,
         alarm_actions: Vec::new(),
         ok_actions: Vec::new(),
         tags: naming::tags(s, Some(o), Some(&tier.name)),
@@ -326,9 +325,9 @@ fn check_limits(alarm: &Alarm) -> Vec<LimitError> {
     errors
 }
 
-/// CloudWatch list prices (us-east-1), USD per month.
-pub const PRICE_PER_ALARM_METRIC: f64 = 0.10;
-pub const PRICE_PER_COMPOSITE: f64 = 0.50;
+/// CloudWatch list prices (us-east-1), US cents per month: whole cents, so sums are exact.
+pub const CENTS_PER_ALARM_METRIC: u64 = 10;
+pub const CENTS_PER_COMPOSITE: u64 = 50;
 
 /// Monthly cost of `alarms`: $0.10 per metric a standard-resolution metric alarm reads (a
 /// metric-math alarm pays for each metric in it), $0.50 per composite alarm.
@@ -336,8 +335,8 @@ pub fn monthly_cost_usd(alarms: &[Alarm]) -> f64 {
     let cents: u64 = alarms
         .iter()
         .map(|a| match a {
-            Alarm::Metric(m) => 10 * m.source.metric_count() as u64,
-            Alarm::Composite(_) => 50,
+            Alarm::Metric(m) => CENTS_PER_ALARM_METRIC * m.source.metric_count() as u64,
+            Alarm::Composite(_) => CENTS_PER_COMPOSITE,
         })
         .sum();
     cents as f64 / 100.0
@@ -418,7 +417,7 @@ mod tests {
         let AlarmSource::Math { metrics, .. } = &latency.source else {
             panic!()
         };
-        assert_eq!(metrics[1].stat, "TC(:1)");
+        assert_eq!(metrics[1].stat, Stat::CountAtMost(1.0));
     }
 
     #[test]
@@ -440,7 +439,7 @@ mod tests {
             "slo:checkout:availability:fast"
         );
         assert_eq!(
-            slow.rule,
+            slow.rule.to_string(),
             "ALARM(\"slo:checkout:availability:slow:6h\") AND ALARM(\"slo:checkout:availability:slow:30m\")"
         );
         assert!(slow.description.contains("6×"));

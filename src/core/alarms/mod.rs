@@ -5,9 +5,14 @@ pub mod desired;
 pub mod model;
 pub mod naming;
 pub mod plan;
+pub mod rule;
 
-pub use desired::{LimitError, desired_alarms, monthly_cost_usd};
+pub use desired::{
+    CENTS_PER_ALARM_METRIC, CENTS_PER_COMPOSITE, LimitError, desired_alarms, monthly_cost_usd,
+};
 pub use model::{
     Alarm, AlarmSource, Comparison, CompositeAlarm, MetricAlarm, MetricRef, Suppressor,
+    TreatMissingData,
 };
 pub use plan::{Action, AlarmPlan, Change, plan};
+pub use rule::Rule;

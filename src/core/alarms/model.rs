@@ -1,6 +1,8 @@
 //! CloudWatch alarms as plain values, independent of the SDK: what `slo` wants, and what it
 //! reads back, in the same shape so they can be compared field by field.
 
+pub use super::rule::Rule;
+pub use crate::core::stat::Stat;
 use std::collections::BTreeMap;
 
 /// One metric an alarm reads.
@@ -12,7 +14,7 @@ pub struct MetricRef {
     pub name: String,
     /// Sorted by name.
     pub dimensions: Vec<(String, String)>,
-    pub stat: String,
+    pub stat: Stat,
     pub period_secs: u32,
 }
 
@@ -60,6 +62,37 @@ impl Comparison {
     }
 }
 
+/// How an alarm treats a period without a datapoint.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TreatMissingData {
+    /// CloudWatch's default: the state stays as it is.
+    Missing,
+    NotBreaching,
+    Breaching,
+    Ignore,
+}
+
+impl TreatMissingData {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TreatMissingData::Missing => "missing",
+            TreatMissingData::NotBreaching => "notBreaching",
+            TreatMissingData::Breaching => "breaching",
+            TreatMissingData::Ignore => "ignore",
+        }
+    }
+
+    /// CloudWatch's spelling; an absent or unknown value is its default, `missing`.
+    pub fn parse(text: Option<&str>) -> TreatMissingData {
+        match text {
+            Some("notBreaching") => TreatMissingData::NotBreaching,
+            Some("breaching") => TreatMissingData::Breaching,
+            Some("ignore") => TreatMissingData::Ignore,
+            _ => TreatMissingData::Missing,
+        }
+    }
+}
+
 #[derive(Clone, Debug, PartialEq)]
 pub struct MetricAlarm {
     pub name: String,
@@ -69,8 +102,7 @@ pub struct MetricAlarm {
     pub threshold: f64,
     pub evaluation_periods: u32,
     pub datapoints_to_alarm: u32,
-    /// `missing`, `notBreaching`, `breaching` or `ignore`.
-    pub treat_missing_data: String,
+    pub treat_missing_data: TreatMissingData,
     pub alarm_actions: Vec<String>,
     pub ok_actions: Vec<String>,
     pub tags: BTreeMap<String, String>,
@@ -88,7 +120,7 @@ pub struct Suppressor {
 pub struct CompositeAlarm {
     pub name: String,
     pub description: String,
-    pub rule: String,
+    pub rule: Rule,
     pub alarm_actions: Vec<String>,
     pub ok_actions: Vec<String>,
     pub suppressor: Option<Suppressor>,
@@ -116,6 +148,13 @@ impl Alarm {
         }
     }
 
+    pub fn set_tags(&mut self, tags: BTreeMap<String, String>) {
+        match self {
+            Alarm::Metric(a) => a.tags = tags,
+            Alarm::Composite(a) => a.tags = tags,
+        }
+    }
+
     pub fn is_composite(&self) -> bool {
         matches!(self, Alarm::Composite(_))
     }
@@ -125,13 +164,7 @@ impl Alarm {
         let Alarm::Composite(c) = self else {
             return Vec::new();
         };
-        let mut names: Vec<String> = c
-            .rule
-            .split("ALARM(\"")
-            .skip(1)
-            .filter_map(|s| s.split('"').next())
-            .map(str::to_owned)
-            .collect();
+        let mut names: Vec<String> = c.rule.alarms().into_iter().map(str::to_owned).collect();
         names.extend(c.suppressor.iter().map(|s| s.alarm.clone()));
         names
     }

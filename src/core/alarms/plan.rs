@@ -23,15 +23,51 @@ impl Action {
     }
 }
 
+/// One step of a plan. Only creates and updates carry an alarm to put.
 #[derive(Clone, Debug, PartialEq)]
-pub struct Change {
-    pub action: Action,
-    pub alarm: String,
-    pub composite: bool,
-    /// For updates: the fields that differ.
-    pub fields: Vec<&'static str>,
-    /// The alarm to put (create, update).
-    pub desired: Option<Alarm>,
+pub enum Change {
+    Create(Alarm),
+    /// `fields`: the AWS names of the fields that differ.
+    Update {
+        alarm: Alarm,
+        fields: Vec<&'static str>,
+    },
+    Delete {
+        name: String,
+        composite: bool,
+    },
+}
+
+impl Change {
+    pub fn action(&self) -> Action {
+        match self {
+            Change::Create(_) => Action::Create,
+            Change::Update { .. } => Action::Update,
+            Change::Delete { .. } => Action::Delete,
+        }
+    }
+
+    pub fn name(&self) -> &str {
+        match self {
+            Change::Create(a) | Change::Update { alarm: a, .. } => a.name(),
+            Change::Delete { name, .. } => name,
+        }
+    }
+
+    pub fn is_composite(&self) -> bool {
+        match self {
+            Change::Create(a) | Change::Update { alarm: a, .. } => a.is_composite(),
+            Change::Delete { composite, .. } => *composite,
+        }
+    }
+
+    /// For updates, the fields that differ; empty otherwise.
+    pub fn fields(&self) -> &[&'static str] {
+        match self {
+            Change::Update { fields, .. } => fields,
+            _ => &[],
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -59,7 +95,7 @@ pub fn plan(desired: &[Alarm], existing: &[Alarm], services: &BTreeSet<String>) 
     for d in desired {
         let service = d.tags().get(naming::TAG_SERVICE).map_or("", String::as_str);
         match existing_by_name.get(d.name()) {
-            None => puts.push(change(Action::Create, d, Vec::new())),
+            None => puts.push(Change::Create(d.clone())),
             Some(e) if !naming::is_managed_for(e.tags(), service) => {
                 conflicts.push(d.name().to_owned())
             }
@@ -68,7 +104,10 @@ pub fn plan(desired: &[Alarm], existing: &[Alarm], services: &BTreeSet<String>) 
                 if fields.is_empty() {
                     unchanged += 1;
                 } else {
-                    puts.push(change(Action::Update, d, fields));
+                    puts.push(Change::Update {
+                        alarm: d.clone(),
+                        fields,
+                    });
                 }
             }
         }
@@ -77,43 +116,21 @@ pub fn plan(desired: &[Alarm], existing: &[Alarm], services: &BTreeSet<String>) 
         .iter()
         .filter(|e| !desired_names.contains(e.name()))
         .filter(|e| services.iter().any(|s| naming::is_managed_for(e.tags(), s)))
-        .map(|e| Change {
-            action: Action::Delete,
-            alarm: e.name().to_owned(),
+        .map(|e| Change::Delete {
+            name: e.name().to_owned(),
             composite: e.is_composite(),
-            fields: Vec::new(),
-            desired: None,
         })
         .collect();
     // Children before the composites that name them; deletions the other way round.
     let order = dependency_order(desired.iter().chain(existing));
-    puts.sort_by_key(|c| {
-        (
-            c.composite,
-            order.get(c.alarm.as_str()).copied().unwrap_or(0),
-        )
-    });
-    deletes.sort_by_key(|c| {
-        (
-            !c.composite,
-            std::cmp::Reverse(order.get(c.alarm.as_str()).copied().unwrap_or(0)),
-        )
-    });
+    let depth = |c: &Change| order.get(c.name()).copied().unwrap_or(0);
+    puts.sort_by_key(|c| (c.is_composite(), depth(c)));
+    deletes.sort_by_key(|c| (!c.is_composite(), std::cmp::Reverse(depth(c))));
     puts.extend(deletes);
     AlarmPlan {
         changes: puts,
         unchanged,
         conflicts,
-    }
-}
-
-fn change(action: Action, alarm: &Alarm, fields: Vec<&'static str>) -> Change {
-    Change {
-        action,
-        alarm: alarm.name().to_owned(),
-        composite: alarm.is_composite(),
-        fields,
-        desired: Some(alarm.clone()),
     }
 }
 
@@ -172,7 +189,7 @@ mod tests {
             threshold: 1.0,
             evaluation_periods: 1,
             datapoints_to_alarm: 1,
-            treat_missing_data: "notBreaching".into(),
+            treat_missing_data: TreatMissingData::NotBreaching,
             alarm_actions: vec![],
             ok_actions: vec![],
             tags: naming::tags(service, Some("o"), Some("t")),
@@ -183,7 +200,7 @@ mod tests {
         Alarm::Composite(CompositeAlarm {
             name: name.into(),
             description: "d".into(),
-            rule: format!("ALARM(\"{}\") AND ALARM(\"{}\")", children[0], children[1]),
+            rule: Rule::And(vec![Rule::alarm(children[0]), Rule::alarm(children[1])]),
             alarm_actions: vec![],
             ok_actions: vec![],
             suppressor: suppressor.map(|s| Suppressor {
@@ -221,19 +238,19 @@ mod tests {
     #[test]
     fn children_are_created_before_composites_and_suppressors_before_their_users() {
         let p = plan(&set(), &[], &services());
-        let names: Vec<&str> = p.changes.iter().map(|c| c.alarm.as_str()).collect();
+        let names: Vec<&str> = p.changes.iter().map(Change::name).collect();
         let at = |n: &str| names.iter().position(|x| *x == n).unwrap();
         assert!(at("slo:svc:o:fast:1h") < at("slo:svc:o:fast"));
         assert!(at("slo:svc:o:fast") < at("slo:svc:o:slow"));
-        assert!(p.changes.iter().all(|c| c.action == Action::Create));
+        assert!(p.changes.iter().all(|c| c.action() == Action::Create));
     }
 
     #[test]
     fn deleting_removes_composites_before_what_they_name() {
         let p = plan(&[], &set(), &services());
-        let names: Vec<&str> = p.changes.iter().map(|c| c.alarm.as_str()).collect();
+        let names: Vec<&str> = p.changes.iter().map(Change::name).collect();
         assert_eq!(&names[..2], &["slo:svc:o:slow", "slo:svc:o:fast"]);
-        assert!(p.changes.iter().all(|c| c.action == Action::Delete));
+        assert!(p.changes.iter().all(|c| c.action() == Action::Delete));
     }
 
     #[test]
@@ -245,7 +262,7 @@ mod tests {
         }
         let p = plan(&changed, &set(), &services());
         assert_eq!(p.changes.len(), 1);
-        assert_eq!(p.changes[0].fields, vec!["Threshold"]);
+        assert_eq!(p.changes[0].fields(), ["Threshold"]);
     }
 
     #[test]

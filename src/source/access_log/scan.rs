@@ -3,12 +3,15 @@
 
 use super::files::LogFile;
 use super::line::Entry;
+use crate::core::collected::{Collected, ObjectiveData};
 use crate::core::events::{Counts, EventSeries};
 use crate::core::latency::LatencyHistogram;
-use crate::core::model::{ServiceSlo, Sli};
+use crate::core::model::{ObjectiveKey, ServiceSlo, Sli};
 use crate::core::window::TimeRange;
-use chrono::TimeDelta;
+use crate::report::{data_range, window_for};
+use chrono::{DateTime, TimeDelta, Utc};
 use flate2::read::MultiGzDecoder;
+use std::collections::BTreeMap;
 use std::collections::HashSet;
 use std::fs::File;
 use std::io::{self, Read};
@@ -34,7 +37,19 @@ enum Want {
     Latency { threshold_ms: u64 },
 }
 
-/// The lines of one service's spec: its load balancer, optionally one target group.
+/// One objective's counts while a file is read.
+#[derive(Clone, Debug)]
+struct Counter {
+    key: ObjectiveKey,
+    want: Want,
+    series: EventSeries,
+    /// Latency objectives: every answered request's time in the budget window.
+    latency: Option<LatencyHistogram>,
+}
+
+/// The lines of one service's spec: its load balancer, optionally one target group, and a
+/// counter for each of its objectives.
+#[derive(Clone, Debug)]
 struct Group {
     load_balancer: Vec<u8>,
     target_group: Option<Vec<u8>>,
@@ -42,53 +57,63 @@ struct Group {
     /// while counts are kept for the whole (longer) data range.
     percentile_from: i64,
     percentile_to: i64,
-    /// (index into the tallies, what to count)
-    slots: Vec<(usize, Want)>,
+    counters: Vec<Counter>,
 }
 
-/// What to count: one tally per objective of every spec, in spec then objective order.
+/// What to count: every objective of every spec, each under its own key.
 pub struct Selection {
+    /// Empty counters, cloned by every worker.
     groups: Vec<Group>,
     load_balancers: HashSet<String>,
     range: TimeRange,
-    slots: usize,
 }
 
 impl Selection {
-    /// Lines whose time falls in `range` are counted; `budget_windows[i]` is the window of
-    /// `specs[i]`, over which its latency percentiles are taken.
-    pub fn new(specs: &[&ServiceSlo], budget_windows: &[TimeRange], range: TimeRange) -> Selection {
-        let mut slots = 0;
+    /// Everything a report at `at` needs: lines in the data range of every spec (its budget
+    /// window, or `window_override`, plus the burn windows reaching back before it).
+    pub fn new(
+        specs: &[&ServiceSlo],
+        at: DateTime<Utc>,
+        window_override: Option<TimeDelta>,
+    ) -> Selection {
+        let range = data_range(specs, at, window_override);
         let groups = specs
             .iter()
-            .zip(budget_windows)
-            .map(|(s, w)| Group {
-                load_balancer: s.alb.load_balancer.as_bytes().to_vec(),
-                target_group: s.alb.target_group.as_ref().map(|t| t.as_bytes().to_vec()),
-                percentile_from: w.start.timestamp(),
-                percentile_to: w.end.timestamp(),
-                slots: s
-                    .objectives
-                    .iter()
-                    .map(|o| {
-                        let want = match o.sli {
-                            Sli::Availability => Want::Availability,
-                            Sli::Latency { threshold } => Want::Latency {
-                                threshold_ms: u64::try_from(threshold.as_millis())
-                                    .unwrap_or(u64::MAX),
-                            },
-                        };
-                        slots += 1;
-                        (slots - 1, want)
-                    })
-                    .collect(),
+            .map(|s| {
+                let budget = window_for(s, window_override).range_at(at);
+                Group {
+                    load_balancer: s.alb.load_balancer.as_bytes().to_vec(),
+                    target_group: s.alb.target_group.as_ref().map(|t| t.as_bytes().to_vec()),
+                    percentile_from: budget.start.timestamp(),
+                    percentile_to: budget.end.timestamp(),
+                    counters: s
+                        .keyed_objectives()
+                        .map(|(key, o)| {
+                            let want = match o.sli {
+                                Sli::Availability => Want::Availability,
+                                Sli::Latency { threshold } => Want::Latency {
+                                    threshold_ms: u64::try_from(threshold.as_millis())
+                                        .unwrap_or(u64::MAX),
+                                },
+                            };
+                            Counter {
+                                key,
+                                want,
+                                // A whole number of seconds is always a valid bucket.
+                                series: EventSeries::covering(bucket(), range)
+                                    .expect("one minute is a valid bucket"),
+                                latency: matches!(want, Want::Latency { .. })
+                                    .then(LatencyHistogram::new),
+                            }
+                        })
+                        .collect(),
+                }
             })
             .collect();
         Selection {
             groups,
             load_balancers: specs.iter().map(|s| s.alb.load_balancer.clone()).collect(),
             range,
-            slots,
         }
     }
 
@@ -99,14 +124,6 @@ impl Selection {
             self.range.end.timestamp(),
         )
     }
-}
-
-/// Counts for one objective.
-#[derive(Clone, Debug)]
-pub struct Tally {
-    pub series: EventSeries,
-    /// For latency objectives: every answered request's time.
-    pub latency: Option<LatencyHistogram>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -135,7 +152,8 @@ pub struct ScanStats {
 }
 
 pub struct Scan {
-    pub tallies: Vec<Tally>,
+    /// Every selected objective, with its P99 (exact, nearest rank) for latency.
+    pub data: Collected,
     pub stats: ScanStats,
 }
 
@@ -173,11 +191,19 @@ pub fn scan(
     out
 }
 
-fn merge(workers: Vec<Worker<'_>>, selection: &Selection) -> Scan {
-    let mut tallies = empty_tallies(selection);
+fn merge(workers: Vec<Worker>, selection: &Selection) -> Scan {
+    let mut merged: BTreeMap<ObjectiveKey, Counter> = selection
+        .groups
+        .iter()
+        .flat_map(|g| &g.counters)
+        .map(|c| (c.key.clone(), c.clone()))
+        .collect();
     let mut stats = ScanStats::default();
     for w in workers {
-        for (into, from) in tallies.iter_mut().zip(&w.tallies) {
+        for from in w.groups.iter().flat_map(|g| &g.counters) {
+            let Some(into) = merged.get_mut(&from.key) else {
+                continue;
+            };
             // Same bucket size by construction.
             let _ = into.series.merge(&from.series);
             if let (Some(a), Some(b)) = (&mut into.latency, &from.latency) {
@@ -198,40 +224,37 @@ fn merge(workers: Vec<Worker<'_>>, selection: &Selection) -> Scan {
         .sort_by(|a, b| (&a.file, a.line).cmp(&(&b.file, b.line)));
     stats.malformed_samples.truncate(MALFORMED_SAMPLES);
     stats.unreadable.sort();
-    Scan { tallies, stats }
+    let data = merged
+        .into_iter()
+        .map(|(key, c)| {
+            let p99 = c.latency.as_ref().and_then(|h| h.quantile(0.99));
+            (
+                key,
+                ObjectiveData {
+                    series: c.series,
+                    p99,
+                },
+            )
+        })
+        .collect();
+    Scan { data, stats }
 }
 
-fn empty_tallies(selection: &Selection) -> Vec<Tally> {
-    let mut tallies = vec![None; selection.slots];
-    for g in &selection.groups {
-        for (slot, want) in &g.slots {
-            tallies[*slot] = Some(Tally {
-                // A whole number of seconds is always a valid bucket.
-                series: EventSeries::covering(bucket(), selection.range)
-                    .expect("one minute is a valid bucket"),
-                latency: matches!(want, Want::Latency { .. }).then(LatencyHistogram::new),
-            });
-        }
-    }
-    tallies.into_iter().flatten().collect()
-}
-
-struct Worker<'s> {
-    selection: &'s Selection,
+struct Worker {
     /// Read buffer, reused from file to file.
     buf: Vec<u8>,
-    tallies: Vec<Tally>,
+    /// This worker's own counters.
+    groups: Vec<Group>,
     stats: ScanStats,
     from: i64,
     to: i64,
 }
 
-impl<'s> Worker<'s> {
-    fn new(selection: &'s Selection) -> Worker<'s> {
+impl Worker {
+    fn new(selection: &Selection) -> Worker {
         Worker {
-            selection,
             buf: vec![0u8; CHUNK],
-            tallies: empty_tallies(selection),
+            groups: selection.groups.clone(),
             stats: ScanStats::default(),
             from: selection.range.start.timestamp(),
             to: selection.range.end.timestamp(),
@@ -340,7 +363,7 @@ impl<'s> Worker<'s> {
             return;
         }
         let mut matched = false;
-        for g in &self.selection.groups {
+        for g in &mut self.groups {
             if r.elb != g.load_balancer.as_slice() {
                 continue;
             }
@@ -351,9 +374,8 @@ impl<'s> Worker<'s> {
             }
             matched = true;
             let in_budget_window = g.percentile_from <= r.time && r.time < g.percentile_to;
-            for (slot, want) in &g.slots {
-                let t = &mut self.tallies[*slot];
-                match *want {
+            for t in &mut g.counters {
+                match t.want {
                     Want::Availability => {
                         let good = u64::from(!r.is_server_error());
                         t.series.add_unix(r.time, Counts { good, total: 1 });

@@ -1,7 +1,9 @@
 //! `GetMetricData` results → one event series (and P99) per objective. Pure.
 
 use super::plan::{MetricQuery, Role};
+use crate::core::collected::{Collected, ObjectiveData};
 use crate::core::events::{Counts, EventSeries, SeriesError};
+use crate::core::model::ObjectiveKey;
 use chrono::{DateTime, TimeDelta, Utc};
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -13,30 +15,60 @@ pub struct QueryResult {
     pub points: Vec<(DateTime<Utc>, f64)>,
 }
 
-#[derive(Clone, Debug)]
-pub struct ObjectiveData {
-    pub series: EventSeries,
-    pub p99: Option<Duration>,
+/// One period's sums of an objective's counting metrics.
+#[derive(Clone, Copy, Debug, Default)]
+struct Sums {
+    requests: f64,
+    target_5xx: f64,
+    elb_5xx: f64,
+    answered: f64,
+    within: f64,
 }
 
-/// Builds each objective's series. A missing datapoint means no traffic in that period (ALB
-/// publishes metrics only when there are requests), never success: its bucket stays empty.
-pub fn assemble(
-    objectives: usize,
-    results: &[QueryResult],
-) -> Result<Vec<ObjectiveData>, SeriesError> {
-    // objective -> period start -> per-role values
-    let mut table: Vec<BTreeMap<DateTime<Utc>, [f64; 5]>> = vec![BTreeMap::new(); objectives];
-    let mut buckets: Vec<Option<i64>> = vec![None; objectives];
-    let mut p99 = vec![None; objectives];
-    for r in results {
-        let o = r.query.objective;
-        if o >= objectives {
-            continue;
+impl Sums {
+    fn add(&mut self, role: Role, v: f64) {
+        match role {
+            Role::Requests => self.requests += v,
+            Role::Target5xx => self.target_5xx += v,
+            Role::Elb5xx => self.elb_5xx += v,
+            Role::Answered => self.answered += v,
+            Role::WithinThreshold => self.within += v,
+            Role::P99 => {}
         }
+    }
+
+    fn counts(self) -> Counts {
+        if self.answered > 0.0 || self.within > 0.0 {
+            let total = count(self.answered);
+            Counts::new(count(self.within).min(total), total)
+        } else {
+            // The ELB's own 5xx may come from requests RequestCount left out: count them.
+            let bad = count(self.target_5xx) + count(self.elb_5xx);
+            let total = count(self.requests).max(bad);
+            Counts::new(total - bad, total)
+        }
+    }
+}
+
+/// Builds each objective's series, keyed by the objective its queries name. A missing
+/// datapoint means no traffic in that period (ALB publishes metrics only when there are
+/// requests), never success: its bucket stays empty.
+pub fn assemble(results: &[QueryResult]) -> Result<Collected, SeriesError> {
+    struct Partial {
+        rows: BTreeMap<DateTime<Utc>, Sums>,
+        bucket: Option<i64>,
+        p99: Option<Duration>,
+    }
+    let mut partial: BTreeMap<&ObjectiveKey, Partial> = BTreeMap::new();
+    for r in results {
+        let p = partial.entry(&r.query.objective).or_insert(Partial {
+            rows: BTreeMap::new(),
+            bucket: None,
+            p99: None,
+        });
         if r.query.role == Role::P99 {
             // To the microsecond: 0.514 s must stay 0.514 s, not 0.513999999.
-            p99[o] = r.points.first().map(|(_, v)| {
+            p.p99 = r.points.first().map(|(_, v)| {
                 Duration::from_micros(if v.is_finite() {
                     (v.max(0.0) * 1e6).round() as u64
                 } else {
@@ -45,39 +77,18 @@ pub fn assemble(
             });
             continue;
         }
-        buckets[o] = Some(r.query.period_secs);
-        let slot = match r.query.role {
-            Role::Requests => 0,
-            Role::Target5xx => 1,
-            Role::Elb5xx => 2,
-            Role::Answered => 3,
-            Role::WithinThreshold => 4,
-            Role::P99 => continue,
-        };
+        p.bucket = Some(r.query.period_secs);
         for (t, v) in &r.points {
-            table[o].entry(*t).or_insert([0.0; 5])[slot] += v;
+            p.rows.entry(*t).or_default().add(r.query.role, *v);
         }
     }
-    let mut out = Vec::with_capacity(objectives);
-    for (o, rows) in table.into_iter().enumerate() {
-        let bucket = TimeDelta::seconds(buckets[o].unwrap_or(60));
-        let mut series = EventSeries::new(bucket)?;
-        for (t, [requests, t5xx, e5xx, answered, within]) in rows {
-            let counts = if answered > 0.0 || within > 0.0 {
-                let total = count(answered);
-                Counts::new(count(within).min(total), total)
-            } else {
-                // The ELB's own 5xx may come from requests RequestCount left out: count them.
-                let bad = count(t5xx) + count(e5xx);
-                let total = count(requests).max(bad);
-                Counts::new(total - bad, total)
-            };
-            series.add(t, counts);
+    let mut out = Collected::new();
+    for (key, p) in partial {
+        let mut series = EventSeries::new(TimeDelta::seconds(p.bucket.unwrap_or(60)))?;
+        for (t, sums) in p.rows {
+            series.add(t, sums.counts());
         }
-        out.push(ObjectiveData {
-            series,
-            p99: p99[o],
-        });
+        out.insert(key.clone(), ObjectiveData { series, p99: p.p99 });
     }
     Ok(out)
 }
@@ -95,15 +106,16 @@ mod tests {
     use super::*;
     use crate::core::window::TimeRange;
 
-    fn q(objective: usize, role: Role) -> MetricQuery {
+    fn q(objective: &str, role: Role) -> MetricQuery {
         let t: DateTime<Utc> = "2026-01-01T00:00:00Z".parse().unwrap();
         MetricQuery {
             id: "q0".into(),
-            objective,
+            objective: ObjectiveKey::new("s", objective),
             role,
+            namespace: "AWS/ApplicationELB",
             metric: "RequestCount",
             dimensions: vec![],
-            stat: "Sum".into(),
+            stat: crate::core::stat::Stat::Sum,
             period_secs: 60,
             range: TimeRange::ending_at(t, TimeDelta::hours(1)),
             label: String::new(),
@@ -118,20 +130,24 @@ mod tests {
     fn availability_is_requests_minus_target_and_elb_5xx() {
         let results = vec![
             QueryResult {
-                query: q(0, Role::Requests),
+                query: q("a", Role::Requests),
                 points: vec![(at(0), 100.0), (at(1), 50.0)],
             },
             QueryResult {
-                query: q(0, Role::Target5xx),
+                query: q("a", Role::Target5xx),
                 points: vec![(at(0), 2.0)],
             },
             QueryResult {
-                query: q(0, Role::Elb5xx),
+                query: q("a", Role::Elb5xx),
                 points: vec![(at(0), 1.0), (at(2), 3.0)],
             },
         ];
-        let data = assemble(1, &results).unwrap();
-        let s: Vec<_> = data[0].series.iter().filter(|(_, c)| c.total > 0).collect();
+        let data = assemble(&results).unwrap();
+        let s: Vec<_> = data[&ObjectiveKey::new("s", "a")]
+            .series
+            .iter()
+            .filter(|(_, c)| c.total > 0)
+            .collect();
         assert_eq!(
             s,
             vec![
@@ -145,36 +161,42 @@ mod tests {
 
     #[test]
     fn missing_datapoints_are_no_traffic_not_success() {
-        let data = assemble(
-            1,
-            &[QueryResult {
-                query: q(0, Role::Requests),
-                points: vec![],
-            }],
-        )
+        let data = assemble(&[QueryResult {
+            query: q("a", Role::Requests),
+            points: vec![],
+        }])
         .unwrap();
-        assert_eq!(data[0].series.total(), Counts::default());
-        assert_eq!(data[0].p99, None);
+        assert_eq!(
+            data[&ObjectiveKey::new("s", "a")].series.total(),
+            Counts::default()
+        );
+        assert_eq!(data[&ObjectiveKey::new("s", "a")].p99, None);
     }
 
     #[test]
     fn latency_is_tc_over_sample_count_and_p99_comes_through() {
         let results = vec![
             QueryResult {
-                query: q(0, Role::Answered),
+                query: q("a", Role::Answered),
                 points: vec![(at(0), 10.0)],
             },
             QueryResult {
-                query: q(0, Role::WithinThreshold),
+                query: q("a", Role::WithinThreshold),
                 points: vec![(at(0), 9.0)],
             },
             QueryResult {
-                query: q(0, Role::P99),
+                query: q("a", Role::P99),
                 points: vec![(at(0), 0.75)],
             },
         ];
-        let data = assemble(1, &results).unwrap();
-        assert_eq!(data[0].series.total(), Counts::new(9, 10));
-        assert_eq!(data[0].p99, Some(Duration::from_millis(750)));
+        let data = assemble(&results).unwrap();
+        assert_eq!(
+            data[&ObjectiveKey::new("s", "a")].series.total(),
+            Counts::new(9, 10)
+        );
+        assert_eq!(
+            data[&ObjectiveKey::new("s", "a")].p99,
+            Some(Duration::from_millis(750))
+        );
     }
 }

@@ -1,43 +1,30 @@
 //! What to ask CloudWatch for, and how to pack it into `GetMetricData` calls. Pure: no SDK.
 
-use crate::core::model::{ServiceSlo, Sli};
+use crate::core::model::{ObjectiveKey, ServiceSlo, Sli};
+pub use crate::core::sli_metrics::Role;
+use crate::core::sli_metrics::{SliMetric, counting_metrics, p99_metric};
+use crate::core::stat::Stat;
 use crate::core::window::TimeRange;
+use crate::report::{data_range, window_for};
 use chrono::{DateTime, TimeDelta, Utc};
 
-pub const NAMESPACE: &str = "AWS/ApplicationELB";
 /// `GetMetricData` limits (CloudWatch API reference).
 pub const MAX_QUERIES_PER_CALL: usize = 500;
 pub const MAX_DATAPOINTS_PER_CALL: u64 = 100_800;
-
-/// What a query's values mean for its objective.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Role {
-    /// `RequestCount`, Sum: availability total.
-    Requests,
-    /// `HTTPCode_Target_5XX_Count`, Sum: bad.
-    Target5xx,
-    /// `HTTPCode_ELB_5XX_Count`, Sum: bad (no TargetGroup dimension exists for it).
-    Elb5xx,
-    /// `TargetResponseTime`, SampleCount: latency total.
-    Answered,
-    /// `TargetResponseTime`, `TC(:threshold)`: latency good.
-    WithinThreshold,
-    /// `TargetResponseTime`, `p99`, one period spanning the whole window.
-    P99,
-}
 
 /// One metric query, in our own terms (the adapter turns it into the SDK's).
 #[derive(Clone, Debug, PartialEq)]
 pub struct MetricQuery {
     /// Unique within a call: `q<n>`.
     pub id: String,
-    /// Index of the objective (spec order, then objective order) it serves.
-    pub objective: usize,
+    /// The objective it serves.
+    pub objective: ObjectiveKey,
     pub role: Role,
+    pub namespace: &'static str,
     pub metric: &'static str,
     /// `(name, value)` pairs.
     pub dimensions: Vec<(&'static str, String)>,
-    pub stat: String,
+    pub stat: Stat,
     pub period_secs: i64,
     pub range: TimeRange,
     /// Human label for errors: `checkout/availability RequestCount`.
@@ -86,110 +73,42 @@ pub fn aligned(range: TimeRange, period_secs: i64) -> TimeRange {
     }
 }
 
-/// Per objective: its series range and budget window.
-pub struct ObjectiveRanges {
-    pub data: TimeRange,
-    pub budget: TimeRange,
-}
-
-/// Every query every objective needs. `ranges[i]` belongs to the i-th objective of `slos`
-/// (spec order, then objective order).
+/// Every query every objective of `slos` needs for a report at `at`: the counting metrics
+/// over the data range (burn windows reach back before the budget window), at the period
+/// CloudWatch still keeps seen from `now`, and for latency the P99 over the budget window.
 pub fn queries(
     slos: &[&ServiceSlo],
-    ranges: &[ObjectiveRanges],
+    at: DateTime<Utc>,
+    window_override: Option<TimeDelta>,
     now: DateTime<Utc>,
 ) -> Vec<MetricQuery> {
     let mut out = Vec::new();
-    let mut index = 0;
     for slo in slos {
-        let lb = ("LoadBalancer", slo.alb.load_balancer.clone());
-        let mut dims = vec![lb.clone()];
-        if let Some(tg) = &slo.alb.target_group {
-            dims.push(("TargetGroup", tg.clone()));
-        }
-        for objective in &slo.objectives {
-            let Some(r) = ranges.get(index) else { break };
-            let period = period_for(r.data.start, now);
-            let data = aligned(r.data, period);
-            let name = format!("{}/{}", slo.service, objective.name);
-            let mut push = |role,
-                            metric: &'static str,
-                            dimensions: Vec<_>,
-                            stat: String,
-                            period_secs,
-                            range| {
-                out.push(MetricQuery {
-                    id: String::new(),
-                    objective: index,
-                    role,
-                    metric,
-                    dimensions,
-                    label: format!("{name} {metric} {stat}"),
-                    stat,
-                    period_secs,
-                    range,
-                })
+        let data = data_range(&[slo], at, window_override);
+        let budget = window_for(slo, window_override).range_at(at);
+        let period = period_for(data.start, now);
+        let data = aligned(data, period);
+        for (key, objective) in slo.keyed_objectives() {
+            let query = |m: SliMetric, period_secs, range| MetricQuery {
+                id: String::new(),
+                label: format!("{key} {} {}", m.name, m.stat),
+                objective: key.clone(),
+                role: m.role,
+                namespace: m.namespace,
+                metric: m.name,
+                dimensions: m.dimensions,
+                stat: m.stat,
+                period_secs,
+                range,
             };
-            match objective.sli {
-                Sli::Availability => {
-                    push(
-                        Role::Requests,
-                        "RequestCount",
-                        dims.clone(),
-                        "Sum".into(),
-                        period,
-                        data,
-                    );
-                    push(
-                        Role::Target5xx,
-                        "HTTPCode_Target_5XX_Count",
-                        dims.clone(),
-                        "Sum".into(),
-                        period,
-                        data,
-                    );
-                    if slo.alb.target_group.is_none() || slo.alb.include_elb_5xx {
-                        push(
-                            Role::Elb5xx,
-                            "HTTPCode_ELB_5XX_Count",
-                            vec![lb.clone()],
-                            "Sum".into(),
-                            period,
-                            data,
-                        );
-                    }
-                }
-                Sli::Latency { threshold } => {
-                    let t = threshold.as_secs_f64();
-                    push(
-                        Role::Answered,
-                        "TargetResponseTime",
-                        dims.clone(),
-                        "SampleCount".into(),
-                        period,
-                        data,
-                    );
-                    push(
-                        Role::WithinThreshold,
-                        "TargetResponseTime",
-                        dims.clone(),
-                        format!("TC(:{t})"),
-                        period,
-                        data,
-                    );
-                    // Percentiles do not add up across periods: one period spans the window.
-                    let whole = whole_window(r.budget, now);
-                    push(
-                        Role::P99,
-                        "TargetResponseTime",
-                        dims.clone(),
-                        "p99".into(),
-                        whole.0,
-                        whole.1,
-                    );
-                }
+            for m in counting_metrics(slo, objective.sli) {
+                out.push(query(m, period, data));
             }
-            index += 1;
+            if let Sli::Latency { .. } = objective.sli {
+                // Percentiles do not add up across periods: one period spans the window.
+                let (period, range) = whole_window(budget, now);
+                out.push(query(p99_metric(slo), period, range));
+            }
         }
     }
     out
@@ -264,15 +183,6 @@ mod tests {
         parse_spec(text.as_bytes(), &mut d).unwrap().0
     }
 
-    fn ranges(n: usize, at: DateTime<Utc>) -> Vec<ObjectiveRanges> {
-        (0..n)
-            .map(|_| ObjectiveRanges {
-                data: TimeRange::ending_at(at, TimeDelta::days(4)),
-                budget: TimeRange::ending_at(at, TimeDelta::days(1)),
-            })
-            .collect()
-    }
-
     #[test]
     fn the_period_follows_cloudwatch_retention() {
         let now = t("2026-11-20T00:00:00Z");
@@ -286,7 +196,7 @@ mod tests {
     fn a_target_group_slo_asks_for_elb_5xx_without_the_target_group_dimension() {
         let s = slo(true, true);
         let at = t("2026-11-20T00:00:00Z");
-        let qs = queries(&[&s], &ranges(2, at), at);
+        let qs = queries(&[&s], at, None, at);
         let elb = qs.iter().find(|q| q.role == Role::Elb5xx).unwrap();
         assert_eq!(
             elb.dimensions,
@@ -295,11 +205,11 @@ mod tests {
         let req = qs.iter().find(|q| q.role == Role::Requests).unwrap();
         assert_eq!(req.dimensions.len(), 2);
         let tc = qs.iter().find(|q| q.role == Role::WithinThreshold).unwrap();
-        assert_eq!(tc.stat, "TC(:0.3)");
+        assert_eq!(tc.stat, Stat::CountAtMost(0.3));
         assert_eq!(qs.len(), 6);
         let excluded = slo(true, false);
         assert!(
-            queries(&[&excluded], &ranges(2, at), at)
+            queries(&[&excluded], at, None, at)
                 .iter()
                 .all(|q| q.role != Role::Elb5xx)
         );
@@ -309,7 +219,7 @@ mod tests {
     fn the_p99_query_is_one_period_over_the_budget_window() {
         let s = slo(false, true);
         let at = t("2026-11-20T00:00:00Z");
-        let qs = queries(&[&s], &ranges(2, at), at);
+        let qs = queries(&[&s], at, None, at);
         let p99 = qs.iter().find(|q| q.role == Role::P99).unwrap();
         assert_eq!(p99.datapoints(), 1);
         assert_eq!(p99.period_secs, 86_400);
@@ -322,7 +232,7 @@ mod tests {
         let at = t("2026-11-20T00:00:00Z");
         // 4 days at 60 s = 5760 datapoints a query: 17 fit under 100,800.
         let many: Vec<MetricQuery> = (0..100)
-            .flat_map(|_| queries(&[&s], &ranges(2, at), at))
+            .flat_map(|_| queries(&[&s], at, None, at))
             .filter(|q| q.role != Role::P99)
             .collect();
         let n = many.len();
@@ -341,11 +251,12 @@ mod tests {
         let range = TimeRange::ending_at(t("2026-11-20T00:00:00Z"), TimeDelta::hours(1));
         let q = MetricQuery {
             id: String::new(),
-            objective: 0,
+            objective: ObjectiveKey::new("s", "a"),
             role: Role::Requests,
+            namespace: "AWS/ApplicationELB",
             metric: "RequestCount",
             dimensions: vec![],
-            stat: "Sum".into(),
+            stat: Stat::Sum,
             period_secs: 60,
             range,
             label: String::new(),

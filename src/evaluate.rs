@@ -1,0 +1,65 @@
+//! One evaluation of every objective at an instant, from either source: what `slo report`
+//! prints and what `slo serve` refreshes. The sources are chosen by the caller; the numbers
+//! come out the same way from both.
+
+use crate::aws::MetricsReader;
+use crate::core::events::SeriesError;
+use crate::core::model::ServiceSlo;
+use crate::report::{Report, SourceSummary, build};
+use crate::source::access_log::{LogFile, Selection, scan};
+use crate::source::cloudwatch::{self, FetchError};
+use chrono::{DateTime, TimeDelta, Utc};
+use std::sync::atomic::AtomicU64;
+
+#[derive(Debug, thiserror::Error)]
+pub enum EvaluateError {
+    #[error(transparent)]
+    Fetch(#[from] FetchError),
+    #[error("CloudWatch returned data slo cannot use")]
+    Series(#[from] SeriesError),
+}
+
+/// A report and where its numbers came from.
+#[derive(Clone, Debug)]
+pub struct Evaluation {
+    pub report: Report,
+    pub source: SourceSummary,
+}
+
+/// Every objective of `slos` at `at`, exactly, from ALB access-log `files`, read by up to
+/// `threads` threads; `progress` is advanced by the bytes read. Malformed lines and unreadable
+/// files are counted in the source summary, never as good.
+pub fn from_access_logs(
+    slos: &[&ServiceSlo],
+    files: &[LogFile],
+    at: DateTime<Utc>,
+    window_override: Option<TimeDelta>,
+    threads: usize,
+    progress: Option<&AtomicU64>,
+) -> Evaluation {
+    let selection = Selection::new(slos, at, window_override);
+    let scanned = scan(files, &selection, threads, progress);
+    Evaluation {
+        report: build(slos, &scanned.data, at, window_override),
+        source: SourceSummary::AccessLogs(scanned.stats),
+    }
+}
+
+/// Every objective of `slos` at `at` from CloudWatch ALB metrics. `now` decides which periods
+/// CloudWatch still keeps (60 s data for 15 days, 300 s for 63, 3600 s for 455). All calls
+/// succeed or none counts: a partial report would silently under-count.
+pub async fn from_cloudwatch<R: MetricsReader>(
+    slos: &[&ServiceSlo],
+    reader: &R,
+    at: DateTime<Utc>,
+    window_override: Option<TimeDelta>,
+    now: DateTime<Utc>,
+) -> Result<Evaluation, EvaluateError> {
+    let calls = cloudwatch::pack(cloudwatch::queries(slos, at, window_override, now));
+    let (results, requests) = cloudwatch::fetch(reader, calls).await?;
+    let data = cloudwatch::assemble(&results)?;
+    Ok(Evaluation {
+        report: build(slos, &data, at, window_override),
+        source: SourceSummary::CloudWatch { calls: requests },
+    })
+}

@@ -1,0 +1,162 @@
+//! Alarms as code, the part that talks to a store: read what exists, plan against the desired
+//! alarms, apply the plan. `slo plan`, `slo apply` and `slo serve` share it.
+
+use crate::aws::{AlarmStore, AwsError};
+use crate::core::alarms::{self, Alarm, AlarmPlan, Change, naming};
+use std::collections::BTreeSet;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ApplyError {
+    #[error(
+        "{0} alarm name(s) slo needs belong to alarms it does not manage; rename or remove them (nothing was changed)"
+    )]
+    Conflicts(usize),
+    #[error("could not {verb} {alarm} after {done} of {total} changes; run apply again to finish")]
+    Failed {
+        verb: &'static str,
+        alarm: String,
+        done: usize,
+        total: usize,
+        #[source]
+        source: AwsError,
+    },
+}
+
+/// The plan that turns the store's alarms of `services` into `desired`.
+pub async fn plan<S: AlarmStore>(
+    store: &S,
+    desired: &[Alarm],
+    services: &BTreeSet<String>,
+) -> Result<AlarmPlan, AwsError> {
+    let existing = store.list(naming::PREFIX).await?;
+    Ok(alarms::plan(desired, &existing, services))
+}
+
+/// Executes `plan` in its order (children before the composites that name them), deletions
+/// last and composites first. Stops at the first failure, saying how far it got: the next
+/// plan and apply complete it. Returns the number of changes made.
+pub async fn apply<S: AlarmStore>(plan: &AlarmPlan, store: &S) -> Result<usize, ApplyError> {
+    if !plan.conflicts.is_empty() {
+        return Err(ApplyError::Conflicts(plan.conflicts.len()));
+    }
+    let total = plan.changes.len();
+    let mut done = 0;
+    let failed = |verb, alarm: &str, done, source| ApplyError::Failed {
+        verb,
+        alarm: alarm.to_owned(),
+        done,
+        total,
+        source,
+    };
+    let (puts, deletes): (Vec<&Change>, Vec<&Change>) = plan
+        .changes
+        .iter()
+        .partition(|c| !matches!(c, Change::Delete { .. }));
+    for change in puts {
+        let (alarm, retag) = match change {
+            Change::Create(alarm) => (alarm, false),
+            Change::Update { alarm, fields } => (alarm, fields.contains(&"Tags")),
+            Change::Delete { .. } => continue,
+        };
+        store
+            .put(alarm, retag)
+            .await
+            .map_err(|e| failed("put", alarm.name(), done, e))?;
+        done += 1;
+    }
+    // One delete a call keeps the plan's order: composites before the alarms they name.
+    for change in deletes {
+        store
+            .delete(std::slice::from_ref(&change.name().to_owned()))
+            .await
+            .map_err(|e| failed("delete", change.name(), done, e))?;
+        done += 1;
+    }
+    Ok(done)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::aws::ErrorKind;
+    use crate::aws::failing::{FailOn, Failing};
+    use crate::aws::memory::MemoryAlarms;
+    use crate::spec::diag::Diagnostics;
+    use crate::spec::load::parse_spec;
+    use std::path::Path;
+
+    fn desired(target: &str) -> Vec<Alarm> {
+        let text = format!(
+            "apiVersion: slo/v1\nservice: checkout\nalb:\n  loadBalancer: app/shop/50dc6c495c0c9188\necs: {{ cluster: prod, service: checkout }}\nwindow: 30d\nobjectives:\n  - {{ name: availability, sli: availability, target: {target} }}\n"
+        );
+        let mut d = Diagnostics::new(Path::new("t.yaml"));
+        let slo = parse_spec(text.as_bytes(), &mut d).unwrap().0;
+        alarms::desired_alarms(&slo).unwrap()
+    }
+
+    fn services() -> BTreeSet<String> {
+        ["checkout".to_owned()].into()
+    }
+
+    fn block_on<F: std::future::Future>(f: F) -> F::Output {
+        tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap()
+            .block_on(f)
+    }
+
+    #[test]
+    fn a_failure_half_way_says_how_far_it_got_and_the_next_apply_finishes() {
+        block_on(async {
+            let want = desired("99.9%");
+            let store = Failing::kth(MemoryAlarms::default(), 4, ErrorKind::Throttled);
+            let p = plan(&store, &want, &services()).await.unwrap();
+            assert_eq!(p.changes.len(), want.len());
+            // Call 1 was the list; calls 2 and 3 put two alarms; call 4 is throttled.
+            let err = apply(&p, &store).await.unwrap_err();
+            let ApplyError::Failed { done, source, .. } = &err else {
+                panic!("{err}")
+            };
+            assert_eq!(*done, 2);
+            assert_eq!(source.kind, ErrorKind::Throttled);
+            assert_eq!(store.inner.snapshot().len(), 2);
+            let p = plan(&store, &want, &services()).await.unwrap();
+            assert_eq!(p.changes.len(), want.len() - 2);
+            assert_eq!(apply(&p, &store).await.unwrap(), want.len() - 2);
+            assert!(plan(&store, &want, &services()).await.unwrap().is_empty());
+        });
+    }
+
+    #[test]
+    fn a_changed_target_updates_only_the_burn_alarms_and_denied_access_changes_nothing() {
+        block_on(async {
+            let store = MemoryAlarms::default();
+            let p = plan(&store, &desired("99.9%"), &services()).await.unwrap();
+            apply(&p, &store).await.unwrap();
+            let before = store.snapshot();
+            let want = desired("99.5%");
+            let denied = Failing::new(store, FailOn::From(2), ErrorKind::AccessDenied);
+            let p = plan(&denied, &want, &services()).await.unwrap();
+            // Every burn-rate window alarm changes threshold; infra alarms do not.
+            assert!(
+                p.changes
+                    .iter()
+                    .all(|c| c.action() == alarms::Action::Update)
+            );
+            assert!(p.changes.iter().all(|c| !c.name().contains(":infra:")));
+            let err = apply(&p, &denied).await.unwrap_err();
+            assert!(matches!(
+                err,
+                ApplyError::Failed {
+                    done: 0,
+                    source: AwsError {
+                        kind: ErrorKind::AccessDenied,
+                        ..
+                    },
+                    ..
+                }
+            ));
+            assert_eq!(denied.inner.snapshot(), before);
+        });
+    }
+}
