@@ -1,7 +1,7 @@
 //! The report: every objective of every spec, assessed at one instant. Pure: the event series
 //! come from a source (access logs, CloudWatch), the time from the caller.
 
-use crate::core::assess::{Assessment, assess};
+use crate::core::assess::{Assessment, assess, longest_report_burn_window};
 use crate::core::collected::{Collected, ObjectiveData};
 use crate::core::events::EventSeries;
 use crate::core::model::{Objective, ObjectiveKey, ServiceSlo, Sli};
@@ -62,14 +62,13 @@ pub fn window_for(slo: &ServiceSlo, window_override: Option<TimeDelta>) -> SloWi
 }
 
 /// The span of events a source must provide so that every budget window, every reported burn
-/// rate (up to 3 days) and every tier's long window ending in the budget window can be
-/// computed.
+/// rate and every tier's long window ending in the budget window can be computed.
 pub fn data_range(
     slos: &[&ServiceSlo],
     at: DateTime<Utc>,
     window_override: Option<TimeDelta>,
 ) -> TimeRange {
-    let mut start = at - TimeDelta::days(3);
+    let mut start = at - longest_report_burn_window();
     for slo in slos {
         let budget = window_for(slo, window_override).range_at(at);
         let longest_tier = slo
@@ -127,4 +126,38 @@ pub fn build(
         })
         .collect();
     Report { at, objectives }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::events::Counts;
+    use crate::spec::diag::Diagnostics;
+    use crate::spec::load::parse_spec;
+    use std::path::Path;
+
+    fn spec(service: &str) -> ServiceSlo {
+        let text = format!(
+            "apiVersion: slo/v1\nservice: {service}\nalb:\n  loadBalancer: app/lb/0123456789abcdef\nwindow: 1d\nobjectives:\n  - {{ name: availability, sli: availability, target: 99% }}\n"
+        );
+        let mut d = Diagnostics::new(Path::new("t.yaml"));
+        parse_spec(text.as_bytes(), &mut d).unwrap().0
+    }
+
+    #[test]
+    fn data_reaches_only_the_objective_it_is_keyed_by() {
+        let at: DateTime<Utc> = "2026-11-20T00:00:00Z".parse().unwrap();
+        let (a, b) = (spec("a"), spec("b"));
+        let mut series = EventSeries::new(TimeDelta::minutes(1)).unwrap();
+        series.add(at - TimeDelta::hours(1), Counts::new(90, 100));
+        // Only `b` has data, and `a` comes first: a positional zip would hand it to `a`.
+        let data = Collected::from([(
+            ObjectiveKey::new("b", "availability"),
+            ObjectiveData { series, p99: None },
+        )]);
+        let r = build(&[&a, &b], &data, at, None);
+        assert_eq!(r.objectives[0].key, ObjectiveKey::new("a", "availability"));
+        assert_eq!(r.objectives[0].assessment.status, Status::NoData);
+        assert_eq!(r.objectives[1].assessment.counts, Counts::new(90, 100));
+    }
 }

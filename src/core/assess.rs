@@ -10,14 +10,22 @@ use crate::core::tiers::Severity;
 use crate::core::window::TimeRange;
 use chrono::TimeDelta;
 
-/// The windows a report shows burn rates for: the long windows of the workbook tiers.
-pub fn report_burn_windows() -> [TimeDelta; 4] {
-    [
-        TimeDelta::hours(1),
-        TimeDelta::hours(6),
-        TimeDelta::days(1),
-        TimeDelta::days(3),
-    ]
+/// The windows a report shows burn rates for, shortest first: the long windows of the
+/// workbook tiers. Every renderer and the data range read this table.
+pub const REPORT_BURN_WINDOWS: [TimeDelta; 4] = [
+    TimeDelta::hours(1),
+    TimeDelta::hours(6),
+    TimeDelta::days(1),
+    TimeDelta::days(3),
+];
+
+/// The longest window a report shows a burn rate for.
+pub fn longest_report_burn_window() -> TimeDelta {
+    REPORT_BURN_WINDOWS
+        .iter()
+        .copied()
+        .max()
+        .unwrap_or_default()
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -51,7 +59,7 @@ pub fn assess(
     let sums = series.prefix_sums();
     let counts = sums.sum(range);
     let budget = ErrorBudget::new(target, counts);
-    let burn_rates = report_burn_windows()
+    let burn_rates = REPORT_BURN_WINDOWS
         .into_iter()
         .map(|window| WindowBurn {
             window,

@@ -16,6 +16,7 @@ pub struct ReportJson {
     /// End of every window (RFC 3339, UTC).
     pub at: String,
     /// `access_logs` or `cloudwatch`.
+    #[schemars(extend("enum" = ["access_logs", "cloudwatch"]))]
     pub source: &'static str,
     pub objectives: Vec<ObjectiveJson>,
     pub input: InputJson,
@@ -26,6 +27,7 @@ pub struct ObjectiveJson {
     pub service: String,
     pub objective: String,
     /// `availability` or `latency`.
+    #[schemars(extend("enum" = ["availability", "latency"]))]
     pub sli: &'static str,
     /// A fraction, never a percentage: 0.999.
     pub target: f64,
@@ -45,6 +47,7 @@ pub struct ObjectiveJson {
     /// Burn rate over each window ending at `at`, by window (`1h`, `6h`, …); null: no requests.
     pub burn_rates: BurnRates,
     /// `no_data`, `breached`, `warning` or `ok`.
+    #[schemars(extend("enum" = ["no_data", "breached", "warning", "ok"]))]
     pub status: &'static str,
     /// Tiers firing at `at`.
     pub firing: Vec<String>,
@@ -73,6 +76,7 @@ pub struct LatencyJson {
 pub struct EpisodeJson {
     pub tier: String,
     /// `page` or `ticket`.
+    #[schemars(extend("enum" = ["page", "ticket"]))]
     pub severity: &'static str,
     pub start: String,
     pub end: String,

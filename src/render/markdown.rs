@@ -1,7 +1,9 @@
 //! `--format markdown`: for pull requests, wikis and chat.
 
 use super::{SourceSummary, burn, episode_line, percent, rfc3339, sli_percent, worst_episodes};
+use crate::core::assess::REPORT_BURN_WINDOWS;
 use crate::core::model::Sli;
+use crate::core::window::format_duration;
 use crate::report::Report;
 
 pub fn render(report: &Report, source: &SourceSummary) -> String {
@@ -10,7 +12,14 @@ pub fn render(report: &Report, source: &SourceSummary) -> String {
         rfc3339(report.at),
         source.name()
     );
-    out.push_str("| service | objective | SLI | target | good / total | P99 | budget left | burn 1h / 6h / 1d / 3d | status |\n");
+    let windows: Vec<String> = REPORT_BURN_WINDOWS
+        .iter()
+        .map(|w| format_duration(*w))
+        .collect();
+    out.push_str(&format!(
+        "| service | objective | SLI | target | good / total | P99 | budget left | burn {} | status |\n",
+        windows.join(" / ")
+    ));
     out.push_str("|---|---|---|---|---|---|---|---|---|\n");
     for o in &report.objectives {
         let a = &o.assessment;

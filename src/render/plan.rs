@@ -22,10 +22,12 @@ pub struct PlanJson {
 #[derive(Clone, Debug, Serialize, JsonSchema)]
 pub struct ChangeJson {
     /// `create`, `update` or `delete`.
+    #[schemars(extend("enum" = ["create", "update", "delete"]))]
     pub action: &'static str,
     pub alarm: String,
     /// `metric` or `composite`.
     #[serde(rename = "type")]
+    #[schemars(extend("enum" = ["metric", "composite"]))]
     pub kind: &'static str,
     /// For updates: the AWS names of the fields that differ.
     pub fields: Vec<&'static str>,

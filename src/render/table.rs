@@ -1,24 +1,32 @@
 //! The default terminal report: one row per objective, then the worst burn episodes.
 
 use super::{SourceSummary, burn, episode_line, percent, sli_percent, time, worst_episodes};
+use crate::core::assess::REPORT_BURN_WINDOWS;
 use crate::core::model::Sli;
 use crate::core::status::Status;
+use crate::core::window::format_duration;
 use crate::report::{ObjectiveReport, Report};
 
-const HEADER: [&str; 12] = [
-    "SERVICE",
-    "OBJECTIVE",
-    "SLI",
-    "TARGET",
-    "GOOD/TOTAL",
-    "P99",
-    "BUDGET LEFT",
-    "BURN 1h",
-    "6h",
-    "1d",
-    "3d",
-    "STATUS",
-];
+/// The columns: fixed ones around one burn-rate column per report window.
+fn header() -> Vec<String> {
+    let mut h: Vec<String> = [
+        "SERVICE",
+        "OBJECTIVE",
+        "SLI",
+        "TARGET",
+        "GOOD/TOTAL",
+        "P99",
+        "BUDGET LEFT",
+    ]
+    .map(str::to_owned)
+    .into();
+    for (i, w) in REPORT_BURN_WINDOWS.iter().enumerate() {
+        let w = format_duration(*w);
+        h.push(if i == 0 { format!("BURN {w}") } else { w });
+    }
+    h.push("STATUS".to_owned());
+    h
+}
 
 /// Rows of cells; `colour` adds ANSI colours to the status column.
 pub fn render(report: &Report, source: &SourceSummary, colour: bool) -> String {
@@ -27,14 +35,15 @@ pub fn render(report: &Report, source: &SourceSummary, colour: bool) -> String {
         time(report.at),
         describe(source)
     );
-    let rows: Vec<[String; 12]> = report.objectives.iter().map(row).collect();
-    let mut widths = HEADER.map(|h| h.chars().count());
+    let header = header();
+    let rows: Vec<Vec<String>> = report.objectives.iter().map(row).collect();
+    let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
     for r in &rows {
         for (w, cell) in widths.iter_mut().zip(r) {
             *w = (*w).max(cell.chars().count());
         }
     }
-    push_row(&mut out, &HEADER.map(str::to_owned), &widths, None);
+    push_row(&mut out, &header, &widths, None);
     for (r, o) in rows.iter().zip(&report.objectives) {
         push_row(&mut out, r, &widths, colour.then_some(o.assessment.status));
     }
@@ -69,7 +78,7 @@ fn describe(source: &SourceSummary) -> String {
     }
 }
 
-fn row(o: &ObjectiveReport) -> [String; 12] {
+fn row(o: &ObjectiveReport) -> Vec<String> {
     let a = &o.assessment;
     let sli = sli_percent(o).unwrap_or_else(|| "-".to_owned());
     let p99 = match (o.sli, o.p99) {
@@ -80,8 +89,7 @@ fn row(o: &ObjectiveReport) -> [String; 12] {
         Sli::Latency { threshold } => format!("{} ≤{}ms", o.key.objective, threshold.as_millis()),
         Sli::Availability => o.key.objective.clone(),
     };
-    let rate = |i: usize| burn(a.burn_rates.get(i).and_then(|b| b.rate).map(|r| r.get()));
-    [
+    let mut cells = vec![
         o.key.service.clone(),
         name,
         sli,
@@ -89,15 +97,13 @@ fn row(o: &ObjectiveReport) -> [String; 12] {
         format!("{}/{}", a.counts.good, a.counts.total),
         p99,
         a.budget.map_or("-".to_owned(), |b| percent(b.remaining())),
-        rate(0),
-        rate(1),
-        rate(2),
-        rate(3),
-        a.status.name().to_owned(),
-    ]
+    ];
+    cells.extend(a.burn_rates.iter().map(|b| burn(b.rate.map(|r| r.get()))));
+    cells.push(a.status.name().to_owned());
+    cells
 }
 
-fn push_row(out: &mut String, cells: &[String; 12], widths: &[usize; 12], status: Option<Status>) {
+fn push_row(out: &mut String, cells: &[String], widths: &[usize], status: Option<Status>) {
     let last = cells.len() - 1;
     for (i, (cell, w)) in cells.iter().zip(widths).enumerate() {
         if i == last {

@@ -20,13 +20,15 @@ fn ok(out: Output) -> String {
 }
 
 fn plan_json(s: &Session, specs: &Path) -> Value {
-    serde_json::from_str(&ok(s.slo(&[
+    let plan = serde_json::from_str(&ok(s.slo(&[
         "plan",
         specs.to_str().unwrap(),
         "--format",
         "json",
     ])))
-    .unwrap()
+    .unwrap();
+    crate::support::assert_valid("schema/plan.schema.json", &plan);
+    plan
 }
 
 /// A copy of slo/ to edit.

@@ -15,7 +15,9 @@ const TG: &str = "targetgroup/checkout-prod/73e2d6bc24d8a067";
 
 fn json(out: &Output) -> Value {
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
-    serde_json::from_slice(&out.stdout).expect("JSON report")
+    let report = serde_json::from_slice(&out.stdout).expect("JSON report");
+    crate::support::assert_valid("schema/report.schema.json", &report);
+    report
 }
 
 /// One request as both sources see it.

@@ -5,5 +5,6 @@ mod cloudwatch;
 mod ecs;
 mod query_protocol;
 mod report;
+mod schema;
 mod support;
 mod validate;

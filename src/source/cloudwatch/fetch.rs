@@ -88,3 +88,97 @@ fn describe(call: &[MetricQuery]) -> String {
     }
     s
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::aws::ErrorKind;
+    use crate::aws::failing::Failing;
+    use crate::aws::memory::ScriptedMetrics;
+    use crate::aws::metrics::{MetricDataPage, QueryPage};
+    use crate::core::model::ObjectiveKey;
+    use crate::core::sli_metrics::Role;
+    use crate::core::stat::Stat;
+    use crate::core::window::TimeRange;
+    use chrono::TimeDelta;
+
+    fn t(m: i64) -> DateTime<Utc> {
+        "2026-11-20T00:00:00Z".parse::<DateTime<Utc>>().unwrap() + TimeDelta::minutes(m)
+    }
+
+    fn call() -> Vec<MetricQuery> {
+        ["q0", "q1"]
+            .into_iter()
+            .map(|id| MetricQuery {
+                id: id.into(),
+                objective: ObjectiveKey::new("checkout", "availability"),
+                role: Role::Requests,
+                namespace: "AWS/ApplicationELB",
+                metric: "RequestCount",
+                dimensions: vec![],
+                stat: Stat::Sum,
+                period_secs: 60,
+                range: TimeRange::ending_at(t(0), TimeDelta::hours(1)),
+                label: format!("checkout/availability RequestCount Sum ({id})"),
+            })
+            .collect()
+    }
+
+    fn page(id: &str, points: &[(i64, f64)], next: Option<&str>) -> MetricDataPage {
+        MetricDataPage {
+            results: vec![QueryPage {
+                id: id.into(),
+                internal_error: false,
+                points: points.iter().map(|(m, v)| (t(*m), *v)).collect(),
+            }],
+            next_token: next.map(str::to_owned),
+        }
+    }
+
+    fn block_on<F: std::future::Future>(f: F) -> F::Output {
+        tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap()
+            .block_on(f)
+    }
+
+    #[test]
+    fn pages_are_followed_and_joined_per_query() {
+        let reader = ScriptedMetrics::new([
+            page("q0", &[(-2, 5.0)], Some("t1")),
+            page("q0", &[(-1, 7.0)], Some("t2")),
+            page("q1", &[(-1, 1.0)], None),
+        ]);
+        let (results, requests) = block_on(fetch(&reader, vec![call()])).unwrap();
+        assert_eq!(requests, 3);
+        assert_eq!(results[0].points, vec![(t(-2), 5.0), (t(-1), 7.0)]);
+        assert_eq!(results[1].points, vec![(t(-1), 1.0)]);
+    }
+
+    #[test]
+    fn a_failed_page_fails_the_whole_fetch_and_says_why_and_which_queries() {
+        let reader = Failing::kth(
+            ScriptedMetrics::new([page("q0", &[(-2, 5.0)], Some("t1"))]),
+            2,
+            ErrorKind::Throttled,
+        );
+        let err = block_on(fetch(&reader, vec![call()])).unwrap_err();
+        let FetchError::Call { queries, source } = &err else {
+            panic!("{err}")
+        };
+        assert!(
+            queries.contains("(q0)") && queries.contains("(q1)"),
+            "{queries}"
+        );
+        assert_eq!(source.kind, ErrorKind::Throttled);
+        assert!(err.to_string().contains("after 5 attempts"));
+    }
+
+    #[test]
+    fn an_internal_error_for_one_query_names_it() {
+        let mut p = page("q1", &[], None);
+        p.results[0].internal_error = true;
+        let err = block_on(fetch(&ScriptedMetrics::new([p]), vec![call()])).unwrap_err();
+        assert!(err.to_string().contains("(q1)"), "{err}");
+    }
+}

@@ -77,3 +77,19 @@ pub fn write_spec(
     );
     std::fs::write(dir.join(format!("{service}.yaml")), yaml).expect("write spec");
 }
+
+/// Asserts that `value` is valid under the JSON Schema in `schema` (relative to the root).
+pub fn assert_valid(schema: &str, value: &serde_json::Value) {
+    let text = std::fs::read_to_string(root().join(schema)).expect("schema file");
+    let schema: serde_json::Value = serde_json::from_str(&text).expect("schema JSON");
+    let validator = jsonschema::validator_for(&schema).expect("a valid schema");
+    let errors: Vec<String> = validator
+        .iter_errors(value)
+        .map(|e| format!("{} at {}", e, e.instance_path()))
+        .collect();
+    assert!(
+        errors.is_empty(),
+        "not valid under {}: {errors:#?}",
+        text.len()
+    );
+}
