@@ -1,11 +1,13 @@
 //! The report: every objective of every spec, assessed at one instant. Pure: the event series
 //! come from a source (access logs, CloudWatch), the time from the caller.
 
+use crate::core::alarms::{Alarm, desired_alarms, naming};
 use crate::core::assess::{Assessment, assess, longest_report_burn_window};
 use crate::core::collected::{Collected, ObjectiveData};
 use crate::core::events::EventSeries;
 use crate::core::model::{Objective, ObjectiveKey, ServiceSlo, Sli};
 use crate::core::ratio::Target;
+use crate::core::replay::{SeverityNotification, severity_notifications};
 use crate::core::status::Status;
 use crate::core::window::{SloWindow, TimeRange};
 use chrono::{DateTime, TimeDelta, Utc};
@@ -21,6 +23,9 @@ pub struct ObjectiveReport {
     pub assessment: Assessment,
     /// Latency objectives: the 99th percentile over the window.
     pub p99: Option<Duration>,
+    /// When the planned alarms (`slo plan`) would have notified in the window, replayed over
+    /// the same events: CloudWatch's evaluation, composites and suppression.
+    pub notifications: Vec<SeverityNotification>,
 }
 
 /// What the events were read from, for the report's header and `input` section.
@@ -83,16 +88,28 @@ pub fn data_range(
     TimeRange { start, end: at }
 }
 
-/// Assesses one objective from its events.
+/// Assesses one objective from its events. `alarms`: the spec's planned alarms, replayed over
+/// the events (none when the spec cannot have alarms).
 pub fn objective_report(
     slo: &ServiceSlo,
     objective: &Objective,
     data: &ObjectiveData,
+    alarms: &[Alarm],
     at: DateTime<Utc>,
     window_override: Option<TimeDelta>,
 ) -> ObjectiveReport {
     let window = window_for(slo, window_override);
     let range = window.range_at(at);
+    let own: Vec<Alarm> = alarms
+        .iter()
+        .filter(|a| a.tags().get(naming::TAG_OBJECTIVE) == Some(&objective.name))
+        .cloned()
+        .collect();
+    let replayed = data_range(&[slo], at, window_override);
+    let notifications = severity_notifications(&own, &data.series, replayed)
+        .into_iter()
+        .filter(|n| n.start < range.end && n.end.is_none_or(|e| e > range.start))
+        .collect();
     ObjectiveReport {
         key: slo.key(objective),
         sli: objective.sli,
@@ -100,6 +117,7 @@ pub fn objective_report(
         assessment: assess(&data.series, objective.target, &slo.alerting, range),
         window,
         p99: data.p99,
+        notifications,
     }
 }
 
@@ -115,13 +133,14 @@ pub fn build(
     let objectives = slos
         .iter()
         .flat_map(|slo| {
+            let alarms = desired_alarms(slo).unwrap_or_default();
             slo.keyed_objectives().map(move |(key, objective)| {
                 let collected = data.get(&key).cloned().unwrap_or_else(|| ObjectiveData {
                     series: EventSeries::new(TimeDelta::minutes(1))
                         .expect("one minute is a valid bucket"),
                     p99: None,
                 });
-                objective_report(slo, objective, &collected, at, window_override)
+                objective_report(slo, objective, &collected, &alarms, at, window_override)
             })
         })
         .collect();

@@ -4,8 +4,8 @@
 
 use super::error::AwsError;
 use crate::core::alarms::{
-    Alarm, AlarmSource, Comparison, CompositeAlarm, MetricAlarm, MetricRef, Rule, Suppressor,
-    TreatMissingData,
+    Alarm, AlarmSource, Comparison, CompositeAlarm, EvaluationWindow, MetricAlarm, MetricRef, Rule,
+    Suppressor, TreatMissingData,
 };
 use crate::core::stat::Stat;
 use aws_sdk_cloudwatch::Client;
@@ -168,6 +168,15 @@ impl CloudWatchAlarms {
             .evaluation_periods(m.evaluation_periods as i32)
             .datapoints_to_alarm(m.datapoints_to_alarm as i32)
             .treat_missing_data(m.treat_missing_data.as_str())
+            // Sliding is CloudWatch's default: sent only to switch away from it.
+            .set_evaluation_window(match m.evaluation_window {
+                EvaluationWindow::Sliding => None,
+                EvaluationWindow::WallClock => Some(
+                    aws_sdk_cloudwatch::types::EvaluationWindow::WallClockWindow(
+                        aws_sdk_cloudwatch::types::WallClockWindow::builder().build(),
+                    ),
+                ),
+            })
             .set_tags(Some(tags(&m.tags)));
         req = match &m.source {
             AlarmSource::Metric(r) => {
@@ -321,10 +330,10 @@ fn metric_alarm_from(
         name: m.alarm_name().unwrap_or_default().to_owned(),
         description: m.alarm_description().unwrap_or_default().to_owned(),
         source,
-        comparison: match m.comparison_operator() {
-            Some(ComparisonOperator::GreaterThanThreshold) => Comparison::GreaterThanThreshold,
-            _ => Comparison::GreaterThanOrEqualToThreshold,
-        },
+        comparison: m
+            .comparison_operator()
+            .and_then(|c| Comparison::parse(c.as_str()))
+            .unwrap_or(Comparison::GreaterThanOrEqualToThreshold),
         threshold: m.threshold().unwrap_or(f64::NAN),
         evaluation_periods: m.evaluation_periods().unwrap_or(0).max(0) as u32,
         datapoints_to_alarm: m
@@ -333,6 +342,10 @@ fn metric_alarm_from(
             .unwrap_or(0)
             .max(0) as u32,
         treat_missing_data: TreatMissingData::parse(m.treat_missing_data()),
+        evaluation_window: match m.evaluation_window() {
+            Some(w) if w.is_wall_clock_window() => EvaluationWindow::WallClock,
+            _ => EvaluationWindow::Sliding,
+        },
         alarm_actions: m.alarm_actions().to_vec(),
         ok_actions: m.ok_actions().to_vec(),
         tags,

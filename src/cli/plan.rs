@@ -30,11 +30,7 @@ pub struct Prepared {
 
 impl Prepared {
     pub fn text(&self) -> String {
-        render::plan::text(
-            &self.plan,
-            alarms::monthly_cost_usd(&self.desired),
-            self.desired.len(),
-        )
+        render::plan::text(&self.plan, &self.desired)
     }
 }
 
@@ -61,7 +57,11 @@ pub async fn prepare(specs: &SpecPaths) -> anyhow::Result<Result<Prepared, Outco
         }
         return Ok(Err(Outcome::Findings));
     }
-    let services: BTreeSet<String> = loaded.specs.iter().map(|s| s.slo.service.clone()).collect();
+    // The heartbeat alarm belongs to the account, not to a service: every apply keeps it.
+    desired.push(alarms::heartbeat_alarm());
+    let mut services: BTreeSet<String> =
+        loaded.specs.iter().map(|s| s.slo.service.clone()).collect();
+    services.insert(alarms::naming::HEARTBEAT_OWNER.to_owned());
     let store = CloudWatchAlarms::new(&slo::aws::load_config().await);
     let plan = slo::reconcile::plan(&store, &desired, &services)
         .await
@@ -80,11 +80,7 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
         Err(outcome) => return Ok(outcome),
     };
     let text = match args.format {
-        Format::Json => render::plan::json(
-            &prepared.plan,
-            alarms::monthly_cost_usd(&prepared.desired),
-            prepared.desired.len(),
-        ),
+        Format::Json => render::plan::json(&prepared.plan, &prepared.desired),
         Format::Text => prepared.text(),
     };
     std::io::stdout().lock().write_all(text.as_bytes())?;

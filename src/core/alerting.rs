@@ -7,20 +7,44 @@ use crate::core::tiers::{Severity, Tier};
 use crate::core::window::TimeRange;
 use chrono::{DateTime, TimeDelta, Utc};
 
-/// The low-traffic guard: a tier may fire only if its long window saw at least this many
-/// requests per hour on average, so three failures out of five requests at night page nobody.
+/// The low-traffic guards: a tier may fire only if its long window saw at least `per_hour`
+/// requests per hour on average (so three failures out of five requests at night page nobody),
+/// and its short window holds at least `min_bad` bad events (so, at low traffic, one failed
+/// request after an incident does not fire the tier again while the long window still burns).
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct TrafficGuard {
     per_hour: f64,
+    min_bad: u64,
 }
 
 impl TrafficGuard {
-    pub const NONE: TrafficGuard = TrafficGuard { per_hour: 0.0 };
+    pub const NONE: TrafficGuard = TrafficGuard {
+        per_hour: 0.0,
+        min_bad: 0,
+    };
+
+    /// The default short-window guard. Chosen by replaying the example (README: "Alert
+    /// tiers"): with 1 a single slow request re-fires a tier after an incident.
+    pub const DEFAULT_MIN_BAD: u64 = 2;
 
     pub fn per_hour(requests: f64) -> TrafficGuard {
         TrafficGuard {
             per_hour: requests.max(0.0),
+            min_bad: 0,
         }
+    }
+
+    pub fn with_min_bad(self, min_bad: u64) -> TrafficGuard {
+        TrafficGuard { min_bad, ..self }
+    }
+
+    /// Bad events a short window must hold before the tier may fire.
+    pub fn min_bad(&self) -> u64 {
+        self.min_bad
+    }
+
+    pub fn admits_short(&self, counts: Counts) -> bool {
+        counts.bad() >= self.min_bad
     }
 
     pub fn requests_per_hour(&self) -> f64 {
@@ -43,13 +67,14 @@ pub struct TierState<'t> {
     pub tier: &'t Tier,
     pub long: Option<BurnRate>,
     pub short: Option<BurnRate>,
-    /// The long window saw too little traffic for the tier to fire.
+    /// The long window saw too little traffic, or the short window too few bad events, for
+    /// the tier to fire.
     pub below_guard: bool,
     pub firing: bool,
 }
 
 /// The state of every tier at `at`: a tier fires when the long and the short window both
-/// burn at least at its rate and the long window passes the traffic guard.
+/// burn at least at its rate (≥, as the alarms compare) and both pass the guards.
 pub fn tier_states<'t>(
     sums: &PrefixSums<'_>,
     target: Target,
@@ -71,9 +96,10 @@ fn tier_state<'t>(
     at: DateTime<Utc>,
 ) -> TierState<'t> {
     let long_counts = sums.sum(TimeRange::ending_at(at, tier.long));
+    let short_counts = sums.sum(TimeRange::ending_at(at, tier.short));
     let long = BurnRate::of(long_counts, target);
-    let short = BurnRate::of(sums.sum(TimeRange::ending_at(at, tier.short)), target);
-    let below_guard = !guard.admits(long_counts, tier.long);
+    let short = BurnRate::of(short_counts, target);
+    let below_guard = !guard.admits(long_counts, tier.long) || !guard.admits_short(short_counts);
     let burning = |b: Option<BurnRate>| b.is_some_and(|b| b.get() >= tier.burn_rate);
     TierState {
         tier,

@@ -3,6 +3,7 @@
 use crate::core::alerting::{Episode, episodes, tier_states};
 use crate::core::budget::{BurnRate, ErrorBudget};
 use crate::core::events::{Counts, EventSeries};
+use crate::core::incidents::{Incident, incidents};
 use crate::core::model::Alerting;
 use crate::core::ratio::Target;
 use crate::core::status::Status;
@@ -46,6 +47,8 @@ pub struct Assessment {
     /// Tiers firing at `range.end`.
     pub firing: Vec<String>,
     pub episodes: Vec<Episode>,
+    /// Episodes joined into incidents, in time order.
+    pub incidents: Vec<Incident>,
     pub status: Status,
 }
 
@@ -76,20 +79,22 @@ pub fn assess(
         .map(|s| s.tier.name.clone())
         .collect();
     let allowed = budget.map_or(0.0, |b| b.allowed());
+    let episodes = episodes(
+        &sums,
+        target,
+        &alerting.tiers,
+        alerting.guard,
+        range,
+        allowed,
+    );
     Assessment {
         range,
         counts,
         budget,
         burn_rates,
         firing,
-        episodes: episodes(
-            &sums,
-            target,
-            &alerting.tiers,
-            alerting.guard,
-            range,
-            allowed,
-        ),
+        incidents: incidents(&episodes, &alerting.tiers, &sums, allowed),
+        episodes,
         status: Status::of(budget.as_ref(), page_firing),
     }
 }

@@ -115,6 +115,11 @@ pub struct Infra {
     pub memory: Ratio,
     /// Share of ALB responses that are 5xx.
     pub http_5xx: Ratio,
+    /// `TargetResponseTime` p99 above this alarms; `None`: no such alarm (the latency
+    /// objective's burn rate covers it).
+    pub latency_p99: Option<Duration>,
+    /// CPU, memory and p99 must stay above their thresholds this long (whole minutes).
+    pub sustained: TimeDelta,
 }
 
 impl Default for Infra {
@@ -124,13 +129,27 @@ impl Default for Infra {
             cpu: fraction(0.8),
             memory: fraction(0.8),
             http_5xx: fraction(0.05),
+            latency_p99: None,
+            sustained: TimeDelta::minutes(5),
         }
     }
+}
+
+/// Who turns a firing severity composite into a message.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum NotifyVia {
+    /// `slo serve` reads the composites' state, correlates and notifies; CloudWatch notifies
+    /// directly only through the per-service fallback composite, when `slo serve` is down.
+    #[default]
+    Serve,
+    /// The composites notify SNS themselves (for users who run only the CLI).
+    CloudWatch,
 }
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct Notify {
     pub sns_topic: Option<String>,
+    pub via: NotifyVia,
     /// Name of the environment variable holding a Slack incoming-webhook URL (a secret, so the
     /// spec names the variable, never the URL).
     pub slack_webhook_env: Option<String>,
@@ -141,6 +160,7 @@ impl Default for Notify {
     fn default() -> Notify {
         Notify {
             sns_topic: None,
+            via: NotifyVia::Serve,
             slack_webhook_env: None,
             repeat: TimeDelta::hours(4),
         }

@@ -52,6 +52,11 @@ pub struct ObjectiveJson {
     /// Tiers firing at `at`.
     pub firing: Vec<String>,
     pub episodes: Vec<EpisodeJson>,
+    /// Episodes that overlap or are less than one short window apart, joined; time order.
+    pub incidents: Vec<IncidentJson>,
+    /// When the planned alarms would have notified in the window (replayed under CloudWatch's
+    /// rules); `end` null: still notifying at `at`.
+    pub notifications: Vec<NotificationJson>,
     /// Latency objectives only.
     #[serde(flatten)]
     pub latency: Option<LatencyJson>,
@@ -87,6 +92,30 @@ pub struct EpisodeJson {
     pub peak_burn_rate: Option<f64>,
     /// Fraction of the window's allowance spent by the episode.
     pub budget_spent: Option<f64>,
+}
+
+#[derive(Clone, Debug, Serialize, JsonSchema)]
+pub struct IncidentJson {
+    pub start: String,
+    pub end: String,
+    pub ongoing: bool,
+    /// When the first page-severity tier fired; null if only tickets did.
+    pub first_page: Option<String>,
+    /// Severities that fired, page first.
+    #[schemars(extend("items" = { "enum": ["page", "ticket"] }))]
+    pub severities: Vec<&'static str>,
+    pub peak_burn_rate: Option<f64>,
+    pub budget_spent: Option<f64>,
+}
+
+#[derive(Clone, Debug, Serialize, JsonSchema)]
+pub struct NotificationJson {
+    #[schemars(extend("enum" = ["page", "ticket"]))]
+    pub severity: &'static str,
+    /// When CloudWatch would have run the composite's actions (after suppression).
+    pub start: String,
+    /// When it would have returned to OK; null: still in ALARM at `at`.
+    pub end: Option<String>,
 }
 
 /// Burn rates by window, in the report's window order (a map in JSON).
@@ -218,6 +247,28 @@ fn objective(o: &ObjectiveReport) -> ObjectiveJson {
                 total: e.counts.total,
                 peak_burn_rate: finite(e.peak_burn_rate),
                 budget_spent: finite(e.budget_spent),
+            })
+            .collect(),
+        incidents: a
+            .incidents
+            .iter()
+            .map(|i| IncidentJson {
+                start: rfc3339(i.start),
+                end: rfc3339(i.end),
+                ongoing: i.ongoing,
+                first_page: i.first_page.map(rfc3339),
+                severities: i.severities.iter().map(|s| s.name()).collect(),
+                peak_burn_rate: finite(i.peak_burn_rate),
+                budget_spent: finite(i.budget_spent),
+            })
+            .collect(),
+        notifications: o
+            .notifications
+            .iter()
+            .map(|n| NotificationJson {
+                severity: n.severity.name(),
+                start: rfc3339(n.start),
+                end: n.end.map(rfc3339),
             })
             .collect(),
         latency: match o.sli {

@@ -1,6 +1,9 @@
 //! `--format markdown`: for pull requests, wikis and chat.
 
-use super::{SourceSummary, burn, episode_line, percent, rfc3339, sli_percent, worst_episodes};
+use super::{
+    SourceSummary, burn, incident_line, incidents_to_show, notification_line, notifications,
+    percent, rfc3339, sli_percent,
+};
 use crate::core::assess::REPORT_BURN_WINDOWS;
 use crate::core::model::Sli;
 use crate::core::window::format_duration;
@@ -46,11 +49,21 @@ pub fn render(report: &Report, source: &SourceSummary) -> String {
             a.status.name(),
         ));
     }
-    let worst = worst_episodes(report, 5);
-    if !worst.is_empty() {
-        out.push_str("\n### Worst burn episodes\n\n");
-        for (o, e) in worst {
-            out.push_str(&format!("- {}\n", episode_line(o, e)));
+    let (incidents, left_out) = incidents_to_show(report);
+    if !incidents.is_empty() {
+        out.push_str("\n### Incidents\n\n");
+        for (o, i) in incidents {
+            out.push_str(&format!("- {}\n", incident_line(o, i)));
+        }
+        if left_out > 0 {
+            out.push_str(&format!("- … and {left_out} older incident(s)\n"));
+        }
+    }
+    let sent = notifications(report);
+    if !sent.is_empty() {
+        out.push_str("\n### Notifications the planned alarms would have sent (replayed)\n\n");
+        for (o, n) in sent {
+            out.push_str(&format!("- {}\n", notification_line(o, n)));
         }
     }
     out

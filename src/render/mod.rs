@@ -7,7 +7,8 @@ pub mod plan;
 pub mod schema;
 pub mod table;
 
-use crate::core::alerting::Episode;
+use crate::core::incidents::Incident;
+use crate::core::replay::SeverityNotification;
 pub use crate::report::SourceSummary;
 use crate::report::{ObjectiveReport, Report};
 use chrono::{DateTime, Utc};
@@ -44,39 +45,74 @@ pub fn burn(x: Option<f64>) -> String {
     }
 }
 
-/// The objectives' worst episodes (most budget spent first), at most `n`.
-pub fn worst_episodes(report: &Report, n: usize) -> Vec<(&ObjectiveReport, &Episode)> {
+/// How many incidents the table and Markdown list before summing up the rest.
+pub const INCIDENTS_SHOWN: usize = 10;
+
+/// Every objective's incidents in time order; more than [`INCIDENTS_SHOWN`]: the newest
+/// first, and how many older ones were left out.
+pub fn incidents_to_show(report: &Report) -> (Vec<(&ObjectiveReport, &Incident)>, usize) {
     let mut all: Vec<_> = report
         .objectives
         .iter()
-        .flat_map(|o| o.assessment.episodes.iter().map(move |e| (o, e)))
+        .flat_map(|o| o.assessment.incidents.iter().map(move |i| (o, i)))
         .collect();
-    all.sort_by(|a, b| {
-        b.1.budget_spent
-            .total_cmp(&a.1.budget_spent)
-            .then(a.1.start.cmp(&b.1.start))
+    all.sort_by(|a, b| (a.1.start, &a.0.key).cmp(&(b.1.start, &b.0.key)));
+    if all.len() <= INCIDENTS_SHOWN {
+        return (all, 0);
+    }
+    let left_out = all.len() - INCIDENTS_SHOWN;
+    all.reverse();
+    all.truncate(INCIDENTS_SHOWN);
+    (all, left_out)
+}
+
+pub fn incident_line(o: &ObjectiveReport, i: &Incident) -> String {
+    let end = if i.ongoing {
+        "ongoing".to_owned()
+    } else {
+        i.end.format("%Y-%m-%d %H:%M").to_string()
+    };
+    let severities: Vec<&str> = i.severities.iter().map(|s| s.name()).collect();
+    let first_page = i.first_page.map_or(String::new(), |p| {
+        format!(", first page {}", p.format("%H:%M"))
     });
-    all.truncate(n);
+    format!(
+        "{}: {} → {} ({}), {}{first_page}, peak burn {}×, spent {} of the budget",
+        o.key,
+        i.start.format("%Y-%m-%d %H:%M"),
+        end,
+        human_duration(i.end - i.start),
+        severities.join(" + "),
+        burn(Some(i.peak_burn_rate)),
+        percent(i.budget_spent),
+    )
+}
+
+/// Every objective's replayed notifications, in time order.
+pub fn notifications(report: &Report) -> Vec<(&ObjectiveReport, &SeverityNotification)> {
+    let mut all: Vec<_> = report
+        .objectives
+        .iter()
+        .flat_map(|o| o.notifications.iter().map(move |n| (o, n)))
+        .collect();
+    all.sort_by(|a, b| (a.1.start, &a.0.key).cmp(&(b.1.start, &b.0.key)));
     all
 }
 
-pub fn episode_line(o: &ObjectiveReport, e: &Episode) -> String {
-    let end = if e.ongoing {
-        "ongoing".to_owned()
-    } else {
-        e.end.format("%Y-%m-%d %H:%M").to_string()
+pub fn notification_line(o: &ObjectiveReport, n: &SeverityNotification) -> String {
+    let end = match n.end {
+        Some(e) => format!(
+            "{} ({})",
+            e.format("%Y-%m-%d %H:%M"),
+            human_duration(e - n.start)
+        ),
+        None => "still notifying".to_owned(),
     };
     format!(
-        "{}/{}: {} ({}) {} → {} ({}), peak burn {}×, spent {} of the budget",
-        o.key.service,
-        o.key.objective,
-        e.tier,
-        e.severity,
-        e.start.format("%Y-%m-%d %H:%M"),
-        end,
-        human_duration(e.duration()),
-        burn(Some(e.peak_burn_rate)),
-        percent(e.budget_spent),
+        "{}: {} {} → {end}",
+        o.key,
+        n.severity,
+        n.start.format("%Y-%m-%d %H:%M"),
     )
 }
 

@@ -1,7 +1,9 @@
 //! An alarm plan for people (`slo plan`, `slo apply`) and for scripts (`--format json`, whose
 //! schema is `schema/plan.schema.json`).
 
-use crate::core::alarms::{Action, AlarmPlan, CENTS_PER_ALARM_METRIC, CENTS_PER_COMPOSITE};
+use crate::core::alarms::{
+    Action, Alarm, AlarmPlan, CENTS_PER_ALARM_METRIC, CENTS_PER_COMPOSITE, monthly_cost_usd,
+};
 use schemars::JsonSchema;
 use serde::Serialize;
 
@@ -58,11 +60,15 @@ impl PlanJson {
     }
 }
 
-pub fn json(plan: &AlarmPlan, cost: f64, desired: usize) -> String {
-    super::json::pretty(&PlanJson::new(plan, cost, desired))
+pub fn json(plan: &AlarmPlan, desired: &[Alarm]) -> String {
+    super::json::pretty(&PlanJson::new(
+        plan,
+        monthly_cost_usd(desired),
+        desired.len(),
+    ))
 }
 
-pub fn text(plan: &AlarmPlan, cost: f64, desired: usize) -> String {
+pub fn text(plan: &AlarmPlan, desired: &[Alarm]) -> String {
     let mut out = String::new();
     for c in &plan.changes {
         let (sign, verb) = match c.action() {
@@ -92,10 +98,28 @@ pub fn text(plan: &AlarmPlan, cost: f64, desired: usize) -> String {
         count(Action::Delete),
         plan.unchanged
     ));
-    out.push_str(&format!(
-        "Monthly cost of the {desired} desired alarms: ${cost:.2} (CloudWatch list prices: ${:.2} per metric an alarm reads, ${:.2} per composite alarm).\n",
-        CENTS_PER_ALARM_METRIC as f64 / 100.0,
-        CENTS_PER_COMPOSITE as f64 / 100.0,
-    ));
+    out.push_str(&cost_line(desired));
     out
+}
+
+/// The monthly cost of `desired`, and what it is made of.
+fn cost_line(desired: &[Alarm]) -> String {
+    let composites = desired.iter().filter(|a| a.is_composite()).count();
+    let metrics: usize = desired
+        .iter()
+        .map(|a| match a {
+            Alarm::Metric(m) => m.source.metric_count(),
+            Alarm::Composite(_) => 0,
+        })
+        .sum();
+    let dollars = |cents: u64| cents as f64 / 100.0;
+    format!(
+        "Monthly cost of the {} desired alarms: ${:.2} = {metrics} metrics read by {} metric alarms at ${:.2} + {composites} composite alarms at ${:.2} (CloudWatch list prices). One composite per severity, not per tier, costs ${:.2} less per objective with the four default tiers.\n",
+        desired.len(),
+        monthly_cost_usd(desired),
+        desired.len() - composites,
+        dollars(CENTS_PER_ALARM_METRIC),
+        dollars(CENTS_PER_COMPOSITE),
+        dollars(2 * CENTS_PER_COMPOSITE),
+    )
 }

@@ -1,6 +1,9 @@
 //! The default terminal report: one row per objective, then the worst burn episodes.
 
-use super::{SourceSummary, burn, episode_line, percent, sli_percent, time, worst_episodes};
+use super::{
+    SourceSummary, burn, incident_line, incidents_to_show, notification_line, notifications,
+    percent, sli_percent, time,
+};
 use crate::core::assess::REPORT_BURN_WINDOWS;
 use crate::core::model::Sli;
 use crate::core::status::Status;
@@ -47,11 +50,21 @@ pub fn render(report: &Report, source: &SourceSummary, colour: bool) -> String {
     for (r, o) in rows.iter().zip(&report.objectives) {
         push_row(&mut out, r, &widths, colour.then_some(o.assessment.status));
     }
-    let worst = worst_episodes(report, 5);
-    if !worst.is_empty() {
-        out.push_str("\nWorst burn episodes:\n");
-        for (o, e) in worst {
-            out.push_str(&format!("  {}\n", episode_line(o, e)));
+    let (incidents, left_out) = incidents_to_show(report);
+    if !incidents.is_empty() {
+        out.push_str("\nIncidents:\n");
+        for (o, i) in incidents {
+            out.push_str(&format!("  {}\n", incident_line(o, i)));
+        }
+        if left_out > 0 {
+            out.push_str(&format!("  … and {left_out} older incident(s)\n"));
+        }
+    }
+    let sent = notifications(report);
+    if !sent.is_empty() {
+        out.push_str("\nNotifications the planned alarms would have sent (replayed):\n");
+        for (o, n) in sent {
+            out.push_str(&format!("  {}\n", notification_line(o, n)));
         }
     }
     if report

@@ -2,7 +2,9 @@
 //! its location, rather than stopping at the first.
 
 use crate::core::alerting::TrafficGuard;
-use crate::core::model::{Alb, Alerting, Ecs, Infra, Notify, Objective, ServiceSlo, Sli};
+use crate::core::model::{
+    Alb, Alerting, Ecs, Infra, Notify, NotifyVia, Objective, ServiceSlo, Sli,
+};
 use crate::core::ratio::{Ratio, Target};
 use crate::core::tiers::{Severity, Tier, sre_workbook};
 use crate::core::window::{CalendarPeriod, SloWindow, format_duration};
@@ -389,7 +391,7 @@ fn convert_alerting(
     let Some(a) = a else {
         return Some(Alerting {
             tiers: sre_workbook(window),
-            guard: TrafficGuard::NONE,
+            guard: TrafficGuard::NONE.with_min_bad(TrafficGuard::DEFAULT_MIN_BAD),
             infra: Infra::default(),
         });
     };
@@ -425,10 +427,25 @@ fn convert_alerting(
         )
         .map(TrafficGuard::per_hour),
     };
+    let min_bad = match &a.min_bad_events {
+        None => Some(TrafficGuard::DEFAULT_MIN_BAD),
+        Some(m) => match &m.value {
+            Scalar::Number(n) if n.fract() == 0.0 && (1.0..=1e6).contains(n) => Some(*n as u64),
+            other => {
+                d.error_hint(
+                    at(m),
+                    "alerting.minBadEvents",
+                    format!("`{other}` is not a whole number of events"),
+                    "write a count such as 2 (1 turns the guard off)",
+                );
+                None
+            }
+        },
+    };
     let infra = convert_infra(a.infra.as_ref(), d);
     Some(Alerting {
         tiers: tiers?,
-        guard: guard?,
+        guard: guard?.with_min_bad(min_bad?),
         infra: infra?,
     })
 }
@@ -544,10 +561,48 @@ fn convert_infra(i: Option<&InfraWire>, d: &mut Diagnostics) -> Option<Infra> {
     let cpu = threshold(&i.cpu, "alerting.infra.cpu", default.cpu, d);
     let memory = threshold(&i.memory, "alerting.infra.memory", default.memory, d);
     let http_5xx = threshold(&i.http_5xx, "alerting.infra.http5xx", default.http_5xx, d);
+    let latency_p99 = match &i.latency_p99 {
+        None => Some(None),
+        Some(v) => report(
+            parse_duration(&v.value),
+            at(v),
+            "alerting.infra.latencyP99",
+            d,
+        )
+        .and_then(|t| match t.to_std() {
+            Ok(t) if !t.is_zero() => Some(Some(t)),
+            _ => {
+                d.error(at(v), "alerting.infra.latencyP99", "must be above zero");
+                None
+            }
+        }),
+    };
+    let sustained = match &i.for_ {
+        None => Some(default.sustained),
+        Some(v) => report(parse_duration(&v.value), at(v), "alerting.infra.for", d).and_then(|t| {
+            let minutes = t.num_seconds() / 60;
+            if t.num_seconds() % 60 == 0 && (1..=60).contains(&minutes) {
+                Some(t)
+            } else {
+                d.error_hint(
+                    at(v),
+                    "alerting.infra.for",
+                    format!(
+                        "`{}` is not a whole number of minutes from 1m to 1h",
+                        v.value
+                    ),
+                    "infra alarms evaluate one-minute periods: use e.g. 2m or 5m",
+                );
+                None
+            }
+        }),
+    };
     Some(Infra {
         cpu: cpu?,
         memory: memory?,
         http_5xx: http_5xx?,
+        latency_p99: latency_p99?,
+        sustained: sustained?,
     })
 }
 
@@ -574,11 +629,26 @@ fn convert_notify(n: &NotifyWire, d: &mut Diagnostics) -> Option<Notify> {
             every => every,
         },
     };
+    let via = match n.via.as_ref().map(|v| (v, v.value.trim())) {
+        None => Some(NotifyVia::Serve),
+        Some((_, "serve")) => Some(NotifyVia::Serve),
+        Some((_, "cloudwatch")) => Some(NotifyVia::CloudWatch),
+        Some((v, other)) => {
+            d.error_hint(
+                at(v),
+                "notify.via",
+                format!("unknown `{other}`"),
+                "use `serve` (slo serve notifies after correlating; the default) or `cloudwatch` (the alarms notify SNS themselves)",
+            );
+            None
+        }
+    };
     if !(sns_ok && slack_ok) {
         return None;
     }
     Some(Notify {
         sns_topic: sns,
+        via: via?,
         slack_webhook_env: slack,
         repeat: repeat?,
     })

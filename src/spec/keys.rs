@@ -32,13 +32,19 @@ pub const KEYS: &[(&str, &[&str])] = &[
         "objectives[]",
         &["name", "sli", "target", "threshold", "description"],
     ),
-    ("alerting", &["policy", "tiers", "minRequests", "infra"]),
+    (
+        "alerting",
+        &["policy", "tiers", "minRequests", "minBadEvents", "infra"],
+    ),
     (
         "alerting.tiers[]",
         &["name", "severity", "longWindow", "shortWindow", "burnRate"],
     ),
-    ("alerting.infra", &["cpu", "memory", "http5xx"]),
-    ("notify", &["sns", "slack", "repeat"]),
+    (
+        "alerting.infra",
+        &["cpu", "memory", "http5xx", "latencyP99", "for"],
+    ),
+    ("notify", &["sns", "slack", "repeat", "via"]),
     ("notify.slack", &["webhookEnv"]),
 ];
 
@@ -323,8 +329,9 @@ alerting:
   policy: sre-workbook
   tiers: [{ name: t, severity: page, longWindow: 1h, shortWindow: 5m, burnRate: 14.4 }]
   minRequests: 1/h
-  infra: { cpu: 80%, memory: 80%, http5xx: 5% }
-notify: { sns: arn:aws:sns:us-east-1:123456789012:t, slack: { webhookEnv: X }, repeat: 4h }
+  minBadEvents: 2
+  infra: { cpu: 80%, memory: 80%, http5xx: 5%, latencyP99: 1s, for: 2m }
+notify: { sns: arn:aws:sns:us-east-1:123456789012:t, slack: { webhookEnv: X }, repeat: 4h, via: serve }
 ";
 
     #[test]
@@ -361,10 +368,8 @@ notify: { sns: arn:aws:sns:us-east-1:123456789012:t, slack: { webhookEnv: X }, r
                 "alerting.tiers[]" => {
                     EVERY_KEY.replacen("burnRate: 14.4 }", "burnRate: 14.4, bogus: 1 }", 1)
                 }
-                "alerting.infra" => {
-                    EVERY_KEY.replacen("http5xx: 5% }", "http5xx: 5%, bogus: 1 }", 1)
-                }
-                "notify" => EVERY_KEY.replacen("repeat: 4h }", "repeat: 4h, bogus: 1 }", 1),
+                "alerting.infra" => EVERY_KEY.replacen("for: 2m }", "for: 2m, bogus: 1 }", 1),
+                "notify" => EVERY_KEY.replacen("via: serve }", "via: serve, bogus: 1 }", 1),
                 "notify.slack" => {
                     EVERY_KEY.replacen("webhookEnv: X }", "webhookEnv: X, bogus: 1 }", 1)
                 }
@@ -437,7 +442,7 @@ notify: { sns: arn:aws:sns:us-east-1:123456789012:t, slack: { webhookEnv: X }, r
     /// too, and this pass says so.
     #[test]
     fn the_shape_table_matches_the_wire_types() {
-        let alerting_block = "alerting:\n  policy: sre-workbook\n  tiers: [{ name: t, severity: page, longWindow: 1h, shortWindow: 5m, burnRate: 14.4 }]\n  minRequests: 1/h\n  infra: { cpu: 80%, memory: 80%, http5xx: 5% }\n";
+        let alerting_block = "alerting:\n  policy: sre-workbook\n  tiers: [{ name: t, severity: page, longWindow: 1h, shortWindow: 5m, burnRate: 14.4 }]\n  minRequests: 1/h\n  minBadEvents: 2\n  infra: { cpu: 80%, memory: 80%, http5xx: 5%, latencyP99: 1s, for: 2m }\n";
         let objectives_block = "objectives:\n  - { name: l, sli: latency, target: 99%, threshold: 1s, description: d }\n";
         let broken = |pattern: &str| -> String {
             let (from, to) = match pattern {
@@ -457,9 +462,12 @@ notify: { sns: arn:aws:sns:us-east-1:123456789012:t, slack: { webhookEnv: X }, r
                     "tiers: 42",
                 ),
                 "alerting.tiers[]" => ("tiers: [{", "tiers: [42, {"),
-                "alerting.infra" => ("infra: { cpu: 80%, memory: 80%, http5xx: 5% }", "infra: 42"),
+                "alerting.infra" => (
+                    "infra: { cpu: 80%, memory: 80%, http5xx: 5%, latencyP99: 1s, for: 2m }",
+                    "infra: 42",
+                ),
                 "notify" => (
-                    "notify: { sns: arn:aws:sns:us-east-1:123456789012:t, slack: { webhookEnv: X }, repeat: 4h }",
+                    "notify: { sns: arn:aws:sns:us-east-1:123456789012:t, slack: { webhookEnv: X }, repeat: 4h, via: serve }",
                     "notify: 42",
                 ),
                 "notify.slack" => ("slack: { webhookEnv: X }", "slack: 42"),

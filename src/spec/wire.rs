@@ -105,6 +105,8 @@ pub struct AlertingWire {
     #[serde(default)]
     pub min_requests: Option<Sp<Scalar>>,
     #[serde(default)]
+    pub min_bad_events: Option<Sp<Scalar>>,
+    #[serde(default)]
     pub infra: Option<InfraWire>,
 }
 
@@ -128,6 +130,12 @@ pub struct InfraWire {
     /// ALB 5xx rate alarm threshold (default 5%).
     #[serde(default, rename = "http5xx")]
     pub http_5xx: Option<Sp<Scalar>>,
+    /// `TargetResponseTime` p99 alarm threshold (no alarm by default).
+    #[serde(default, rename = "latencyP99")]
+    pub latency_p99: Option<Sp<String>>,
+    /// How long CPU, memory and p99 must stay above their thresholds (default 5m).
+    #[serde(default, rename = "for")]
+    pub for_: Option<Sp<String>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -139,6 +147,8 @@ pub struct NotifyWire {
     pub slack: Option<SlackWire>,
     #[serde(default)]
     pub repeat: Option<Sp<String>>,
+    #[serde(default)]
+    pub via: Option<Sp<String>>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -194,6 +194,7 @@ class Emulator:
             self.calls = Counter()
             self.pages = {}
             self.composites = {}  # (region, name) -> alarm dict
+            self.metric_extras = {}  # (region, name) -> fields moto does not keep
             self.tags = {}  # arn -> {key: value}
             self.ecs = {}  # (cluster name, service name) -> state overlay
 
@@ -473,12 +474,27 @@ class Emulator:
                 self.tags.setdefault(arn, {}).update({t["Key"]: t["Value"] for t in params["Tags"]})
         return {}
 
+    # Metric-alarm fields moto drops; DescribeAlarms returns them as AWS does.
+    EXTRA_FIELDS = ("EvaluationWindow",)
+
+    def put_metric_alarm(self, region, params):
+        extras = {k: params[k] for k in self.EXTRA_FIELDS if k in params}
+        out = self.forward_moto_json(region, "PutMetricAlarm",
+                                     {k: v for k, v in params.items() if k not in self.EXTRA_FIELDS})
+        with self.lock:
+            # A put replaces the whole configuration: fields it leaves out are back to default.
+            self.metric_extras[(region, params["AlarmName"])] = extras
+        return out
+
     def describe_alarms(self, region, params):
         types = params.get("AlarmTypes") or ["MetricAlarm"]
         out = {"MetricAlarms": [], "CompositeAlarms": []}
         if "MetricAlarm" in types:
             metric_params = {k: v for k, v in params.items() if k not in ("AlarmTypes", "NextToken", "MaxRecords")}
             out["MetricAlarms"] = self.forward_moto_json(region, "DescribeAlarms", metric_params).get("MetricAlarms", [])
+            with self.lock:
+                for a in out["MetricAlarms"]:
+                    a.update(self.metric_extras.get((region, a["AlarmName"]), {}))
         if "CompositeAlarm" in types:
             names, prefix = params.get("AlarmNames"), params.get("AlarmNamePrefix")
             with self.lock:
@@ -496,6 +512,9 @@ class Emulator:
                 arn = self.composites.pop((region, n))["AlarmArn"]
                 self.tags.pop(arn, None)
         rest = [n for n in names if n not in composite]
+        with self.lock:
+            for n in rest:
+                self.metric_extras.pop((region, n), None)
         if rest:
             self.forward_moto_json(region, "DeleteAlarms", {"AlarmNames": rest})
         return {}
@@ -641,6 +660,7 @@ def short_name(name_or_arn):
 OWN_OPS = {
     "GetMetricData": Emulator.get_metric_data,
     "PutCompositeAlarm": Emulator.put_composite_alarm,
+    "PutMetricAlarm": Emulator.put_metric_alarm,
     "DescribeAlarms": Emulator.describe_alarms,
     "DeleteAlarms": Emulator.delete_alarms,
     "ListTagsForResource": Emulator.list_tags_for_resource,

@@ -95,11 +95,11 @@ async fn apply_creates_every_alarm_and_a_second_apply_changes_nothing() {
     foreign_alarm(&s, "team-x-cpu").await;
     let first = ok(s.slo(&["apply", "--yes"]));
     assert!(
-        first.contains("Plan: 54 to create, 0 to update, 0 to delete, 0 unchanged."),
+        first.contains("Plan: 49 to create, 0 to update, 0 to delete, 0 unchanged."),
         "{first}"
     );
     assert!(
-        first.contains("Monthly cost of the 54 desired alarms: $17.00"),
+        first.contains("Monthly cost of the 49 desired alarms: $14.10"),
         "{first}"
     );
 
@@ -136,41 +136,77 @@ async fn apply_creates_every_alarm_and_a_second_apply_changes_nothing() {
             ("chronic", "3d", "6h"),
         ] {
             for n in [
-                format!("slo:{o}:{tier}"),
                 format!("slo:{o}:{tier}:{long}"),
                 format!("slo:{o}:{tier}:{short}"),
             ] {
                 assert!(names.contains(&n), "{n} missing");
             }
         }
+        for severity in ["page", "ticket"] {
+            assert!(names.contains(&format!("slo:{o}:{severity}")));
+        }
     }
-    assert!(names.contains(&"slo:checkout:infra:memory".to_owned()));
-    assert!(names.contains(&"slo:checkout:infra:http-5xx-rate".to_owned()));
-    let composite = cw
-        .describe_alarms()
-        .alarm_names("slo:checkout:availability:slow")
-        .alarm_types(AlarmType::CompositeAlarm)
-        .send()
-        .await
-        .unwrap();
-    let c = &composite.composite_alarms()[0];
+    for n in [
+        "slo:checkout:infra:memory",
+        "slo:checkout:infra:http-5xx-rate",
+        "slo:checkout:fallback",
+        "slo:catalog:fallback",
+        "slo:heartbeat",
+    ] {
+        assert!(names.contains(&n.to_owned()), "{n} missing");
+    }
+    let composite = |name: &'static str| {
+        let cw = cw.clone();
+        async move {
+            cw.describe_alarms()
+                .alarm_names(name)
+                .alarm_types(AlarmType::CompositeAlarm)
+                .send()
+                .await
+                .unwrap()
+                .composite_alarms()[0]
+                .clone()
+        }
+    };
+    let ticket = composite("slo:checkout:availability:ticket").await;
     assert_eq!(
-        c.actions_suppressor(),
-        Some("slo:checkout:availability:fast")
+        ticket.actions_suppressor(),
+        Some("slo:checkout:availability:page")
     );
-    assert_eq!(
-        c.alarm_actions(),
-        ["arn:aws:sns:ap-northeast-1:123456789012:slo-alerts"]
-    );
+    assert_eq!(ticket.actions_suppressor_extension_period(), Some(21600));
+    // slo serve notifies: the severity composites have no actions; the fallback pages.
+    assert!(ticket.alarm_actions().is_empty());
+    let page = composite("slo:checkout:availability:page").await;
+    assert!(page.alarm_actions().is_empty());
     assert!(
-        c.alarm_description()
+        page.alarm_description()
             .unwrap()
             .contains("Runbook: https://wiki.example.com/runbooks/checkout")
     );
+    let fallback = composite("slo:checkout:fallback").await;
+    assert_eq!(
+        fallback.alarm_rule(),
+        Some(
+            r#"ALARM("slo:heartbeat") AND (ALARM("slo:checkout:availability:page") OR ALARM("slo:checkout:latency:page"))"#
+        )
+    );
+    assert_eq!(
+        fallback.alarm_actions(),
+        ["arn:aws:sns:ap-northeast-1:123456789012:slo-alerts"]
+    );
+    let heartbeat = cw
+        .describe_alarms()
+        .alarm_names("slo:heartbeat")
+        .send()
+        .await
+        .unwrap();
+    let heartbeat = &heartbeat.metric_alarms()[0];
+    assert_eq!(heartbeat.treat_missing_data(), Some("breaching"));
+    assert_eq!(heartbeat.namespace(), Some("SLO"));
 
     let plan = plan_json(&s, &root().join("slo"));
     assert_eq!(plan["changes"], serde_json::json!([]));
-    assert_eq!(plan["unchanged"], 54);
+    assert_eq!(plan["unchanged"], 49);
     assert!(ok(s.slo(&["apply", "--yes"])).contains("No changes"));
     // Foreign alarms, even with slo's prefix, are left alone.
     let names = alarm_names(&s).await;
@@ -188,7 +224,8 @@ async fn a_new_target_updates_only_that_objectives_alarms() {
     edit(&dir.join("checkout.yaml"), "target: 99.9%", "target: 99.5%");
     let plan = plan_json(&s, &dir);
     let changes = plan["changes"].as_array().unwrap();
-    assert_eq!(changes.len(), 12, "{plan:#}");
+    // 8 window alarms (thresholds) and the page and ticket composites (descriptions).
+    assert_eq!(changes.len(), 10, "{plan:#}");
     for c in changes {
         assert_eq!(c["action"], "update");
         assert!(
@@ -225,8 +262,11 @@ async fn a_removed_objective_loses_its_alarms_and_nothing_else() {
     );
     let plan = plan_json(&s, &dir);
     let changes = plan["changes"].as_array().unwrap();
-    assert_eq!(changes.len(), 12, "{plan:#}");
-    assert!(changes.iter().all(|c| {
+    assert_eq!(changes.len(), 11, "{plan:#}");
+    // First the fallback stops naming the latency page, then the latency alarms go.
+    assert_eq!(changes[0]["alarm"], "slo:checkout:fallback");
+    assert_eq!(changes[0]["fields"], serde_json::json!(["AlarmRule"]));
+    assert!(changes[1..].iter().all(|c| {
         c["action"] == "delete"
             && c["alarm"]
                 .as_str()
@@ -234,11 +274,91 @@ async fn a_removed_objective_loses_its_alarms_and_nothing_else() {
                 .starts_with("slo:checkout:latency:")
     }));
     // Composites go first: nothing may refer to a deleted alarm.
-    assert!(changes[..4].iter().all(|c| c["type"] == "composite"));
+    assert!(changes[1..3].iter().all(|c| c["type"] == "composite"));
     ok(s.slo(&["apply", dir.to_str().unwrap(), "--yes"]));
     let names = alarm_names(&s).await;
     assert!(!names.iter().any(|n| n.starts_with("slo:checkout:latency")));
-    assert_eq!(names.len(), 54 - 12);
+    assert_eq!(names.len(), 49 - 10);
+}
+
+#[tokio::test]
+async fn switching_notify_via_to_cloudwatch_changes_only_actions_and_drops_the_fallback() {
+    let s = session();
+    let (_tmp, dir) = specs_copy();
+    ok(s.slo(&["apply", dir.to_str().unwrap(), "--yes"]));
+    edit(
+        &dir.join("checkout.yaml"),
+        "  repeat: 4h",
+        "  repeat: 4h\n  via: cloudwatch",
+    );
+    let plan = plan_json(&s, &dir);
+    let changes = plan["changes"].as_array().unwrap();
+    assert_eq!(changes.len(), 5, "{plan:#}");
+    for c in changes {
+        let alarm = c["alarm"].as_str().unwrap();
+        if c["action"] == "delete" {
+            assert_eq!(alarm, "slo:checkout:fallback");
+        } else {
+            assert!(
+                alarm.ends_with(":page") || alarm.ends_with(":ticket"),
+                "{c}"
+            );
+            assert_eq!(
+                c["fields"],
+                serde_json::json!(["AlarmActions", "OKActions"]),
+                "{c}"
+            );
+        }
+    }
+    ok(s.slo(&["apply", dir.to_str().unwrap(), "--yes"]));
+    let page = s
+        .cloudwatch()
+        .await
+        .describe_alarms()
+        .alarm_names("slo:checkout:latency:page")
+        .alarm_types(AlarmType::CompositeAlarm)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        page.composite_alarms()[0].alarm_actions(),
+        ["arn:aws:sns:ap-northeast-1:123456789012:slo-alerts"]
+    );
+    assert_eq!(plan_json(&s, &dir)["changes"], serde_json::json!([]));
+}
+
+#[tokio::test]
+async fn an_alarm_switched_to_a_wall_clock_window_shows_as_an_update_and_is_put_back() {
+    let s = session();
+    ok(s.slo(&["apply", "--yes"]));
+    let loaded = slo::spec::load_paths(&[root().join("slo")]).unwrap();
+    let checkout = loaded
+        .specs
+        .iter()
+        .find(|l| l.slo.service == "checkout")
+        .unwrap();
+    let mut cpu = desired_alarms(&checkout.slo)
+        .unwrap()
+        .into_iter()
+        .find(|a| a.name() == "slo:checkout:infra:cpu")
+        .unwrap();
+    if let Alarm::Metric(m) = &mut cpu {
+        m.evaluation_window = slo::core::alarms::EvaluationWindow::WallClock;
+    }
+    let store = slo::aws::CloudWatchAlarms::new(&s.sdk_config().await);
+    slo::aws::AlarmStore::put(&store, &cpu, false)
+        .await
+        .unwrap();
+    let plan = plan_json(&s, &root().join("slo"));
+    assert_eq!(
+        plan["changes"],
+        serde_json::json!([{"action": "update", "alarm": "slo:checkout:infra:cpu", "type": "metric", "fields": ["EvaluationWindow"]}])
+    );
+    ok(s.slo(&["apply", "--yes"]));
+    assert_eq!(
+        plan_json(&s, &root().join("slo"))["changes"],
+        serde_json::json!([])
+    );
 }
 
 #[tokio::test]
@@ -277,9 +397,9 @@ async fn an_apply_that_fails_half_way_is_completed_by_the_next() {
     let stderr = text(&out.stderr);
     assert!(stderr.contains("run apply again to finish"), "{stderr}");
     let partial = alarm_names(&s).await.len();
-    assert!(partial > 0 && partial < 54, "{partial}");
+    assert!(partial > 0 && partial < 49, "{partial}");
     ok(s.slo(&["apply", "--yes"]));
-    assert_eq!(alarm_names(&s).await.len(), 54);
+    assert_eq!(alarm_names(&s).await.len(), 49);
     assert_eq!(
         plan_json(&s, &root().join("slo"))["changes"],
         serde_json::json!([])
@@ -300,8 +420,13 @@ fn apply_without_yes_and_without_a_terminal_changes_nothing() {
 fn the_example_specs_plan_matches_its_snapshot() {
     let loaded = slo::spec::load_paths(&[root().join("slo")]).unwrap();
     let mut lines = Vec::new();
-    for spec in &loaded.specs {
-        for a in desired_alarms(&spec.slo).unwrap() {
+    let every = loaded
+        .specs
+        .iter()
+        .flat_map(|spec| desired_alarms(&spec.slo).unwrap())
+        .chain([slo::core::alarms::heartbeat_alarm()]);
+    {
+        for a in every {
             lines.push(match &a {
                 Alarm::Metric(m) => {
                     let (what, period) = match &m.source {
@@ -325,11 +450,13 @@ fn the_example_specs_plan_matches_its_snapshot() {
                         ),
                     };
                     format!(
-                        "{} | {what} | {} {} every {period}s x{} | actions {}",
+                        "{} | {what} | {} {} every {period}s, {} of {}, missing {} | actions {}",
                         m.name,
                         m.comparison.as_str(),
                         m.threshold,
+                        m.datapoints_to_alarm,
                         m.evaluation_periods,
+                        m.treat_missing_data.as_str(),
                         m.alarm_actions.len()
                     )
                 }
@@ -337,7 +464,10 @@ fn the_example_specs_plan_matches_its_snapshot() {
                     "{} | {} | suppressed by {} | actions {}",
                     c.name,
                     c.rule,
-                    c.suppressor.as_ref().map_or("-", |s| s.alarm.as_str()),
+                    c.suppressor.as_ref().map_or("-".to_owned(), |s| format!(
+                        "{} (wait {}s, extension {}s)",
+                        s.alarm, s.wait_period_secs, s.extension_period_secs
+                    )),
                     c.alarm_actions.len()
                 ),
             });

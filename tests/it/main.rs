@@ -4,6 +4,7 @@ mod alarms;
 mod cloudwatch;
 mod ecs;
 mod query_protocol;
+mod replay;
 mod report;
 mod schema;
 mod support;

@@ -3,23 +3,21 @@
 
 use super::model::*;
 use super::naming;
-use crate::core::model::{Objective, ServiceSlo, Sli};
+use crate::core::model::{NotifyVia, Objective, ServiceSlo, Sli};
 use crate::core::ratio::format_percent;
-use crate::core::sli_metrics::{Role, SliMetric, counting_metrics};
-use crate::core::tiers::Tier;
+use crate::core::sli_metrics::{Role, SliMetric, counting_metrics, p99_metric};
+use crate::core::tiers::{Severity, Tier};
 use crate::core::window::format_duration;
 use chrono::TimeDelta;
 
 const ECS: &str = "AWS/ECS";
-/// CPU and memory must stay above the threshold this many minutes in a row: a blip is not
-/// worth a page.
-const INFRA_MINUTES: u32 = 5;
-/// A composite waits this long for a faster tier to fire before notifying, and stays quiet this
-/// long after the faster tier clears.
-const SUPPRESSOR_WAIT_SECS: u32 = 300;
-const SUPPRESSOR_EXTENSION_SECS: u32 = 300;
-/// The 5xx-rate alarm needs at least this many requests a minute to mean anything.
-const MIN_REQUESTS_PER_MINUTE: u32 = 10;
+/// The ticket composite waits this long for the page composite to fire before it notifies.
+const TICKET_WAIT_SECS: u32 = 300;
+/// The ALB 5xx-rate alarm: 5-minute periods, breaching in 2 of the last 3 (README: "Infra
+/// alarms" has the replay behind the choice).
+const HTTP_5XX_PERIOD_SECS: u32 = 300;
+const HTTP_5XX_DATAPOINTS: u32 = 2;
+const HTTP_5XX_PERIODS: u32 = 3;
 
 /// Why a desired alarm cannot exist in CloudWatch.
 #[derive(Debug, thiserror::Error, PartialEq)]
@@ -41,12 +39,17 @@ pub enum LimitError {
     NameTooLong { alarm: String, len: usize },
 }
 
-/// Every alarm `slo` keeps for `slo`, or the CloudWatch limits it would break.
+/// Every alarm `slo` keeps for `slo` (the account-wide heartbeat alarm aside: see
+/// [`heartbeat_alarm`]), or the CloudWatch limits it would break.
 pub fn desired_alarms(slo: &ServiceSlo) -> Result<Vec<Alarm>, Vec<LimitError>> {
     let mut alarms = infra_alarms(slo);
+    let mut pages = Vec::new();
     for objective in &slo.objectives {
-        alarms.extend(burn_alarms(slo, objective));
+        let (burn, page) = burn_alarms(slo, objective);
+        alarms.extend(burn);
+        pages.extend(page);
     }
+    alarms.extend(fallback_alarm(slo, pages));
     let errors: Vec<LimitError> = alarms.iter().flat_map(check_limits).collect();
     if errors.is_empty() {
         Ok(alarms)
@@ -57,6 +60,77 @@ pub fn desired_alarms(slo: &ServiceSlo) -> Result<Vec<Alarm>, Vec<LimitError>> {
 
 fn actions(slo: &ServiceSlo) -> Vec<String> {
     slo.notify.sns_topic.iter().cloned().collect()
+}
+
+/// The severity composites notify SNS themselves only with `notify.via: cloudwatch`; by
+/// default `slo serve` reads their state and notifies after correlating.
+fn severity_actions(slo: &ServiceSlo) -> Vec<String> {
+    match slo.notify.via {
+        NotifyVia::CloudWatch => actions(slo),
+        NotifyVia::Serve => Vec::new(),
+    }
+}
+
+/// The account's heartbeat alarm: ALARM when `slo serve` has published no heartbeat for
+/// [`naming::HEARTBEAT_MISSING_MINUTES`] minutes (missing data is breaching). It has no
+/// actions: the per-service fallback composites page through it.
+pub fn heartbeat_alarm() -> Alarm {
+    let minutes = naming::HEARTBEAT_MISSING_MINUTES;
+    Alarm::Metric(MetricAlarm {
+        name: naming::HEARTBEAT_ALARM.to_owned(),
+        description: format!(
+            "slo serve has published no {}/{} for {minutes} minutes: it is down, and the fallback composites page through SNS directly.",
+            naming::HEARTBEAT_NAMESPACE,
+            naming::HEARTBEAT_METRIC
+        ),
+        source: AlarmSource::Metric(metric(
+            "",
+            naming::HEARTBEAT_NAMESPACE,
+            naming::HEARTBEAT_METRIC,
+            Vec::new(),
+            Stat::Sum,
+            60,
+        )),
+        comparison: Comparison::LessThanThreshold,
+        threshold: 1.0,
+        evaluation_periods: minutes,
+        datapoints_to_alarm: minutes,
+        treat_missing_data: TreatMissingData::Breaching,
+        evaluation_window: EvaluationWindow::Sliding,
+        alarm_actions: Vec::new(),
+        ok_actions: Vec::new(),
+        tags: naming::heartbeat_tags(),
+    })
+}
+
+/// `ALARM(heartbeat) AND (ALARM(page) OR …)`: pages SNS directly while `slo serve` is down.
+/// Only with `notify.via: serve` and an SNS topic (with `cloudwatch` the pages notify
+/// themselves; without a topic there is no one to page).
+fn fallback_alarm(slo: &ServiceSlo, pages: Vec<String>) -> Option<Alarm> {
+    let topic = slo.notify.sns_topic.clone()?;
+    if slo.notify.via != NotifyVia::Serve || pages.is_empty() {
+        return None;
+    }
+    let s = &slo.service;
+    let mut any_page: Vec<Rule> = pages.iter().map(Rule::alarm).collect();
+    let any_page = if any_page.len() == 1 {
+        any_page.remove(0)
+    } else {
+        Rule::Or(any_page)
+    };
+    Some(Alarm::Composite(CompositeAlarm {
+        name: naming::fallback(s),
+        description: format!(
+            "{s}: a page is firing and slo serve is down ({} in ALARM): CloudWatch pages directly, without deployment correlation.{}",
+            naming::HEARTBEAT_ALARM,
+            runbook(slo)
+        ),
+        rule: Rule::And(vec![Rule::alarm(naming::HEARTBEAT_ALARM), any_page]),
+        alarm_actions: vec![topic.clone()],
+        ok_actions: vec![topic],
+        suppressor: None,
+        tags: naming::tags(s, None, None),
+    }))
 }
 
 fn runbook(slo: &ServiceSlo) -> String {
@@ -83,34 +157,39 @@ fn metric(
     }
 }
 
-/// The error-ratio metrics of an objective over `period`, `m1` (the total) first, and the
-/// expression of the error ratio over them.
-fn sli_metrics(slo: &ServiceSlo, sli: Sli, period: u32) -> (Vec<MetricRef>, String) {
+/// An objective's counting metrics over `period` (`m1`, the total, first), and the bad events
+/// and the error ratio as metric-math expressions over them.
+struct SliMath {
+    metrics: Vec<MetricRef>,
+    bad: String,
+    ratio: String,
+}
+
+fn sli_math(slo: &ServiceSlo, sli: Sli, period: u32) -> SliMath {
     let metrics = counting_metrics(slo, sli);
-    let id_of = |role| {
+    let filled = |role| {
         metrics
             .iter()
             .position(|m: &SliMetric| m.role == role)
-            .map(|i| format!("m{}", i + 1))
+            .map(|i| format!("FILL(m{},0)", i + 1))
     };
-    let filled = |role| id_of(role).map(|id| format!("FILL({id},0)"));
-    let ratio = match sli {
-        Sli::Availability => {
-            let bad: Vec<String> = [Role::Target5xx, Role::Elb5xx]
-                .into_iter()
-                .filter_map(filled)
-                .collect();
-            match bad.as_slice() {
-                [one] => format!("{one}/m1"),
-                many => format!("({})/m1", many.join("+")),
-            }
-        }
+    let bad = match sli {
+        Sli::Availability => [Role::Target5xx, Role::Elb5xx]
+            .into_iter()
+            .filter_map(filled)
+            .collect::<Vec<_>>()
+            .join("+"),
         Sli::Latency { .. } => format!(
-            "(m1-{})/m1",
-            filled(Role::WithinThreshold).unwrap_or_default()
+            "m1-{}",
+            filled(Role::WithinThreshold).unwrap_or_else(|| "0".to_owned())
         ),
     };
-    let refs = metrics
+    let ratio = if bad.contains(['+', '-']) {
+        format!("({bad})/m1")
+    } else {
+        format!("{bad}/m1")
+    };
+    let metrics = metrics
         .into_iter()
         .enumerate()
         .map(|(i, m)| {
@@ -130,11 +209,19 @@ fn sli_metrics(slo: &ServiceSlo, sli: Sli, period: u32) -> (Vec<MetricRef>, Stri
             )
         })
         .collect();
-    (refs, ratio)
+    SliMath {
+        metrics,
+        bad,
+        ratio,
+    }
 }
 
 fn infra_alarms(slo: &ServiceSlo) -> Vec<Alarm> {
     let s = &slo.service;
+    let infra = &slo.alerting.infra;
+    // CPU, memory and p99 must stay above their thresholds this many minutes in a row: a
+    // blip is not worth a page.
+    let minutes = u32::try_from(infra.sustained.num_minutes().max(1)).unwrap_or(5);
     let mut out = Vec::new();
     if let Some(ecs) = &slo.ecs {
         let dims = vec![
@@ -148,7 +235,7 @@ fn infra_alarms(slo: &ServiceSlo) -> Vec<Alarm> {
             out.push(Alarm::Metric(MetricAlarm {
                 name: naming::infra(s, what),
                 description: format!(
-                    "{s}: ECS service {}/{} {name} above {} for {INFRA_MINUTES} minutes.{}",
+                    "{s}: ECS service {}/{} {name} above {} for {minutes} minutes.{}",
                     ecs.cluster,
                     ecs.service,
                     limit,
@@ -157,84 +244,179 @@ fn infra_alarms(slo: &ServiceSlo) -> Vec<Alarm> {
                 source: AlarmSource::Metric(metric("", ECS, name, dims.clone(), Stat::Average, 60)),
                 comparison: Comparison::GreaterThanThreshold,
                 threshold: limit.percent(),
-                evaluation_periods: INFRA_MINUTES,
-                datapoints_to_alarm: INFRA_MINUTES,
+                evaluation_periods: minutes,
+                datapoints_to_alarm: minutes,
                 treat_missing_data: TreatMissingData::Missing,
+                evaluation_window: EvaluationWindow::Sliding,
                 alarm_actions: actions(slo),
                 ok_actions: actions(slo),
                 tags: naming::tags(s, None, Some(what)),
             }));
         }
     }
-    let (metrics, ratio) = sli_metrics(slo, Sli::Availability, 60);
-    let rate = slo.alerting.infra.http_5xx;
+    // The 5xx rate over 5 minutes, with the spec's traffic guard scaled to 5 minutes: at a few
+    // requests a minute, a per-minute guard of 10 could never be met.
+    let SliMath { metrics, ratio, .. } = sli_math(slo, Sli::Availability, HTTP_5XX_PERIOD_SECS);
+    let rate = infra.http_5xx;
+    let period = TimeDelta::seconds(i64::from(HTTP_5XX_PERIOD_SECS));
+    let guard = slo.alerting.guard.minimum_for(period).ceil();
+    let condition = if guard > 1.0 {
+        format!("m1 >= {guard}")
+    } else {
+        "m1 > 0".to_owned()
+    };
     out.push(Alarm::Metric(MetricAlarm {
         name: naming::infra(s, "http-5xx-rate"),
         description: format!(
-            "{s}: ALB 5xx responses above {} of requests for {INFRA_MINUTES} minutes (with at least {MIN_REQUESTS_PER_MINUTE} requests a minute).{}",
-            rate, runbook(slo)
+            "{s}: ALB 5xx responses above {rate} of requests in {HTTP_5XX_DATAPOINTS} of the last {HTTP_5XX_PERIODS} 5-minute periods (counting periods with {}).{}",
+            if guard > 1.0 { format!("at least {guard} requests") } else { "any request".to_owned() },
+            runbook(slo)
         ),
         source: AlarmSource::Math {
-            expression: format!("IF(m1 >= {MIN_REQUESTS_PER_MINUTE}, 100*{ratio}, 0)"),
+            expression: format!("IF({condition}, 100*{ratio}, 0)"),
             metrics,
         },
         comparison: Comparison::GreaterThanThreshold,
         threshold: rate.percent(),
-        evaluation_periods: INFRA_MINUTES,
-        datapoints_to_alarm: INFRA_MINUTES,
+        evaluation_periods: HTTP_5XX_PERIODS,
+        datapoints_to_alarm: HTTP_5XX_DATAPOINTS,
         treat_missing_data: TreatMissingData::NotBreaching,
+        evaluation_window: EvaluationWindow::Sliding,
         alarm_actions: actions(slo),
         ok_actions: actions(slo),
         tags: naming::tags(s, None, Some("http-5xx-rate")),
     }));
+    if let Some(limit) = infra.latency_p99 {
+        let p99 = p99_metric(slo);
+        let mut dims: Vec<(String, String)> = p99
+            .dimensions
+            .into_iter()
+            .map(|(k, v)| (k.to_owned(), v))
+            .collect();
+        dims.sort();
+        out.push(Alarm::Metric(MetricAlarm {
+            name: naming::infra(s, "latency-p99"),
+            description: format!(
+                "{s}: ALB target response time p99 above {}ms for {minutes} minutes.{}",
+                limit.as_millis(),
+                runbook(slo)
+            ),
+            source: AlarmSource::Metric(metric("", p99.namespace, p99.name, dims, p99.stat, 60)),
+            comparison: Comparison::GreaterThanThreshold,
+            threshold: limit.as_secs_f64(),
+            evaluation_periods: minutes,
+            datapoints_to_alarm: minutes,
+            treat_missing_data: TreatMissingData::NotBreaching,
+            evaluation_window: EvaluationWindow::Sliding,
+            alarm_actions: actions(slo),
+            ok_actions: actions(slo),
+            tags: naming::tags(s, None, Some("latency-p99")),
+        }));
+    }
     out
 }
 
-fn burn_alarms(slo: &ServiceSlo, objective: &Objective) -> Vec<Alarm> {
+/// The objective's window alarms and severity composites, and the name of its page composite
+/// (if it has page tiers).
+fn burn_alarms(slo: &ServiceSlo, objective: &Objective) -> (Vec<Alarm>, Option<String>) {
     let (s, o) = (&slo.service, &objective.name);
-    let allowance = objective.target.error_allowance();
     let mut out = Vec::new();
-    let mut faster: Option<String> = None;
+    let mut rules: Vec<(Severity, Rule)> = Vec::new();
     for tier in &slo.alerting.tiers {
         let guard = slo.alerting.guard.minimum_for(tier.long).ceil();
         let long = window_alarm(slo, objective, tier, tier.long, guard);
         let short = window_alarm(slo, objective, tier, tier.short, 0.0);
-        let composite = naming::burn_tier(s, o, &tier.name);
-        let what = match objective.sli {
-            Sli::Availability => "5xx responses".to_owned(),
-            Sli::Latency { threshold } => {
-                format!("responses slower than {}ms", threshold.as_millis())
-            }
-        };
-        out.push(Alarm::Composite(CompositeAlarm {
-            name: composite.clone(),
-            description: format!(
-                "{s}/{o} ({} target): the error budget is burning at {}× or faster over both {} and {} — {what} at {} of requests or more. At this rate {} of a {} budget is gone when it fires ({} tier).{}",
-                objective.target,
-                short_number(tier.burn_rate),
-                format_duration(tier.long),
-                format_duration(tier.short),
-                format_percent(tier.burn_rate * allowance * 100.0),
-                format_percent(tier.budget_spent_when_firing(slo.window.nominal()) * 100.0),
-                format_duration(slo.window.nominal()),
-                tier.severity,
-                runbook(slo)
-            ),
-            rule: Rule::And(vec![Rule::alarm(long.name()), Rule::alarm(short.name())]),
-            alarm_actions: actions(slo),
-            ok_actions: actions(slo),
-            suppressor: faster.take().map(|alarm| Suppressor {
-                alarm,
-                wait_period_secs: SUPPRESSOR_WAIT_SECS,
-                extension_period_secs: SUPPRESSOR_EXTENSION_SECS,
-            }),
-            tags: naming::tags(s, Some(o), Some(&tier.name)),
-        }));
-        faster = Some(composite);
+        rules.push((
+            tier.severity,
+            Rule::And(vec![Rule::alarm(long.name()), Rule::alarm(short.name())]),
+        ));
         out.push(long);
         out.push(short);
     }
-    out
+    let page = naming::severity(s, o, Severity::Page);
+    let has_page = rules.iter().any(|(sev, _)| *sev == Severity::Page);
+    for severity in [Severity::Page, Severity::Ticket] {
+        let tiers: Vec<&Tier> = slo
+            .alerting
+            .tiers
+            .iter()
+            .filter(|t| t.severity == severity)
+            .collect();
+        let mut parts: Vec<Rule> = rules
+            .iter()
+            .filter(|(sev, _)| *sev == severity)
+            .map(|(_, r)| r.clone())
+            .collect();
+        if parts.is_empty() {
+            continue;
+        }
+        let rule = if parts.len() == 1 {
+            parts.remove(0)
+        } else {
+            Rule::Or(parts)
+        };
+        // A ticket for an incident that paged stays quiet: it waits for the page, and after
+        // the page clears it stays suppressed until its own short windows have emptied.
+        let suppressor = (severity == Severity::Ticket && has_page).then(|| Suppressor {
+            alarm: page.clone(),
+            wait_period_secs: TICKET_WAIT_SECS,
+            extension_period_secs: tiers
+                .iter()
+                .map(|t| u32::try_from(t.short.num_seconds()).unwrap_or(u32::MAX))
+                .max()
+                .unwrap_or(TICKET_WAIT_SECS)
+                .max(TICKET_WAIT_SECS),
+        });
+        out.push(Alarm::Composite(CompositeAlarm {
+            name: naming::severity(s, o, severity),
+            description: severity_description(slo, objective, severity, &tiers),
+            rule,
+            alarm_actions: severity_actions(slo),
+            ok_actions: severity_actions(slo),
+            suppressor,
+            tags: naming::severity_tags(s, o, severity),
+        }));
+    }
+    (out, has_page.then_some(page))
+}
+
+/// What burns, how fast, how much budget is gone when it fires, and the runbook.
+fn severity_description(
+    slo: &ServiceSlo,
+    objective: &Objective,
+    severity: Severity,
+    tiers: &[&Tier],
+) -> String {
+    let (s, o) = (&slo.service, &objective.name);
+    let allowance = objective.target.error_allowance();
+    let what = match objective.sli {
+        Sli::Availability => "5xx responses".to_owned(),
+        Sli::Latency { threshold } => {
+            format!("responses slower than {}ms", threshold.as_millis())
+        }
+    };
+    let window = slo.window.nominal();
+    let each: Vec<String> = tiers
+        .iter()
+        .map(|t| {
+            format!(
+                "{} {}× over {} and {} ({what} at {} of requests or more; {} of the {} budget gone when it fires)",
+                t.name,
+                short_number(t.burn_rate),
+                format_duration(t.long),
+                format_duration(t.short),
+                format_percent(t.burn_rate * allowance * 100.0),
+                format_percent(t.budget_spent_when_firing(window) * 100.0),
+                format_duration(window),
+            )
+        })
+        .collect();
+    format!(
+        "{s}/{o} ({} target), {severity}: the error budget is burning — {}.{}",
+        objective.target,
+        each.join("; or "),
+        runbook(slo)
+    )
 }
 
 /// One window of one tier: error ratio ≥ burn × (1 − target), with the traffic guard inside
@@ -248,9 +430,17 @@ fn window_alarm(
 ) -> Alarm {
     let (s, o) = (&slo.service, &objective.name);
     let period = u32::try_from(window.num_seconds()).unwrap_or(u32::MAX);
-    let (metrics, ratio) = sli_metrics(slo, objective.sli, period);
+    let SliMath {
+        metrics,
+        bad,
+        ratio,
+    } = sli_math(slo, objective.sli, period);
+    let min_bad = slo.alerting.guard.min_bad();
     let condition = if guard > 0.0 {
         format!("m1 >= {guard}")
+    } else if window == tier.short && min_bad > 1 {
+        // At low traffic one failed request must not fire the tier again after an incident.
+        format!("m1 > 0 AND {bad} >= {min_bad}")
     } else {
         "m1 > 0".to_owned()
     };
@@ -262,7 +452,7 @@ fn window_alarm(
             short_number(tier.burn_rate),
             tier.name,
             tier.severity,
-            naming::burn_tier(s, o, &tier.name)
+            naming::severity(s, o, tier.severity)
         ),
         source: AlarmSource::Math {
             expression: format!("IF({condition}, {ratio}, 0)"),
@@ -274,6 +464,7 @@ fn window_alarm(
         evaluation_periods: 1,
         datapoints_to_alarm: 1,
         treat_missing_data: TreatMissingData::NotBreaching,
+        evaluation_window: EvaluationWindow::Sliding,
         alarm_actions: Vec::new(),
         ok_actions: Vec::new(),
         tags: naming::tags(s, Some(o), Some(&tier.name)),
@@ -359,6 +550,13 @@ mod tests {
         parsed.unwrap().0
     }
 
+    impl ServiceSlo {
+        fn with_notify_via(mut self, via: NotifyVia) -> ServiceSlo {
+            self.notify.via = via;
+            self
+        }
+    }
+
     fn metric<'a>(alarms: &'a [Alarm], name: &str) -> &'a MetricAlarm {
         alarms
             .iter()
@@ -370,9 +568,9 @@ mod tests {
     }
 
     #[test]
-    fn a_service_gets_infra_alarms_and_three_alarms_per_tier_and_objective() {
+    fn a_service_gets_infra_alarms_two_per_tier_one_composite_per_severity_and_a_fallback() {
         let alarms = desired_alarms(&spec("")).unwrap();
-        assert_eq!(alarms.len(), 3 + 2 * 4 * 3);
+        assert_eq!(alarms.len(), 3 + 2 * (4 * 2 + 2) + 1);
         let cpu = metric(&alarms, "slo:checkout:infra:cpu");
         assert_eq!(cpu.threshold, 80.0);
         let AlarmSource::Metric(m) = &cpu.source else {
@@ -411,7 +609,11 @@ mod tests {
         let AlarmSource::Math { expression, .. } = &short.source else {
             panic!()
         };
-        assert_eq!(expression, "IF(m1 > 0, (FILL(m2,0)+FILL(m3,0))/m1, 0)");
+        // The short window's guard: at least two bad events.
+        assert_eq!(
+            expression,
+            "IF(m1 > 0 AND FILL(m2,0)+FILL(m3,0) >= 2, (FILL(m2,0)+FILL(m3,0))/m1, 0)"
+        );
         assert!(short.alarm_actions.is_empty(), "only composites notify");
         let latency = metric(&alarms, "slo:checkout:latency:slow:6h");
         let AlarmSource::Math { metrics, .. } = &latency.source else {
@@ -420,29 +622,118 @@ mod tests {
         assert_eq!(metrics[1].stat, Stat::CountAtMost(1.0));
     }
 
+    fn composite(alarms: &[Alarm], name: &str) -> CompositeAlarm {
+        alarms
+            .iter()
+            .find_map(|a| match a {
+                Alarm::Composite(c) if c.name == name => Some(c.clone()),
+                _ => None,
+            })
+            .unwrap_or_else(|| panic!("no {name}"))
+    }
+
     #[test]
-    fn faster_tiers_suppress_slower_ones() {
+    fn one_composite_per_severity_in_the_workbook_form_and_the_page_suppresses_the_ticket() {
         let alarms = desired_alarms(&spec("")).unwrap();
-        let composite = |n: &str| {
-            alarms
+        let page = composite(&alarms, "slo:checkout:availability:page");
+        assert_eq!(
+            page.rule.to_string(),
+            "(ALARM(\"slo:checkout:availability:fast:1h\") AND ALARM(\"slo:checkout:availability:fast:5m\")) OR (ALARM(\"slo:checkout:availability:slow:6h\") AND ALARM(\"slo:checkout:availability:slow:30m\"))"
+        );
+        assert_eq!(page.suppressor, None);
+        assert!(page.description.contains("14.4×") && page.description.contains("6×"));
+        let ticket = composite(&alarms, "slo:checkout:latency:ticket");
+        assert_eq!(
+            ticket.suppressor,
+            Some(Suppressor {
+                alarm: "slo:checkout:latency:page".into(),
+                wait_period_secs: 300,
+                // The chronic tier's short window: the ticket stays quiet until it has emptied.
+                extension_period_secs: 6 * 3600,
+            })
+        );
+        // slo serve notifies by default: the composites carry no action, the fallback does.
+        assert!(page.alarm_actions.is_empty() && ticket.ok_actions.is_empty());
+        let fallback = composite(&alarms, "slo:checkout:fallback");
+        assert_eq!(
+            fallback.rule.to_string(),
+            "ALARM(\"slo:heartbeat\") AND (ALARM(\"slo:checkout:availability:page\") OR ALARM(\"slo:checkout:latency:page\"))"
+        );
+        assert_eq!(
+            fallback.alarm_actions,
+            vec!["arn:aws:sns:us-east-1:123456789012:alerts".to_owned()]
+        );
+    }
+
+    #[test]
+    fn with_notify_via_cloudwatch_the_composites_notify_and_there_is_no_fallback() {
+        let base = spec("");
+        let via = spec("").with_notify_via(NotifyVia::CloudWatch);
+        let alarms = desired_alarms(&via).unwrap();
+        assert!(alarms.iter().all(|a| a.name() != "slo:checkout:fallback"));
+        let page = composite(&alarms, "slo:checkout:availability:page");
+        assert_eq!(
+            page.alarm_actions,
+            base.notify.sns_topic.iter().cloned().collect::<Vec<_>>()
+        );
+        // Only actions differ.
+        let before = desired_alarms(&base).unwrap();
+        let changed: Vec<&str> = alarms
+            .iter()
+            .filter(|a| before.iter().find(|b| b.name() == a.name()) != Some(a))
+            .map(Alarm::name)
+            .collect();
+        assert!(
+            changed
                 .iter()
-                .find_map(|a| match a {
-                    Alarm::Composite(c) if c.name == n => Some(c.clone()),
-                    _ => None,
-                })
-                .unwrap()
+                .all(|n| n.ends_with(":page") || n.ends_with(":ticket")),
+            "{changed:?}"
+        );
+    }
+
+    #[test]
+    fn the_5xx_rate_uses_five_minute_periods_guarded_by_min_requests() {
+        let alarms = desired_alarms(&spec("alerting: { minRequests: 100/h }\n")).unwrap();
+        let m = metric(&alarms, "slo:checkout:infra:http-5xx-rate");
+        assert_eq!(m.source.period_secs(), 300);
+        assert_eq!((m.datapoints_to_alarm, m.evaluation_periods), (2, 3));
+        let AlarmSource::Math { expression, .. } = &m.source else {
+            panic!()
         };
-        assert_eq!(composite("slo:checkout:availability:fast").suppressor, None);
-        let slow = composite("slo:checkout:availability:slow");
-        assert_eq!(
-            slow.suppressor.unwrap().alarm,
-            "slo:checkout:availability:fast"
+        // 100 an hour is 8.3 in five minutes: at least 9 requests.
+        assert!(expression.starts_with("IF(m1 >= 9, 100*"), "{expression}");
+    }
+
+    #[test]
+    fn infra_for_and_latency_p99_shape_the_infra_alarms() {
+        let alarms =
+            desired_alarms(&spec("alerting: { infra: { latencyP99: 1s, for: 2m } }\n")).unwrap();
+        let cpu = metric(&alarms, "slo:checkout:infra:cpu");
+        assert_eq!((cpu.evaluation_periods, cpu.datapoints_to_alarm), (2, 2));
+        let p99 = metric(&alarms, "slo:checkout:infra:latency-p99");
+        assert_eq!(p99.threshold, 1.0);
+        let AlarmSource::Metric(r) = &p99.source else {
+            panic!()
+        };
+        assert_eq!(r.stat, Stat::Percentile(99.0));
+        assert_eq!(r.dimensions.len(), 2);
+        assert!(
+            desired_alarms(&spec(""))
+                .unwrap()
+                .iter()
+                .all(|a| a.name() != p99.name)
         );
-        assert_eq!(
-            slow.rule.to_string(),
-            "ALARM(\"slo:checkout:availability:slow:6h\") AND ALARM(\"slo:checkout:availability:slow:30m\")"
-        );
-        assert!(slow.description.contains("6×"));
+    }
+
+    #[test]
+    fn the_heartbeat_alarm_fires_on_missing_data() {
+        let Alarm::Metric(h) = heartbeat_alarm() else {
+            panic!()
+        };
+        assert_eq!(h.treat_missing_data, TreatMissingData::Breaching);
+        assert_eq!(h.comparison, Comparison::LessThanThreshold);
+        assert_eq!(h.evaluation_periods, 5);
+        assert!(h.alarm_actions.is_empty());
     }
 
     #[test]
@@ -467,9 +758,9 @@ mod tests {
     #[test]
     fn the_cost_counts_metrics_and_composites_at_list_price() {
         let alarms = desired_alarms(&spec("")).unwrap();
-        // infra: cpu 1 + memory 1 + 5xx rate 3 metrics; availability: 4 × (3 + 3 metrics + composite);
-        // latency: 4 × (2 + 2 metrics + composite).
-        let expected = 0.10 * 5.0 + 4.0 * (0.60 + 0.50) + 4.0 * (0.40 + 0.50);
+        // infra: cpu 1 + memory 1 + 5xx rate 3 metrics; availability: 4 × (3 + 3 metrics) and
+        // two composites; latency: 4 × (2 + 2 metrics) and two composites; the fallback.
+        let expected = 0.10 * 5.0 + (4.0 * 0.60 + 1.0) + (4.0 * 0.40 + 1.0) + 0.50;
         assert!((monthly_cost_usd(&alarms) - expected).abs() < 1e-9);
     }
 }

@@ -51,15 +51,49 @@ impl AlarmSource {
 pub enum Comparison {
     GreaterThanThreshold,
     GreaterThanOrEqualToThreshold,
+    LessThanThreshold,
+    LessThanOrEqualToThreshold,
 }
 
 impl Comparison {
+    pub const ALL: [Comparison; 4] = [
+        Comparison::GreaterThanThreshold,
+        Comparison::GreaterThanOrEqualToThreshold,
+        Comparison::LessThanThreshold,
+        Comparison::LessThanOrEqualToThreshold,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             Comparison::GreaterThanThreshold => "GreaterThanThreshold",
             Comparison::GreaterThanOrEqualToThreshold => "GreaterThanOrEqualToThreshold",
+            Comparison::LessThanThreshold => "LessThanThreshold",
+            Comparison::LessThanOrEqualToThreshold => "LessThanOrEqualToThreshold",
         }
     }
+
+    pub fn parse(text: &str) -> Option<Comparison> {
+        Comparison::ALL.into_iter().find(|c| c.as_str() == text)
+    }
+
+    /// Whether `value` breaches `threshold`.
+    pub fn breaches(self, value: f64, threshold: f64) -> bool {
+        match self {
+            Comparison::GreaterThanThreshold => value > threshold,
+            Comparison::GreaterThanOrEqualToThreshold => value >= threshold,
+            Comparison::LessThanThreshold => value < threshold,
+            Comparison::LessThanOrEqualToThreshold => value <= threshold,
+        }
+    }
+}
+
+/// Which data an alarm evaluates each minute: the last periods (CloudWatch's default), or
+/// periods aligned to the wall clock, which someone may have switched an alarm to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum EvaluationWindow {
+    #[default]
+    Sliding,
+    WallClock,
 }
 
 /// How an alarm treats a period without a datapoint.
@@ -103,6 +137,7 @@ pub struct MetricAlarm {
     pub evaluation_periods: u32,
     pub datapoints_to_alarm: u32,
     pub treat_missing_data: TreatMissingData,
+    pub evaluation_window: EvaluationWindow,
     pub alarm_actions: Vec<String>,
     pub ok_actions: Vec<String>,
     pub tags: BTreeMap<String, String>,
@@ -194,6 +229,10 @@ impl Alarm {
                 check(
                     a.treat_missing_data != b.treat_missing_data,
                     "TreatMissingData",
+                );
+                check(
+                    a.evaluation_window != b.evaluation_window,
+                    "EvaluationWindow",
                 );
                 check(a.alarm_actions != b.alarm_actions, "AlarmActions");
                 check(a.ok_actions != b.ok_actions, "OKActions");

@@ -1,6 +1,7 @@
 //! Every alarm name and tag `slo` uses, built in one place so that `plan`, `apply` and the
 //! service agree on them.
 
+use crate::core::tiers::Severity;
 use crate::core::window::format_duration;
 use chrono::TimeDelta;
 use std::collections::BTreeMap;
@@ -12,6 +13,17 @@ pub const MANAGED_BY: &str = "slo";
 pub const TAG_SERVICE: &str = "slo:service";
 pub const TAG_OBJECTIVE: &str = "slo:objective";
 pub const TAG_TIER: &str = "slo:tier";
+pub const TAG_SEVERITY: &str = "slo:severity";
+
+/// The account-wide heartbeat: `slo serve` puts `HEARTBEAT_NAMESPACE`/`HEARTBEAT_METRIC` (1)
+/// every minute; the alarm is in ALARM after this many minutes without it.
+pub const HEARTBEAT_ALARM: &str = "slo:heartbeat";
+pub const HEARTBEAT_NAMESPACE: &str = "SLO";
+pub const HEARTBEAT_METRIC: &str = "Heartbeat";
+pub const HEARTBEAT_MISSING_MINUTES: u32 = 5;
+/// The `slo:service` tag of the heartbeat alarm, which belongs to no one service. Not a valid
+/// service name, so it cannot clash with one.
+pub const HEARTBEAT_OWNER: &str = "*";
 
 /// `slo:<service>:` — the prefix of one service's alarms.
 pub fn service_prefix(service: &str) -> String {
@@ -26,9 +38,30 @@ pub fn burn_window(service: &str, objective: &str, tier: &str, window: TimeDelta
     )
 }
 
-/// `slo:checkout:availability:fast`: the composite that pages.
-pub fn burn_tier(service: &str, objective: &str, tier: &str) -> String {
-    format!("{PREFIX}{service}:{objective}:{tier}")
+/// `slo:checkout:availability:page`, `…:ticket`: the composite of one severity, which fires
+/// when any of its tiers does.
+pub fn severity(service: &str, objective: &str, severity: Severity) -> String {
+    format!("{PREFIX}{service}:{objective}:{}", severity.name())
+}
+
+/// `slo:checkout:fallback`: pages directly when a page fires while `slo serve` is down.
+pub fn fallback(service: &str) -> String {
+    format!("{PREFIX}{service}:fallback")
+}
+
+/// The tags of a severity composite.
+pub fn severity_tags(
+    service: &str,
+    objective: &str,
+    severity: Severity,
+) -> BTreeMap<String, String> {
+    let mut t = tags(service, Some(objective), None);
+    t.insert(TAG_SEVERITY.to_owned(), severity.name().to_owned());
+    t
+}
+
+pub fn heartbeat_tags() -> BTreeMap<String, String> {
+    tags(HEARTBEAT_OWNER, None, None)
 }
 
 /// `slo:checkout:infra:cpu`, `…:memory`, `…:http-5xx-rate`.
@@ -72,11 +105,15 @@ mod tests {
             "slo:checkout:availability:fast:1h"
         );
         assert_eq!(
-            burn_tier("checkout", "latency", "slow"),
-            "slo:checkout:latency:slow"
+            severity("checkout", "latency", Severity::Page),
+            "slo:checkout:latency:page"
         );
+        assert_eq!(fallback("checkout"), "slo:checkout:fallback");
         assert_eq!(infra("checkout", "cpu"), "slo:checkout:infra:cpu");
-        assert!(burn_tier("checkout", "a", "b").starts_with(&service_prefix("checkout")));
+        assert!(
+            severity("checkout", "a", Severity::Ticket).starts_with(&service_prefix("checkout"))
+        );
+        assert!(HEARTBEAT_ALARM.starts_with(PREFIX));
     }
 
     #[test]

@@ -190,6 +190,7 @@ mod tests {
             evaluation_periods: 1,
             datapoints_to_alarm: 1,
             treat_missing_data: TreatMissingData::NotBreaching,
+            evaluation_window: EvaluationWindow::Sliding,
             alarm_actions: vec![],
             ok_actions: vec![],
             tags: naming::tags(service, Some("o"), Some("t")),

@@ -174,3 +174,17 @@ impl Session {
         aws_sdk_sns::Client::from_conf(conf)
     }
 }
+
+impl Session {
+    /// SDK configuration pointed at the emulator, for the library's own AWS adapters.
+    pub async fn sdk_config(&self) -> aws_config::SdkConfig {
+        aws_config::defaults(aws_config::BehaviorVersion::latest())
+            .region(aws_config::Region::new("us-east-1"))
+            .credentials_provider(aws_sdk_cloudwatch::config::Credentials::new(
+                "test", "test", None, None, "test",
+            ))
+            .endpoint_url(self.endpoint())
+            .load()
+            .await
+    }
+}

@@ -1,0 +1,596 @@
+//! CloudWatch's alarm evaluation as a pure function: the planned alarms of one objective,
+//! replayed minute by minute over its event series, answer "when would these alarms have
+//! notified?". It follows CloudWatch's documented rules ("Evaluating an alarm", metric math,
+//! "Composite alarm action suppression"):
+//!
+//! - every metric alarm is evaluated each step (one bucket, a minute for per-minute data) over
+//!   its last `EvaluationPeriods` periods, each the sum of the metric over `Period` seconds
+//!   ending at the evaluation (a sliding window), and goes to ALARM when at least
+//!   `DatapointsToAlarm` of them breach; a period without data is missing and counts as
+//!   `TreatMissingData` says;
+//! - a composite is in ALARM while its rule holds over its children's states;
+//! - a composite's actions run when it enters ALARM, unless its `ActionsSuppressor` is in
+//!   ALARM, or enters ALARM within the wait period; while suppressed, the actions run when the
+//!   suppressor has been out of ALARM for the extension period and the composite is still in
+//!   ALARM. A notification ends when the composite returns to OK.
+//!
+//! The metrics an alarm reads are mapped onto the objective's good/total series: requests and
+//! response-time samples are the total, 5xx (all of them counted as the target's, since the
+//! alarms sum target and ELB 5xx) and slow responses the bad, `TC(:t)` the good. A metric has a
+//! datapoint in a period only if its count there is above zero, as ALB publishes them.
+
+use crate::core::alarms::{
+    Alarm, AlarmSource, CompositeAlarm, MetricAlarm, Rule, TreatMissingData,
+};
+use crate::core::events::EventSeries;
+use crate::core::metric_math::Expr;
+use crate::core::stat::Stat;
+use crate::core::tiers::Severity;
+use crate::core::window::TimeRange;
+use chrono::{DateTime, TimeDelta, Utc};
+use std::collections::BTreeMap;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum State {
+    Ok,
+    Alarm,
+    InsufficientData,
+}
+
+/// One notification a composite would have sent: from when its actions ran to when it
+/// returned to OK (`None`: still in ALARM at the end of the replay).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Notification {
+    pub alarm: String,
+    pub start: DateTime<Utc>,
+    pub end: Option<DateTime<Utc>>,
+}
+
+/// A severity composite's notifications.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SeverityNotification {
+    pub severity: Severity,
+    pub start: DateTime<Utc>,
+    pub end: Option<DateTime<Utc>>,
+}
+
+/// Per-step data of one objective, as the alarms' metrics see it.
+struct Data {
+    first: DateTime<Utc>,
+    step: TimeDelta,
+    /// Prefix sums over steps: total, good, steps with any total, steps with any bad.
+    total: Vec<u64>,
+    good: Vec<u64>,
+    any_total: Vec<u64>,
+    any_bad: Vec<u64>,
+}
+
+#[derive(Clone, Copy)]
+enum Feed {
+    Total,
+    Bad,
+    Good,
+    Nothing,
+}
+
+impl Data {
+    fn new(series: &EventSeries, range: TimeRange) -> Data {
+        let step = series.bucket();
+        let steps = ((range.end - range.start).num_seconds() / step.num_seconds().max(1)).max(0);
+        let mut per: Vec<(u64, u64)> = vec![(0, 0); steps as usize];
+        for (t, c) in series.iter() {
+            let i = (t - range.start)
+                .num_seconds()
+                .div_euclid(step.num_seconds().max(1));
+            if let Some(slot) = usize::try_from(i).ok().and_then(|i| per.get_mut(i)) {
+                slot.0 += c.total;
+                slot.1 += c.good;
+            }
+        }
+        let mut d = Data {
+            first: range.start,
+            step,
+            total: vec![0],
+            good: vec![0],
+            any_total: vec![0],
+            any_bad: vec![0],
+        };
+        for (total, good) in per {
+            let last = |v: &Vec<u64>| v.last().copied().unwrap_or(0);
+            d.total.push(last(&d.total) + total);
+            d.good.push(last(&d.good) + good);
+            d.any_total.push(last(&d.any_total) + u64::from(total > 0));
+            d.any_bad.push(last(&d.any_bad) + u64::from(total > good));
+        }
+        d
+    }
+
+    /// Prefix index of time `t` (clamped to the data).
+    fn index(&self, t: DateTime<Utc>) -> usize {
+        let i = (t - self.first)
+            .num_seconds()
+            .div_euclid(self.step.num_seconds().max(1));
+        usize::try_from(i.max(0))
+            .unwrap_or(0)
+            .min(self.total.len() - 1)
+    }
+
+    /// The metric's value over `[start, end)`: `None` when it has no datapoint there.
+    fn value(&self, feed: Feed, start: DateTime<Utc>, end: DateTime<Utc>) -> Option<f64> {
+        let (a, b) = (self.index(start), self.index(end));
+        let diff = |v: &Vec<u64>| v[b] - v[a];
+        let (sum, present) = match feed {
+            Feed::Total => (diff(&self.total), diff(&self.any_total)),
+            Feed::Good => (diff(&self.good), diff(&self.any_total)),
+            Feed::Bad => (diff(&self.total) - diff(&self.good), diff(&self.any_bad)),
+            Feed::Nothing => (0, 0),
+        };
+        (present > 0).then_some(sum as f64)
+    }
+}
+
+fn feed_of(name: &str, stat: &Stat) -> Feed {
+    match (name, stat) {
+        ("RequestCount", Stat::Sum) | ("TargetResponseTime", Stat::SampleCount) => Feed::Total,
+        ("HTTPCode_Target_5XX_Count", Stat::Sum) => Feed::Bad,
+        ("TargetResponseTime", Stat::CountAtMost(_)) => Feed::Good,
+        _ => Feed::Nothing,
+    }
+}
+
+/// A metric alarm, ready to evaluate.
+struct Compiled<'a> {
+    alarm: &'a MetricAlarm,
+    /// `None`: a single metric; otherwise the expression and its metrics by id.
+    expr: Option<Expr>,
+    feeds: Vec<(&'a str, Feed)>,
+    period: TimeDelta,
+}
+
+impl<'a> Compiled<'a> {
+    fn new(alarm: &'a MetricAlarm) -> Compiled<'a> {
+        let (expr, feeds) = match &alarm.source {
+            AlarmSource::Metric(m) => (None, vec![("", feed_of(&m.name, &m.stat))]),
+            AlarmSource::Math {
+                expression,
+                metrics,
+            } => (
+                // An expression this evaluator cannot read evaluates as no data.
+                Expr::parse(expression).ok(),
+                metrics
+                    .iter()
+                    .map(|m| (m.id.as_str(), feed_of(&m.name, &m.stat)))
+                    .collect(),
+            ),
+        };
+        Compiled {
+            alarm,
+            expr,
+            feeds,
+            period: TimeDelta::seconds(i64::from(alarm.source.period_secs().max(1))),
+        }
+    }
+
+    fn datapoint(&self, data: &Data, end: DateTime<Utc>) -> Option<f64> {
+        let start = end - self.period;
+        match &self.expr {
+            None => data.value(self.feeds.first()?.1, start, end),
+            Some(e) => {
+                let values: BTreeMap<&str, Option<f64>> = self
+                    .feeds
+                    .iter()
+                    .map(|(id, f)| (*id, data.value(*f, start, end)))
+                    .collect();
+                e.eval(&values)
+            }
+        }
+    }
+
+    fn state(&self, data: &Data, at: DateTime<Utc>, previous: State) -> State {
+        let a = self.alarm;
+        let (mut breaching, mut missing) = (0u32, 0u32);
+        for i in 0..a.evaluation_periods.max(1) {
+            match self.datapoint(data, at - self.period * i as i32) {
+                Some(v) if a.comparison.breaches(v, a.threshold) => breaching += 1,
+                Some(_) => {}
+                None => missing += 1,
+            }
+        }
+        let all_missing = missing == a.evaluation_periods.max(1);
+        let needed = a.datapoints_to_alarm.max(1);
+        match a.treat_missing_data {
+            TreatMissingData::Breaching if breaching + missing >= needed => State::Alarm,
+            TreatMissingData::Ignore | TreatMissingData::Missing if all_missing => {
+                match a.treat_missing_data {
+                    TreatMissingData::Ignore => previous,
+                    _ => State::InsufficientData,
+                }
+            }
+            _ if breaching >= needed => State::Alarm,
+            _ => State::Ok,
+        }
+    }
+}
+
+fn holds(rule: &Rule, states: &BTreeMap<&str, State>) -> bool {
+    let is = |n: &str, s: State| states.get(n) == Some(&s);
+    match rule {
+        Rule::Alarm(n) => is(n, State::Alarm),
+        Rule::Ok(n) => is(n, State::Ok),
+        Rule::InsufficientData(n) => is(n, State::InsufficientData),
+        Rule::And(rs) => rs.iter().all(|r| holds(r, states)),
+        Rule::Or(rs) => rs.iter().any(|r| holds(r, states)),
+        Rule::Not(r) => !holds(r, states),
+        Rule::True => true,
+        Rule::False | Rule::Unparsed(_) => false,
+    }
+}
+
+/// Where a composite's actions stand while it is in ALARM.
+#[derive(Clone, Copy, Debug)]
+enum Pending {
+    /// Actions ran: a notification is open since then.
+    Notified(DateTime<Utc>),
+    /// Waiting for the suppressor to fire, until then.
+    Waiting(DateTime<Utc>),
+    /// The suppressor is in ALARM.
+    Suppressed,
+    /// The suppressor left ALARM; actions run at that time if still in ALARM.
+    Extension(DateTime<Utc>),
+}
+
+struct CompositeRun<'a> {
+    alarm: &'a CompositeAlarm,
+    state: State,
+    pending: Option<Pending>,
+    done: Vec<Notification>,
+}
+
+impl CompositeRun<'_> {
+    fn step(&mut self, at: DateTime<Utc>, alarm: bool, suppressor: Option<State>) {
+        let suppressor_alarm = suppressor == Some(State::Alarm);
+        let s = self.alarm.suppressor.as_ref();
+        let secs = |n: u32| TimeDelta::seconds(i64::from(n));
+        match (self.state == State::Alarm, alarm) {
+            (false, true) => {
+                self.state = State::Alarm;
+                self.pending = Some(match s {
+                    None => Pending::Notified(at),
+                    Some(_) if suppressor_alarm => Pending::Suppressed,
+                    Some(s) => Pending::Waiting(at + secs(s.wait_period_secs)),
+                });
+            }
+            (true, false) => {
+                self.state = State::Ok;
+                if let Some(Pending::Notified(start)) = self.pending.take() {
+                    self.done.push(Notification {
+                        alarm: self.alarm.name.clone(),
+                        start,
+                        end: Some(at),
+                    });
+                }
+            }
+            (true, true) => {
+                let extension = s.map_or(0, |s| s.extension_period_secs);
+                self.pending = match self.pending {
+                    Some(Pending::Waiting(_) | Pending::Extension(_)) if suppressor_alarm => {
+                        Some(Pending::Suppressed)
+                    }
+                    Some(Pending::Waiting(until) | Pending::Extension(until)) if at >= until => {
+                        Some(Pending::Notified(at))
+                    }
+                    Some(Pending::Suppressed) if !suppressor_alarm => {
+                        Some(Pending::Extension(at + secs(extension)))
+                    }
+                    other => other,
+                };
+            }
+            (false, false) => self.state = State::Ok,
+        }
+    }
+
+    fn finish(mut self) -> Vec<Notification> {
+        if let Some(Pending::Notified(start)) = self.pending {
+            self.done.push(Notification {
+                alarm: self.alarm.name.clone(),
+                start,
+                end: None,
+            });
+        }
+        self.done
+    }
+}
+
+/// Replays `alarms` over `series` at every step of `range` and returns, in start order, each
+/// composite's notifications and each metric alarm's time in ALARM (when its own actions, if
+/// any, would run). Alarms named by a rule but absent from `alarms` (another objective's, the
+/// heartbeat) are OK throughout.
+pub fn replay(alarms: &[Alarm], series: &EventSeries, range: TimeRange) -> Vec<Notification> {
+    let data = Data::new(series, range);
+    let metric: Vec<Compiled> = alarms
+        .iter()
+        .filter_map(|a| match a {
+            Alarm::Metric(m) => Some(Compiled::new(m)),
+            Alarm::Composite(_) => None,
+        })
+        .collect();
+    let mut composites: Vec<CompositeRun> = composite_order(alarms)
+        .into_iter()
+        .map(|alarm| CompositeRun {
+            alarm,
+            state: State::Ok,
+            pending: None,
+            done: Vec::new(),
+        })
+        .collect();
+    let mut states: BTreeMap<&str, State> = BTreeMap::new();
+    let mut in_alarm: BTreeMap<&str, DateTime<Utc>> = BTreeMap::new();
+    let mut out: Vec<Notification> = Vec::new();
+    let mut at = range.start + data.step;
+    while at <= range.end {
+        for m in &metric {
+            let name = m.alarm.name.as_str();
+            let previous = states.get(name).copied().unwrap_or(State::Ok);
+            let state = m.state(&data, at, previous);
+            match (in_alarm.get(name).copied(), state == State::Alarm) {
+                (None, true) => {
+                    in_alarm.insert(name, at);
+                }
+                (Some(start), false) => {
+                    in_alarm.remove(name);
+                    out.push(Notification {
+                        alarm: name.to_owned(),
+                        start,
+                        end: Some(at),
+                    });
+                }
+                _ => {}
+            }
+            states.insert(name, state);
+        }
+        for c in &mut composites {
+            let firing = holds(&c.alarm.rule, &states);
+            let suppressor = c
+                .alarm
+                .suppressor
+                .as_ref()
+                .map(|s| states.get(s.alarm.as_str()).copied().unwrap_or(State::Ok));
+            c.step(at, firing, suppressor);
+            states.insert(&c.alarm.name, c.state);
+        }
+        at += data.step;
+    }
+    out.extend(in_alarm.into_iter().map(|(name, start)| Notification {
+        alarm: name.to_owned(),
+        start,
+        end: None,
+    }));
+    out.extend(composites.into_iter().flat_map(CompositeRun::finish));
+    out.sort_by(|a, b| (a.start, &a.alarm).cmp(&(b.start, &b.alarm)));
+    out
+}
+
+/// Composites, each after the composites it refers to (rule or suppressor).
+fn composite_order(alarms: &[Alarm]) -> Vec<&CompositeAlarm> {
+    let mut left: Vec<&CompositeAlarm> = alarms
+        .iter()
+        .filter_map(|a| match a {
+            Alarm::Composite(c) => Some(c),
+            Alarm::Metric(_) => None,
+        })
+        .collect();
+    let mut out: Vec<&CompositeAlarm> = Vec::new();
+    while !left.is_empty() {
+        let names: Vec<&str> = left.iter().map(|c| c.name.as_str()).collect();
+        let (ready, wait): (Vec<_>, Vec<_>) = left.into_iter().partition(|c| {
+            let deps = Alarm::Composite((*c).clone()).depends_on();
+            !deps
+                .iter()
+                .any(|d| names.contains(&d.as_str()) && *d != c.name)
+        });
+        if ready.is_empty() {
+            // A cycle CloudWatch would refuse: evaluate the rest in any order.
+            out.extend(wait);
+            break;
+        }
+        out.extend(ready);
+        left = wait;
+    }
+    out
+}
+
+/// The notifications of one objective's severity composites (tagged `slo:severity`).
+pub fn severity_notifications(
+    alarms: &[Alarm],
+    series: &EventSeries,
+    range: TimeRange,
+) -> Vec<SeverityNotification> {
+    let severity_of: BTreeMap<&str, Severity> = alarms
+        .iter()
+        .filter_map(|a| {
+            let s = match a
+                .tags()
+                .get(crate::core::alarms::naming::TAG_SEVERITY)?
+                .as_str()
+            {
+                "page" => Severity::Page,
+                "ticket" => Severity::Ticket,
+                _ => return None,
+            };
+            Some((a.name(), s))
+        })
+        .collect();
+    replay(alarms, series, range)
+        .into_iter()
+        .filter_map(|n| {
+            Some(SeverityNotification {
+                severity: *severity_of.get(n.alarm.as_str())?,
+                start: n.start,
+                end: n.end,
+            })
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::alarms::{
+        Comparison, EvaluationWindow, MetricRef, Suppressor, TreatMissingData,
+    };
+    use crate::core::events::Counts;
+    use std::collections::BTreeMap as Map;
+
+    fn t(m: i64) -> DateTime<Utc> {
+        "2026-11-15T12:00:00Z".parse::<DateTime<Utc>>().unwrap() + TimeDelta::minutes(m)
+    }
+
+    /// An alarm on the bad-event count per minute: ALARM when ≥ 1 in `m` of the last `n`.
+    fn bad_alarm(name: &str, m: u32, n: u32, missing: TreatMissingData) -> Alarm {
+        Alarm::Metric(MetricAlarm {
+            name: name.into(),
+            description: String::new(),
+            source: AlarmSource::Metric(MetricRef {
+                id: String::new(),
+                namespace: "AWS/ApplicationELB".into(),
+                name: "HTTPCode_Target_5XX_Count".into(),
+                dimensions: vec![],
+                stat: Stat::Sum,
+                period_secs: 60,
+            }),
+            comparison: Comparison::GreaterThanOrEqualToThreshold,
+            threshold: 1.0,
+            evaluation_periods: n,
+            datapoints_to_alarm: m,
+            treat_missing_data: missing,
+            evaluation_window: EvaluationWindow::Sliding,
+            alarm_actions: vec![],
+            ok_actions: vec![],
+            tags: Map::new(),
+        })
+    }
+
+    fn composite(name: &str, child: &str, suppressor: Option<(&str, u32, u32)>) -> Alarm {
+        Alarm::Composite(CompositeAlarm {
+            name: name.into(),
+            description: String::new(),
+            rule: Rule::alarm(child),
+            alarm_actions: vec![],
+            ok_actions: vec![],
+            suppressor: suppressor.map(|(alarm, wait, ext)| Suppressor {
+                alarm: alarm.into(),
+                wait_period_secs: wait * 60,
+                extension_period_secs: ext * 60,
+            }),
+            tags: Map::new(),
+        })
+    }
+
+    /// Requests every minute of `[0, 240)`, with a 5xx in the minutes `bad` holds.
+    fn series(bad: impl Fn(i64) -> bool) -> EventSeries {
+        let mut s = EventSeries::new(TimeDelta::minutes(1)).unwrap();
+        for m in 0..240 {
+            s.add(t(m), Counts::new(if bad(m) { 9 } else { 10 }, 10));
+        }
+        s
+    }
+
+    fn range() -> TimeRange {
+        TimeRange {
+            start: t(0),
+            end: t(240),
+        }
+    }
+
+    fn spans(n: &[Notification], alarm: &str) -> Vec<(i64, Option<i64>)> {
+        n.iter()
+            .filter(|n| n.alarm == alarm)
+            .map(|n| {
+                (
+                    (n.start - t(0)).num_minutes(),
+                    n.end.map(|e| (e - t(0)).num_minutes()),
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn m_of_n_datapoints_and_missing_data_follow_cloudwatch() {
+        // Errors in minutes 10, 12 and 30..40. At evaluation time T the newest period is
+        // [T-1m, T): the minute-10 error is seen at 11.
+        let s = series(|m| m == 10 || m == 12 || (30..40).contains(&m));
+        let one = replay(
+            &[bad_alarm("a", 1, 1, TreatMissingData::NotBreaching)],
+            &s,
+            range(),
+        );
+        assert_eq!(
+            spans(&one, "a"),
+            vec![(11, Some(12)), (13, Some(14)), (31, Some(41))]
+        );
+        // 2 of 3: minutes 10 and 12 are both within the three periods ending at 13.
+        let two = replay(
+            &[bad_alarm("a", 2, 3, TreatMissingData::NotBreaching)],
+            &s,
+            range(),
+        );
+        assert_eq!(spans(&two, "a"), vec![(13, Some(14)), (32, Some(42))]);
+        // Missing periods counted as breaching: a minute without errors is "missing" for a 5xx
+        // count (ALB publishes none), so the alarm never leaves ALARM.
+        let breaching = replay(
+            &[bad_alarm("a", 1, 1, TreatMissingData::Breaching)],
+            &s,
+            range(),
+        );
+        assert_eq!(spans(&breaching, "a"), vec![(1, None)]);
+    }
+
+    #[test]
+    fn a_suppressed_composite_notifies_after_the_extension_only_if_still_in_alarm() {
+        // `fast` fires 31..41; `slow` (the child of the suppressed composite) 31..80.
+        let fast = bad_alarm("fast", 1, 1, TreatMissingData::NotBreaching);
+        let mut slow = bad_alarm("slow", 1, 20, TreatMissingData::NotBreaching);
+        if let Alarm::Metric(m) = &mut slow {
+            m.evaluation_periods = 40;
+        }
+        let s = series(|m| (30..40).contains(&m));
+        let alarms = vec![
+            fast,
+            slow,
+            composite("page", "fast", None),
+            composite("ticket", "slow", Some(("page", 5, 10))),
+        ];
+        let n = replay(&alarms, &s, range());
+        assert_eq!(spans(&n, "page"), vec![(31, Some(41))]);
+        // Suppressed while the page is in ALARM, then 10 more minutes: notifies at 51.
+        assert_eq!(spans(&n, "ticket"), vec![(51, Some(80))]);
+        // With a long enough extension the ticket clears while suppressed: never notifies.
+        let mut quiet = alarms.clone();
+        quiet[3] = composite("ticket", "slow", Some(("page", 5, 60)));
+        assert_eq!(spans(&replay(&quiet, &s, range()), "ticket"), vec![]);
+    }
+
+    #[test]
+    fn the_wait_period_lets_a_suppressor_that_fires_late_hold_the_actions() {
+        // `slow` fires first (31); `fast` only at 35, within the 5-minute wait.
+        let slow = bad_alarm("slow", 1, 40, TreatMissingData::NotBreaching);
+        let fast = bad_alarm("fast", 5, 5, TreatMissingData::NotBreaching);
+        let s = series(|m| (30..45).contains(&m));
+        let alarms = vec![
+            slow.clone(),
+            fast.clone(),
+            composite("page", "fast", None),
+            composite("ticket", "slow", Some(("page", 5, 120))),
+        ];
+        let n = replay(&alarms, &s, range());
+        assert_eq!(spans(&n, "page"), vec![(35, Some(46))]);
+        assert_eq!(spans(&n, "ticket"), vec![]);
+        // With a 2-minute wait the ticket notifies at 33, before the page fires.
+        let mut short_wait = alarms;
+        short_wait[3] = composite("ticket", "slow", Some(("page", 2, 120)));
+        assert_eq!(
+            spans(&replay(&short_wait, &s, range()), "ticket"),
+            vec![(33, Some(85))]
+        );
+    }
+}

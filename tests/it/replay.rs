@@ -1,0 +1,132 @@
+//! The planned alarms replayed on the bundled example (a bad `checkout` deployment on
+//! 2026-11-15 14:00–16:00, errors stop at 15:59; a `catalog` timeout incident on 2026-11-08):
+//! one page per incident, early, and nothing after recovery.
+
+use crate::support::{root, slo, text};
+use chrono::{DateTime, Utc};
+use serde_json::Value;
+use slo::core::alarms::{Alarm, desired_alarms};
+use slo::core::model::ObjectiveKey;
+use slo::core::replay::replay;
+use slo::source::access_log::{Selection, find_log_files, scan};
+use std::sync::OnceLock;
+
+fn example_logs() -> &'static std::path::Path {
+    static LOGS: OnceLock<tempfile::TempDir> = OnceLock::new();
+    LOGS.get_or_init(|| {
+        let tmp = tempfile::tempdir().unwrap();
+        let out = slo(&["generate-logs", "--out", tmp.path().to_str().unwrap()]);
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+        tmp
+    })
+    .path()
+}
+
+fn t(s: &str) -> DateTime<Utc> {
+    s.parse().unwrap()
+}
+
+fn time(v: &Value) -> Option<DateTime<Utc>> {
+    v.as_str().map(t)
+}
+
+#[test]
+fn the_report_shows_one_early_page_per_incident_and_nothing_after_recovery() {
+    let out = slo(&[
+        "report",
+        "--access-logs",
+        example_logs().to_str().unwrap(),
+        "--at",
+        "2026-11-20T00:00:00Z",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    crate::support::assert_valid("schema/report.schema.json", &report);
+    let objective = |service: &str, name: &str| {
+        report["objectives"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|o| o["service"] == service && o["objective"] == name)
+            .unwrap()
+            .clone()
+    };
+    for (name, first_error_by) in [
+        ("availability", "2026-11-15T14:10:00Z"),
+        ("latency", "2026-11-15T14:20:00Z"),
+    ] {
+        let o = objective("checkout", name);
+        let sent = o["notifications"].as_array().unwrap();
+        assert_eq!(sent.len(), 1, "{name}: {sent:#?}");
+        let n = &sent[0];
+        assert_eq!(n["severity"], "page");
+        let (start, end) = (time(&n["start"]).unwrap(), time(&n["end"]).unwrap());
+        assert!(
+            t("2026-11-15T14:00:00Z") <= start && start <= t(first_error_by),
+            "{name}: {n}"
+        );
+        assert!(
+            end <= t("2026-11-15T16:35:00Z"),
+            "{name} pages past recovery: {n}"
+        );
+        // One incident, not a run of flapping episodes.
+        let incidents = o["incidents"].as_array().unwrap();
+        assert_eq!(incidents.len(), 1, "{name}: {incidents:#?}");
+        assert_eq!(incidents[0]["severities"][0], "page");
+        assert!(o["episodes"].as_array().unwrap().len() > 1);
+    }
+    // The tickets were held by the page and cleared while held: never sent.
+    let catalog = objective("catalog", "availability");
+    let sent = catalog["notifications"].as_array().unwrap();
+    assert_eq!(sent.len(), 1, "{sent:#?}");
+    assert!(
+        sent[0]["start"]
+            .as_str()
+            .unwrap()
+            .starts_with("2026-11-08T03:")
+    );
+    assert_eq!(
+        objective("catalog", "latency-300ms")["notifications"],
+        serde_json::json!([])
+    );
+}
+
+/// The ALB 5xx alarm (2 of the last 3 five-minute periods): it fires in both incidents, soon,
+/// and — unlike the old 10-requests-a-minute guard, or 1 of 1 — almost never on noise.
+#[test]
+fn the_5xx_rate_alarm_fires_during_the_incidents_and_almost_never_otherwise() {
+    let loaded = slo::spec::load_paths(&[root().join("slo")]).unwrap();
+    let slos: Vec<_> = loaded.specs.iter().map(|s| &s.slo).collect();
+    let at = t("2026-11-20T00:00:00Z");
+    let files = find_log_files(example_logs()).unwrap();
+    let scanned = scan(&files, &Selection::new(&slos, at, None), 2, None);
+    let mut outside = 0;
+    for slo in &slos {
+        let series = &scanned.data[&ObjectiveKey::new(&slo.service, "availability")].series;
+        let alarm: Vec<Alarm> = desired_alarms(slo)
+            .unwrap()
+            .into_iter()
+            .filter(|a| a.name().ends_with(":infra:http-5xx-rate"))
+            .collect();
+        let range = slo::report::data_range(&[slo], at, None);
+        let fired = replay(&alarm, series, range);
+        let (from, to) = match slo.service.as_str() {
+            "checkout" => (t("2026-11-15T14:00:00Z"), t("2026-11-15T16:05:00Z")),
+            _ => (t("2026-11-08T03:10:00Z"), t("2026-11-08T03:40:00Z")),
+        };
+        let during: Vec<_> = fired
+            .iter()
+            .filter(|n| from <= n.start && n.start < to)
+            .collect();
+        assert!(!during.is_empty(), "{}: {fired:#?}", slo.service);
+        assert!(
+            during[0].start <= from + chrono::TimeDelta::minutes(10),
+            "{}: {fired:#?}",
+            slo.service
+        );
+        outside += fired.len() - during.len();
+    }
+    assert!(outside <= 1, "fired {outside} times outside the incidents");
+}
