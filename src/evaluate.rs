@@ -3,12 +3,14 @@
 //! come out the same way from both.
 
 use crate::aws::MetricsReader;
+use crate::core::deployments::ServiceHistory;
 use crate::core::events::SeriesError;
 use crate::core::model::ServiceSlo;
 use crate::report::{Report, SourceSummary, build};
 use crate::source::access_log::{LogFile, Selection, scan};
 use crate::source::cloudwatch::{self, FetchError};
 use chrono::{DateTime, TimeDelta, Utc};
+use std::collections::BTreeMap;
 use std::sync::atomic::AtomicU64;
 
 #[derive(Debug, thiserror::Error)]
@@ -32,6 +34,7 @@ pub struct Evaluation {
 pub fn from_access_logs(
     slos: &[&ServiceSlo],
     files: &[LogFile],
+    histories: &BTreeMap<String, ServiceHistory>,
     at: DateTime<Utc>,
     window_override: Option<TimeDelta>,
     threads: usize,
@@ -40,7 +43,7 @@ pub fn from_access_logs(
     let selection = Selection::new(slos, at, window_override);
     let scanned = scan(files, &selection, threads, progress);
     Evaluation {
-        report: build(slos, &scanned.data, at, window_override),
+        report: build(slos, &scanned.data, histories, at, window_override),
         source: SourceSummary::AccessLogs(scanned.stats),
     }
 }
@@ -51,6 +54,7 @@ pub fn from_access_logs(
 pub async fn from_cloudwatch<R: MetricsReader>(
     slos: &[&ServiceSlo],
     reader: &R,
+    histories: &BTreeMap<String, ServiceHistory>,
     at: DateTime<Utc>,
     window_override: Option<TimeDelta>,
     now: DateTime<Utc>,
@@ -59,7 +63,27 @@ pub async fn from_cloudwatch<R: MetricsReader>(
     let (results, requests) = cloudwatch::fetch(reader, calls).await?;
     let data = cloudwatch::assemble(&results)?;
     Ok(Evaluation {
-        report: build(slos, &data, at, window_override),
+        report: build(slos, &data, histories, at, window_override),
         source: SourceSummary::CloudWatch { calls: requests },
     })
+}
+
+/// Every spec's deployments over what a report at `at` reads (its data range, and the lead
+/// time before it), from ECS; and the warnings for the services that could not be read.
+pub async fn deployment_histories<R: crate::aws::DeploymentReader>(
+    slos: &[&ServiceSlo],
+    reader: &R,
+    at: DateTime<Utc>,
+    window_override: Option<TimeDelta>,
+) -> (BTreeMap<String, ServiceHistory>, Vec<String>) {
+    let mut histories = BTreeMap::new();
+    let mut warnings = Vec::new();
+    for slo in slos {
+        let mut range = crate::report::data_range(&[slo], at, window_override);
+        range.start -= slo.correlation_lead;
+        let fetched = crate::deployments::history(reader, slo, range).await;
+        warnings.extend(fetched.warning);
+        histories.insert(slo.service.clone(), fetched.history);
+    }
+    (histories, warnings)
 }

@@ -189,7 +189,97 @@ pub fn generate(out: &Path, opts: &Options) -> io::Result<Summary> {
         }
         file_start = file_end;
     }
+    let deployments = out.join(DEPLOYMENTS_FILE);
+    std::fs::write(&deployments, deployments_json(opts))?;
     Ok(summary)
+}
+
+/// Written beside `AWSLogs/`: the example's ECS deployments, as `aws ecs
+/// describe-service-deployments` prints them (with the `serviceRevisions` that name images).
+pub const DEPLOYMENTS_FILE: &str = "deployments.json";
+
+/// The example's deployments: clean ones of both services, and the bad `checkout` one that
+/// started the incident and that the circuit breaker rolled back as its errors stopped.
+pub fn deployments_json(opts: &Options) -> String {
+    let (bad_start, bad_end) = opts.bad_deploy();
+    let day = |d: i64, h: u32, m: u32| {
+        (opts.end - TimeDelta::days(d))
+            .date_naive()
+            .and_hms_opt(h, m, 0)
+            .unwrap_or_default()
+            .and_utc()
+    };
+    let cli_time = |t: DateTime<Utc>| t.format("%Y-%m-%dT%H:%M:%S%.6f+00:00").to_string();
+    // (service, id, version, start, minutes to finish, rolled back)
+    let list = [
+        ("checkout", "a1f3", "1.4.1", day(20, 10, 0), 7, false),
+        ("catalog", "c7e2", "2.8.0", day(15, 9, 30), 6, false),
+        ("catalog", "c9d4", "2.8.1", day(12, 1, 0), 6, false),
+        ("checkout", "b2e4", "1.4.2", day(9, 16, 30), 8, false),
+        (
+            "checkout",
+            "d4c8",
+            "1.4.3",
+            bad_start,
+            (bad_end - bad_start).num_minutes(),
+            true,
+        ),
+        ("catalog", "e5a1", "2.9.0", day(4, 13, 0), 5, false),
+        ("checkout", "f6b9", "1.4.4", day(3, 11, 0), 7, false),
+    ];
+    let arn = |kind: &str, svc: &str, id: &str| {
+        format!("arn:aws:ecs:{REGION}:{ACCOUNT}:{kind}/prod/{svc}/{id}")
+    };
+    let mut deployments = Vec::new();
+    let mut revisions = Vec::new();
+    for (svc, id, version, start, minutes, rolled_back) in list {
+        let finished = start + TimeDelta::minutes(minutes);
+        let revision = arn("service-revision", svc, &format!("{id}0001"));
+        let mut d = serde_json::json!({
+            "serviceDeploymentArn": arn("service-deployment", svc, id),
+            "serviceArn": format!("arn:aws:ecs:{REGION}:{ACCOUNT}:service/prod/{svc}"),
+            "clusterArn": format!("arn:aws:ecs:{REGION}:{ACCOUNT}:cluster/prod"),
+            "createdAt": cli_time(start - TimeDelta::seconds(4)),
+            "startedAt": cli_time(start),
+            "finishedAt": cli_time(finished),
+            "targetServiceRevision": { "arn": revision, "requestedTaskCount": 2, "runningTaskCount": 2, "pendingTaskCount": 0 },
+            "status": "SUCCESSFUL",
+            "deploymentConfiguration": {
+                "deploymentCircuitBreaker": { "enable": true, "rollback": true },
+                "maximumPercent": 200, "minimumHealthyPercent": 100, "strategy": "ROLLING"
+            },
+            "deploymentCircuitBreaker": { "status": "MONITORING_COMPLETE", "failureCount": 0, "threshold": 3 },
+        });
+        if rolled_back {
+            d["status"] = "ROLLBACK_SUCCESSFUL".into();
+            d["statusReason"] = "Service deployment rolled back because the circuit breaker threshold was exceeded.".into();
+            d["deploymentCircuitBreaker"] =
+                serde_json::json!({ "status": "TRIGGERED", "failureCount": 6, "threshold": 3 });
+            d["rollback"] = serde_json::json!({
+                "reason": "Service deployment rolled back because the circuit breaker threshold was exceeded.",
+                "startedAt": cli_time(finished - TimeDelta::minutes(18)),
+                "serviceRevisionArn": arn("service-revision", svc, "b2e40001"),
+            });
+        }
+        deployments.push(d);
+        revisions.push(serde_json::json!({
+            "serviceRevisionArn": revision,
+            "taskDefinition": format!("arn:aws:ecs:{REGION}:{ACCOUNT}:task-definition/{svc}:{}", 40 + revisions.len()),
+            "containerImages": [{
+                "containerName": "app",
+                "image": format!("{ACCOUNT}.dkr.ecr.{REGION}.amazonaws.com/{svc}:{version}"),
+                "imageDigest": format!("sha256:{:0>64}", format!("{id}{}", version.replace('.', ""))),
+            }],
+        }));
+    }
+    let mut text = serde_json::to_string_pretty(&serde_json::json!({
+        "serviceDeployments": deployments,
+        "serviceRevisions": revisions,
+        "failures": [],
+    }))
+    .unwrap_or_default();
+    text.push('\n');
+    text
 }
 
 fn minute_of_traffic(

@@ -5,6 +5,7 @@
 
 pub mod aws;
 pub mod core;
+pub mod deployments;
 pub mod evaluate;
 pub mod example_logs;
 pub mod output;

@@ -4,6 +4,8 @@
 use crate::core::alarms::{Alarm, desired_alarms, naming};
 use crate::core::assess::{Assessment, assess, longest_report_burn_window};
 use crate::core::collected::{Collected, ObjectiveData};
+use crate::core::correlate::correlate;
+use crate::core::deployments::{Deployment, DeploymentSource, ServiceHistory};
 use crate::core::events::EventSeries;
 use crate::core::model::{Objective, ObjectiveKey, ServiceSlo, Sli};
 use crate::core::ratio::Target;
@@ -11,6 +13,7 @@ use crate::core::replay::{SeverityNotification, severity_notifications};
 use crate::core::status::Status;
 use crate::core::window::{SloWindow, TimeRange};
 use chrono::{DateTime, TimeDelta, Utc};
+use std::collections::BTreeMap;
 use std::time::Duration;
 
 #[derive(Clone, Debug)]
@@ -26,6 +29,18 @@ pub struct ObjectiveReport {
     /// When the planned alarms (`slo plan`) would have notified in the window, replayed over
     /// the same events: CloudWatch's evaluation, composites and suppression.
     pub notifications: Vec<SeverityNotification>,
+    /// Where the service's deployments (behind `assessment.incidents[].deployment`) came from.
+    pub deployments_source: DeploymentSource,
+}
+
+/// One deployment in the window and what it did.
+#[derive(Clone, Debug, PartialEq)]
+pub struct DeploymentSummary {
+    pub deployment: Deployment,
+    /// Incidents (of any of the service's objectives) attributed to it.
+    pub incidents: usize,
+    /// The most budget any one objective spent from its start to its incidents' end.
+    pub budget_spent: f64,
 }
 
 /// What the events were read from, for the report's header and `input` section.
@@ -48,6 +63,9 @@ impl SourceSummary {
 pub struct Report {
     pub at: DateTime<Utc>,
     pub objectives: Vec<ObjectiveReport>,
+    /// Deployments of every service in its window, in time order; those without incidents
+    /// were clean.
+    pub deployments: Vec<DeploymentSummary>,
 }
 
 impl Report {
@@ -89,12 +107,14 @@ pub fn data_range(
 }
 
 /// Assesses one objective from its events. `alarms`: the spec's planned alarms, replayed over
-/// the events (none when the spec cannot have alarms).
+/// the events (none when the spec cannot have alarms); `history`: the service's deployments,
+/// each incident is attributed to.
 pub fn objective_report(
     slo: &ServiceSlo,
     objective: &Objective,
     data: &ObjectiveData,
     alarms: &[Alarm],
+    history: &ServiceHistory,
     at: DateTime<Utc>,
     window_override: Option<TimeDelta>,
 ) -> ObjectiveReport {
@@ -110,41 +130,101 @@ pub fn objective_report(
         .into_iter()
         .filter(|n| n.start < range.end && n.end.is_none_or(|e| e > range.start))
         .collect();
+    let mut assessment = assess(&data.series, objective.target, &slo.alerting, range);
+    let sums = data.series.prefix_sums();
+    let allowed = assessment.budget.map_or(0.0, |b| b.allowed());
+    for incident in &mut assessment.incidents {
+        incident.deployment = correlate(
+            &slo.service,
+            incident,
+            &history.deployments,
+            slo.correlation_lead,
+            objective.target,
+            &sums,
+            allowed,
+        );
+    }
     ObjectiveReport {
         key: slo.key(objective),
         sli: objective.sli,
         target: objective.target,
-        assessment: assess(&data.series, objective.target, &slo.alerting, range),
+        assessment,
         window,
         p99: data.p99,
         notifications,
+        deployments_source: history.source,
     }
 }
 
 /// The report for every objective of `slos`, in spec then objective order. Each objective is
 /// looked up by its key in `data`; one the source has nothing for has an empty series, which
-/// reports as `no_data` (never as success).
+/// reports as `no_data` (never as success). `histories`: deployments by the spec's service; a
+/// service missing there has none looked up.
 pub fn build(
     slos: &[&ServiceSlo],
     data: &Collected,
+    histories: &BTreeMap<String, ServiceHistory>,
     at: DateTime<Utc>,
     window_override: Option<TimeDelta>,
 ) -> Report {
-    let objectives = slos
+    let none = ServiceHistory::none();
+    let objectives: Vec<ObjectiveReport> = slos
         .iter()
         .flat_map(|slo| {
             let alarms = desired_alarms(slo).unwrap_or_default();
+            let history = histories.get(&slo.service).unwrap_or(&none);
             slo.keyed_objectives().map(move |(key, objective)| {
                 let collected = data.get(&key).cloned().unwrap_or_else(|| ObjectiveData {
                     series: EventSeries::new(TimeDelta::minutes(1))
                         .expect("one minute is a valid bucket"),
                     p99: None,
                 });
-                objective_report(slo, objective, &collected, &alarms, at, window_override)
+                objective_report(
+                    slo,
+                    objective,
+                    &collected,
+                    &alarms,
+                    history,
+                    at,
+                    window_override,
+                )
             })
         })
         .collect();
-    Report { at, objectives }
+    let mut deployments = Vec::new();
+    for slo in slos {
+        let Some(history) = histories.get(&slo.service) else {
+            continue;
+        };
+        let window = window_for(slo, window_override).range_at(at);
+        for d in &history.deployments {
+            if d.start() >= at || d.finished_at.is_some_and(|f| f < window.start) {
+                continue;
+            }
+            let attributed: Vec<f64> = objectives
+                .iter()
+                .filter(|o| o.key.service == slo.service)
+                .flat_map(|o| &o.assessment.incidents)
+                .filter_map(|i| i.deployment.as_ref())
+                .filter(|a| a.deployment.arn == d.arn)
+                .map(|a| a.budget_spent)
+                .collect();
+            deployments.push(DeploymentSummary {
+                deployment: d.clone(),
+                incidents: attributed.len(),
+                budget_spent: attributed.iter().copied().fold(0.0, f64::max),
+            });
+        }
+    }
+    deployments.sort_by(|a, b| {
+        (a.deployment.start(), &a.deployment.service)
+            .cmp(&(b.deployment.start(), &b.deployment.service))
+    });
+    Report {
+        at,
+        objectives,
+        deployments,
+    }
 }
 
 #[cfg(test)]
@@ -174,7 +254,7 @@ mod tests {
             ObjectiveKey::new("b", "availability"),
             ObjectiveData { series, p99: None },
         )]);
-        let r = build(&[&a, &b], &data, at, None);
+        let r = build(&[&a, &b], &data, &BTreeMap::new(), at, None);
         assert_eq!(r.objectives[0].key, ObjectiveKey::new("a", "availability"));
         assert_eq!(r.objectives[0].assessment.status, Status::NoData);
         assert_eq!(r.objectives[1].assessment.counts, Counts::new(90, 100));

@@ -98,3 +98,43 @@ impl<T: MetricsReader + Sync> MetricsReader for Failing<T> {
         self.inner.get_metric_data(queries, range, next_token).await
     }
 }
+
+impl<T: crate::aws::ecs::DeploymentReader + Sync> crate::aws::ecs::DeploymentReader for Failing<T> {
+    async fn list_service_deployments(
+        &self,
+        cluster: &str,
+        service: &str,
+        created: TimeRange,
+        next_token: Option<String>,
+    ) -> Result<(Vec<String>, Option<String>), AwsError> {
+        self.check("ListServiceDeployments")?;
+        self.inner
+            .list_service_deployments(cluster, service, created, next_token)
+            .await
+    }
+
+    async fn describe_service_deployments(
+        &self,
+        arns: &[String],
+    ) -> Result<Vec<crate::core::deployments::ServiceDeploymentRecord>, AwsError> {
+        self.check("DescribeServiceDeployments")?;
+        self.inner.describe_service_deployments(arns).await
+    }
+
+    async fn describe_service_revisions(
+        &self,
+        arns: &[String],
+    ) -> Result<Vec<(String, Vec<crate::core::deployments::Image>)>, AwsError> {
+        self.check("DescribeServiceRevisions")?;
+        self.inner.describe_service_revisions(arns).await
+    }
+
+    async fn describe_service(
+        &self,
+        cluster: &str,
+        service: &str,
+    ) -> Result<crate::core::deployments::EcsServiceRecord, AwsError> {
+        self.check("DescribeServices")?;
+        self.inner.describe_service(cluster, service).await
+    }
+}

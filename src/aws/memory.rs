@@ -92,3 +92,61 @@ impl MetricsReader for ScriptedMetrics {
         Ok(pages.pop_front().unwrap_or_default())
     }
 }
+
+/// One service's deployments, as ECS would answer for it (any cluster and service name).
+#[derive(Debug, Default)]
+pub struct MemoryDeployments {
+    pub records: Vec<crate::core::deployments::ServiceDeploymentRecord>,
+    pub service: crate::core::deployments::EcsServiceRecord,
+}
+
+impl crate::aws::ecs::DeploymentReader for MemoryDeployments {
+    async fn list_service_deployments(
+        &self,
+        _cluster: &str,
+        _service: &str,
+        created: TimeRange,
+        next_token: Option<String>,
+    ) -> Result<(Vec<String>, Option<String>), AwsError> {
+        // Two a page, so that paging is exercised.
+        let all: Vec<String> = self
+            .records
+            .iter()
+            .filter(|r| {
+                r.created_at
+                    .is_some_and(|t| created.start <= t && t <= created.end)
+            })
+            .map(|r| r.arn.clone())
+            .collect();
+        let from: usize = next_token.and_then(|t| t.parse().ok()).unwrap_or(0);
+        let next = (from + 2 < all.len()).then(|| (from + 2).to_string());
+        Ok((all.into_iter().skip(from).take(2).collect(), next))
+    }
+
+    async fn describe_service_deployments(
+        &self,
+        arns: &[String],
+    ) -> Result<Vec<crate::core::deployments::ServiceDeploymentRecord>, AwsError> {
+        Ok(self
+            .records
+            .iter()
+            .filter(|r| arns.contains(&r.arn))
+            .cloned()
+            .collect())
+    }
+
+    async fn describe_service_revisions(
+        &self,
+        _arns: &[String],
+    ) -> Result<Vec<(String, Vec<crate::core::deployments::Image>)>, AwsError> {
+        Ok(Vec::new())
+    }
+
+    async fn describe_service(
+        &self,
+        _cluster: &str,
+        _service: &str,
+    ) -> Result<crate::core::deployments::EcsServiceRecord, AwsError> {
+        Ok(self.service.clone())
+    }
+}

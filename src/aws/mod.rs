@@ -1,15 +1,17 @@
 //! The only place the AWS SDK appears. Each AWS capability is a small trait in our own types
-//! (`MetricsReader`, `AlarmStore`), with an SDK implementation, an in-memory one for tests and
+//! (`MetricsReader`, `AlarmStore`, `DeploymentReader`), with an SDK implementation, an in-memory one for tests and
 //! dry runs (`memory`), and a wrapper that fails chosen calls (`failing`). Every failure is an
 //! [`AwsError`] whose [`ErrorKind`] tells throttling from missing credentials.
 
 pub mod alarms;
+pub mod ecs;
 pub mod error;
 pub mod failing;
 pub mod memory;
 pub mod metrics;
 
 pub use alarms::{AlarmStore, CloudWatchAlarms};
+pub use ecs::{DeploymentReader, EcsDeployments};
 pub use error::{AwsError, ErrorKind};
 pub use metrics::{CloudWatchMetrics, MetricsReader};
 

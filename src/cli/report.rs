@@ -1,11 +1,13 @@
 use crate::cli::{Outcome, SpecPaths};
 use anyhow::{Context, bail};
 use chrono::{DateTime, TimeDelta, Utc};
+use slo::core::deployments::ServiceHistory;
 use slo::core::model::ServiceSlo;
 use slo::evaluate::{self, Evaluation};
 use slo::render;
 use slo::source::access_log::{ScanStats, find_log_files};
 use slo::spec::scalars::parse_duration;
+use std::collections::BTreeMap;
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -43,6 +45,10 @@ pub struct Args {
     /// Files read in parallel. Default: all cores.
     #[arg(long, value_name = "N")]
     threads: Option<usize>,
+    /// ECS deployments from FILE (what `aws ecs describe-service-deployments` prints) instead
+    /// of from ECS; repeatable. With --access-logs, the only way to see deployments.
+    #[arg(long = "deployments", value_name = "FILE")]
+    deployments: Vec<PathBuf>,
 }
 
 pub fn run(args: Args) -> anyhow::Result<Outcome> {
@@ -59,13 +65,33 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
         return Ok(Outcome::Findings);
     };
     let slos: Vec<&ServiceSlo> = loaded.specs.iter().map(|s| &s.slo).collect();
+    let from_files = (!args.deployments.is_empty())
+        .then(|| slo::deployments::from_files(&args.deployments, &slos))
+        .transpose()?;
     let Evaluation { report, source } = match &args.access_logs {
-        Some(dir) => from_access_logs(&slos, dir, at, window, args.threads)?,
+        Some(dir) => {
+            let histories = from_files.unwrap_or_default();
+            from_access_logs(&slos, dir, &histories, at, window, args.threads)?
+        }
         None => {
             let runtime = crate::cli::runtime()?;
             runtime.block_on(async {
-                let reader = slo::aws::CloudWatchMetrics::new(&slo::aws::load_config().await);
-                evaluate::from_cloudwatch(&slos, &reader, at, window, Utc::now()).await
+                let config = slo::aws::load_config().await;
+                let histories = match from_files {
+                    Some(h) => h,
+                    None => {
+                        let ecs = slo::aws::EcsDeployments::new(&config);
+                        let (h, warnings) =
+                            evaluate::deployment_histories(&slos, &ecs, at, window).await;
+                        print_warnings(&warnings)?;
+                        h
+                    }
+                };
+                let reader = slo::aws::CloudWatchMetrics::new(&config);
+                anyhow::Ok(
+                    evaluate::from_cloudwatch(&slos, &reader, &histories, at, window, Utc::now())
+                        .await?,
+                )
             })?
         }
     };
@@ -110,6 +136,7 @@ fn parse_window(text: &str) -> anyhow::Result<TimeDelta> {
 fn from_access_logs(
     slos: &[&ServiceSlo],
     dir: &std::path::Path,
+    histories: &BTreeMap<String, ServiceHistory>,
     at: DateTime<Utc>,
     window: Option<TimeDelta>,
     threads: Option<usize>,
@@ -130,7 +157,8 @@ fn from_access_logs(
         if std::io::stderr().is_terminal() && total > 64 << 20 {
             s.spawn(|| progress_bar(&read, &done, total));
         }
-        let e = evaluate::from_access_logs(slos, &files, at, window, threads, Some(&read));
+        let e =
+            evaluate::from_access_logs(slos, &files, histories, at, window, threads, Some(&read));
         done.store(true, Ordering::Relaxed);
         e
     });
@@ -138,6 +166,15 @@ fn from_access_logs(
         report_input_problems(stats)?;
     }
     Ok(evaluation)
+}
+
+/// A service whose deployments could not be read is reported without them, and says so.
+fn print_warnings(warnings: &[String]) -> std::io::Result<()> {
+    let mut err = std::io::stderr().lock();
+    for w in warnings {
+        writeln!(err, "slo: warning: {w}")?;
+    }
+    Ok(())
 }
 
 /// Malformed lines and unreadable files never stop a report, but they are never silent.

@@ -26,6 +26,8 @@ pub struct Incident {
     pub counts: Counts,
     /// The bad events of `counts` as a fraction of the whole window's budget.
     pub budget_spent: f64,
+    /// The deployment behind it, when the report knows the service's deployments.
+    pub deployment: Option<crate::core::correlate::Attribution>,
 }
 
 /// Incidents in time order. `episodes` must be in start order (as `episodes()` returns them);
@@ -73,6 +75,7 @@ pub fn incidents(
                 peak_burn_rate: e.peak_burn_rate,
                 counts: Counts::default(),
                 budget_spent: 0.0,
+                deployment: None,
             },
             short,
             short,

@@ -5,6 +5,8 @@ pub mod alerting;
 pub mod assess;
 pub mod budget;
 pub mod collected;
+pub mod correlate;
+pub mod deployments;
 pub mod events;
 pub mod incidents;
 pub mod latency;

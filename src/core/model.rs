@@ -41,6 +41,8 @@ pub struct ServiceSlo {
     pub objectives: Vec<Objective>,
     pub alerting: Alerting,
     pub notify: Notify,
+    /// A deployment that started this long before an incident may be blamed for it.
+    pub correlation_lead: TimeDelta,
     pub runbook: Option<String>,
 }
 

@@ -3,6 +3,7 @@
 //! the same types.
 
 use super::{SourceSummary, finite, rfc3339, sli_value};
+use crate::core::deployments::Deployment;
 use crate::core::model::Sli;
 use crate::core::window::format_duration;
 use crate::report::{ObjectiveReport, Report};
@@ -19,6 +20,8 @@ pub struct ReportJson {
     #[schemars(extend("enum" = ["access_logs", "cloudwatch"]))]
     pub source: &'static str,
     pub objectives: Vec<ObjectiveJson>,
+    /// ECS deployments in the window, in time order; `incidents: 0` means clean.
+    pub deployments: Vec<DeploymentSummaryJson>,
     pub input: InputJson,
 }
 
@@ -54,6 +57,9 @@ pub struct ObjectiveJson {
     pub episodes: Vec<EpisodeJson>,
     /// Episodes that overlap or are less than one short window apart, joined; time order.
     pub incidents: Vec<IncidentJson>,
+    /// Where the deployments behind `incidents[].deployment` came from.
+    #[schemars(extend("enum" = ["service_deployments", "describe_services", "file", "unavailable", "none"]))]
+    pub deployments_source: &'static str,
     /// When the planned alarms would have notified in the window (replayed under CloudWatch's
     /// rules); `end` null: still notifying at `at`.
     pub notifications: Vec<NotificationJson>,
@@ -105,6 +111,63 @@ pub struct IncidentJson {
     #[schemars(extend("items" = { "enum": ["page", "ticket"] }))]
     pub severities: Vec<&'static str>,
     pub peak_burn_rate: Option<f64>,
+    pub budget_spent: Option<f64>,
+    /// The deployment of the service in progress at the start, or started within the lead
+    /// time before it; null: none.
+    pub deployment: Option<AttributionJson>,
+}
+
+#[derive(Clone, Debug, Serialize, JsonSchema)]
+pub struct AttributionJson {
+    /// `serviceDeploymentArn` (or the deployment id, from DescribeServices).
+    pub arn: String,
+    /// The source's own value, e.g. `ROLLBACK_SUCCESSFUL`.
+    pub status: String,
+    pub strategy: Option<String>,
+    pub started_at: String,
+    pub finished_at: Option<String>,
+    /// What was deployed: the service revision or task definition.
+    pub target: Option<String>,
+    pub images: Vec<ImageJson>,
+    pub rollback: Option<RollbackJson>,
+    /// The burn stopped within 30 minutes of the rollback's end (true), went on (false), or
+    /// there was no finished rollback (null).
+    pub recovered_after_rollback: Option<bool>,
+    /// Budget spent from the deployment's start to the incident's end.
+    pub budget_spent: Option<f64>,
+}
+
+#[derive(Clone, Debug, Serialize, JsonSchema)]
+pub struct ImageJson {
+    pub image: String,
+    pub tag: Option<String>,
+    pub digest: Option<String>,
+}
+
+#[derive(Clone, Debug, Serialize, JsonSchema)]
+pub struct RollbackJson {
+    #[schemars(extend("enum" = ["circuit_breaker", "alarm", "manual"]))]
+    pub trigger: &'static str,
+    pub reason: Option<String>,
+    pub started_at: Option<String>,
+    pub finished_at: Option<String>,
+    /// For `alarm`: the alarms that triggered it.
+    pub alarms: Vec<String>,
+}
+
+#[derive(Clone, Debug, Serialize, JsonSchema)]
+pub struct DeploymentSummaryJson {
+    pub service: String,
+    pub arn: String,
+    pub status: String,
+    pub strategy: Option<String>,
+    pub started_at: String,
+    pub finished_at: Option<String>,
+    pub images: Vec<ImageJson>,
+    pub rollback: Option<RollbackJson>,
+    /// Incidents attributed to it (0: a clean deployment).
+    pub incidents: usize,
+    /// The most budget one objective spent from its start to its incidents' end.
     pub budget_spent: Option<f64>,
 }
 
@@ -186,6 +249,22 @@ impl ReportJson {
             at: rfc3339(report.at),
             source: source.name(),
             objectives: report.objectives.iter().map(objective).collect(),
+            deployments: report
+                .deployments
+                .iter()
+                .map(|s| DeploymentSummaryJson {
+                    service: s.deployment.service.clone(),
+                    arn: s.deployment.arn.clone(),
+                    status: s.deployment.status.clone(),
+                    strategy: s.deployment.strategy.clone(),
+                    started_at: rfc3339(s.deployment.start()),
+                    finished_at: s.deployment.finished_at.map(rfc3339),
+                    images: images(&s.deployment),
+                    rollback: rollback(&s.deployment),
+                    incidents: s.incidents,
+                    budget_spent: finite(s.budget_spent),
+                })
+                .collect(),
             input: input(source),
         }
     }
@@ -260,8 +339,21 @@ fn objective(o: &ObjectiveReport) -> ObjectiveJson {
                 severities: i.severities.iter().map(|s| s.name()).collect(),
                 peak_burn_rate: finite(i.peak_burn_rate),
                 budget_spent: finite(i.budget_spent),
+                deployment: i.deployment.as_ref().map(|a| AttributionJson {
+                    arn: a.deployment.arn.clone(),
+                    status: a.deployment.status.clone(),
+                    strategy: a.deployment.strategy.clone(),
+                    started_at: rfc3339(a.deployment.start()),
+                    finished_at: a.deployment.finished_at.map(rfc3339),
+                    target: a.deployment.target.clone(),
+                    images: images(&a.deployment),
+                    rollback: rollback(&a.deployment),
+                    recovered_after_rollback: a.recovered_after_rollback,
+                    budget_spent: finite(a.budget_spent),
+                }),
             })
             .collect(),
+        deployments_source: o.deployments_source.name(),
         notifications: o
             .notifications
             .iter()
@@ -279,6 +371,27 @@ fn objective(o: &ObjectiveReport) -> ObjectiveJson {
             Sli::Availability => None,
         },
     }
+}
+
+fn images(d: &Deployment) -> Vec<ImageJson> {
+    d.images
+        .iter()
+        .map(|i| ImageJson {
+            image: i.image.clone(),
+            tag: i.tag().map(str::to_owned),
+            digest: i.digest.clone(),
+        })
+        .collect()
+}
+
+fn rollback(d: &Deployment) -> Option<RollbackJson> {
+    d.rollback.as_ref().map(|r| RollbackJson {
+        trigger: r.trigger.name(),
+        reason: r.reason.clone(),
+        started_at: r.started_at.map(rfc3339),
+        finished_at: r.finished_at.map(rfc3339),
+        alarms: r.alarms.clone(),
+    })
 }
 
 fn input(source: &SourceSummary) -> InputJson {

@@ -1,8 +1,8 @@
 //! `--format markdown`: for pull requests, wikis and chat.
 
 use super::{
-    SourceSummary, burn, incident_line, incidents_to_show, notification_line, notifications,
-    percent, rfc3339, sli_percent,
+    SourceSummary, burn, deployment_line, incident_line, incidents_to_show, notification_line,
+    notifications, percent, rfc3339, sli_percent,
 };
 use crate::core::assess::REPORT_BURN_WINDOWS;
 use crate::core::model::Sli;
@@ -57,6 +57,12 @@ pub fn render(report: &Report, source: &SourceSummary) -> String {
         }
         if left_out > 0 {
             out.push_str(&format!("- … and {left_out} older incident(s)\n"));
+        }
+    }
+    if !report.deployments.is_empty() {
+        out.push_str("\n### Deployments\n\n");
+        for d in &report.deployments {
+            out.push_str(&format!("- {}\n", deployment_line(report, d)));
         }
     }
     let sent = notifications(report);

@@ -7,10 +7,11 @@ pub mod plan;
 pub mod schema;
 pub mod table;
 
+use crate::core::deployments::RollbackTrigger;
 use crate::core::incidents::Incident;
 use crate::core::replay::SeverityNotification;
 pub use crate::report::SourceSummary;
-use crate::report::{ObjectiveReport, Report};
+use crate::report::{DeploymentSummary, ObjectiveReport, Report};
 use chrono::{DateTime, Utc};
 
 /// Finite numbers only: JSON has no infinity, and a table should not print `inf`.
@@ -76,8 +77,20 @@ pub fn incident_line(o: &ObjectiveReport, i: &Incident) -> String {
     let first_page = i.first_page.map_or(String::new(), |p| {
         format!(", first page {}", p.format("%H:%M"))
     });
+    let deployment = i.deployment.as_ref().map_or(String::new(), |a| {
+        let rolled_back = if a.deployment.rollback.is_some() {
+            ", rolled back"
+        } else {
+            ""
+        };
+        format!(
+            "; deployment {} at {}{rolled_back}",
+            short_arn(&a.deployment.arn),
+            a.deployment.start().format("%H:%M")
+        )
+    });
     format!(
-        "{}: {} → {} ({}), {}{first_page}, peak burn {}×, spent {} of the budget",
+        "{}: {} → {} ({}), {}{first_page}, peak burn {}×, spent {} of the budget{deployment}",
         o.key,
         i.start.format("%Y-%m-%d %H:%M"),
         end,
@@ -86,6 +99,82 @@ pub fn incident_line(o: &ObjectiveReport, i: &Incident) -> String {
         burn(Some(i.peak_burn_rate)),
         percent(i.budget_spent),
     )
+}
+
+/// `checkout: deployment ecs-svc/123 (ROLLING, checkout:1.4.3) at 2026-11-15 14:00, rolled
+/// back by the circuit breaker at 15:58; 45.3% of the budget burned; burn stopped after the
+/// rollback`, or `…: clean`.
+pub fn deployment_line(report: &Report, s: &DeploymentSummary) -> String {
+    let d = &s.deployment;
+    let mut what: Vec<String> = d.strategy.iter().cloned().collect();
+    what.extend(d.images.iter().map(|i| {
+        let name = i.image.rsplit('/').next().unwrap_or(&i.image);
+        name.to_owned()
+    }));
+    if d.images.is_empty()
+        && let Some(t) = &d.target
+    {
+        what.push(t.rsplit('/').next().unwrap_or(t).to_owned());
+    }
+    let what = if what.is_empty() {
+        String::new()
+    } else {
+        format!(" ({})", what.join(", "))
+    };
+    let mut line = format!(
+        "{}: deployment {}{what} at {}, {}",
+        d.service,
+        short_arn(&d.arn),
+        d.start().format("%Y-%m-%d %H:%M"),
+        d.status
+    );
+    if let Some(r) = &d.rollback {
+        let by = match r.trigger {
+            RollbackTrigger::CircuitBreaker => "the circuit breaker".to_owned(),
+            RollbackTrigger::Alarm if !r.alarms.is_empty() => {
+                format!("alarm {}", r.alarms.join(", "))
+            }
+            RollbackTrigger::Alarm => "an alarm".to_owned(),
+            RollbackTrigger::Manual => "hand".to_owned(),
+        };
+        let when = r
+            .finished_at
+            .or(r.started_at)
+            .map_or(String::new(), |t| format!(" at {}", t.format("%H:%M")));
+        line.push_str(&format!(", rolled back by {by}{when}"));
+    }
+    if s.incidents == 0 {
+        line.push_str("; clean");
+        return line;
+    }
+    line.push_str(&format!(
+        "; {} incident(s), {} of the budget burned",
+        s.incidents,
+        percent(s.budget_spent)
+    ));
+    let recovered = report
+        .objectives
+        .iter()
+        .flat_map(|o| &o.assessment.incidents)
+        .filter_map(|i| i.deployment.as_ref())
+        .filter(|a| a.deployment.arn == d.arn)
+        .map(|a| a.recovered_after_rollback)
+        .collect::<Vec<_>>();
+    if recovered.iter().all(|r| *r == Some(true)) {
+        line.push_str("; burn stopped after the rollback");
+    } else if recovered.contains(&Some(false)) {
+        line.push_str("; burn went on after the rollback");
+    }
+    line
+}
+
+/// `ecs-svc/123` or the last part of a service deployment ARN.
+pub fn short_arn(arn: &str) -> &str {
+    if arn.starts_with("arn:") {
+        arn.rsplit('/').next().unwrap_or(arn)
+    } else {
+        arn
+    }
 }
 
 /// Every objective's replayed notifications, in time order.

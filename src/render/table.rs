@@ -1,8 +1,8 @@
 //! The default terminal report: one row per objective, then the worst burn episodes.
 
 use super::{
-    SourceSummary, burn, incident_line, incidents_to_show, notification_line, notifications,
-    percent, sli_percent, time,
+    SourceSummary, burn, deployment_line, incident_line, incidents_to_show, notification_line,
+    notifications, percent, sli_percent, time,
 };
 use crate::core::assess::REPORT_BURN_WINDOWS;
 use crate::core::model::Sli;
@@ -58,6 +58,12 @@ pub fn render(report: &Report, source: &SourceSummary, colour: bool) -> String {
         }
         if left_out > 0 {
             out.push_str(&format!("  … and {left_out} older incident(s)\n"));
+        }
+    }
+    if !report.deployments.is_empty() {
+        out.push_str("\nDeployments:\n");
+        for d in &report.deployments {
+            out.push_str(&format!("  {}\n", deployment_line(report, d)));
         }
     }
     let sent = notifications(report);

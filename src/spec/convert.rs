@@ -43,6 +43,22 @@ pub fn convert(doc: &SpecDoc, d: &mut Diagnostics) -> Option<ServiceSlo> {
         .runbook
         .as_ref()
         .and_then(|r| check_url(r, "runbook", d));
+    let lead = match doc.correlation.as_ref().and_then(|c| c.lead.as_ref()) {
+        None => Some(crate::core::correlate::DEFAULT_LEAD),
+        Some(l) => report(parse_duration(&l.value), at(l), "correlation.lead", d).and_then(|t| {
+            if t > TimeDelta::days(1) {
+                d.error_hint(
+                    at(l),
+                    "correlation.lead",
+                    "a lead time over a day blames unrelated deployments",
+                    "the default is 30m",
+                );
+                None
+            } else {
+                Some(t)
+            }
+        }),
+    };
     if d.has_errors() {
         return None;
     }
@@ -54,6 +70,7 @@ pub fn convert(doc: &SpecDoc, d: &mut Diagnostics) -> Option<ServiceSlo> {
         objectives,
         alerting: alerting?,
         notify: notify?,
+        correlation_lead: lead?,
         runbook,
     })
 }

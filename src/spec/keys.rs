@@ -22,6 +22,7 @@ pub const KEYS: &[(&str, &[&str])] = &[
             "objectives",
             "alerting",
             "notify",
+            "correlation",
             "runbook",
         ],
     ),
@@ -46,6 +47,7 @@ pub const KEYS: &[(&str, &[&str])] = &[
     ),
     ("notify", &["sns", "slack", "repeat", "via"]),
     ("notify.slack", &["webhookEnv"]),
+    ("correlation", &["lead"]),
 ];
 
 /// What a value at a path must look like; paths not listed hold a single value (a scalar).
@@ -71,6 +73,7 @@ pub const SHAPES: &[(&str, Shape)] = &[
     ("alerting.infra", Shape::Map),
     ("notify", Shape::Map),
     ("notify.slack", Shape::Map),
+    ("correlation", Shape::Map),
 ];
 
 fn shape_of(pattern: &str) -> Shape {
@@ -332,6 +335,7 @@ alerting:
   minBadEvents: 2
   infra: { cpu: 80%, memory: 80%, http5xx: 5%, latencyP99: 1s, for: 2m }
 notify: { sns: arn:aws:sns:us-east-1:123456789012:t, slack: { webhookEnv: X }, repeat: 4h, via: serve }
+correlation: { lead: 30m }
 ";
 
     #[test]
@@ -370,6 +374,7 @@ notify: { sns: arn:aws:sns:us-east-1:123456789012:t, slack: { webhookEnv: X }, r
                 }
                 "alerting.infra" => EVERY_KEY.replacen("for: 2m }", "for: 2m, bogus: 1 }", 1),
                 "notify" => EVERY_KEY.replacen("via: serve }", "via: serve, bogus: 1 }", 1),
+                "correlation" => EVERY_KEY.replacen("lead: 30m }", "lead: 30m, bogus: 1 }", 1),
                 "notify.slack" => {
                     EVERY_KEY.replacen("webhookEnv: X }", "webhookEnv: X, bogus: 1 }", 1)
                 }
@@ -471,6 +476,7 @@ notify: { sns: arn:aws:sns:us-east-1:123456789012:t, slack: { webhookEnv: X }, r
                     "notify: 42",
                 ),
                 "notify.slack" => ("slack: { webhookEnv: X }", "slack: 42"),
+                "correlation" => ("correlation: { lead: 30m }", "correlation: 42"),
                 other => panic!("no broken variant for `{other}`: add one"),
             };
             assert!(EVERY_KEY.contains(from), "{pattern}");

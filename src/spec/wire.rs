@@ -24,6 +24,8 @@ pub struct SpecDoc {
     pub alerting: Option<AlertingWire>,
     #[serde(default)]
     pub notify: Option<NotifyWire>,
+    #[serde(default)]
+    pub correlation: Option<CorrelationWire>,
     /// Link put in alarm descriptions and notifications.
     #[serde(default)]
     pub runbook: Option<Sp<String>>,
@@ -155,4 +157,12 @@ pub struct NotifyWire {
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct SlackWire {
     pub webhook_env: Sp<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct CorrelationWire {
+    /// How long before an incident a deployment may have started to be blamed for it.
+    #[serde(default)]
+    pub lead: Option<Sp<String>>,
 }

@@ -11,12 +11,14 @@
 4. ECS deployment state, settable from tests (moto never changes a deployment's state, keeps
    no events, drops deploymentConfiguration and lacks the service-deployment APIs):
      POST /_slo/ecs/state {"cluster": "prod", "service": "checkout", "deployments": [...],
-                           "events": [...], "serviceDeployments": [...]}
+                           "events": [...], "serviceDeployments": [...],
+                           "serviceRevisions": [...]}
    DescribeServices answers with those deployments and events and the deploymentConfiguration
    given at CreateService/UpdateService; ListServiceDeployments and DescribeServiceDeployments
-   answer from serviceDeployments (AWS's JSON field names; timestamps in epoch seconds).
+   answer from serviceDeployments (paged), DescribeServiceRevisions from serviceRevisions
+   (AWS's JSON field names; timestamps in epoch seconds).
 5. Fault injection and call counting, for resilience tests:
-     POST /_slo/faults  {"action": "GetMetricData", "kind": "throttle"|"error"|"delay",
+     POST /_slo/faults  {"action": "GetMetricData", "kind": "throttle"|"error"|"delay"|"denied",
                          "count": 2, "delay_ms": 300}
      GET  /_slo/calls   {"GetMetricData": 3, ...}
    POST /moto-api/reset clears moto and all of the above.
@@ -256,14 +258,14 @@ class Emulator:
             key = (short_name(state["cluster"]), short_name(state["service"]))
             with self.lock:
                 current = self.ecs.setdefault(key, {})
-                for field in ("deployments", "events", "serviceDeployments"):
+                for field in ("deployments", "events", "serviceDeployments", "serviceRevisions"):
                     if field in state:
                         current[field] = state[field]
             return Response("{}", content_type="application/json")
         if req.path == "/_slo/faults" and req.method == "POST":
             rule = json.loads(req.get_data() or b"{}")
-            if rule.get("kind") not in ("throttle", "error", "delay") or not rule.get("action"):
-                return Response('{"error": "need action and kind: throttle, error or delay"}', 400)
+            if rule.get("kind") not in ("throttle", "error", "delay", "denied") or not rule.get("action"):
+                return Response('{"error": "need action and kind: throttle, error, delay or denied"}', 400)
             rule["count"] = int(rule.get("count", 1))
             with self.lock:
                 self.faults.append(rule)
@@ -286,6 +288,8 @@ class Emulator:
             return None
         if kind == "throttle":
             return 400, "Throttling", "Rate exceeded"
+        if kind == "denied":
+            return 400, "AccessDeniedException", "User: arn:aws:sts::%s:assumed-role/slo is not authorized to perform: %s" % (DEFAULT_ACCOUNT_ID, action)
         return rule.get("status", 500), "InternalFailure", "injected failure"
 
     # -- protocols -----------------------------------------------------------------------
@@ -617,10 +621,30 @@ class Emulator:
             if t is not None and "before" in created and epoch(t) > epoch(created["before"]):
                 continue
             out.append({k: d[k] for k in brief_keys if k in d})
-        return {"serviceDeployments": out}
+        # Paged as ECS pages it: maxResults (default 20, at most 100) and an opaque nextToken.
+        limit = min(int(params.get("maxResults") or 20), 100)
+        start = int(params.get("nextToken") or 0)
+        page = {"serviceDeployments": out[start:start + limit]}
+        if start + limit < len(out):
+            page["nextToken"] = str(start + limit)
+        return page
+
+    def ecs_describe_service_revisions(self, req, params):
+        wanted = params.get("serviceRevisionArns") or []
+        if len(wanted) > 20:
+            raise ApiError("InvalidParameterException", "at most 20 service revision ARNs")
+        with self.lock:
+            everything = [r for st in self.ecs.values() for r in st.get("serviceRevisions", [])]
+        by_arn = {r.get("serviceRevisionArn"): r for r in everything}
+        return {
+            "serviceRevisions": [by_arn[a] for a in wanted if a in by_arn],
+            "failures": [{"arn": a, "reason": "MISSING"} for a in wanted if a not in by_arn],
+        }
 
     def ecs_describe_service_deployments(self, req, params):
         wanted = params.get("serviceDeploymentArns") or []
+        if len(wanted) > 20:
+            raise ApiError("InvalidParameterException", "at most 20 service deployment ARNs")
         with self.lock:
             everything = [d for st in self.ecs.values() for d in st.get("serviceDeployments", [])]
         by_arn = {d.get("serviceDeploymentArn"): d for d in everything}
@@ -636,6 +660,7 @@ ECS_OPS = {
     "DescribeServices": Emulator.ecs_describe_services,
     "ListServiceDeployments": Emulator.ecs_list_service_deployments,
     "DescribeServiceDeployments": Emulator.ecs_describe_service_deployments,
+    "DescribeServiceRevisions": Emulator.ecs_describe_service_revisions,
 }
 
 

@@ -2,6 +2,7 @@
 
 mod alarms;
 mod cloudwatch;
+mod deployments;
 mod ecs;
 mod query_protocol;
 mod replay;

@@ -30,6 +30,32 @@ fn time(v: &Value) -> Option<DateTime<Utc>> {
     v.as_str().map(t)
 }
 
+/// The main job's output (`scripts/example-report`): incidents, the deployment behind them and
+/// the rollback, the replayed pages.
+#[test]
+fn the_example_report_shows_the_deployment_behind_the_incident() {
+    let logs = example_logs();
+    let deployments = logs.join(slo::example_logs::DEPLOYMENTS_FILE);
+    let out = slo(&[
+        "report",
+        "--access-logs",
+        logs.to_str().unwrap(),
+        "--deployments",
+        deployments.to_str().unwrap(),
+        "--at",
+        "2026-11-20T00:00:00Z",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let table = text(&out.stdout);
+    crate::support::assert_golden(
+        &root().join("tests/fixtures/golden/example-report.table"),
+        &table,
+    );
+    assert!(table.contains("checkout: deployment d4c8 (ROLLING, checkout:1.4.3) at 2026-11-15 14:00, ROLLBACK_SUCCESSFUL, rolled back by the circuit breaker at 16:00; 2 incident(s), 45.3% of the budget burned; burn stopped after the rollback"), "{table}");
+    // The catalog incident came 2h10m after its last deployment: no one is blamed.
+    assert!(table.contains("catalog/availability: 2026-11-08 03:22 → 2026-11-08 03:32 (10m), page, first page 03:22, peak burn 23.05×, spent 3.6% of the budget\n"), "{table}");
+}
+
 #[test]
 fn the_report_shows_one_early_page_per_incident_and_nothing_after_recovery() {
     let out = slo(&[

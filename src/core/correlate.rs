@@ -1,0 +1,227 @@
+//! Which deployment caused an incident: the one of the same service that was in progress when
+//! the incident started, or had started within `lead` before it, the most recent first. Pure.
+
+use crate::core::budget::{BurnRate, spent};
+use crate::core::deployments::Deployment;
+use crate::core::events::PrefixSums;
+use crate::core::incidents::Incident;
+use crate::core::ratio::Target;
+use crate::core::window::TimeRange;
+use chrono::{DateTime, TimeDelta, Utc};
+
+/// The default lead time (`correlation.lead`).
+pub const DEFAULT_LEAD: TimeDelta = TimeDelta::minutes(30);
+/// The burn is judged over this long after the rollback's end: below a burn rate of 1 there,
+/// it stopped (the budget is no longer spent faster than the window allows).
+pub const RECOVERY_GRACE: TimeDelta = TimeDelta::minutes(30);
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Attribution {
+    pub deployment: Deployment,
+    /// `Some(true)`: in the [`RECOVERY_GRACE`] after the rollback's end the burn rate was
+    /// below 1; `Some(false)`: it went on (the deployment was not the cause, or the rollback
+    /// did not help); `None`: no finished rollback, or no traffic to judge by.
+    pub recovered_after_rollback: Option<bool>,
+    /// Bad events from the deployment's start to the incident's end, as a fraction of the
+    /// window's allowance.
+    pub budget_spent: f64,
+}
+
+/// The deployment of `service` behind an incident starting at `start`, if any.
+pub fn attribute<'d>(
+    service: &str,
+    start: DateTime<Utc>,
+    deployments: &'d [Deployment],
+    lead: TimeDelta,
+) -> Option<&'d Deployment> {
+    deployments
+        .iter()
+        .filter(|d| d.service == service && d.start() <= start)
+        .filter(|d| d.in_progress_at(start) || start - d.start() <= lead)
+        .max_by_key(|d| (d.start(), d.created_at))
+}
+
+/// Attributes `incident` (of `service`, an objective with `target`) and says whether the
+/// rollback ended the burn.
+pub fn correlate(
+    service: &str,
+    incident: &Incident,
+    deployments: &[Deployment],
+    lead: TimeDelta,
+    target: Target,
+    sums: &PrefixSums<'_>,
+    budget_allowed: f64,
+) -> Option<Attribution> {
+    let d = attribute(service, incident.start, deployments, lead)?;
+    let recovered_after_rollback = d
+        .rollback
+        .as_ref()
+        .and_then(|r| r.finished_at)
+        .and_then(|f| {
+            let after = sums.sum(TimeRange {
+                start: f,
+                end: f + RECOVERY_GRACE,
+            });
+            BurnRate::of(after, target).map(|b| b.get() < 1.0)
+        });
+    let bad = sums
+        .sum(TimeRange {
+            start: d.start(),
+            end: incident.end.max(d.start()),
+        })
+        .bad();
+    Some(Attribution {
+        deployment: d.clone(),
+        recovered_after_rollback,
+        budget_spent: spent(bad, budget_allowed),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::deployments::{Rollback, RollbackTrigger};
+    use crate::core::events::{Counts, EventSeries};
+    use crate::core::tiers::Severity;
+    use proptest::prelude::*;
+
+    fn t(m: i64) -> DateTime<Utc> {
+        "2026-11-15T14:00:00Z".parse::<DateTime<Utc>>().unwrap() + TimeDelta::minutes(m)
+    }
+
+    fn deployment(service: &str, start: i64, end: Option<i64>) -> Deployment {
+        Deployment {
+            service: service.into(),
+            arn: format!("arn:{service}:{start}"),
+            status: "SUCCESSFUL".into(),
+            status_reason: None,
+            strategy: Some("ROLLING".into()),
+            created_at: t(start),
+            started_at: Some(t(start)),
+            finished_at: end.map(t),
+            target: None,
+            images: vec![],
+            rollback: None,
+            circuit_breaker: None,
+        }
+    }
+
+    fn incident(start: i64, end: i64) -> Incident {
+        Incident {
+            start: t(start),
+            end: t(end),
+            ongoing: false,
+            first_page: Some(t(start)),
+            severities: vec![Severity::Page],
+            peak_burn_rate: 100.0,
+            counts: Counts::default(),
+            budget_spent: 0.0,
+            deployment: None,
+        }
+    }
+
+    #[test]
+    fn the_deployment_in_progress_or_just_before_is_blamed_and_the_rollback_judged() {
+        let mut bad = deployment("checkout", 0, Some(118));
+        bad.status = "ROLLBACK_SUCCESSFUL".into();
+        bad.rollback = Some(Rollback {
+            trigger: RollbackTrigger::CircuitBreaker,
+            reason: Some("tasks failed to start".into()),
+            started_at: Some(t(100)),
+            finished_at: Some(t(118)),
+            alarms: vec![],
+        });
+        let deployments = vec![
+            deployment("checkout", -600, Some(-590)),
+            bad,
+            deployment("catalog", 2, Some(5)),
+        ];
+        let target = Target::new(0.999).unwrap();
+        let mut series = EventSeries::new(TimeDelta::minutes(1)).unwrap();
+        for m in 0..300 {
+            // Errors until the rollback ends at 118, then a clean service.
+            series.add(
+                t(m),
+                if m < 118 {
+                    Counts::new(2, 3)
+                } else {
+                    Counts::new(3, 3)
+                },
+            );
+        }
+        let sums = series.prefix_sums();
+        let a = correlate(
+            "checkout",
+            &incident(3, 130),
+            &deployments,
+            DEFAULT_LEAD,
+            target,
+            &sums,
+            236.0,
+        )
+        .unwrap();
+        assert_eq!(a.deployment.arn, "arn:checkout:0");
+        assert_eq!(a.recovered_after_rollback, Some(true));
+        assert!((a.budget_spent - 0.5).abs() < 1e-12);
+        // Still failing after the rollback ended: the rollback did not help.
+        let mut failing = EventSeries::new(TimeDelta::minutes(1)).unwrap();
+        for m in 0..300 {
+            failing.add(t(m), Counts::new(2, 3));
+        }
+        let late = correlate(
+            "checkout",
+            &incident(3, 200),
+            &deployments,
+            DEFAULT_LEAD,
+            target,
+            &failing.prefix_sums(),
+            240.0,
+        );
+        assert_eq!(late.unwrap().recovered_after_rollback, Some(false));
+        // Started 40 minutes after a finished deployment: outside the lead time.
+        assert!(attribute("checkout", t(-550), &deployments, DEFAULT_LEAD).is_none());
+        // Within the lead time of the old one.
+        assert_eq!(
+            attribute("checkout", t(-580), &deployments, DEFAULT_LEAD)
+                .unwrap()
+                .arn,
+            "arn:checkout:-600"
+        );
+    }
+
+    fn arb_deployment() -> impl Strategy<Value = Deployment> {
+        (
+            prop_oneof![Just("a"), Just("b")],
+            -1000i64..1000,
+            proptest::option::of(0i64..300),
+        )
+            .prop_map(|(s, start, len)| deployment(s, start, len.map(|l| start + l)))
+    }
+
+    proptest! {
+        #[test]
+        fn attribution_is_never_before_any_deployment_never_across_services_and_shift_free(
+            deployments in proptest::collection::vec(arb_deployment(), 0..8),
+            start in -1200i64..1200,
+            shift in -100_000i64..100_000,
+            lead in 0i64..120,
+        ) {
+            let lead = TimeDelta::minutes(lead);
+            let found = attribute("a", t(start), &deployments, lead);
+            if let Some(d) = found {
+                prop_assert_eq!(&d.service, "a");
+                prop_assert!(d.start() <= t(start));
+            }
+            if deployments.iter().all(|d| d.start() > t(start)) {
+                prop_assert!(found.is_none());
+            }
+            let moved: Vec<Deployment> = deployments
+                .iter()
+                .cloned()
+                .map(|d| d.shifted(TimeDelta::minutes(shift)))
+                .collect();
+            let again = attribute("a", t(start) + TimeDelta::minutes(shift), &moved, lead);
+            prop_assert_eq!(found.map(|d| &d.arn), again.map(|d| &d.arn));
+        }
+    }
+}

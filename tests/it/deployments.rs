@@ -1,0 +1,280 @@
+//! Deployment correlation end to end: ECS deployments read through the real Rust ECS SDK from
+//! the emulator (service deployments, revisions, the DescribeServices fallback, denied and
+//! throttled calls), and from files as the AWS CLI prints them.
+
+use crate::support::emulator::{Session, session};
+use crate::support::{root, slo, text};
+use aws_sdk_cloudwatch::primitives::DateTime as AwsDateTime;
+use aws_sdk_cloudwatch::types::{Dimension, MetricDatum, StandardUnit};
+use chrono::{DateTime, TimeDelta, Utc};
+use serde_json::{Value, json};
+use std::path::Path;
+
+const LB: &str = "app/shop-prod/50dc6c495c0c9188";
+const SERVICE_ARN: &str = "arn:aws:ecs:us-east-1:123456789012:service/prod/checkout";
+
+fn now_minute() -> DateTime<Utc> {
+    let t = Utc::now().timestamp();
+    DateTime::from_timestamp(t - t % 60, 0).unwrap()
+}
+
+fn spec(dir: &Path) {
+    std::fs::write(
+        dir.join("checkout.yaml"),
+        format!("apiVersion: slo/v1\nservice: checkout\nalb: {{ loadBalancer: {LB} }}\necs: {{ cluster: prod, service: checkout }}\nwindow: 1d\nobjectives:\n  - {{ name: availability, sli: availability, target: 99.9% }}\n"),
+    )
+    .unwrap();
+}
+
+/// 10 requests a minute for three hours before `now`; 3 of them 5xx from 120 to 90 minutes ago.
+async fn traffic(s: &Session, now: DateTime<Utc>) {
+    let cw = s.cloudwatch().await;
+    let dims = vec![Dimension::builder().name("LoadBalancer").value(LB).build()];
+    let mut data = Vec::new();
+    for m in 1..=180 {
+        let t = now - TimeDelta::minutes(m);
+        let datum = |name: &str, v: f64| {
+            MetricDatum::builder()
+                .metric_name(name)
+                .set_dimensions(Some(dims.clone()))
+                .timestamp(AwsDateTime::from_secs(t.timestamp()))
+                .value(v)
+                .unit(StandardUnit::Count)
+                .build()
+        };
+        data.push(datum("RequestCount", 10.0));
+        if (91..=120).contains(&m) {
+            data.push(datum("HTTPCode_Target_5XX_Count", 3.0));
+        }
+    }
+    for batch in data.chunks(500) {
+        cw.put_metric_data()
+            .namespace("AWS/ApplicationELB")
+            .set_metric_data(Some(batch.to_vec()))
+            .send()
+            .await
+            .unwrap();
+    }
+}
+
+async fn ecs_service(s: &Session) {
+    let ecs = s.ecs().await;
+    ecs.create_cluster()
+        .cluster_name("prod")
+        .send()
+        .await
+        .unwrap();
+    ecs.register_task_definition()
+        .family("checkout")
+        .container_definitions(
+            aws_sdk_ecs::types::ContainerDefinition::builder()
+                .name("app")
+                .image("repo/checkout:1.4.2")
+                .memory(512)
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    ecs.create_service()
+        .cluster("prod")
+        .service_name("checkout")
+        .task_definition("checkout")
+        .desired_count(2)
+        .send()
+        .await
+        .unwrap();
+}
+
+fn epoch(t: DateTime<Utc>) -> f64 {
+    t.timestamp() as f64
+}
+
+/// 110 clean deployments (two list pages, six describe calls), then the bad
+/// one two minutes before the errors, rolled back by the circuit breaker as they stopped.
+fn service_deployments(now: DateTime<Utc>) -> Value {
+    let arn = |id: &str| {
+        format!("arn:aws:ecs:us-east-1:123456789012:service-deployment/prod/checkout/{id}")
+    };
+    let revision = |id: &str| {
+        format!("arn:aws:ecs:us-east-1:123456789012:service-revision/prod/checkout/{id}")
+    };
+    let mut deployments = Vec::new();
+    let mut revisions = Vec::new();
+    for i in 0..110 {
+        let start = now - TimeDelta::hours(6) - TimeDelta::minutes(2 * (110 - i));
+        deployments.push(json!({
+            "serviceDeploymentArn": arn(&format!("clean{i}")), "serviceArn": SERVICE_ARN,
+            "clusterArn": "arn:aws:ecs:us-east-1:123456789012:cluster/prod",
+            "createdAt": epoch(start), "startedAt": epoch(start), "finishedAt": epoch(start + TimeDelta::minutes(5)),
+            "status": "SUCCESSFUL", "targetServiceRevision": {"arn": revision(&format!("r{i}"))},
+        }));
+    }
+    let bad_start = now - TimeDelta::minutes(122);
+    deployments.push(json!({
+        "serviceDeploymentArn": arn("bad"), "serviceArn": SERVICE_ARN,
+        "clusterArn": "arn:aws:ecs:us-east-1:123456789012:cluster/prod",
+        "createdAt": epoch(bad_start), "startedAt": epoch(bad_start),
+        "finishedAt": epoch(now - TimeDelta::minutes(90)),
+        "status": "ROLLBACK_SUCCESSFUL", "statusReason": "circuit breaker threshold exceeded",
+        "targetServiceRevision": {"arn": revision("r-bad")},
+        "deploymentConfiguration": {"strategy": "ROLLING"},
+        "deploymentCircuitBreaker": {"status": "TRIGGERED", "failureCount": 4, "threshold": 3},
+        "rollback": {"reason": "ECS deployment circuit breaker", "startedAt": epoch(now - TimeDelta::minutes(100)),
+                     "serviceRevisionArn": revision("r109")}
+    }));
+    revisions.push(json!({"serviceRevisionArn": revision("r-bad"),
+        "containerImages": [{"containerName": "app", "image": "123456789012.dkr.ecr.us-east-1.amazonaws.com/checkout:1.4.3", "imageDigest": "sha256:aaaa"}]}));
+    json!({"cluster": "prod", "service": "checkout", "serviceDeployments": deployments, "serviceRevisions": revisions})
+}
+
+fn report(s: &Session, dir: &Path, now: DateTime<Utc>) -> (Value, String) {
+    let out = s.slo(&[
+        "report",
+        dir.to_str().unwrap(),
+        "--at",
+        &now.to_rfc3339(),
+        "--format",
+        "json",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    crate::support::assert_valid("schema/report.schema.json", &v);
+    (v, text(&out.stderr))
+}
+
+#[tokio::test]
+async fn a_cloudwatch_report_names_the_deployment_its_image_and_the_rollback() {
+    let s = session();
+    let now = now_minute();
+    ecs_service(&s).await;
+    traffic(&s, now).await;
+    let (status, body) = s.http(
+        "POST",
+        "/_slo/ecs/state",
+        &service_deployments(now).to_string(),
+    );
+    assert_eq!(status, 200, "{body}");
+    s.inject("DescribeServiceDeployments", "throttle", 2);
+    let tmp = tempfile::tempdir().unwrap();
+    spec(tmp.path());
+    let (r, stderr) = report(&s, tmp.path(), now);
+    assert!(!stderr.contains("warning"), "{stderr}");
+    let o = &r["objectives"][0];
+    assert_eq!(o["deployments_source"], "service_deployments");
+    let d = &o["incidents"][0]["deployment"];
+    assert!(d["arn"].as_str().unwrap().ends_with("/bad"), "{d:#}");
+    assert_eq!(d["status"], "ROLLBACK_SUCCESSFUL");
+    assert_eq!(d["strategy"], "ROLLING");
+    assert_eq!(d["images"][0]["tag"], "1.4.3");
+    assert_eq!(d["rollback"]["trigger"], "circuit_breaker");
+    assert_eq!(d["recovered_after_rollback"], true);
+    // 111 deployments: two ListServiceDeployments pages (100 a page) and six describe calls
+    // (20 ARNs a call), the first one throttled twice and retried.
+    assert_eq!(s.calls("ListServiceDeployments"), 2);
+    assert_eq!(s.calls("DescribeServiceDeployments"), 6 + 2);
+    let listed = r["deployments"].as_array().unwrap();
+    assert_eq!(listed.len(), 111);
+    let blamed: Vec<&Value> = listed.iter().filter(|d| d["incidents"] != 0).collect();
+    assert_eq!(blamed.len(), 1);
+    assert!(blamed[0]["arn"].as_str().unwrap().ends_with("/bad"));
+}
+
+#[tokio::test]
+async fn without_the_service_deployments_api_the_report_falls_back_to_describe_services() {
+    let s = session();
+    let now = now_minute();
+    ecs_service(&s).await;
+    traffic(&s, now).await;
+    let created = epoch(now - TimeDelta::minutes(121));
+    let state = json!({
+        "cluster": "prod", "service": "checkout",
+        "deployments": [
+            {"id": "ecs-svc/9999", "status": "ACTIVE", "taskDefinition": "arn:aws:ecs:us-east-1:123456789012:task-definition/checkout:43",
+             "rolloutState": "FAILED", "createdAt": created, "updatedAt": epoch(now - TimeDelta::minutes(89))},
+            {"id": "ecs-svc/8888", "status": "PRIMARY", "taskDefinition": "arn:aws:ecs:us-east-1:123456789012:task-definition/checkout:42",
+             "rolloutState": "COMPLETED", "createdAt": epoch(now - TimeDelta::days(3)), "updatedAt": epoch(now - TimeDelta::days(3))}
+        ],
+        "events": [
+            {"id": "e2", "createdAt": epoch(now - TimeDelta::minutes(95)), "message": "(service checkout) (deployment ecs-svc/9999) deployment failed: tasks failed to start."},
+            {"id": "e1", "createdAt": epoch(now - TimeDelta::minutes(96)), "message": "(service checkout) ECS deployment circuit breaker: rolling back to deploymentId ecs-svc/8888"}
+        ]
+    });
+    assert_eq!(s.http("POST", "/_slo/ecs/state", &state.to_string()).0, 200);
+    s.inject("ListServiceDeployments", "denied", 10);
+    let tmp = tempfile::tempdir().unwrap();
+    spec(tmp.path());
+    let (r, stderr) = report(&s, tmp.path(), now);
+    assert!(
+        stderr.contains("warning") && stderr.contains("DescribeServices"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("AccessDenied"), "{stderr}");
+    let o = &r["objectives"][0];
+    assert_eq!(o["deployments_source"], "describe_services");
+    let d = &o["incidents"][0]["deployment"];
+    assert_eq!(d["arn"], "ecs-svc/9999");
+    assert_eq!(d["status"], "FAILED");
+    assert_eq!(d["rollback"]["trigger"], "circuit_breaker");
+    assert!(d["target"].as_str().unwrap().ends_with("checkout:43"));
+}
+
+#[tokio::test]
+async fn when_ecs_cannot_be_read_at_all_the_report_says_so_and_still_completes() {
+    let s = session();
+    let now = now_minute();
+    traffic(&s, now).await;
+    s.inject("ListServiceDeployments", "denied", 10);
+    s.inject("DescribeServices", "denied", 10);
+    let tmp = tempfile::tempdir().unwrap();
+    spec(tmp.path());
+    let (r, stderr) = report(&s, tmp.path(), now);
+    assert!(
+        stderr.contains("cannot read the deployments of ECS service prod/checkout"),
+        "{stderr}"
+    );
+    let o = &r["objectives"][0];
+    assert_eq!(o["deployments_source"], "unavailable");
+    assert_eq!(o["incidents"][0]["deployment"], Value::Null);
+    assert!(o["total"].as_u64().unwrap() > 0);
+}
+
+#[test]
+fn a_foreign_or_malformed_deployments_file_is_an_error_naming_it() {
+    let tmp = tempfile::tempdir().unwrap();
+    let logs = root().join("tests/fixtures/logs");
+    for (name, body, problem) in [
+        (
+            "foreign.json",
+            r#"{"services": []}"#,
+            "no `serviceDeployments` array",
+        ),
+        (
+            "broken.json",
+            r#"{"serviceDeployments": [{"status": "SUCCESSFUL"}"#,
+            "not JSON",
+        ),
+        (
+            "bad-time.json",
+            r#"{"serviceDeployments": [{"serviceDeploymentArn": "a", "status": "SUCCESSFUL", "createdAt": "yesterday"}]}"#,
+            "serviceDeployments[0]: `createdAt`: `yesterday` is not an ISO 8601 time",
+        ),
+    ] {
+        let file = tmp.path().join(name);
+        std::fs::write(&file, body).unwrap();
+        let out = slo(&[
+            "report",
+            "slo",
+            "--access-logs",
+            logs.to_str().unwrap(),
+            "--deployments",
+            file.to_str().unwrap(),
+        ]);
+        assert_eq!(out.status.code(), Some(2), "{name}");
+        let stderr = text(&out.stderr);
+        assert!(
+            stderr.contains(name) && stderr.contains(problem),
+            "{name}: {stderr}"
+        );
+    }
+}
