@@ -8,6 +8,7 @@ pub mod core;
 pub mod deployments;
 pub mod evaluate;
 pub mod example_logs;
+pub mod onboard;
 pub mod output;
 pub mod reconcile;
 pub mod render;

@@ -7,12 +7,14 @@ pub mod alarms;
 pub mod ecs;
 pub mod error;
 pub mod failing;
+pub mod inventory;
 pub mod memory;
 pub mod metrics;
 
 pub use alarms::{AlarmStore, CloudWatchAlarms};
 pub use ecs::{DeploymentReader, EcsDeployments};
 pub use error::{AwsError, ErrorKind};
+pub use inventory::{AwsInventory, Inventory};
 pub use metrics::{CloudWatchMetrics, MetricsReader};
 
 use aws_config::BehaviorVersion;

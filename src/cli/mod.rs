@@ -3,6 +3,7 @@
 
 mod apply;
 mod generate;
+mod init;
 mod plan;
 mod report;
 mod validate;
@@ -36,6 +37,8 @@ enum Command {
     Apply(apply::Args),
     /// Write realistic ALB access logs for the example specs (for trying `slo` and benchmarks).
     GenerateLogs(generate::Args),
+    /// Draft specs for the ECS services behind application load balancers in the account.
+    Init(init::Args),
 }
 
 /// What a command concluded, when it ran to the end.
@@ -65,6 +68,7 @@ pub fn run() -> ExitCode {
         Command::GenerateLogs(args) => generate::run(args),
         Command::Plan(args) => plan::run(args),
         Command::Apply(args) => apply::run(args),
+        Command::Init(args) => init::run(args),
     };
     match result {
         Ok(Outcome::Fine) => ExitCode::SUCCESS,

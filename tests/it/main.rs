@@ -4,6 +4,7 @@ mod alarms;
 mod cloudwatch;
 mod deployments;
 mod ecs;
+mod init;
 mod query_protocol;
 mod replay;
 mod report;

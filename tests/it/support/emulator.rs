@@ -188,3 +188,20 @@ impl Session {
             .await
     }
 }
+
+impl Session {
+    /// Runs a Python script with boto3 (the emulator's virtualenv) against the emulator, to
+    /// seed what the Rust SDKs `slo` uses cannot create (VPCs, subnets); returns its stdout.
+    pub fn python(&self, script: &str) -> String {
+        let mut cmd = Command::new(root().join("target/emulator-venv/bin/python"));
+        cmd.arg("-c").arg(script);
+        self.configure(&mut cmd);
+        let out = cmd.output().expect("run python");
+        assert!(
+            out.status.success(),
+            "seed script failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+}

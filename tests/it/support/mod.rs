@@ -6,7 +6,14 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 /// Every subcommand, for checks that apply to all of them.
-pub const COMMANDS: &[&str] = &["validate", "report", "plan", "apply", "generate-logs"];
+pub const COMMANDS: &[&str] = &[
+    "validate",
+    "report",
+    "plan",
+    "apply",
+    "generate-logs",
+    "init",
+];
 
 pub fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
