@@ -346,8 +346,14 @@ mod tests {
             found("staging", "checkout", &["checkout-stg"]),
             found("prod", "shop", &["web", "api"]),
         ];
-        let names: Vec<String> = drafts(&all, &opts()).into_iter().map(|d| d.service).collect();
-        assert_eq!(names, ["checkout-prod", "checkout-staging", "shop-web", "shop-api"]);
+        let names: Vec<String> = drafts(&all, &opts())
+            .into_iter()
+            .map(|d| d.service)
+            .collect();
+        assert_eq!(
+            names,
+            ["checkout-prod", "checkout-staging", "shop-web", "shop-api"]
+        );
         for d in drafts(&all, &opts()) {
             let mut diags = crate::spec::diag::Diagnostics::new(std::path::Path::new("x.yaml"));
             let parsed = crate::spec::load::parse_spec(d.yaml.as_bytes(), &mut diags);
