@@ -191,7 +191,89 @@ pub fn generate(out: &Path, opts: &Options) -> io::Result<Summary> {
     }
     let deployments = out.join(DEPLOYMENTS_FILE);
     std::fs::write(&deployments, deployments_json(opts))?;
+    std::fs::write(out.join(APP_LOGS_FILE), app_logs_json(opts))?;
     Ok(summary)
+}
+
+/// Written beside `AWSLogs/`: `checkout`'s application logs, as `aws logs filter-log-events
+/// --output json` prints them.
+pub const APP_LOGS_FILE: &str = "checkout-app-logs.json";
+
+/// `checkout`'s application logs: health lines every five minutes, now and then an unrelated
+/// error, and during the bad deployment the card-gateway timeouts and pool exhaustion behind
+/// it (one line also shows a secret, which evidence must redact).
+pub fn app_logs_json(opts: &Options) -> String {
+    let mut rng = Rng(opts.seed ^ 0xA5A5);
+    let (bad_start, bad_end) = opts.bad_deploy();
+    let start = opts.end - TimeDelta::days(i64::from(opts.days));
+    let tasks = ["3f9c1e0e5b2d4a61", "7a0b44c1d9e85f23"];
+    let mut events: Vec<(DateTime<Utc>, usize, String)> = Vec::new();
+    let mut t = start;
+    let mut request = 41_000u64;
+    while t < opts.end {
+        for task in 0..tasks.len() {
+            let in_use = 2 + rng.below(4);
+            events.push((
+                t + TimeDelta::seconds(task as i64 * 7),
+                task,
+                format!("INFO checkout-api health ok: pool {in_use}/20 in use, queue 0"),
+            ));
+        }
+        // About one unrelated error a day.
+        if rng.below(288) == 0 {
+            events.push((
+                t + TimeDelta::seconds(31),
+                0,
+                format!(
+                    "ERROR PaymentWebhook: signature mismatch for event evt_{:x} from 203.0.113.{}",
+                    rng.next(),
+                    rng.below(250)
+                ),
+            ));
+        }
+        t += TimeDelta::minutes(5);
+    }
+    let mut t = bad_start;
+    while t < bad_end {
+        for _ in 0..3 {
+            request += 1 + rng.below(9);
+            let at = t + TimeDelta::milliseconds(rng.below(60_000) as i64);
+            events.push((at, rng.below(2) as usize, format!(
+                "ERROR [req-{request}] TimeoutException: card-gateway did not answer within 3000 ms (attempt 3 of 3, host 10.0.3.{}:8443)",
+                7 + rng.below(3)
+            )));
+        }
+        if rng.below(2) == 0 {
+            events.push((t + TimeDelta::seconds(40), rng.below(2) as usize, format!(
+                "ERROR HikariPool-1 - Connection is not available, request timed out after 30000ms (total=20, active=20, idle=0, waiting={})",
+                3 + rng.below(20)
+            )));
+        }
+        t += TimeDelta::minutes(1);
+    }
+    events.push((bad_start + TimeDelta::minutes(3), 0, "ERROR payment failed for jane.doe@example.com: gateway rejected Authorization: Bearer eyJhbGciOiJIUzI1NiJ9.c2VjcmV0.sig".to_owned()));
+    events.sort_by_key(|e| e.0);
+    let events: Vec<serde_json::Value> = events
+        .into_iter()
+        .enumerate()
+        .map(|(i, (at, task, message))| {
+            let ms = at.timestamp_millis();
+            serde_json::json!({
+                "logStreamName": format!("app/app/{}", tasks[task]),
+                "timestamp": ms,
+                "message": message,
+                "ingestionTime": ms + 850,
+                "eventId": format!("{:056}", i),
+            })
+        })
+        .collect();
+    let mut text = serde_json::to_string_pretty(&serde_json::json!({
+        "events": events,
+        "searchedLogStreams": [],
+    }))
+    .unwrap_or_default();
+    text.push('\n');
+    text
 }
 
 /// Written beside `AWSLogs/`: the example's ECS deployments, as `aws ecs

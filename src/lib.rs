@@ -7,6 +7,7 @@ pub mod aws;
 pub mod core;
 pub mod deployments;
 pub mod evaluate;
+pub mod evidence;
 pub mod example_logs;
 pub mod onboard;
 pub mod output;

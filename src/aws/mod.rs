@@ -8,6 +8,7 @@ pub mod ecs;
 pub mod error;
 pub mod failing;
 pub mod inventory;
+pub mod logs;
 pub mod memory;
 pub mod metrics;
 
@@ -15,6 +16,7 @@ pub use alarms::{AlarmStore, CloudWatchAlarms};
 pub use ecs::{DeploymentReader, EcsDeployments};
 pub use error::{AwsError, ErrorKind};
 pub use inventory::{AwsInventory, Inventory};
+pub use logs::{CloudWatchLogs, LogReader};
 pub use metrics::{CloudWatchMetrics, MetricsReader};
 
 use aws_config::BehaviorVersion;

@@ -49,6 +49,11 @@ pub struct Args {
     /// of from ECS; repeatable. With --access-logs, the only way to see deployments.
     #[arg(long = "deployments", value_name = "FILE")]
     deployments: Vec<PathBuf>,
+    /// A service's application logs from FILE (what `aws logs filter-log-events --output json`
+    /// prints), for the evidence behind its incidents; repeatable. Without it, --access-logs
+    /// reports have no evidence, CloudWatch ones read `ecs.logGroup`.
+    #[arg(long = "app-logs", value_name = "SERVICE=FILE")]
+    app_logs: Vec<String>,
 }
 
 pub fn run(args: Args) -> anyhow::Result<Outcome> {
@@ -68,7 +73,8 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
     let from_files = (!args.deployments.is_empty())
         .then(|| slo::deployments::from_files(&args.deployments, &slos))
         .transpose()?;
-    let Evaluation { report, source } = match &args.access_logs {
+    let app_logs = read_app_logs(&args.app_logs, &slos)?;
+    let Evaluation { mut report, source } = match &args.access_logs {
         Some(dir) => {
             let histories = from_files.unwrap_or_default();
             from_access_logs(&slos, dir, &histories, at, window, args.threads)?
@@ -88,13 +94,21 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
                     }
                 };
                 let reader = slo::aws::CloudWatchMetrics::new(&config);
-                anyhow::Ok(
+                let mut evaluation =
                     evaluate::from_cloudwatch(&slos, &reader, &histories, at, window, Utc::now())
-                        .await?,
-                )
+                        .await?;
+                if app_logs.is_empty() {
+                    let logs = slo::aws::CloudWatchLogs::new(&config);
+                    let warnings =
+                        slo::evidence::attach_from_cloudwatch(&mut evaluation.report, &slos, &logs)
+                            .await;
+                    print_warnings(&warnings)?;
+                }
+                anyhow::Ok(evaluation)
             })?
         }
     };
+    slo::evidence::attach_from_files(&mut report, &slos, &app_logs);
     let text = match args.format {
         Format::Json => render::json::render(&report, &source),
         Format::Markdown => render::markdown::render(&report, &source),
@@ -166,6 +180,26 @@ fn from_access_logs(
         report_input_problems(stats)?;
     }
     Ok(evaluation)
+}
+
+/// `SERVICE=FILE` pairs, each SERVICE a spec's, each FILE read.
+fn read_app_logs(
+    pairs: &[String],
+    slos: &[&ServiceSlo],
+) -> anyhow::Result<BTreeMap<String, (PathBuf, Vec<slo::core::evidence::LogLine>)>> {
+    let mut out = BTreeMap::new();
+    for pair in pairs {
+        let Some((service, file)) = pair.split_once('=') else {
+            bail!("--app-logs {pair}: write SERVICE=FILE");
+        };
+        if !slos.iter().any(|s| s.service == service) {
+            bail!("--app-logs {pair}: no spec has service `{service}`");
+        }
+        let path = PathBuf::from(file);
+        let lines = slo::evidence::read_app_logs(&path)?;
+        out.insert(service.to_owned(), (path, lines));
+    }
+    Ok(out)
 }
 
 /// A service whose deployments could not be read is reported without them, and says so.

@@ -117,6 +117,7 @@ mod tests {
             counts: Counts::default(),
             budget_spent: 0.0,
             deployment: None,
+            evidence: None,
         }
     }
 

@@ -28,6 +28,8 @@ pub struct Incident {
     pub budget_spent: f64,
     /// The deployment behind it, when the report knows the service's deployments.
     pub deployment: Option<crate::core::correlate::Attribution>,
+    /// The top log templates behind it; `None` when no log source applies.
+    pub evidence: Option<crate::core::evidence::Evidence>,
 }
 
 /// Incidents in time order. `episodes` must be in start order (as `episodes()` returns them);
@@ -76,6 +78,7 @@ pub fn incidents(
                 counts: Counts::default(),
                 budget_spent: 0.0,
                 deployment: None,
+                evidence: None,
             },
             short,
             short,

@@ -8,6 +8,7 @@ pub mod collected;
 pub mod correlate;
 pub mod deployments;
 pub mod events;
+pub mod evidence;
 pub mod incidents;
 pub mod latency;
 pub mod metric_math;

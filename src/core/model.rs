@@ -43,6 +43,8 @@ pub struct ServiceSlo {
     pub notify: Notify,
     /// A deployment that started this long before an incident may be blamed for it.
     pub correlation_lead: TimeDelta,
+    /// Which log lines are triage evidence.
+    pub logs: Logs,
     pub runbook: Option<String>,
 }
 
@@ -165,6 +167,23 @@ impl Default for Notify {
             via: NotifyVia::Serve,
             slack_webhook_env: None,
             repeat: TimeDelta::hours(4),
+        }
+    }
+}
+
+/// Which application log lines are evidence, and how many templates to show.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Logs {
+    /// A regular expression (checked when the spec is read), matched case-insensitively.
+    pub pattern: String,
+    pub top: usize,
+}
+
+impl Default for Logs {
+    fn default() -> Logs {
+        Logs {
+            pattern: crate::core::evidence::DEFAULT_PATTERN.to_owned(),
+            top: crate::core::evidence::DEFAULT_TOP,
         }
     }
 }

@@ -115,6 +115,37 @@ pub struct IncidentJson {
     /// The deployment of the service in progress at the start, or started within the lead
     /// time before it; null: none.
     pub deployment: Option<AttributionJson>,
+    /// The top log templates of the service over the incident's window; null: no log source.
+    pub evidence: Option<EvidenceJson>,
+}
+
+#[derive(Clone, Debug, Serialize, JsonSchema)]
+pub struct EvidenceJson {
+    #[schemars(extend("enum" = ["file", "cloudwatch_logs", "unavailable"]))]
+    pub source: &'static str,
+    /// The log group, or the file's path.
+    pub log_group: String,
+    /// Why it is unavailable.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bytes_scanned: Option<u64>,
+    /// The window read: [start − lead, min(end, start − lead + 6 h)].
+    pub from: String,
+    pub to: String,
+    /// Sorted by count, descending.
+    pub top: Vec<TemplateJson>,
+}
+
+#[derive(Clone, Debug, Serialize, JsonSchema)]
+pub struct TemplateJson {
+    /// The line with its variables as `<*>`, secrets redacted.
+    pub template: String,
+    pub count: u64,
+    pub first_seen: String,
+    pub last_seen: String,
+    /// One line of it, redacted, at most 300 characters.
+    pub sample: String,
 }
 
 #[derive(Clone, Debug, Serialize, JsonSchema)]
@@ -350,6 +381,25 @@ fn objective(o: &ObjectiveReport) -> ObjectiveJson {
                     rollback: rollback(&a.deployment),
                     recovered_after_rollback: a.recovered_after_rollback,
                     budget_spent: finite(a.budget_spent),
+                }),
+                evidence: i.evidence.as_ref().map(|e| EvidenceJson {
+                    source: e.source.name(),
+                    log_group: e.log_group.clone(),
+                    reason: e.reason.clone(),
+                    bytes_scanned: e.bytes_scanned,
+                    from: rfc3339(e.from),
+                    to: rfc3339(e.to),
+                    top: e
+                        .top
+                        .iter()
+                        .map(|t| TemplateJson {
+                            template: t.template.clone(),
+                            count: t.count,
+                            first_seen: rfc3339(t.first_seen),
+                            last_seen: rfc3339(t.last_seen),
+                            sample: t.sample.clone(),
+                        })
+                        .collect(),
                 }),
             })
             .collect(),

@@ -1,8 +1,8 @@
 //! `--format markdown`: for pull requests, wikis and chat.
 
 use super::{
-    SourceSummary, burn, deployment_line, incident_line, incidents_to_show, notification_line,
-    notifications, percent, rfc3339, sli_percent,
+    SourceSummary, burn, deployment_line, evidence_lines, incident_line, incidents_to_show,
+    notification_line, notifications, percent, rfc3339, sli_percent,
 };
 use crate::core::assess::REPORT_BURN_WINDOWS;
 use crate::core::model::Sli;
@@ -54,6 +54,9 @@ pub fn render(report: &Report, source: &SourceSummary) -> String {
         out.push_str("\n### Incidents\n\n");
         for (o, i) in incidents {
             out.push_str(&format!("- {}\n", incident_line(o, i)));
+            for e in evidence_lines(i, 3) {
+                out.push_str(&format!("  - {e}\n"));
+            }
         }
         if left_out > 0 {
             out.push_str(&format!("- … and {left_out} older incident(s)\n"));

@@ -177,6 +177,32 @@ pub fn short_arn(arn: &str) -> &str {
     }
 }
 
+/// The lines under an incident: its top log templates, or why there are none.
+pub fn evidence_lines(i: &Incident, shown: usize) -> Vec<String> {
+    let Some(e) = &i.evidence else {
+        return Vec::new();
+    };
+    if let Some(reason) = &e.reason {
+        return vec![format!("logs of {} unavailable: {reason}", e.log_group)];
+    }
+    if e.top.is_empty() {
+        return vec![format!("no matching log lines in {}", e.log_group)];
+    }
+    e.top
+        .iter()
+        .take(shown)
+        .map(|t| {
+            format!(
+                "{}× {} ({} → {})",
+                t.count,
+                t.template,
+                t.first_seen.format("%H:%M"),
+                t.last_seen.format("%H:%M")
+            )
+        })
+        .collect()
+}
+
 /// Every objective's replayed notifications, in time order.
 pub fn notifications(report: &Report) -> Vec<(&ObjectiveReport, &SeverityNotification)> {
     let mut all: Vec<_> = report

@@ -1,8 +1,8 @@
 //! The default terminal report: one row per objective, then the worst burn episodes.
 
 use super::{
-    SourceSummary, burn, deployment_line, incident_line, incidents_to_show, notification_line,
-    notifications, percent, sli_percent, time,
+    SourceSummary, burn, deployment_line, evidence_lines, incident_line, incidents_to_show,
+    notification_line, notifications, percent, sli_percent, time,
 };
 use crate::core::assess::REPORT_BURN_WINDOWS;
 use crate::core::model::Sli;
@@ -55,6 +55,9 @@ pub fn render(report: &Report, source: &SourceSummary, colour: bool) -> String {
         out.push_str("\nIncidents:\n");
         for (o, i) in incidents {
             out.push_str(&format!("  {}\n", incident_line(o, i)));
+            for e in evidence_lines(i, 3) {
+                out.push_str(&format!("    {e}\n"));
+            }
         }
         if left_out > 0 {
             out.push_str(&format!("  … and {left_out} older incident(s)\n"));

@@ -3,7 +3,7 @@
 
 use crate::core::alerting::TrafficGuard;
 use crate::core::model::{
-    Alb, Alerting, Ecs, Infra, Notify, NotifyVia, Objective, ServiceSlo, Sli,
+    Alb, Alerting, Ecs, Infra, Logs, Notify, NotifyVia, Objective, ServiceSlo, Sli,
 };
 use crate::core::ratio::{Ratio, Target};
 use crate::core::tiers::{Severity, Tier, sre_workbook};
@@ -59,6 +59,7 @@ pub fn convert(doc: &SpecDoc, d: &mut Diagnostics) -> Option<ServiceSlo> {
             }
         }),
     };
+    let logs = convert_logs(doc.logs.as_ref(), d);
     if d.has_errors() {
         return None;
     }
@@ -71,6 +72,7 @@ pub fn convert(doc: &SpecDoc, d: &mut Diagnostics) -> Option<ServiceSlo> {
         alerting: alerting?,
         notify: notify?,
         correlation_lead: lead?,
+        logs: logs?,
         runbook,
     })
 }
@@ -620,6 +622,52 @@ fn convert_infra(i: Option<&InfraWire>, d: &mut Diagnostics) -> Option<Infra> {
         http_5xx: http_5xx?,
         latency_p99: latency_p99?,
         sustained: sustained?,
+    })
+}
+
+fn convert_logs(l: Option<&LogsWire>, d: &mut Diagnostics) -> Option<Logs> {
+    let default = Logs::default();
+    let Some(l) = l else { return Some(default) };
+    let pattern = match &l.patterns {
+        None => Some(default.pattern),
+        Some(p) => match crate::core::evidence::pattern(&p.value) {
+            Ok(_) => Some(p.value.clone()),
+            Err(e) => {
+                let first = e
+                    .to_string()
+                    .lines()
+                    .last()
+                    .unwrap_or_default()
+                    .trim()
+                    .to_owned();
+                d.error_hint(
+                    at(p),
+                    "logs.patterns",
+                    format!("not a regular expression: {first}"),
+                    "e.g. exception|error|timeout (matched case-insensitively)",
+                );
+                None
+            }
+        },
+    };
+    let top = match &l.top {
+        None => Some(default.top),
+        Some(t) => match &t.value {
+            Scalar::Number(n) if n.fract() == 0.0 && (1.0..=50.0).contains(n) => Some(*n as usize),
+            other => {
+                d.error_hint(
+                    at(t),
+                    "logs.top",
+                    format!("`{other}` is not a count from 1 to 50"),
+                    "the default is 5",
+                );
+                None
+            }
+        },
+    };
+    Some(Logs {
+        pattern: pattern?,
+        top: top?,
     })
 }
 

@@ -23,6 +23,7 @@ pub const KEYS: &[(&str, &[&str])] = &[
             "alerting",
             "notify",
             "correlation",
+            "logs",
             "runbook",
         ],
     ),
@@ -48,6 +49,7 @@ pub const KEYS: &[(&str, &[&str])] = &[
     ("notify", &["sns", "slack", "repeat", "via"]),
     ("notify.slack", &["webhookEnv"]),
     ("correlation", &["lead"]),
+    ("logs", &["patterns", "top"]),
 ];
 
 /// What a value at a path must look like; paths not listed hold a single value (a scalar).
@@ -74,6 +76,7 @@ pub const SHAPES: &[(&str, Shape)] = &[
     ("notify", Shape::Map),
     ("notify.slack", Shape::Map),
     ("correlation", Shape::Map),
+    ("logs", Shape::Map),
 ];
 
 fn shape_of(pattern: &str) -> Shape {
@@ -336,6 +339,7 @@ alerting:
   infra: { cpu: 80%, memory: 80%, http5xx: 5%, latencyP99: 1s, for: 2m }
 notify: { sns: arn:aws:sns:us-east-1:123456789012:t, slack: { webhookEnv: X }, repeat: 4h, via: serve }
 correlation: { lead: 30m }
+logs: { patterns: error|timeout, top: 3 }
 ";
 
     #[test]
@@ -375,6 +379,7 @@ correlation: { lead: 30m }
                 "alerting.infra" => EVERY_KEY.replacen("for: 2m }", "for: 2m, bogus: 1 }", 1),
                 "notify" => EVERY_KEY.replacen("via: serve }", "via: serve, bogus: 1 }", 1),
                 "correlation" => EVERY_KEY.replacen("lead: 30m }", "lead: 30m, bogus: 1 }", 1),
+                "logs" => EVERY_KEY.replacen("top: 3 }", "top: 3, bogus: 1 }", 1),
                 "notify.slack" => {
                     EVERY_KEY.replacen("webhookEnv: X }", "webhookEnv: X, bogus: 1 }", 1)
                 }
@@ -477,6 +482,7 @@ correlation: { lead: 30m }
                 ),
                 "notify.slack" => ("slack: { webhookEnv: X }", "slack: 42"),
                 "correlation" => ("correlation: { lead: 30m }", "correlation: 42"),
+                "logs" => ("logs: { patterns: error|timeout, top: 3 }", "logs: 42"),
                 other => panic!("no broken variant for `{other}`: add one"),
             };
             assert!(EVERY_KEY.contains(from), "{pattern}");

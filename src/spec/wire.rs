@@ -26,6 +26,8 @@ pub struct SpecDoc {
     pub notify: Option<NotifyWire>,
     #[serde(default)]
     pub correlation: Option<CorrelationWire>,
+    #[serde(default)]
+    pub logs: Option<LogsWire>,
     /// Link put in alarm descriptions and notifications.
     #[serde(default)]
     pub runbook: Option<Sp<String>>,
@@ -165,4 +167,15 @@ pub struct CorrelationWire {
     /// How long before an incident a deployment may have started to be blamed for it.
     #[serde(default)]
     pub lead: Option<Sp<String>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct LogsWire {
+    /// A regular expression, matched case-insensitively: the lines that are evidence.
+    #[serde(default)]
+    pub patterns: Option<Sp<String>>,
+    /// How many templates an incident shows.
+    #[serde(default)]
+    pub top: Option<Sp<Scalar>>,
 }

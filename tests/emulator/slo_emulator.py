@@ -49,6 +49,7 @@ from werkzeug.wrappers import Request, Response
 
 CW_PREFIX = "GraniteServiceVersion20100801"
 ECS_PREFIX = "AmazonEC2ContainerServiceV20141113"
+LOGS_PREFIX = "Logs_20140328"
 CBOR_PATH = re.compile(r"^/service/(?P<service>[^/]+)/operation/(?P<op>[^/]+)$")
 CW_MODEL = botocore.session.Session().get_service_model("cloudwatch")
 MAX_DATAPOINTS = 100_800
@@ -222,6 +223,14 @@ class Emulator:
         if m and req.method == "POST":
             return self.cbor(req, m.group("op"))(environ, start_response)
         target = req.headers.get("X-Amz-Target", "")
+        if target.startswith(LOGS_PREFIX + "."):
+            op = target.split(".", 1)[1]
+            fault = self.fault(op)
+            if fault:
+                return self.json_error(*fault)(environ, start_response)
+            if op in LOGS_OPS:
+                return self.logs_json(req, op)(environ, start_response)
+            return to_moto(environ, start_response)
         if target.startswith(ECS_PREFIX + "."):
             op = target.split(".", 1)[1]
             fault = self.fault(op)
@@ -558,6 +567,45 @@ class Emulator:
         }
         return self.call_moto(environ, op, params)
 
+    # -- CloudWatch Logs: filter patterns moto treats as match-all -------------------------------
+    def logs_json(self, req, op):
+        try:
+            params = json.loads(req.get_data() or b"{}")
+            out = LOGS_OPS[op](self, req, params)
+        except ApiError as e:
+            return self.json_error(e.status, e.code, e.message)
+        except Exception as e:
+            traceback.print_exc()
+            return self.json_error(500, "ServiceUnavailableException", "emulator error: %r" % e)
+        return Response(json.dumps(out, default=epoch), 200, content_type="application/x-amz-json-1.1")
+
+    def logs_filter_log_events(self, req, params):
+        """Every event of the group in the time range from moto, filtered here; paged by an
+        offset token, `limit` events a page (default and at most 10,000, as AWS)."""
+        name = params.get("logGroupName") or params.get("logGroupIdentifier")
+        groups = self.forward_json(req, "DescribeLogGroups", {"logGroupNamePrefix": name},
+                                   LOGS_PREFIX, "application/x-amz-json-1.1").get("logGroups", [])
+        if not any(g.get("logGroupName") == name for g in groups):
+            raise ApiError("ResourceNotFoundException", "The specified log group does not exist.")
+        base = {k: v for k, v in params.items() if k not in ("filterPattern", "nextToken", "limit")}
+        events, token = [], None
+        while True:
+            page = self.forward_json(req, "FilterLogEvents", dict(base, **({"nextToken": token} if token else {})),
+                                     LOGS_PREFIX, "application/x-amz-json-1.1")
+            events.extend(page.get("events", []))
+            token = page.get("nextToken")
+            if not token or not page.get("events"):
+                break
+        match = pattern_matcher(params.get("filterPattern"))
+        events = [e for e in events if match(e.get("message", ""))]
+        events.sort(key=lambda e: (e.get("timestamp", 0), e.get("eventId", "")))
+        limit = min(int(params.get("limit") or 10000), 10000)
+        start = int(params.get("nextToken") or 0)
+        out = {"events": events[start:start + limit], "searchedLogStreams": []}
+        if start + limit < len(events):
+            out["nextToken"] = str(start + limit)
+        return out
+
     # -- ECS: deployment state moto does not keep -----------------------------------------------
     def ecs_json(self, req, op):
         try:
@@ -654,6 +702,33 @@ class Emulator:
         }
 
 
+# ---------------------------------------------------------------- CloudWatch Logs filter patterns
+
+def pattern_matcher(pattern):
+    """A CloudWatch Logs filter pattern for unstructured events, as a predicate: terms are
+    ANDed (case-sensitive), `?term`s ORed, `-term` excluded, "quoted phrases" kept whole,
+    `%regex%` a regular expression. Empty: every event."""
+    pattern = (pattern or "").strip()
+    if not pattern:
+        return lambda m: True
+    if len(pattern) > 1 and pattern.startswith("%") and pattern.endswith("%"):
+        rx = re.compile(pattern[1:-1])
+        return lambda m: rx.search(m) is not None
+    terms = re.findall(r'([?-]?)(?:"([^"]*)"|(\S+))', pattern)
+    required, optional, excluded = [], [], []
+    for prefix, quoted, bare in terms:
+        text = quoted if quoted else bare
+        {"?": optional, "-": excluded}.get(prefix, required).append(text)
+
+    def matches(message):
+        if any(t not in message for t in required):
+            return False
+        if optional and not any(t in message for t in optional):
+            return False
+        return not any(t in message for t in excluded)
+    return matches
+
+
 ECS_OPS = {
     "CreateService": Emulator.ecs_create_or_update_service,
     "UpdateService": Emulator.ecs_create_or_update_service,
@@ -661,6 +736,11 @@ ECS_OPS = {
     "ListServiceDeployments": Emulator.ecs_list_service_deployments,
     "DescribeServiceDeployments": Emulator.ecs_describe_service_deployments,
     "DescribeServiceRevisions": Emulator.ecs_describe_service_revisions,
+}
+
+
+LOGS_OPS = {
+    "FilterLogEvents": Emulator.logs_filter_log_events,
 }
 
 

@@ -19,9 +19,13 @@ fn now_minute() -> DateTime<Utc> {
 }
 
 fn spec(dir: &Path) {
+    spec_with(dir, "");
+}
+
+fn spec_with(dir: &Path, ecs_extra: &str) {
     std::fs::write(
         dir.join("checkout.yaml"),
-        format!("apiVersion: slo/v1\nservice: checkout\nalb: {{ loadBalancer: {LB} }}\necs: {{ cluster: prod, service: checkout }}\nwindow: 1d\nobjectives:\n  - {{ name: availability, sli: availability, target: 99.9% }}\n"),
+        format!("apiVersion: slo/v1\nservice: checkout\nalb: {{ loadBalancer: {LB} }}\necs: {{ cluster: prod, service: checkout{ecs_extra} }}\nwindow: 1d\nobjectives:\n  - {{ name: availability, sli: availability, target: 99.9% }}\n"),
     )
     .unwrap();
 }
@@ -277,4 +281,155 @@ fn a_foreign_or_malformed_deployments_file_is_an_error_naming_it() {
             "{name}: {stderr}"
         );
     }
+}
+
+/// The incident's log lines, put through the real CloudWatch Logs SDK: timeouts during the
+/// errors, health lines all along, one line with a secret.
+async fn app_logs(s: &Session, now: DateTime<Utc>) {
+    let logs = s.logs().await;
+    logs.create_log_group()
+        .log_group_name("/ecs/checkout")
+        .send()
+        .await
+        .unwrap();
+    logs.create_log_stream()
+        .log_group_name("/ecs/checkout")
+        .log_stream_name("app/app/3f9c")
+        .send()
+        .await
+        .unwrap();
+    let mut events = Vec::new();
+    for m in (1..=180).rev() {
+        let t = (now - TimeDelta::minutes(m)).timestamp_millis();
+        let event = |ms: i64, text: String| {
+            aws_sdk_cloudwatchlogs::types::InputLogEvent::builder()
+                .timestamp(ms)
+                .message(text)
+                .build()
+                .unwrap()
+        };
+        events.push(event(t, "INFO health ok".into()));
+        if (91..=120).contains(&m) {
+            events.push(event(
+                t + 1,
+                format!(
+                    "ERROR [req-{m}] TimeoutException: card-gateway did not answer within 3000 ms"
+                ),
+            ));
+        }
+        if m == 110 {
+            events.push(event(
+                t + 2,
+                "ERROR login failed password=hunter2 for ops@example.com".into(),
+            ));
+        }
+    }
+    logs.put_log_events()
+        .log_group_name("/ecs/checkout")
+        .log_stream_name("app/app/3f9c")
+        .set_log_events(Some(events))
+        .send()
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn incidents_carry_the_top_log_errors_read_from_cloudwatch_logs_with_secrets_redacted() {
+    let s = session();
+    let now = now_minute();
+    traffic(&s, now).await;
+    app_logs(&s, now).await;
+    let tmp = tempfile::tempdir().unwrap();
+    spec_with(tmp.path(), ", logGroup: /ecs/checkout");
+    let (r, _) = report(&s, tmp.path(), now);
+    let e = &r["objectives"][0]["incidents"][0]["evidence"];
+    assert_eq!(e["source"], "cloudwatch_logs", "{e:#}");
+    assert_eq!(e["log_group"], "/ecs/checkout");
+    let top = e["top"].as_array().unwrap();
+    assert_eq!(top[0]["count"], 30, "{e:#}");
+    assert_eq!(
+        top[0]["template"],
+        "ERROR [<*>] TimeoutException: card-gateway did not answer within <*> ms"
+    );
+    let all = e.to_string();
+    assert!(
+        !all.contains("hunter2") && !all.contains("ops@example.com"),
+        "{all}"
+    );
+    assert!(
+        !all.contains("health ok"),
+        "only matching lines are evidence"
+    );
+    // The server-side filter pattern did the narrowing: one query for the incident.
+    assert_eq!(s.calls("FilterLogEvents"), 1);
+}
+
+#[tokio::test]
+async fn a_missing_or_forbidden_log_group_is_unavailable_evidence_not_a_failed_report() {
+    let s = session();
+    let now = now_minute();
+    traffic(&s, now).await;
+    let tmp = tempfile::tempdir().unwrap();
+    spec_with(tmp.path(), ", logGroup: /ecs/nowhere");
+    let (r, stderr) = report(&s, tmp.path(), now);
+    let e = &r["objectives"][0]["incidents"][0]["evidence"];
+    assert_eq!(e["source"], "unavailable");
+    assert!(
+        e["reason"].as_str().unwrap().contains("ResourceNotFound"),
+        "{e:#}"
+    );
+    assert!(
+        stderr.contains("cannot read log group /ecs/nowhere"),
+        "{stderr}"
+    );
+    app_logs(&s, now).await;
+    spec_with(tmp.path(), ", logGroup: /ecs/checkout");
+    s.inject("FilterLogEvents", "denied", 10);
+    let (r, _) = report(&s, tmp.path(), now);
+    let e = &r["objectives"][0]["incidents"][0]["evidence"];
+    assert_eq!(e["source"], "unavailable");
+    assert!(
+        e["reason"].as_str().unwrap().contains("AccessDenied"),
+        "{e:#}"
+    );
+}
+
+#[test]
+fn app_logs_must_be_filter_log_events_json_for_a_known_service() {
+    let tmp = tempfile::tempdir().unwrap();
+    let logs = root().join("tests/fixtures/logs");
+    let file = tmp.path().join("app.json");
+    let run = |pair: String| {
+        slo(&[
+            "report",
+            "slo",
+            "--access-logs",
+            logs.to_str().unwrap(),
+            "--app-logs",
+            &pair,
+        ])
+    };
+    std::fs::write(&file, r#"{"logEvents": []}"#).unwrap();
+    let out = run(format!("checkout={}", file.display()));
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("app.json: no `events` array"),
+        "{}",
+        text(&out.stderr)
+    );
+    std::fs::write(
+        &file,
+        r#"{"events": [{"timestamp": 1, "message": "ok \ud800"}]}"#,
+    )
+    .unwrap();
+    let out = run(format!("payments={}", file.display()));
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("no spec has service `payments`"),
+        "{}",
+        text(&out.stderr)
+    );
+    // A lone surrogate is read as U+FFFD, not refused.
+    let out = run(format!("checkout={}", file.display()));
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
 }

@@ -36,12 +36,18 @@ fn time(v: &Value) -> Option<DateTime<Utc>> {
 fn the_example_report_shows_the_deployment_behind_the_incident() {
     let logs = example_logs();
     let deployments = logs.join(slo::example_logs::DEPLOYMENTS_FILE);
+    let app_logs = format!(
+        "checkout={}",
+        logs.join(slo::example_logs::APP_LOGS_FILE).display()
+    );
     let out = slo(&[
         "report",
         "--access-logs",
         logs.to_str().unwrap(),
         "--deployments",
         deployments.to_str().unwrap(),
+        "--app-logs",
+        &app_logs,
         "--at",
         "2026-11-20T00:00:00Z",
     ]);
@@ -52,6 +58,11 @@ fn the_example_report_shows_the_deployment_behind_the_incident() {
         &table,
     );
     assert!(table.contains("checkout: deployment d4c8 (ROLLING, checkout:1.4.3) at 2026-11-15 14:00, ROLLBACK_SUCCESSFUL, rolled back by the circuit breaker at 16:00; 2 incident(s), 45.3% of the budget burned; burn stopped after the rollback"), "{table}");
+    assert!(table.contains("    360× ERROR [<*>] TimeoutException: card-gateway did not answer within <*> ms (attempt <*> of <*>, host <*>) (14:00 → 15:59)\n"), "{table}");
+    assert!(
+        !table.contains("jane.doe") && !table.contains("eyJ"),
+        "{table}"
+    );
     // The catalog incident came 2h10m after its last deployment: no one is blamed.
     assert!(table.contains("catalog/availability: 2026-11-08 03:22 → 2026-11-08 03:32 (10m), page, first page 03:22, peak burn 23.05×, spent 3.6% of the budget\n"), "{table}");
 }

@@ -205,3 +205,10 @@ impl Session {
         String::from_utf8_lossy(&out.stdout).into_owned()
     }
 }
+
+impl Session {
+    /// A CloudWatch Logs client of the real SDK, pointed at the emulator.
+    pub async fn logs(&self) -> aws_sdk_cloudwatchlogs::Client {
+        aws_sdk_cloudwatchlogs::Client::new(&self.sdk_config().await)
+    }
+}
