@@ -11,6 +11,7 @@ pub mod evidence;
 pub mod example_logs;
 pub mod onboard;
 pub mod output;
+pub mod postmortem;
 pub mod reconcile;
 pub mod render;
 pub mod report;

@@ -5,6 +5,7 @@ mod apply;
 mod generate;
 mod init;
 mod plan;
+mod postmortem;
 mod report;
 mod validate;
 
@@ -39,6 +40,8 @@ enum Command {
     GenerateLogs(generate::Args),
     /// Draft specs for the ECS services behind application load balancers in the account.
     Init(init::Args),
+    /// A post-mortem draft (markdown) for the incident of a service that covers a time.
+    Postmortem(postmortem::Args),
 }
 
 /// What a command concluded, when it ran to the end.
@@ -69,6 +72,7 @@ pub fn run() -> ExitCode {
         Command::Plan(args) => plan::run(args),
         Command::Apply(args) => apply::run(args),
         Command::Init(args) => init::run(args),
+        Command::Postmortem(args) => postmortem::run(args),
     };
     match result {
         Ok(Outcome::Fine) => ExitCode::SUCCESS,

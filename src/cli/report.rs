@@ -20,14 +20,33 @@ pub enum Format {
     Markdown,
 }
 
+/// Where a report's numbers, deployments and evidence come from.
+#[derive(clap::Args, Debug)]
+pub struct SourceArgs {
+    /// Read ALB access logs (.log, .log.gz, as synced from S3) under DIR instead of CloudWatch
+    /// (which is configured as the AWS CLI is: AWS_PROFILE, AWS_REGION, AWS_ENDPOINT_URL, ...).
+    #[arg(long, value_name = "DIR")]
+    pub access_logs: Option<PathBuf>,
+    /// Files read in parallel. Default: all cores.
+    #[arg(long, value_name = "N")]
+    pub threads: Option<usize>,
+    /// ECS deployments from FILE (what `aws ecs describe-service-deployments` prints) instead
+    /// of from ECS; repeatable. With --access-logs, the only way to see deployments.
+    #[arg(long = "deployments", value_name = "FILE")]
+    pub deployments: Vec<PathBuf>,
+    /// A service's application logs from FILE (what `aws logs filter-log-events --output json`
+    /// prints), for the evidence behind its incidents; repeatable. Without it, --access-logs
+    /// reports have no evidence, CloudWatch ones read `ecs.logGroup`.
+    #[arg(long = "app-logs", value_name = "SERVICE=FILE")]
+    pub app_logs: Vec<String>,
+}
+
 #[derive(clap::Args, Debug)]
 pub struct Args {
     #[command(flatten)]
     specs: SpecPaths,
-    /// Read ALB access logs (.log, .log.gz, as synced from S3) under DIR instead of CloudWatch
-    /// (which is configured as the AWS CLI is: AWS_PROFILE, AWS_REGION, AWS_ENDPOINT_URL, ...).
-    #[arg(long, value_name = "DIR")]
-    access_logs: Option<PathBuf>,
+    #[command(flatten)]
+    source: SourceArgs,
     /// End of the window, RFC 3339 (e.g. 2026-11-20T00:00:00Z). Default: now.
     #[arg(long, value_name = "TIME")]
     at: Option<String>,
@@ -42,27 +61,20 @@ pub struct Args {
     /// Exit 1 when any objective is breached (for CI gates).
     #[arg(long)]
     check: bool,
-    /// Files read in parallel. Default: all cores.
-    #[arg(long, value_name = "N")]
-    threads: Option<usize>,
-    /// ECS deployments from FILE (what `aws ecs describe-service-deployments` prints) instead
-    /// of from ECS; repeatable. With --access-logs, the only way to see deployments.
-    #[arg(long = "deployments", value_name = "FILE")]
-    deployments: Vec<PathBuf>,
-    /// A service's application logs from FILE (what `aws logs filter-log-events --output json`
-    /// prints), for the evidence behind its incidents; repeatable. Without it, --access-logs
-    /// reports have no evidence, CloudWatch ones read `ecs.logGroup`.
-    #[arg(long = "app-logs", value_name = "SERVICE=FILE")]
-    app_logs: Vec<String>,
+}
+
+/// `--at`-style RFC 3339 times.
+pub fn parse_time(flag: &str, t: &str) -> anyhow::Result<DateTime<Utc>> {
+    Ok(DateTime::parse_from_rfc3339(t)
+        .with_context(|| {
+            format!("{flag} {t}: expected an RFC 3339 time such as 2026-11-20T00:00:00Z")
+        })?
+        .with_timezone(&Utc))
 }
 
 pub fn run(args: Args) -> anyhow::Result<Outcome> {
     let at = match &args.at {
-        Some(t) => DateTime::parse_from_rfc3339(t)
-            .with_context(|| {
-                format!("--at {t}: expected an RFC 3339 time such as 2026-11-20T00:00:00Z")
-            })?
-            .with_timezone(&Utc),
+        Some(t) => parse_time("--at", t)?,
         None => Utc::now(),
     };
     let window = args.window.as_deref().map(parse_window).transpose()?;
@@ -70,45 +82,7 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
         return Ok(Outcome::Findings);
     };
     let slos: Vec<&ServiceSlo> = loaded.specs.iter().map(|s| &s.slo).collect();
-    let from_files = (!args.deployments.is_empty())
-        .then(|| slo::deployments::from_files(&args.deployments, &slos))
-        .transpose()?;
-    let app_logs = read_app_logs(&args.app_logs, &slos)?;
-    let Evaluation { mut report, source } = match &args.access_logs {
-        Some(dir) => {
-            let histories = from_files.unwrap_or_default();
-            from_access_logs(&slos, dir, &histories, at, window, args.threads)?
-        }
-        None => {
-            let runtime = crate::cli::runtime()?;
-            runtime.block_on(async {
-                let config = slo::aws::load_config().await;
-                let histories = match from_files {
-                    Some(h) => h,
-                    None => {
-                        let ecs = slo::aws::EcsDeployments::new(&config);
-                        let (h, warnings) =
-                            evaluate::deployment_histories(&slos, &ecs, at, window).await;
-                        print_warnings(&warnings)?;
-                        h
-                    }
-                };
-                let reader = slo::aws::CloudWatchMetrics::new(&config);
-                let mut evaluation =
-                    evaluate::from_cloudwatch(&slos, &reader, &histories, at, window, Utc::now())
-                        .await?;
-                if app_logs.is_empty() {
-                    let logs = slo::aws::CloudWatchLogs::new(&config);
-                    let warnings =
-                        slo::evidence::attach_from_cloudwatch(&mut evaluation.report, &slos, &logs)
-                            .await;
-                    print_warnings(&warnings)?;
-                }
-                anyhow::Ok(evaluation)
-            })?
-        }
-    };
-    slo::evidence::attach_from_files(&mut report, &slos, &app_logs);
+    let Evaluation { report, source } = evaluate_from(&slos, &args.source, at, window)?;
     let text = match args.format {
         Format::Json => render::json::render(&report, &source),
         Format::Markdown => render::markdown::render(&report, &source),
@@ -129,6 +103,56 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
     } else {
         Outcome::Fine
     })
+}
+
+/// The report at `at` from the sources the flags name: access logs (no AWS call) or
+/// CloudWatch, deployments from files or ECS, evidence from files or CloudWatch Logs.
+pub fn evaluate_from(
+    slos: &[&ServiceSlo],
+    args: &SourceArgs,
+    at: DateTime<Utc>,
+    window: Option<TimeDelta>,
+) -> anyhow::Result<Evaluation> {
+    let from_files = (!args.deployments.is_empty())
+        .then(|| slo::deployments::from_files(&args.deployments, slos))
+        .transpose()?;
+    let app_logs = read_app_logs(&args.app_logs, slos)?;
+    let mut evaluation = match &args.access_logs {
+        Some(dir) => {
+            let histories = from_files.unwrap_or_default();
+            from_access_logs(slos, dir, &histories, at, window, args.threads)?
+        }
+        None => {
+            let runtime = crate::cli::runtime()?;
+            runtime.block_on(async {
+                let config = slo::aws::load_config().await;
+                let histories = match from_files {
+                    Some(h) => h,
+                    None => {
+                        let ecs = slo::aws::EcsDeployments::new(&config);
+                        let (h, warnings) =
+                            evaluate::deployment_histories(slos, &ecs, at, window).await;
+                        print_warnings(&warnings)?;
+                        h
+                    }
+                };
+                let reader = slo::aws::CloudWatchMetrics::new(&config);
+                let mut evaluation =
+                    evaluate::from_cloudwatch(slos, &reader, &histories, at, window, Utc::now())
+                        .await?;
+                if app_logs.is_empty() {
+                    let logs = slo::aws::CloudWatchLogs::new(&config);
+                    let warnings =
+                        slo::evidence::attach_from_cloudwatch(&mut evaluation.report, slos, &logs)
+                            .await;
+                    print_warnings(&warnings)?;
+                }
+                anyhow::Ok(evaluation)
+            })?
+        }
+    };
+    slo::evidence::attach_from_files(&mut evaluation.report, slos, &app_logs);
+    Ok(evaluation)
 }
 
 fn parse_window(text: &str) -> anyhow::Result<TimeDelta> {

@@ -118,6 +118,8 @@ mod tests {
             budget_spent: 0.0,
             deployment: None,
             evidence: None,
+            first_bad: None,
+            last_bad: None,
         }
     }
 

@@ -30,6 +30,9 @@ pub struct Incident {
     pub deployment: Option<crate::core::correlate::Attribution>,
     /// The top log templates behind it; `None` when no log source applies.
     pub evidence: Option<crate::core::evidence::Evidence>,
+    /// The first and the last bucket with a bad event, from one short window before `start`.
+    pub first_bad: Option<DateTime<Utc>>,
+    pub last_bad: Option<DateTime<Utc>>,
 }
 
 /// Incidents in time order. `episodes` must be in start order (as `episodes()` returns them);
@@ -79,6 +82,8 @@ pub fn incidents(
                 budget_spent: 0.0,
                 deployment: None,
                 evidence: None,
+                first_bad: None,
+                last_bad: None,
             },
             short,
             short,
@@ -94,6 +99,14 @@ pub fn incidents(
                 end: i.end,
             });
             i.budget_spent = spent(i.counts.bad(), budget_allowed);
+            let bad: Vec<DateTime<Utc>> = sums
+                .series()
+                .iter()
+                .filter(|(t, c)| from <= *t && *t < i.end && c.bad() > 0)
+                .map(|(t, _)| t)
+                .collect();
+            i.first_bad = bad.first().copied();
+            i.last_bad = bad.last().copied();
             counted_until = Some(i.end);
             i
         })
@@ -152,6 +165,10 @@ mod tests {
         // From one fast short window before the start: all 120 minutes of errors but none
         // before 13:58.
         assert_eq!(first.counts.bad(), 120);
+        assert_eq!(
+            (first.first_bad, first.last_bad),
+            (Some(t(0)), Some(t(119)))
+        );
         assert!((first.budget_spent - 1.2).abs() < 1e-12);
         assert_eq!(found[1].first_page, None);
         assert_eq!(found[1].counts.bad(), 1);

@@ -4,6 +4,7 @@
 pub mod json;
 pub mod markdown;
 pub mod plan;
+pub mod postmortem;
 pub mod schema;
 pub mod table;
 

@@ -167,3 +167,40 @@ fn the_5xx_rate_alarm_fires_during_the_incidents_and_almost_never_otherwise() {
     }
     assert!(outside <= 1, "fired {outside} times outside the incidents");
 }
+
+#[test]
+fn the_postmortem_draft_of_the_checkout_incident_matches_its_golden_file() {
+    let logs = example_logs();
+    let deployments = logs.join(slo::example_logs::DEPLOYMENTS_FILE);
+    let app_logs = format!(
+        "checkout={}",
+        logs.join(slo::example_logs::APP_LOGS_FILE).display()
+    );
+    let run = |at: &str| {
+        slo(&[
+            "postmortem",
+            "--service",
+            "checkout",
+            "--at",
+            at,
+            "--access-logs",
+            logs.to_str().unwrap(),
+            "--deployments",
+            deployments.to_str().unwrap(),
+            "--app-logs",
+            &app_logs,
+        ])
+    };
+    let out = run("2026-11-15T14:30:00Z");
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    // The file paths are the temporary directory's: keep the golden file stable.
+    let draft = text(&out.stdout).replace(&logs.display().to_string(), "<logs>");
+    crate::support::assert_golden(&root().join("tests/fixtures/golden/postmortem.md"), &draft);
+    let none = run("2026-11-12T09:00:00Z");
+    assert_eq!(none.status.code(), Some(2));
+    assert!(
+        text(&none.stderr).contains("no incident of checkout covers"),
+        "{}",
+        text(&none.stderr)
+    );
+}

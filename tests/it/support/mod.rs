@@ -13,6 +13,7 @@ pub const COMMANDS: &[&str] = &[
     "apply",
     "generate-logs",
     "init",
+    "postmortem",
 ];
 
 pub fn root() -> PathBuf {

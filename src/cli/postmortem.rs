@@ -1,0 +1,80 @@
+use crate::cli::report::{SourceArgs, evaluate_from, parse_time};
+use crate::cli::{Outcome, SpecPaths};
+use anyhow::{Context, bail};
+use chrono::{DateTime, Utc};
+use slo::core::model::ServiceSlo;
+use std::io::Write;
+use std::path::PathBuf;
+
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    #[command(flatten)]
+    specs: SpecPaths,
+    #[command(flatten)]
+    source: SourceArgs,
+    /// The spec's service.
+    #[arg(long, value_name = "SERVICE")]
+    service: String,
+    /// A time inside the incident, RFC 3339.
+    #[arg(long, value_name = "TIME")]
+    at: String,
+    /// The end of the data the incident is read from. Default: the last access-log file's
+    /// interval, or now when reading CloudWatch.
+    #[arg(long, value_name = "TIME")]
+    end: Option<String>,
+    /// Write the draft to FILE instead of standard output.
+    #[arg(short = 'o', long = "output", value_name = "FILE")]
+    output: Option<PathBuf>,
+}
+
+pub fn run(args: Args) -> anyhow::Result<Outcome> {
+    let at = parse_time("--at", &args.at)?;
+    let Some(loaded) = args.specs.load()? else {
+        return Ok(Outcome::Findings);
+    };
+    let slos: Vec<&ServiceSlo> = loaded.specs.iter().map(|s| &s.slo).collect();
+    if !slos.iter().any(|s| s.service == args.service) {
+        bail!("--service {}: no spec has this service", args.service);
+    }
+    let end = match (&args.end, &args.source.access_logs) {
+        (Some(t), _) => parse_time("--end", t)?,
+        (None, Some(dir)) => last_log_time(dir)?,
+        (None, None) => Utc::now(),
+    };
+    if at > end {
+        bail!("--at {} is after the end of the data ({end})", args.at);
+    }
+    let evaluation = evaluate_from(&slos, &args.source, end, None)?;
+    let Some((o, incident, others)) =
+        slo::postmortem::covering(&evaluation.report, &args.service, at)
+    else {
+        bail!(
+            "no incident of {} covers {} (in the window ending {end})",
+            args.service,
+            args.at
+        );
+    };
+    let text = slo::render::postmortem::render(o, incident, &others);
+    match &args.output {
+        Some(path) => slo::output::write_atomically(path, text.as_bytes())
+            .with_context(|| format!("cannot write {}", path.display()))?,
+        None => std::io::stdout().lock().write_all(text.as_bytes())?,
+    }
+    Ok(Outcome::Fine)
+}
+
+/// The end of the newest access-log file's interval (ALB names its files by it).
+fn last_log_time(dir: &std::path::Path) -> anyhow::Result<DateTime<Utc>> {
+    let files = slo::source::access_log::find_log_files(dir)?;
+    files
+        .iter()
+        .filter_map(|f| f.end_time)
+        .max()
+        .and_then(|s| DateTime::from_timestamp(s, 0))
+        .with_context(|| {
+            format!(
+                "cannot tell when the access logs under {} end (no ALB file names): give --end",
+                dir.display()
+            )
+        })
+}
