@@ -12,17 +12,19 @@ pub struct Event {
     pub what: String,
 }
 
-/// The incident of `service` that covers `t` (the one that spent the most budget, when several
-/// objectives burned), with the others that overlap it.
-pub fn covering<'r>(
-    report: &'r Report,
-    service: &str,
-    t: DateTime<Utc>,
-) -> Option<(
+/// An objective and one of its incidents.
+pub type ObjectiveIncident<'r> = (&'r ObjectiveReport, &'r Incident);
+
+/// The incident a post-mortem is about, and the other objectives' incidents overlapping it.
+pub type Covering<'r> = (
     &'r ObjectiveReport,
     &'r Incident,
-    Vec<(&'r ObjectiveReport, &'r Incident)>,
-)> {
+    Vec<ObjectiveIncident<'r>>,
+);
+
+/// The incident of `service` that covers `t` (the one that spent the most budget, when several
+/// objectives burned), with the others that overlap it.
+pub fn covering<'r>(report: &'r Report, service: &str, t: DateTime<Utc>) -> Option<Covering<'r>> {
     let mut all: Vec<(&ObjectiveReport, &Incident)> = report
         .objectives
         .iter()
