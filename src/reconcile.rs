@@ -1,9 +1,71 @@
 //! Alarms as code, the part that talks to a store: read what exists, plan against the desired
 //! alarms, apply the plan. `slo plan`, `slo apply` and `slo serve` share it.
 
-use crate::aws::{AlarmStore, AwsError};
-use crate::core::alarms::{self, Alarm, AlarmPlan, Change, naming};
-use std::collections::BTreeSet;
+use crate::aws::{AlarmStore, AwsError, MetricFilterStore};
+use crate::core::alarms::{self, Alarm, AlarmPlan, Change, FilterChange, MetricFilter, naming};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// The metric-filter half of a plan: what to change, and the log groups that do not exist
+/// (their filters are skipped, with a warning).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct FilterPlan {
+    pub changes: Vec<FilterChange>,
+    pub missing_log_groups: Vec<String>,
+}
+
+/// The filters that turn the store's `slo-…` filters into `desired`; `owned`: each planned
+/// service's log group (see [`alarms::plan_filters`]).
+pub async fn plan_filters<S: MetricFilterStore>(
+    store: &S,
+    desired: &[MetricFilter],
+    owned: &BTreeMap<String, String>,
+) -> Result<FilterPlan, AwsError> {
+    let existing = store.list_filters(naming::FILTER_PREFIX).await?;
+    let mut missing = BTreeSet::new();
+    for group in desired
+        .iter()
+        .map(|f| &f.log_group)
+        .collect::<BTreeSet<_>>()
+    {
+        if !store.log_group_exists(group).await? {
+            missing.insert(group.clone());
+        }
+    }
+    let changes = alarms::plan_filters(desired, &existing, owned)
+        .into_iter()
+        .filter(|c| !(matches!(c, FilterChange::Put { .. }) && missing.contains(c.log_group())))
+        .collect();
+    Ok(FilterPlan {
+        changes,
+        missing_log_groups: missing.into_iter().collect(),
+    })
+}
+
+/// Puts and deletes the filters of `plan`. Returns the changes made.
+pub async fn apply_filters<S: MetricFilterStore>(
+    plan: &FilterPlan,
+    store: &S,
+) -> Result<usize, ApplyError> {
+    let total = plan.changes.len();
+    for (done, change) in plan.changes.iter().enumerate() {
+        let result = match change {
+            FilterChange::Put { filter, .. } => store.put_filter(filter).await,
+            FilterChange::Delete { name, log_group } => store.delete_filter(name, log_group).await,
+        };
+        result.map_err(|source| ApplyError::Failed {
+            verb: if matches!(change, FilterChange::Delete { .. }) {
+                "delete metric filter"
+            } else {
+                "put metric filter"
+            },
+            alarm: change.name().to_owned(),
+            done,
+            total,
+            source,
+        })?;
+    }
+    Ok(total)
+}
 
 #[derive(Debug, thiserror::Error)]
 pub enum ApplyError {

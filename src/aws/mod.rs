@@ -16,7 +16,7 @@ pub use alarms::{AlarmStore, CloudWatchAlarms};
 pub use ecs::{DeploymentReader, EcsDeployments};
 pub use error::{AwsError, ErrorKind};
 pub use inventory::{AwsInventory, Inventory};
-pub use logs::{CloudWatchLogs, LogReader};
+pub use logs::{CloudWatchLogs, LogReader, MetricFilterStore};
 pub use metrics::{CloudWatchMetrics, MetricsReader};
 
 use aws_config::BehaviorVersion;

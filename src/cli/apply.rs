@@ -25,13 +25,23 @@ async fn apply(args: Args) -> anyhow::Result<Outcome> {
     let plan = &prepared.plan;
     let mut out = std::io::stdout().lock();
     out.write_all(prepared.text().as_bytes())?;
-    if plan.conflicts.is_empty() && plan.is_empty() {
+    let filters = &prepared.filters;
+    if plan.conflicts.is_empty() && plan.is_empty() && filters.changes.is_empty() {
         return Ok(Outcome::Fine);
     }
-    if plan.conflicts.is_empty() && !args.yes && !confirm(plan.changes.len())? {
+    let changes = plan.changes.len() + filters.changes.len();
+    if plan.conflicts.is_empty() && !args.yes && !confirm(changes)? {
         bail!("not applied: confirm at the prompt, or pass --yes");
     }
-    let done = slo::reconcile::apply(plan, &prepared.store).await?;
+    if !plan.conflicts.is_empty() {
+        // Nothing is changed, filters included.
+        slo::reconcile::apply(plan, &prepared.store).await?;
+    }
+    for g in &filters.missing_log_groups {
+        eprintln!("slo: warning: log group {g} does not exist: its metric filters were skipped");
+    }
+    let mut done = slo::reconcile::apply_filters(filters, &prepared.logs).await?;
+    done += slo::reconcile::apply(plan, &prepared.store).await?;
     writeln!(out, "Applied {done} change(s).")?;
     Ok(Outcome::Fine)
 }

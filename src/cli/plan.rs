@@ -1,9 +1,10 @@
 use crate::cli::{Outcome, SpecPaths};
 use anyhow::Context;
-use slo::aws::CloudWatchAlarms;
-use slo::core::alarms::{self, Alarm, AlarmPlan};
+use slo::aws::{CloudWatchAlarms, CloudWatchLogs};
+use slo::core::alarms::{self, Alarm, AlarmPlan, MetricFilter};
+use slo::reconcile::FilterPlan;
 use slo::render;
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::io::Write;
 
 #[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -26,11 +27,23 @@ pub struct Prepared {
     pub desired: Vec<Alarm>,
     pub plan: AlarmPlan,
     pub store: CloudWatchAlarms,
+    pub desired_filters: Vec<MetricFilter>,
+    pub filters: FilterPlan,
+    pub logs: CloudWatchLogs,
 }
 
 impl Prepared {
+    pub fn view(&self) -> render::plan::PlanView<'_> {
+        render::plan::PlanView {
+            alarms: &self.plan,
+            desired: &self.desired,
+            filters: &self.filters,
+            desired_filters: &self.desired_filters,
+        }
+    }
+
     pub fn text(&self) -> String {
-        render::plan::text(&self.plan, &self.desired)
+        render::plan::text(&self.view())
     }
 }
 
@@ -62,14 +75,40 @@ pub async fn prepare(specs: &SpecPaths) -> anyhow::Result<Result<Prepared, Outco
     let mut services: BTreeSet<String> =
         loaded.specs.iter().map(|s| s.slo.service.clone()).collect();
     services.insert(alarms::naming::HEARTBEAT_OWNER.to_owned());
-    let store = CloudWatchAlarms::new(&slo::aws::load_config().await);
+    let config = slo::aws::load_config().await;
+    let store = CloudWatchAlarms::new(&config);
     let plan = slo::reconcile::plan(&store, &desired, &services)
         .await
         .context("cannot read the existing alarms")?;
+    let desired_filters: Vec<MetricFilter> = loaded
+        .specs
+        .iter()
+        .flat_map(|s| alarms::desired_filters(&s.slo))
+        .collect();
+    let owned: BTreeMap<String, String> = loaded
+        .specs
+        .iter()
+        .filter_map(|s| {
+            let group = s.slo.ecs.as_ref()?.log_group.clone()?;
+            Some((s.slo.service.clone(), group))
+        })
+        .collect();
+    let logs = CloudWatchLogs::new(&config);
+    // Specs without log alarms need no Logs call (nor its permission).
+    let filters = if desired_filters.is_empty() && owned.is_empty() {
+        FilterPlan::default()
+    } else {
+        slo::reconcile::plan_filters(&logs, &desired_filters, &owned)
+            .await
+            .context("cannot read the existing metric filters")?
+    };
     Ok(Ok(Prepared {
         desired,
         plan,
         store,
+        desired_filters,
+        filters,
+        logs,
     }))
 }
 
@@ -80,7 +119,7 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
         Err(outcome) => return Ok(outcome),
     };
     let text = match args.format {
-        Format::Json => render::plan::json(&prepared.plan, &prepared.desired),
+        Format::Json => render::plan::json(&prepared.view()),
         Format::Text => prepared.text(),
     };
     std::io::stdout().lock().write_all(text.as_bytes())?;

@@ -112,6 +112,7 @@ mod tests {
             tiers: sre_workbook(TimeDelta::days(30)),
             guard: TrafficGuard::NONE,
             infra: Infra::default(),
+            logs: Vec::new(),
         }
     }
 

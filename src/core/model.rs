@@ -108,6 +108,19 @@ pub struct Alerting {
     pub tiers: Vec<Tier>,
     pub guard: TrafficGuard,
     pub infra: Infra,
+    /// Alarms on matching lines in the service's log group (`ecs.logGroup`).
+    pub logs: Vec<LogAlarm>,
+}
+
+/// "More than `above` lines matching `pattern` in `period`".
+#[derive(Clone, Debug, PartialEq)]
+pub struct LogAlarm {
+    pub name: String,
+    /// A CloudWatch Logs filter pattern, verbatim (case-sensitive; `%…%` for a regex).
+    pub pattern: String,
+    pub above: u64,
+    pub period: TimeDelta,
+    pub severity: crate::core::tiers::Severity,
 }
 
 /// Thresholds for the infrastructure alarms.

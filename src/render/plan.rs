@@ -2,80 +2,138 @@
 //! schema is `schema/plan.schema.json`).
 
 use crate::core::alarms::{
-    Action, Alarm, AlarmPlan, CENTS_PER_ALARM_METRIC, CENTS_PER_COMPOSITE, monthly_cost_usd,
+    Action, Alarm, AlarmPlan, CENTS_PER_ALARM_METRIC, CENTS_PER_COMPOSITE, CENTS_PER_CUSTOM_METRIC,
+    MetricFilter, monthly_cost_usd,
 };
+use crate::reconcile::FilterPlan;
 use schemars::JsonSchema;
 use serde::Serialize;
+
+/// Everything a plan covers: alarms, and the metric filters log-pattern alarms count with.
+pub struct PlanView<'a> {
+    pub alarms: &'a AlarmPlan,
+    pub desired: &'a [Alarm],
+    pub filters: &'a FilterPlan,
+    pub desired_filters: &'a [MetricFilter],
+}
+
+impl PlanView<'_> {
+    /// Alarms at list price, and a custom metric per metric filter.
+    pub fn monthly_cost_usd(&self) -> f64 {
+        monthly_cost_usd(self.desired)
+            + (CENTS_PER_CUSTOM_METRIC * self.desired_filters.len() as u64) as f64 / 100.0
+    }
+}
 
 #[derive(Clone, Debug, Serialize, JsonSchema)]
 #[schemars(title = "slo plan")]
 pub struct PlanJson {
-    /// In the order `slo apply` makes them.
+    /// In the order `slo apply` makes them: metric filters, then alarms.
     pub changes: Vec<ChangeJson>,
     /// Desired alarms that already match.
     pub unchanged: usize,
     /// Names slo needs that alarms it does not manage already have.
     pub conflicts: Vec<String>,
+    /// Log groups that do not exist: their metric filters are skipped.
+    pub missing_log_groups: Vec<String>,
     pub desired_alarms: usize,
-    /// CloudWatch list price of the desired alarms per month.
+    pub desired_metric_filters: usize,
+    /// CloudWatch list price of the desired alarms and filter metrics per month.
     pub monthly_cost_usd: f64,
 }
 
+/// An alarm change keeps its shape (`alarm`, `type` metric or composite, `fields`); a metric
+/// filter change carries its own key and `"type": "metric_filter"`.
 #[derive(Clone, Debug, Serialize, JsonSchema)]
-pub struct ChangeJson {
-    /// `create`, `update` or `delete`.
-    #[schemars(extend("enum" = ["create", "update", "delete"]))]
-    pub action: &'static str,
-    pub alarm: String,
-    /// `metric` or `composite`.
-    #[serde(rename = "type")]
-    #[schemars(extend("enum" = ["metric", "composite"]))]
-    pub kind: &'static str,
-    /// For updates: the AWS names of the fields that differ.
-    pub fields: Vec<&'static str>,
+#[serde(untagged)]
+pub enum ChangeJson {
+    Alarm {
+        /// `create`, `update` or `delete`.
+        #[schemars(extend("enum" = ["create", "update", "delete"]))]
+        action: &'static str,
+        alarm: String,
+        /// `metric` or `composite`.
+        #[serde(rename = "type")]
+        #[schemars(extend("enum" = ["metric", "composite"]))]
+        kind: &'static str,
+        /// For updates: the AWS names of the fields that differ.
+        fields: Vec<&'static str>,
+    },
+    MetricFilter {
+        #[schemars(extend("enum" = ["create", "update", "delete"]))]
+        action: &'static str,
+        #[serde(rename = "type")]
+        #[schemars(extend("enum" = ["metric_filter"]))]
+        kind: &'static str,
+        metric_filter: String,
+        log_group: String,
+    },
 }
 
 impl PlanJson {
-    pub fn new(plan: &AlarmPlan, cost: f64, desired: usize) -> PlanJson {
+    pub fn new(view: &PlanView<'_>) -> PlanJson {
+        let filters = view
+            .filters
+            .changes
+            .iter()
+            .map(|c| ChangeJson::MetricFilter {
+                action: c.action().as_str(),
+                kind: "metric_filter",
+                metric_filter: c.name().to_owned(),
+                log_group: c.log_group().to_owned(),
+            });
+        let alarms = view.alarms.changes.iter().map(|c| ChangeJson::Alarm {
+            action: c.action().as_str(),
+            alarm: c.name().to_owned(),
+            kind: if c.is_composite() {
+                "composite"
+            } else {
+                "metric"
+            },
+            fields: c.fields().to_vec(),
+        });
         PlanJson {
-            changes: plan
-                .changes
-                .iter()
-                .map(|c| ChangeJson {
-                    action: c.action().as_str(),
-                    alarm: c.name().to_owned(),
-                    kind: if c.is_composite() {
-                        "composite"
-                    } else {
-                        "metric"
-                    },
-                    fields: c.fields().to_vec(),
-                })
-                .collect(),
-            unchanged: plan.unchanged,
-            conflicts: plan.conflicts.clone(),
-            desired_alarms: desired,
-            monthly_cost_usd: cost,
+            changes: filters.chain(alarms).collect(),
+            unchanged: view.alarms.unchanged,
+            conflicts: view.alarms.conflicts.clone(),
+            missing_log_groups: view.filters.missing_log_groups.clone(),
+            desired_alarms: view.desired.len(),
+            desired_metric_filters: view.desired_filters.len(),
+            monthly_cost_usd: view.monthly_cost_usd(),
         }
     }
 }
 
-pub fn json(plan: &AlarmPlan, desired: &[Alarm]) -> String {
-    super::json::pretty(&PlanJson::new(
-        plan,
-        monthly_cost_usd(desired),
-        desired.len(),
-    ))
+pub fn json(view: &PlanView<'_>) -> String {
+    super::json::pretty(&PlanJson::new(view))
 }
 
-pub fn text(plan: &AlarmPlan, desired: &[Alarm]) -> String {
+fn sign(a: Action) -> (char, &'static str) {
+    match a {
+        Action::Create => ('+', "create"),
+        Action::Update => ('~', "update"),
+        Action::Delete => ('-', "delete"),
+    }
+}
+
+pub fn text(view: &PlanView<'_>) -> String {
+    let plan = view.alarms;
     let mut out = String::new();
+    for c in &view.filters.changes {
+        let (sign, verb) = sign(c.action());
+        out.push_str(&format!(
+            "{sign} {verb} metric filter {} on {}\n",
+            c.name(),
+            c.log_group()
+        ));
+    }
+    for g in &view.filters.missing_log_groups {
+        out.push_str(&format!(
+            "! log group {g} does not exist: its metric filters are skipped (the alarms on them stay at no data)\n"
+        ));
+    }
     for c in &plan.changes {
-        let (sign, verb) = match c.action() {
-            Action::Create => ('+', "create"),
-            Action::Update => ('~', "update"),
-            Action::Delete => ('-', "delete"),
-        };
+        let (sign, verb) = sign(c.action());
         out.push_str(&format!("{sign} {verb} {}", c.name()));
         if !c.fields().is_empty() {
             out.push_str(&format!("  ({})", c.fields().join(", ")));
@@ -88,7 +146,7 @@ pub fn text(plan: &AlarmPlan, desired: &[Alarm]) -> String {
         ));
     }
     let count = |a| plan.changes.iter().filter(|c| c.action() == a).count();
-    if plan.changes.is_empty() {
+    if plan.changes.is_empty() && view.filters.changes.is_empty() {
         out.push_str("No changes: CloudWatch matches the specs.\n");
     }
     out.push_str(&format!(
@@ -98,12 +156,29 @@ pub fn text(plan: &AlarmPlan, desired: &[Alarm]) -> String {
         count(Action::Delete),
         plan.unchanged
     ));
-    out.push_str(&cost_line(desired));
+    if !view.desired_filters.is_empty() || !view.filters.changes.is_empty() {
+        let fcount = |a| {
+            view.filters
+                .changes
+                .iter()
+                .filter(|c| c.action() == a)
+                .count()
+        };
+        out.push_str(&format!(
+            "Metric filters: {} to create, {} to update, {} to delete ({} desired).\n",
+            fcount(Action::Create),
+            fcount(Action::Update),
+            fcount(Action::Delete),
+            view.desired_filters.len()
+        ));
+    }
+    out.push_str(&cost_line(view));
     out
 }
 
-/// The monthly cost of `desired`, and what it is made of.
-fn cost_line(desired: &[Alarm]) -> String {
+/// The monthly cost of the plan, and what it is made of.
+fn cost_line(view: &PlanView<'_>) -> String {
+    let desired = view.desired;
     let composites = desired.iter().filter(|a| a.is_composite()).count();
     let metrics: usize = desired
         .iter()
@@ -113,10 +188,19 @@ fn cost_line(desired: &[Alarm]) -> String {
         })
         .sum();
     let dollars = |cents: u64| cents as f64 / 100.0;
+    let filters = if view.desired_filters.is_empty() {
+        String::new()
+    } else {
+        format!(
+            " + {} filter metrics at ${:.2}",
+            view.desired_filters.len(),
+            dollars(CENTS_PER_CUSTOM_METRIC)
+        )
+    };
     format!(
-        "Monthly cost of the {} desired alarms: ${:.2} = {metrics} metrics read by {} metric alarms at ${:.2} + {composites} composite alarms at ${:.2} (CloudWatch list prices). One composite per severity, not per tier, costs ${:.2} less per objective with the four default tiers.\n",
+        "Monthly cost of the {} desired alarms: ${:.2} = {metrics} metrics read by {} metric alarms at ${:.2} + {composites} composite alarms at ${:.2}{filters} (CloudWatch list prices). One composite per severity, not per tier, costs ${:.2} less per objective with the four default tiers.\n",
         desired.len(),
-        monthly_cost_usd(desired),
+        view.monthly_cost_usd(),
         desired.len() - composites,
         dollars(CENTS_PER_ALARM_METRIC),
         dollars(CENTS_PER_COMPOSITE),

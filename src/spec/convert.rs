@@ -3,7 +3,7 @@
 
 use crate::core::alerting::TrafficGuard;
 use crate::core::model::{
-    Alb, Alerting, Ecs, Infra, Logs, Notify, NotifyVia, Objective, ServiceSlo, Sli,
+    Alb, Alerting, Ecs, Infra, LogAlarm, Logs, Notify, NotifyVia, Objective, ServiceSlo, Sli,
 };
 use crate::core::ratio::{Ratio, Target};
 use crate::core::tiers::{Severity, Tier, sre_workbook};
@@ -60,6 +60,23 @@ pub fn convert(doc: &SpecDoc, d: &mut Diagnostics) -> Option<ServiceSlo> {
         }),
     };
     let logs = convert_logs(doc.logs.as_ref(), d);
+    if let (Some(a), Some(l)) = (
+        &alerting,
+        doc.alerting.as_ref().and_then(|a| a.logs.as_ref()),
+    ) && !a.logs.is_empty()
+        && ecs
+            .as_ref()
+            .and_then(|e| e.as_ref())
+            .and_then(|e| e.log_group.as_ref())
+            .is_none()
+    {
+        d.error_hint(
+            at(l),
+            "alerting.logs",
+            "log alarms need the service's log group",
+            "add `logGroup` to `ecs:`, e.g. ecs: { cluster: prod, service: checkout, logGroup: /ecs/checkout }",
+        );
+    }
     if d.has_errors() {
         return None;
     }
@@ -412,6 +429,7 @@ fn convert_alerting(
             tiers: sre_workbook(window),
             guard: TrafficGuard::NONE.with_min_bad(TrafficGuard::DEFAULT_MIN_BAD),
             infra: Infra::default(),
+            logs: Vec::new(),
         });
     };
     let tiers = match (&a.policy, &a.tiers) {
@@ -462,11 +480,91 @@ fn convert_alerting(
         },
     };
     let infra = convert_infra(a.infra.as_ref(), d);
+    let logs = a
+        .logs
+        .as_ref()
+        .map_or(Some(Vec::new()), |l| convert_log_alarms(l, d));
     Some(Alerting {
         tiers: tiers?,
+        logs: logs?,
         guard: guard?.with_min_bad(min_bad?),
         infra: infra?,
     })
+}
+
+fn convert_log_alarms(list: &Sp<Vec<LogAlarmWire>>, d: &mut Diagnostics) -> Option<Vec<LogAlarm>> {
+    let mut out = Vec::new();
+    let mut names = HashSet::new();
+    let mut ok = true;
+    for (i, l) in list.value.iter().enumerate() {
+        let field = |f: &str| format!("alerting.logs[{i}].{f}");
+        let name = check_name(&l.name, &field("name"), d);
+        if let Some(n) = &name
+            && !names.insert(n.clone())
+        {
+            d.error(
+                at(&l.name),
+                &field("name"),
+                format!("duplicate log alarm `{n}`"),
+            );
+            ok = false;
+        }
+        if l.pattern.value.trim().is_empty() {
+            d.error_hint(
+                at(&l.pattern),
+                &field("pattern"),
+                "empty pattern",
+                "a CloudWatch Logs filter pattern such as `?Timeout ?Exception`",
+            );
+            ok = false;
+        }
+        let above = match l.above.value.split_once('/') {
+            Some((n, p)) => match (n.trim().parse::<u64>(), parse_duration(p.trim())) {
+                (Ok(n), Ok(p))
+                    if p.num_seconds() % 60 == 0
+                        && p >= TimeDelta::minutes(1)
+                        && p <= TimeDelta::days(1) =>
+                {
+                    Some((n, p))
+                }
+                _ => None,
+            },
+            None => None,
+        };
+        if above.is_none() {
+            d.error_hint(
+                at(&l.above),
+                &field("above"),
+                format!("`{}` is not COUNT/PERIOD", l.above.value),
+                "e.g. 10/5m: more than 10 matching lines in 5 minutes (whole minutes, at most 1d)",
+            );
+            ok = false;
+        }
+        let severity = match l.severity.as_ref().map(|s| s.value.trim()) {
+            None | Some("ticket") => Some(Severity::Ticket),
+            Some("page") => Some(Severity::Page),
+            Some(other) => {
+                d.error_hint(
+                    at(l.severity.as_ref().unwrap_or(&l.name)),
+                    &field("severity"),
+                    format!("unknown severity `{other}`"),
+                    "use `page` or `ticket`",
+                );
+                None
+            }
+        };
+        match (name, above, severity) {
+            (Some(name), Some((above, period)), Some(severity)) => out.push(LogAlarm {
+                name,
+                pattern: l.pattern.value.clone(),
+                above,
+                period,
+                severity,
+            }),
+            _ => ok = false,
+        }
+    }
+    ok.then_some(out)
 }
 
 fn convert_tiers(

@@ -36,12 +36,20 @@ pub const KEYS: &[(&str, &[&str])] = &[
     ),
     (
         "alerting",
-        &["policy", "tiers", "minRequests", "minBadEvents", "infra"],
+        &[
+            "policy",
+            "tiers",
+            "minRequests",
+            "minBadEvents",
+            "logs",
+            "infra",
+        ],
     ),
     (
         "alerting.tiers[]",
         &["name", "severity", "longWindow", "shortWindow", "burnRate"],
     ),
+    ("alerting.logs[]", &["name", "pattern", "above", "severity"]),
     (
         "alerting.infra",
         &["cpu", "memory", "http5xx", "latencyP99", "for"],
@@ -72,6 +80,8 @@ pub const SHAPES: &[(&str, Shape)] = &[
     ("alerting", Shape::Map),
     ("alerting.tiers", Shape::List),
     ("alerting.tiers[]", Shape::Map),
+    ("alerting.logs", Shape::List),
+    ("alerting.logs[]", Shape::Map),
     ("alerting.infra", Shape::Map),
     ("notify", Shape::Map),
     ("notify.slack", Shape::Map),
@@ -336,6 +346,7 @@ alerting:
   tiers: [{ name: t, severity: page, longWindow: 1h, shortWindow: 5m, burnRate: 14.4 }]
   minRequests: 1/h
   minBadEvents: 2
+  logs: [{ name: timeouts, pattern: Timeout, above: 10/5m, severity: ticket }]
   infra: { cpu: 80%, memory: 80%, http5xx: 5%, latencyP99: 1s, for: 2m }
 notify: { sns: arn:aws:sns:us-east-1:123456789012:t, slack: { webhookEnv: X }, repeat: 4h, via: serve }
 correlation: { lead: 30m }
@@ -377,6 +388,9 @@ logs: { patterns: error|timeout, top: 3 }
                     EVERY_KEY.replacen("burnRate: 14.4 }", "burnRate: 14.4, bogus: 1 }", 1)
                 }
                 "alerting.infra" => EVERY_KEY.replacen("for: 2m }", "for: 2m, bogus: 1 }", 1),
+                "alerting.logs[]" => {
+                    EVERY_KEY.replacen("severity: ticket }", "severity: ticket, bogus: 1 }", 1)
+                }
                 "notify" => EVERY_KEY.replacen("via: serve }", "via: serve, bogus: 1 }", 1),
                 "correlation" => EVERY_KEY.replacen("lead: 30m }", "lead: 30m, bogus: 1 }", 1),
                 "logs" => EVERY_KEY.replacen("top: 3 }", "top: 3, bogus: 1 }", 1),
@@ -452,7 +466,7 @@ logs: { patterns: error|timeout, top: 3 }
     /// too, and this pass says so.
     #[test]
     fn the_shape_table_matches_the_wire_types() {
-        let alerting_block = "alerting:\n  policy: sre-workbook\n  tiers: [{ name: t, severity: page, longWindow: 1h, shortWindow: 5m, burnRate: 14.4 }]\n  minRequests: 1/h\n  minBadEvents: 2\n  infra: { cpu: 80%, memory: 80%, http5xx: 5%, latencyP99: 1s, for: 2m }\n";
+        let alerting_block = "alerting:\n  policy: sre-workbook\n  tiers: [{ name: t, severity: page, longWindow: 1h, shortWindow: 5m, burnRate: 14.4 }]\n  minRequests: 1/h\n  minBadEvents: 2\n  logs: [{ name: timeouts, pattern: Timeout, above: 10/5m, severity: ticket }]\n  infra: { cpu: 80%, memory: 80%, http5xx: 5%, latencyP99: 1s, for: 2m }\n";
         let objectives_block = "objectives:\n  - { name: l, sli: latency, target: 99%, threshold: 1s, description: d }\n";
         let broken = |pattern: &str| -> String {
             let (from, to) = match pattern {
@@ -472,6 +486,11 @@ logs: { patterns: error|timeout, top: 3 }
                     "tiers: 42",
                 ),
                 "alerting.tiers[]" => ("tiers: [{", "tiers: [42, {"),
+                "alerting.logs" => (
+                    "logs: [{ name: timeouts, pattern: Timeout, above: 10/5m, severity: ticket }]",
+                    "logs: 42",
+                ),
+                "alerting.logs[]" => ("logs: [{", "logs: [42, {"),
                 "alerting.infra" => (
                     "infra: { cpu: 80%, memory: 80%, http5xx: 5%, latencyP99: 1s, for: 2m }",
                     "infra: 42",

@@ -111,6 +111,8 @@ pub struct AlertingWire {
     #[serde(default)]
     pub min_bad_events: Option<Sp<Scalar>>,
     #[serde(default)]
+    pub logs: Option<Sp<Vec<LogAlarmWire>>>,
+    #[serde(default)]
     pub infra: Option<InfraWire>,
 }
 
@@ -178,4 +180,16 @@ pub struct LogsWire {
     /// How many templates an incident shows.
     #[serde(default)]
     pub top: Option<Sp<Scalar>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct LogAlarmWire {
+    pub name: Sp<String>,
+    /// A CloudWatch Logs filter pattern, passed on verbatim.
+    pub pattern: Sp<String>,
+    /// `10/5m`: more than 10 matching lines in 5 minutes.
+    pub above: Sp<String>,
+    #[serde(default)]
+    pub severity: Option<Sp<String>>,
 }

@@ -198,6 +198,7 @@ class Emulator:
             self.pages = {}
             self.composites = {}  # (region, name) -> alarm dict
             self.metric_extras = {}  # (region, name) -> fields moto does not keep
+            self.metric_filters = {}  # (region, log group, filter name) -> filter
             self.tags = {}  # arn -> {key: value}
             self.ecs = {}  # (cluster name, service name) -> state overlay
 
@@ -579,6 +580,50 @@ class Emulator:
             return self.json_error(500, "ServiceUnavailableException", "emulator error: %r" % e)
         return Response(json.dumps(out, default=epoch), 200, content_type="application/x-amz-json-1.1")
 
+    def log_group_exists(self, req, name):
+        groups = self.forward_json(req, "DescribeLogGroups", {"logGroupNamePrefix": name},
+                                   LOGS_PREFIX, "application/x-amz-json-1.1").get("logGroups", [])
+        return any(g.get("logGroupName") == name for g in groups)
+
+    def logs_put_metric_filter(self, req, params):
+        """Kept here: moto appends a second filter for a name that exists instead of replacing
+        it, and never checks that the log group exists."""
+        group, name = params["logGroupName"], params["filterName"]
+        if not self.log_group_exists(req, group):
+            raise ApiError("ResourceNotFoundException", "The specified log group does not exist.")
+        regexes = sum(1 for (r, g, n), f in self.metric_filters.items()
+                      if r == region_of(req) and g == group and n != name and "%" in f["filterPattern"])
+        if "%" in params.get("filterPattern", "") and regexes >= 5:
+            raise ApiError("LimitExceededException", "at most 5 filters with regular expressions per log group")
+        with self.lock:
+            self.metric_filters[(region_of(req), group, name)] = {
+                "filterName": name, "logGroupName": group,
+                "filterPattern": params.get("filterPattern", ""),
+                "metricTransformations": params.get("metricTransformations", []),
+                "creationTime": int(time.time() * 1000),
+            }
+        return {}
+
+    def logs_describe_metric_filters(self, req, params):
+        prefix, group = params.get("filterNamePrefix"), params.get("logGroupName")
+        with self.lock:
+            found = [f for (r, g, n), f in sorted(self.metric_filters.items())
+                     if r == region_of(req) and (not group or g == group) and (not prefix or n.startswith(prefix))]
+        limit = min(int(params.get("limit") or 50), 50)
+        start = int(params.get("nextToken") or 0)
+        out = {"metricFilters": found[start:start + limit]}
+        if start + limit < len(found):
+            out["nextToken"] = str(start + limit)
+        return out
+
+    def logs_delete_metric_filter(self, req, params):
+        key = (region_of(req), params["logGroupName"], params["filterName"])
+        with self.lock:
+            if key not in self.metric_filters:
+                raise ApiError("ResourceNotFoundException", "The specified metric filter does not exist.")
+            del self.metric_filters[key]
+        return {}
+
     def logs_filter_log_events(self, req, params):
         """Every event of the group in the time range from moto, filtered here; paged by an
         offset token, `limit` events a page (default and at most 10,000, as AWS)."""
@@ -741,6 +786,9 @@ ECS_OPS = {
 
 LOGS_OPS = {
     "FilterLogEvents": Emulator.logs_filter_log_events,
+    "PutMetricFilter": Emulator.logs_put_metric_filter,
+    "DescribeMetricFilters": Emulator.logs_describe_metric_filters,
+    "DeleteMetricFilter": Emulator.logs_delete_metric_filter,
 }
 
 

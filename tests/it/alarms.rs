@@ -513,3 +513,145 @@ async fn a_lost_tag_is_put_back_by_the_next_apply() {
         serde_json::json!([])
     );
 }
+
+async fn filters(s: &Session) -> Vec<(String, String, String)> {
+    let logs = s.logs().await;
+    let mut out: Vec<(String, String, String)> = logs
+        .describe_metric_filters()
+        .send()
+        .await
+        .unwrap()
+        .metric_filters()
+        .iter()
+        .map(|f| {
+            (
+                f.filter_name().unwrap().to_owned(),
+                f.log_group_name().unwrap().to_owned(),
+                f.filter_pattern().unwrap_or_default().to_owned(),
+            )
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+#[tokio::test]
+async fn log_pattern_alarms_keep_a_metric_filter_and_an_alarm_and_touch_no_foreign_filter() {
+    let s = session();
+    let (_tmp, dir) = specs_copy();
+    let d = dir.to_str().unwrap();
+    edit(
+        &dir.join("checkout.yaml"),
+        "  minRequests: 100/h\n",
+        "  minRequests: 100/h\n  logs:\n    - { name: timeouts, pattern: \"?TimeoutException ?timed\", above: 10/5m, severity: page }\n",
+    );
+    // The log group does not exist yet: the plan says so and apply skips the filter.
+    let first = ok(s.slo(&["plan", d]));
+    assert!(
+        first.contains("! log group /ecs/checkout does not exist"),
+        "{first}"
+    );
+    let applied = s.slo(&["apply", d, "--yes"]);
+    assert_eq!(applied.status.code(), Some(0), "{}", text(&applied.stderr));
+    assert!(text(&applied.stderr).contains("log group /ecs/checkout does not exist"));
+    assert!(filters(&s).await.is_empty());
+
+    let logs = s.logs().await;
+    logs.create_log_group()
+        .log_group_name("/ecs/checkout")
+        .send()
+        .await
+        .unwrap();
+    logs.put_metric_filter()
+        .log_group_name("/ecs/checkout")
+        .filter_name("team-x-errors")
+        .filter_pattern("ERROR")
+        .metric_transformations(
+            aws_sdk_cloudwatchlogs::types::MetricTransformation::builder()
+                .metric_name("errors")
+                .metric_namespace("TeamX")
+                .metric_value("1")
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let plan = plan_json(&s, &dir);
+    assert_eq!(
+        plan["changes"],
+        serde_json::json!([{"action": "create", "type": "metric_filter", "metric_filter": "slo-checkout-timeouts", "log_group": "/ecs/checkout"}])
+    );
+    ok(s.slo(&["apply", d, "--yes"]));
+    assert_eq!(
+        filters(&s).await,
+        vec![
+            (
+                "slo-checkout-timeouts".to_owned(),
+                "/ecs/checkout".to_owned(),
+                "?TimeoutException ?timed".to_owned()
+            ),
+            (
+                "team-x-errors".to_owned(),
+                "/ecs/checkout".to_owned(),
+                "ERROR".to_owned()
+            ),
+        ]
+    );
+    let cw = s.cloudwatch().await;
+    let alarm = cw
+        .describe_alarms()
+        .alarm_names("slo:checkout:logs:timeouts")
+        .send()
+        .await
+        .unwrap();
+    let alarm = &alarm.metric_alarms()[0];
+    assert_eq!(
+        (alarm.namespace(), alarm.metric_name()),
+        (Some("SLO/Logs"), Some("checkout.timeouts"))
+    );
+    assert_eq!((alarm.period(), alarm.threshold()), (Some(300), Some(10.0)));
+    let fallback = cw
+        .describe_alarms()
+        .alarm_names("slo:checkout:fallback")
+        .alarm_types(AlarmType::CompositeAlarm)
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        fallback.composite_alarms()[0]
+            .alarm_rule()
+            .unwrap()
+            .contains("slo:checkout:logs:timeouts")
+    );
+    // Idempotent: nothing to do the second time.
+    assert_eq!(plan_json(&s, &dir)["changes"], serde_json::json!([]));
+    // A changed pattern replaces the filter; a removed entry deletes filter and alarm.
+    edit(
+        &dir.join("checkout.yaml"),
+        "?TimeoutException ?timed",
+        "TimeoutException",
+    );
+    let plan = plan_json(&s, &dir);
+    assert_eq!(plan["changes"][0]["action"], "update", "{plan:#}");
+    ok(s.slo(&["apply", d, "--yes"]));
+    edit(
+        &dir.join("checkout.yaml"),
+        "  logs:\n    - { name: timeouts, pattern: \"TimeoutException\", above: 10/5m, severity: page }\n",
+        "",
+    );
+    ok(s.slo(&["apply", d, "--yes"]));
+    assert_eq!(
+        filters(&s).await,
+        vec![(
+            "team-x-errors".to_owned(),
+            "/ecs/checkout".to_owned(),
+            "ERROR".to_owned()
+        )]
+    );
+    assert!(
+        !alarm_names(&s)
+            .await
+            .contains(&"slo:checkout:logs:timeouts".to_owned())
+    );
+}

@@ -3,7 +3,7 @@
 
 use super::model::*;
 use super::naming;
-use crate::core::model::{NotifyVia, Objective, ServiceSlo, Sli};
+use crate::core::model::{LogAlarm, NotifyVia, Objective, ServiceSlo, Sli};
 use crate::core::ratio::format_percent;
 use crate::core::sli_metrics::{Role, SliMetric, counting_metrics, p99_metric};
 use crate::core::tiers::{Severity, Tier};
@@ -49,6 +49,13 @@ pub fn desired_alarms(slo: &ServiceSlo) -> Result<Vec<Alarm>, Vec<LimitError>> {
         alarms.extend(burn);
         pages.extend(page);
     }
+    for l in &slo.alerting.logs {
+        let alarm = log_alarm(slo, l);
+        if l.severity == Severity::Page {
+            pages.push(alarm.name().to_owned());
+        }
+        alarms.push(alarm);
+    }
     alarms.extend(fallback_alarm(slo, pages));
     let errors: Vec<LimitError> = alarms.iter().flat_map(check_limits).collect();
     if errors.is_empty() {
@@ -69,6 +76,69 @@ fn severity_actions(slo: &ServiceSlo) -> Vec<String> {
         NotifyVia::CloudWatch => actions(slo),
         NotifyVia::Serve => Vec::new(),
     }
+}
+
+/// The metric filters the spec's log-pattern alarms count with.
+pub fn desired_filters(slo: &ServiceSlo) -> Vec<MetricFilter> {
+    let Some(group) = slo.ecs.as_ref().and_then(|e| e.log_group.clone()) else {
+        return Vec::new();
+    };
+    slo.alerting
+        .logs
+        .iter()
+        .map(|l| MetricFilter {
+            name: naming::metric_filter(&slo.service, &l.name),
+            log_group: group.clone(),
+            pattern: l.pattern.clone(),
+            namespace: naming::LOGS_NAMESPACE.to_owned(),
+            metric: naming::log_metric(&slo.service, &l.name),
+        })
+        .collect()
+}
+
+/// More than `above` matching lines in one period. Missing data (no matching line) is not
+/// breaching. It notifies like a severity composite (`notify.via`), and a `page` one joins
+/// the fallback.
+fn log_alarm(slo: &ServiceSlo, l: &LogAlarm) -> Alarm {
+    let s = &slo.service;
+    let group = slo
+        .ecs
+        .as_ref()
+        .and_then(|e| e.log_group.as_deref())
+        .unwrap_or_default();
+    let mut tags = naming::tags(s, None, Some(&format!("logs:{}", l.name)));
+    tags.insert(
+        naming::TAG_SEVERITY.to_owned(),
+        l.severity.name().to_owned(),
+    );
+    Alarm::Metric(MetricAlarm {
+        name: naming::log_alarm(s, &l.name),
+        description: format!(
+            "{s}: more than {} lines matching `{}` in {} of {group} ({}).{}",
+            l.above,
+            l.pattern,
+            format_duration(l.period),
+            l.severity,
+            runbook(slo)
+        ),
+        source: AlarmSource::Metric(metric(
+            "",
+            naming::LOGS_NAMESPACE,
+            &naming::log_metric(s, &l.name),
+            Vec::new(),
+            Stat::Sum,
+            u32::try_from(l.period.num_seconds()).unwrap_or(300),
+        )),
+        comparison: Comparison::GreaterThanThreshold,
+        threshold: l.above as f64,
+        evaluation_periods: 1,
+        datapoints_to_alarm: 1,
+        treat_missing_data: TreatMissingData::NotBreaching,
+        evaluation_window: EvaluationWindow::Sliding,
+        alarm_actions: severity_actions(slo),
+        ok_actions: severity_actions(slo),
+        tags,
+    })
 }
 
 /// The account's heartbeat alarm: ALARM when `slo serve` has published no heartbeat for
@@ -519,6 +589,8 @@ fn check_limits(alarm: &Alarm) -> Vec<LimitError> {
 /// CloudWatch list prices (us-east-1), US cents per month: whole cents, so sums are exact.
 pub const CENTS_PER_ALARM_METRIC: u64 = 10;
 pub const CENTS_PER_COMPOSITE: u64 = 50;
+/// A custom metric (what a metric filter publishes into), per month.
+pub const CENTS_PER_CUSTOM_METRIC: u64 = 30;
 
 /// Monthly cost of `alarms`: $0.10 per metric a standard-resolution metric alarm reads (a
 /// metric-math alarm pays for each metric in it), $0.50 per composite alarm.

@@ -8,12 +8,12 @@ pub mod plan;
 pub mod rule;
 
 pub use desired::{
-    CENTS_PER_ALARM_METRIC, CENTS_PER_COMPOSITE, LimitError, desired_alarms, heartbeat_alarm,
-    monthly_cost_usd,
+    CENTS_PER_ALARM_METRIC, CENTS_PER_COMPOSITE, CENTS_PER_CUSTOM_METRIC, LimitError,
+    desired_alarms, desired_filters, heartbeat_alarm, monthly_cost_usd,
 };
 pub use model::{
-    Alarm, AlarmSource, Comparison, CompositeAlarm, EvaluationWindow, MetricAlarm, MetricRef,
-    Suppressor, TreatMissingData,
+    Alarm, AlarmSource, Comparison, CompositeAlarm, EvaluationWindow, MetricAlarm, MetricFilter,
+    MetricRef, Suppressor, TreatMissingData,
 };
-pub use plan::{Action, AlarmPlan, Change, plan};
+pub use plan::{Action, AlarmPlan, Change, FilterChange, plan, plan_filters};
 pub use rule::Rule;

@@ -256,3 +256,14 @@ impl Alarm {
 fn same_number(a: f64, b: f64) -> bool {
     (a - b).abs() <= 1e-12 * a.abs().max(b.abs()).max(1.0)
 }
+
+/// A CloudWatch Logs metric filter: every line of `log_group` matching `pattern` adds 1 to
+/// `namespace`/`metric`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MetricFilter {
+    pub name: String,
+    pub log_group: String,
+    pub pattern: String,
+    pub namespace: String,
+    pub metric: String,
+}

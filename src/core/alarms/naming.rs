@@ -49,6 +49,27 @@ pub fn fallback(service: &str) -> String {
     format!("{PREFIX}{service}:fallback")
 }
 
+/// Log-pattern alarms count into this namespace, one metric per alarm.
+pub const LOGS_NAMESPACE: &str = "SLO/Logs";
+/// Every metric filter `slo` manages starts with this (filters cannot be tagged: they are
+/// owned by name, and names may not hold `:`).
+pub const FILTER_PREFIX: &str = "slo-";
+
+/// `slo-checkout-timeouts`: the metric filter of a log-pattern alarm.
+pub fn metric_filter(service: &str, name: &str) -> String {
+    format!("{FILTER_PREFIX}{service}-{name}")
+}
+
+/// `slo:checkout:logs:timeouts`: the alarm on a metric filter's count.
+pub fn log_alarm(service: &str, name: &str) -> String {
+    format!("{PREFIX}{service}:logs:{name}")
+}
+
+/// `checkout.timeouts`: the metric a filter counts into.
+pub fn log_metric(service: &str, name: &str) -> String {
+    format!("{service}.{name}")
+}
+
 /// The tags of a severity composite.
 pub fn severity_tags(
     service: &str,

@@ -2,7 +2,7 @@
 //! CloudWatch accepts. Only alarms tagged as `slo`'s, for the services being planned, are ever
 //! updated or deleted.
 
-use super::model::Alarm;
+use super::model::{Alarm, MetricFilter};
 use super::naming;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -132,6 +132,84 @@ pub fn plan(desired: &[Alarm], existing: &[Alarm], services: &BTreeSet<String>) 
         unchanged,
         conflicts,
     }
+}
+
+/// A metric filter to put (create or replace: a put with the same name replaces it) or delete.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum FilterChange {
+    Put { filter: MetricFilter, create: bool },
+    Delete { name: String, log_group: String },
+}
+
+impl FilterChange {
+    pub fn action(&self) -> Action {
+        match self {
+            FilterChange::Put { create: true, .. } => Action::Create,
+            FilterChange::Put { .. } => Action::Update,
+            FilterChange::Delete { .. } => Action::Delete,
+        }
+    }
+
+    pub fn name(&self) -> &str {
+        match self {
+            FilterChange::Put { filter, .. } => &filter.name,
+            FilterChange::Delete { name, .. } => name,
+        }
+    }
+
+    pub fn log_group(&self) -> &str {
+        match self {
+            FilterChange::Put { filter, .. } => &filter.log_group,
+            FilterChange::Delete { log_group, .. } => log_group,
+        }
+    }
+}
+
+/// The changes that turn `existing` filters (named `slo-…`) into `desired`. `owned`: each
+/// planned service's log group. A filter is deleted only when its name starts with
+/// `slo-<service>-` *and* it is on that service's log group: names alone are ambiguous (service
+/// names may hold `-`), and filters cannot be tagged.
+pub fn plan_filters(
+    desired: &[MetricFilter],
+    existing: &[MetricFilter],
+    owned: &BTreeMap<String, String>,
+) -> Vec<FilterChange> {
+    let mut out = Vec::new();
+    for d in desired {
+        match existing
+            .iter()
+            .find(|e| e.name == d.name && e.log_group == d.log_group)
+        {
+            None => out.push(FilterChange::Put {
+                filter: d.clone(),
+                create: true,
+            }),
+            Some(e) if e != d => out.push(FilterChange::Put {
+                filter: d.clone(),
+                create: false,
+            }),
+            Some(_) => {}
+        }
+    }
+    let ours = |f: &MetricFilter| {
+        owned.iter().any(|(service, group)| {
+            *group == f.log_group
+                && f.name
+                    .starts_with(&format!("{}{service}-", naming::FILTER_PREFIX))
+        })
+    };
+    for e in existing {
+        let wanted = desired
+            .iter()
+            .any(|d| d.name == e.name && d.log_group == e.log_group);
+        if !wanted && ours(e) {
+            out.push(FilterChange::Delete {
+                name: e.name.clone(),
+                log_group: e.log_group.clone(),
+            });
+        }
+    }
+    out
 }
 
 /// Depth of each alarm in the "refers to" graph: 0 for alarms that refer to nothing, one more
@@ -283,5 +361,45 @@ mod tests {
         let p = plan(&wanted, &existing, &services());
         assert_eq!(p.conflicts, vec!["slo:svc:o:legacy".to_owned()]);
         assert!(p.is_empty());
+    }
+}
+
+#[cfg(test)]
+mod filter_tests {
+    use super::*;
+
+    fn filter(name: &str, group: &str, pattern: &str) -> MetricFilter {
+        MetricFilter {
+            name: name.into(),
+            log_group: group.into(),
+            pattern: pattern.into(),
+            namespace: "SLO/Logs".into(),
+            metric: name.into(),
+        }
+    }
+
+    #[test]
+    fn filters_are_created_replaced_and_deleted_only_when_ours() {
+        let owned = BTreeMap::from([("a".to_owned(), "/ecs/a".to_owned())]);
+        let want = vec![filter("slo-a-timeouts", "/ecs/a", "Timeout")];
+        let existing = vec![
+            filter("slo-a-timeouts", "/ecs/a", "Timeout"),
+            filter("slo-a-old", "/ecs/a", "x"),
+            // Service `a-b`'s, on its own group: not ours to delete, though the name fits.
+            filter("slo-a-b-x", "/ecs/a-b", "x"),
+            filter("team-filter", "/ecs/a", "x"),
+        ];
+        let changes = plan_filters(&want, &existing, &owned);
+        assert_eq!(
+            changes,
+            vec![FilterChange::Delete {
+                name: "slo-a-old".into(),
+                log_group: "/ecs/a".into()
+            }]
+        );
+        let changed = vec![filter("slo-a-timeouts", "/ecs/a", "?Timeout ?timed")];
+        let changes = plan_filters(&changed, &existing[..1], &owned);
+        assert_eq!(changes[0].action(), Action::Update);
+        assert!(plan_filters(&want, &want, &owned).is_empty());
     }
 }
