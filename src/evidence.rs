@@ -149,6 +149,31 @@ pub async fn attach_from_cloudwatch<R: LogReader>(
     warnings
 }
 
+/// The one call `slo serve` makes for an incident of `slo`'s service — once when it opens and
+/// once when it resolves, never on every pass: the evidence over the incident's window from
+/// `ecs.logGroup` (`None` without one), or "unavailable" with the reason.
+pub async fn for_incident<R: LogReader>(
+    reader: &R,
+    slo: &ServiceSlo,
+    start: DateTime<Utc>,
+    end: DateTime<Utc>,
+) -> Option<Evidence> {
+    let group = slo.ecs.as_ref()?.log_group.clone()?;
+    let window = evidence::window(start, end, slo.correlation_lead);
+    Some(match read(reader, &group, window, &slo.logs.pattern).await {
+        Ok(lines) => evidence_of(&lines, slo, EvidenceSource::CloudWatchLogs, group, window),
+        Err(e) => Evidence {
+            source: EvidenceSource::Unavailable,
+            log_group: group,
+            reason: Some(e.to_string()),
+            bytes_scanned: None,
+            from: window.0,
+            to: window.1,
+            top: Vec::new(),
+        },
+    })
+}
+
 /// One incident's lines: every page, at most [`MAX_LINES`].
 pub async fn read<R: LogReader>(
     reader: &R,
