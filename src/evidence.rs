@@ -160,18 +160,20 @@ pub async fn for_incident<R: LogReader>(
 ) -> Option<Evidence> {
     let group = slo.ecs.as_ref()?.log_group.clone()?;
     let window = evidence::window(start, end, slo.correlation_lead);
-    Some(match read(reader, &group, window, &slo.logs.pattern).await {
-        Ok(lines) => evidence_of(&lines, slo, EvidenceSource::CloudWatchLogs, group, window),
-        Err(e) => Evidence {
-            source: EvidenceSource::Unavailable,
-            log_group: group,
-            reason: Some(e.to_string()),
-            bytes_scanned: None,
-            from: window.0,
-            to: window.1,
-            top: Vec::new(),
+    Some(
+        match read(reader, &group, window, &slo.logs.pattern).await {
+            Ok(lines) => evidence_of(&lines, slo, EvidenceSource::CloudWatchLogs, group, window),
+            Err(e) => Evidence {
+                source: EvidenceSource::Unavailable,
+                log_group: group,
+                reason: Some(e.to_string()),
+                bytes_scanned: None,
+                from: window.0,
+                to: window.1,
+                top: Vec::new(),
+            },
         },
-    })
+    )
 }
 
 /// One incident's lines: every page, at most [`MAX_LINES`].

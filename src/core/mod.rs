@@ -13,6 +13,7 @@ pub mod incidents;
 pub mod latency;
 pub mod metric_math;
 pub mod model;
+pub mod notify;
 pub mod ratio;
 pub mod replay;
 pub mod sli_metrics;
