@@ -371,3 +371,123 @@ fn composite_from(
         tags,
     }
 }
+
+/// A composite's state as `DescribeAlarms` gives it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CompositeState {
+    pub name: String,
+    /// `ALARM`, `OK` or `INSUFFICIENT_DATA`.
+    pub state: String,
+    pub since: chrono::DateTime<chrono::Utc>,
+}
+
+/// One state change from `DescribeAlarmHistory`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StateChange {
+    pub name: String,
+    pub at: chrono::DateTime<chrono::Utc>,
+    pub new_state: String,
+}
+
+/// What `slo notify` watches: the composites' states, and their history.
+pub trait AlarmWatcher {
+    fn composite_states(
+        &self,
+        prefix: &str,
+    ) -> impl Future<Output = Result<Vec<CompositeState>, AwsError>> + Send;
+
+    /// State changes of composites named `prefix…` since `from`, oldest first.
+    fn state_changes(
+        &self,
+        prefix: &str,
+        from: chrono::DateTime<chrono::Utc>,
+    ) -> impl Future<Output = Result<Vec<StateChange>, AwsError>> + Send;
+}
+
+fn chrono_time(
+    t: Option<&aws_sdk_cloudwatch::primitives::DateTime>,
+) -> chrono::DateTime<chrono::Utc> {
+    t.and_then(|t| chrono::DateTime::from_timestamp(t.secs(), t.subsec_nanos()))
+        .unwrap_or_default()
+}
+
+impl AlarmWatcher for CloudWatchAlarms {
+    async fn composite_states(&self, prefix: &str) -> Result<Vec<CompositeState>, AwsError> {
+        let mut out = Vec::new();
+        let mut token = None;
+        loop {
+            let page = self
+                .client
+                .describe_alarms()
+                .alarm_name_prefix(prefix)
+                .alarm_types(AlarmType::CompositeAlarm)
+                .set_next_token(token)
+                .send()
+                .await
+                .map_err(|e| AwsError::from_sdk("DescribeAlarms", &e))?;
+            for c in page.composite_alarms() {
+                out.push(CompositeState {
+                    name: c.alarm_name().unwrap_or_default().to_owned(),
+                    state: c
+                        .state_value()
+                        .map(|s| s.as_str().to_owned())
+                        .unwrap_or_default(),
+                    since: chrono_time(c.state_updated_timestamp()),
+                });
+            }
+            token = page.next_token().map(str::to_owned);
+            if token.is_none() {
+                return Ok(out);
+            }
+        }
+    }
+
+    async fn state_changes(
+        &self,
+        prefix: &str,
+        from: chrono::DateTime<chrono::Utc>,
+    ) -> Result<Vec<StateChange>, AwsError> {
+        let mut out = Vec::new();
+        let mut token = None;
+        loop {
+            let page = self
+                .client
+                .describe_alarm_history()
+                .alarm_types(AlarmType::CompositeAlarm)
+                .history_item_type(aws_sdk_cloudwatch::types::HistoryItemType::StateUpdate)
+                .start_date(aws_sdk_cloudwatch::primitives::DateTime::from_millis(
+                    from.timestamp_millis(),
+                ))
+                .end_date(aws_sdk_cloudwatch::primitives::DateTime::from_secs(
+                    chrono::Utc::now().timestamp() + 60,
+                ))
+                .set_next_token(token)
+                .send()
+                .await
+                .map_err(|e| AwsError::from_sdk("DescribeAlarmHistory", &e))?;
+            for h in page.alarm_history_items() {
+                let name = h.alarm_name().unwrap_or_default();
+                if !name.starts_with(prefix) {
+                    continue;
+                }
+                // The new state is the history data's `newState.stateValue`.
+                let new_state = h
+                    .history_data()
+                    .and_then(|d| serde_json::from_str::<serde_json::Value>(d).ok())
+                    .and_then(|v| v["newState"]["stateValue"].as_str().map(str::to_owned))
+                    .unwrap_or_default();
+                out.push(StateChange {
+                    name: name.to_owned(),
+                    at: chrono_time(h.timestamp()),
+                    new_state,
+                });
+            }
+            token = page.next_token().map(str::to_owned);
+            if token.is_none() {
+                break;
+            }
+        }
+        out.sort_by_key(|c| c.at);
+        Ok(out)
+    }
+}

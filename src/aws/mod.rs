@@ -11,6 +11,7 @@ pub mod inventory;
 pub mod logs;
 pub mod memory;
 pub mod metrics;
+pub mod sns;
 
 pub use alarms::{AlarmStore, CloudWatchAlarms};
 pub use ecs::{DeploymentReader, EcsDeployments};
@@ -18,6 +19,7 @@ pub use error::{AwsError, ErrorKind};
 pub use inventory::{AwsInventory, Inventory};
 pub use logs::{CloudWatchLogs, LogReader, MetricFilterStore};
 pub use metrics::{CloudWatchMetrics, MetricsReader};
+pub use sns::{Publisher, Sns};
 
 use aws_config::BehaviorVersion;
 use aws_config::retry::RetryConfig;

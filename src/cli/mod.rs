@@ -4,6 +4,7 @@
 mod apply;
 mod generate;
 mod init;
+mod notify;
 mod plan;
 mod postmortem;
 mod report;
@@ -42,6 +43,8 @@ enum Command {
     Init(init::Args),
     /// A post-mortem draft (markdown) for the incident of a service that covers a time.
     Postmortem(postmortem::Args),
+    /// One notification pass: the severity composites' state → SNS e-mail and Slack.
+    Notify(notify::Args),
 }
 
 /// What a command concluded, when it ran to the end.
@@ -73,6 +76,7 @@ pub fn run() -> ExitCode {
         Command::Apply(args) => apply::run(args),
         Command::Init(args) => init::run(args),
         Command::Postmortem(args) => postmortem::run(args),
+        Command::Notify(args) => notify::run(args),
     };
     match result {
         Ok(Outcome::Fine) => ExitCode::SUCCESS,

@@ -200,6 +200,15 @@ pub fn decide(
     now: DateTime<Utc>,
 ) {
     let now_firing = current(states);
+    // A group this journal knew as firing, or that fires now, has been (or is being) told
+    // about: its history is not a missed episode.
+    let known: Vec<String> = journal
+        .groups
+        .iter()
+        .filter(|(_, g)| g.firing_since.is_some())
+        .map(|(k, _)| k.clone())
+        .chain(now_firing.keys().map(group_name))
+        .collect();
     let mut queue = Vec::new();
     let mut keys: Vec<ObjectiveKey> = now_firing.keys().cloned().collect();
     for name in journal.groups.keys() {
@@ -262,9 +271,11 @@ pub fn decide(
             }
         }
     }
+    let previous_pass = journal.last_pass;
     for m in missed {
-        let g = journal.groups.entry(group_name(&m.key)).or_default();
-        if g.firing_since.is_some() {
+        // Only episodes that began after the previous pass: earlier ones it saw itself.
+        let new = previous_pass.is_none_or(|p| m.start > p);
+        if !new || known.contains(&group_name(&m.key)) {
             continue;
         }
         for ch in channels(&m.key) {

@@ -3,6 +3,7 @@
 
 pub mod json;
 pub mod markdown;
+pub mod messages;
 pub mod plan;
 pub mod postmortem;
 pub mod schema;

@@ -199,6 +199,8 @@ class Emulator:
             self.composites = {}  # (region, name) -> alarm dict
             self.metric_extras = {}  # (region, name) -> fields moto does not keep
             self.metric_filters = {}  # (region, log group, filter name) -> filter
+            self.history = []  # composite alarm state changes, oldest first
+            self.published = []  # every SNS Publish request, as sent
             self.tags = {}  # arn -> {key: value}
             self.ecs = {}  # (cluster name, service name) -> state overlay
 
@@ -253,11 +255,19 @@ class Emulator:
                 fault = self.fault(action)
                 if fault:
                     return self.xml_error(*fault)(environ, start_response)
+            if action == "Publish":
+                # SQS subscribers get only the `default` text: tests read what was published.
+                with self.lock:
+                    self.published.append({k: req.values.get(k) for k in
+                                           ("TopicArn", "Subject", "Message", "MessageStructure")})
         return to_moto(environ, start_response)
 
     def control(self, req):
         if req.path == "/_slo/health":
             return Response("ok")
+        if req.path == "/_slo/published":
+            with self.lock:
+                return Response(json.dumps(self.published), content_type="application/json")
         if req.path == "/_slo/calls":
             with self.lock:
                 return Response(json.dumps(dict(self.calls)), content_type="application/json")
@@ -552,10 +562,29 @@ class Emulator:
         with self.lock:
             alarm = self.composites.get((region, params["AlarmName"]))
             if alarm:
+                old = alarm.get("StateValue")
+                now = time.time()
                 alarm.update(StateValue=params["StateValue"], StateReason=params["StateReason"],
-                             StateUpdatedTimestamp=time.time())
+                             StateUpdatedTimestamp=now)
+                if old != params["StateValue"]:
+                    self.history.append({
+                        "AlarmName": alarm["AlarmName"], "AlarmType": "CompositeAlarm", "Timestamp": now,
+                        "HistoryItemType": "StateUpdate",
+                        "HistorySummary": "Alarm updated from %s to %s" % (old, params["StateValue"]),
+                        "HistoryData": json.dumps({"version": "1.0", "oldState": {"stateValue": old},
+                                                   "newState": {"stateValue": params["StateValue"]}}),
+                    })
                 return {}
         return self.forward_moto_json(region, "SetAlarmState", params)
+
+    def describe_alarm_history(self, region, params):
+        """Composite alarms' state changes (kept here, as their states are); newest first, as
+        AWS answers by default."""
+        start, end = epoch(params.get("StartDate", 0)), epoch(params.get("EndDate", 4e9))
+        name = params.get("AlarmName")
+        with self.lock:
+            items = [h for h in self.history if start <= h["Timestamp"] <= end and (not name or h["AlarmName"] == name)]
+        return {"AlarmHistoryItems": list(reversed(items))}
 
     def forward_moto_json(self, region, op, params):
         """Calls moto's CloudWatch from inside the emulator (no original request to copy)."""
@@ -819,6 +848,7 @@ OWN_OPS = {
     "ListTagsForResource": Emulator.list_tags_for_resource,
     "TagResource": Emulator.tag_resource,
     "SetAlarmState": Emulator.set_alarm_state,
+    "DescribeAlarmHistory": Emulator.describe_alarm_history,
 }
 
 

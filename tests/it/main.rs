@@ -5,6 +5,8 @@ mod cloudwatch;
 mod deployments;
 mod ecs;
 mod init;
+mod messages;
+mod notify;
 mod query_protocol;
 mod replay;
 mod report;

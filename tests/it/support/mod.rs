@@ -1,6 +1,7 @@
 //! Running the binary, writing specs, and golden files.
 
 pub mod emulator;
+pub mod slack;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -14,6 +15,7 @@ pub const COMMANDS: &[&str] = &[
     "generate-logs",
     "init",
     "postmortem",
+    "notify",
 ];
 
 pub fn root() -> PathBuf {

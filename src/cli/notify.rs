@@ -1,0 +1,133 @@
+use crate::cli::{Outcome, SpecPaths};
+use anyhow::Context as _;
+use chrono::Utc;
+use slo::core::model::ServiceSlo;
+use slo::core::notify::Outgoing;
+use slo::notify::{Context, Enrich, FileJournal, Targets, context_from_report, pass};
+use std::io::Write;
+use std::path::PathBuf;
+
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    #[command(flatten)]
+    specs: SpecPaths,
+    /// Where the journal (what was sent, what is pending) is kept.
+    #[arg(long, value_name = "DIR")]
+    state: PathBuf,
+    /// Send a sample notification to every configured channel, and nothing else.
+    #[arg(long)]
+    test: bool,
+}
+
+/// Numbers, deployments and evidence for the services about to be notified, from AWS.
+struct FromAws<'a> {
+    config: &'a aws_config::SdkConfig,
+    slos: &'a [&'a ServiceSlo],
+}
+
+impl Enrich for FromAws<'_> {
+    async fn context(&self, due: &[Outgoing]) -> Context {
+        let now = Utc::now();
+        let services: Vec<&str> = due.iter().map(|o| o.service.as_str()).collect();
+        let slos: Vec<&ServiceSlo> = self
+            .slos
+            .iter()
+            .copied()
+            .filter(|s| services.contains(&s.service.as_str()))
+            .collect();
+        let ecs = slo::aws::EcsDeployments::new(self.config);
+        let (histories, _) = slo::evaluate::deployment_histories(&slos, &ecs, now, None).await;
+        let reader = slo::aws::CloudWatchMetrics::new(self.config);
+        let Ok(evaluation) =
+            slo::evaluate::from_cloudwatch(&slos, &reader, &histories, now, None, now).await
+        else {
+            // Without numbers the message still says what fired.
+            return Context::new();
+        };
+        let logs = slo::aws::CloudWatchLogs::new(self.config);
+        let mut out = Context::new();
+        for o in &evaluation.report.objectives {
+            let Some(slo) = slos.iter().find(|s| s.service == o.key.service) else {
+                continue;
+            };
+            let mut m = context_from_report(o, slo);
+            if let Some(i) = o.assessment.incidents.last() {
+                m.evidence = slo::evidence::for_incident(&logs, slo, i.start, i.end).await;
+            }
+            out.insert(o.key.clone(), m);
+        }
+        out
+    }
+}
+
+pub fn run(args: Args) -> anyhow::Result<Outcome> {
+    let Some(loaded) = args.specs.load()? else {
+        return Ok(Outcome::Findings);
+    };
+    let slos: Vec<&ServiceSlo> = loaded.specs.iter().map(|s| &s.slo).collect();
+    let targets = Targets::of(&slos, &|v| std::env::var(v).ok());
+    let runtime = crate::cli::runtime()?;
+    let mut out = std::io::stdout().lock();
+    let outcome = runtime.block_on(async {
+        let config = slo::aws::load_config().await;
+        let publisher = slo::aws::Sns::new(&config);
+        let webhook = if targets.slack.is_empty() {
+            None
+        } else {
+            Some(slo::slack::Webhook::new().context("cannot set up HTTPS for Slack")?)
+        };
+        if args.test {
+            return slo::notify::send_test(
+                &slos,
+                &publisher,
+                webhook.as_ref(),
+                &targets,
+                Utc::now(),
+            )
+            .await
+            .map(|sent| slo::notify::PassOutcome {
+                sent,
+                ..Default::default()
+            })
+            .map_err(anyhow::Error::msg);
+        }
+        let watcher = slo::aws::CloudWatchAlarms::new(&config);
+        let journal = FileJournal::in_dir(&args.state);
+        let enrich = FromAws {
+            config: &config,
+            slos: &slos,
+        };
+        Ok(pass(
+            &slos,
+            &watcher,
+            &publisher,
+            webhook.as_ref(),
+            &journal,
+            &targets,
+            &enrich,
+            Utc::now(),
+        )
+        .await?)
+    })?;
+    for id in &outcome.sent {
+        writeln!(out, "sent {id}")?;
+    }
+    for (id, error) in &outcome.pending {
+        writeln!(out, "pending {id}: {error}")?;
+    }
+    if !outcome.stuck.is_empty() {
+        writeln!(
+            out,
+            "{} message(s) failed {} times or more and are still retried",
+            outcome.stuck.len(),
+            slo::core::notify::REPORT_AFTER_ATTEMPTS
+        )?;
+    }
+    writeln!(
+        out,
+        "{} sent, {} pending",
+        outcome.sent.len(),
+        outcome.pending.len()
+    )?;
+    Ok(Outcome::Fine)
+}

@@ -1,0 +1,610 @@
+//! One notification pass (`slo notify`, and every minute in `slo serve`): the severity
+//! composites' states (and, since the last pass, their history) → decisions against the
+//! journal → messages to SNS and Slack. Level-triggered: a pass that crashed is made good by
+//! the next. Delivery is at least once: the journal is written before a message is sent and
+//! after; a crash between the two may repeat that one message.
+
+use crate::aws::alarms::{AlarmWatcher, CompositeState, StateChange};
+use crate::aws::{AwsError, Publisher};
+use crate::core::alarms::naming;
+use crate::core::model::{ObjectiveKey, ServiceSlo};
+use crate::core::notify::{
+    self, AlarmState, Channel, JournalState, Missed, Outgoing, REPORT_AFTER_ATTEMPTS,
+};
+use crate::core::tiers::Severity;
+use crate::render::messages::{self, Message};
+use crate::slack::{SlackError, Webhook};
+use chrono::{DateTime, Utc};
+use std::collections::BTreeMap;
+use std::future::Future;
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// Tries per message within one pass, and the most a pass waits for a `Retry-After`.
+pub const TRIES_PER_PASS: u32 = 3;
+pub const MAX_RETRY_AFTER: Duration = Duration::from_secs(5);
+
+#[derive(Debug, thiserror::Error)]
+pub enum JournalError {
+    #[error("cannot read the journal {path}")]
+    Read {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("the journal {path} is damaged: {message}")]
+    Damaged { path: PathBuf, message: String },
+    #[error("cannot write the journal {path}")]
+    Write {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+/// What was sent and what is pending.
+pub trait Journal {
+    fn load(&self) -> impl Future<Output = Result<JournalState, JournalError>> + Send;
+    fn save(&self, state: &JournalState) -> impl Future<Output = Result<(), JournalError>> + Send;
+}
+
+/// The embedded journal: one JSON file under `--state DIR`, replaced atomically and fsynced on
+/// every write, so a crash leaves the old or the new state, never half of one. The state is
+/// small (a record per objective and the undelivered messages), so a whole-file write per
+/// change is cheap, and it needs no database.
+pub struct FileJournal {
+    pub path: PathBuf,
+}
+
+impl FileJournal {
+    pub fn in_dir(dir: &std::path::Path) -> FileJournal {
+        FileJournal {
+            path: dir.join("journal.json"),
+        }
+    }
+}
+
+impl Journal for FileJournal {
+    async fn load(&self) -> Result<JournalState, JournalError> {
+        match std::fs::read(&self.path) {
+            Ok(bytes) => serde_json::from_slice(&bytes).map_err(|e| JournalError::Damaged {
+                path: self.path.clone(),
+                message: e.to_string(),
+            }),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(JournalState::default()),
+            Err(source) => Err(JournalError::Read {
+                path: self.path.clone(),
+                source,
+            }),
+        }
+    }
+
+    async fn save(&self, state: &JournalState) -> Result<(), JournalError> {
+        let write = |source| JournalError::Write {
+            path: self.path.clone(),
+            source,
+        };
+        if let Some(dir) = self.path.parent() {
+            std::fs::create_dir_all(dir).map_err(write)?;
+        }
+        let bytes = serde_json::to_vec_pretty(state).unwrap_or_default();
+        crate::output::write_atomically(&self.path, &bytes).map_err(write)
+    }
+}
+
+/// What a message says beyond the alarm's state: the numbers and the deployment, when the
+/// caller could compute them.
+pub type Context = BTreeMap<ObjectiveKey, Message>;
+
+/// Computes the context of the messages about to be sent (burn rates, budget, deployment,
+/// evidence): only when there is something to send.
+pub trait Enrich {
+    fn context(&self, due: &[Outgoing]) -> impl Future<Output = Context> + Send;
+}
+
+/// No context: messages say what the alarms say.
+pub struct Plain;
+
+impl Enrich for Plain {
+    async fn context(&self, _due: &[Outgoing]) -> Context {
+        Context::new()
+    }
+}
+
+/// The composites `slo` keeps for `slos`, as alarm states.
+pub fn alarm_states(slos: &[&ServiceSlo], composites: &[CompositeState]) -> Vec<AlarmState> {
+    composites
+        .iter()
+        .filter_map(|c| {
+            let (key, severity) = parse_severity_composite(&c.name)?;
+            slos.iter()
+                .any(|s| {
+                    s.service == key.service && s.objectives.iter().any(|o| o.name == key.objective)
+                })
+                .then(|| AlarmState {
+                    key,
+                    severity,
+                    firing: c.state == "ALARM",
+                    since: c.since,
+                })
+        })
+        .collect()
+}
+
+/// `slo:checkout:availability:page` → (checkout/availability, page).
+pub fn parse_severity_composite(name: &str) -> Option<(ObjectiveKey, Severity)> {
+    let rest = name.strip_prefix(naming::PREFIX)?;
+    let (head, severity) = rest.rsplit_once(':')?;
+    let severity = match severity {
+        "page" => Severity::Page,
+        "ticket" => Severity::Ticket,
+        _ => return None,
+    };
+    let (service, objective) = head.split_once(':')?;
+    (!objective.contains(':')).then(|| (ObjectiveKey::new(service, objective), severity))
+}
+
+/// Episodes that fired and cleared between passes, from the composites' history.
+pub fn missed(changes: &[StateChange]) -> Vec<Missed> {
+    let mut open: BTreeMap<&str, DateTime<Utc>> = BTreeMap::new();
+    let mut out = Vec::new();
+    for c in changes {
+        match c.new_state.as_str() {
+            "ALARM" => {
+                open.entry(&c.name).or_insert(c.at);
+            }
+            _ => {
+                if let (Some(start), Some((key, severity))) = (
+                    open.remove(c.name.as_str()),
+                    parse_severity_composite(&c.name),
+                ) {
+                    out.push(Missed {
+                        key,
+                        severity,
+                        start,
+                        end: c.at,
+                    });
+                }
+            }
+        }
+    }
+    out
+}
+
+/// The message for `o`, from the context when there is one.
+pub fn message_for(o: &Outgoing, context: &Context, slos: &[&ServiceSlo]) -> Message {
+    let base = context.get(&o.key()).cloned();
+    let slo = slos.iter().find(|s| s.service == o.service);
+    let mut m = base.unwrap_or_else(|| Message {
+        service: o.service.clone(),
+        objective: o.objective.clone(),
+        kind: o.kind,
+        severity: o.severity,
+        since: o.since,
+        at: o.at,
+        burn_rates: Vec::new(),
+        budget_remaining: None,
+        exhausted_in: None,
+        deployment: None,
+        evidence: None,
+        runbook: slo.and_then(|s| s.runbook.clone()),
+        dashboard_url: None,
+        logs_url: None,
+    });
+    m.kind = o.kind;
+    m.severity = o.severity;
+    m.since = o.since;
+    m.at = o.at;
+    m
+}
+
+/// Where the channels of each spec go.
+pub struct Targets {
+    /// The SNS topic of each service (`notify.sns`).
+    pub sns: BTreeMap<String, String>,
+    /// The Slack webhook URL of each service, read from `notify.slack.webhookEnv`.
+    pub slack: BTreeMap<String, String>,
+}
+
+impl Targets {
+    /// `env`: the environment (passed in, so tests and the service decide).
+    pub fn of(slos: &[&ServiceSlo], env: &dyn Fn(&str) -> Option<String>) -> Targets {
+        Targets {
+            // With `notify.via: cloudwatch` the composites notify SNS themselves.
+            sns: slos
+                .iter()
+                .filter(|s| s.notify.via == crate::core::model::NotifyVia::Serve)
+                .filter_map(|s| Some((s.service.clone(), s.notify.sns_topic.clone()?)))
+                .collect(),
+            slack: slos
+                .iter()
+                .filter_map(|s| {
+                    let var = s.notify.slack_webhook_env.as_ref()?;
+                    Some((s.service.clone(), env(var)?))
+                })
+                .collect(),
+        }
+    }
+
+    pub fn channels(&self, key: &ObjectiveKey) -> Vec<Channel> {
+        let mut out = Vec::new();
+        if self.sns.contains_key(&key.service) {
+            out.push(Channel::Sns);
+        }
+        if self.slack.contains_key(&key.service) {
+            out.push(Channel::Slack);
+        }
+        out
+    }
+}
+
+/// What a pass did.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct PassOutcome {
+    pub sent: Vec<String>,
+    /// Still pending after this pass, with the last error.
+    pub pending: Vec<(String, String)>,
+    /// Pending messages that failed [`REPORT_AFTER_ATTEMPTS`] times or more.
+    pub stuck: Vec<String>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum PassError {
+    #[error(transparent)]
+    Journal(#[from] JournalError),
+    #[error("cannot read the alarms' state")]
+    Alarms(#[source] AwsError),
+}
+
+/// Sends one message, retrying within the pass.
+async fn send<P: Publisher>(
+    o: &Outgoing,
+    m: &Message,
+    targets: &Targets,
+    publisher: &P,
+    webhook: Option<&Webhook>,
+    sleep: &dyn Fn(Duration) -> std::pin::Pin<Box<dyn Future<Output = ()> + Send>>,
+) -> Result<(), String> {
+    let mut last = String::new();
+    for attempt in 0..TRIES_PER_PASS {
+        let result = match o.channel {
+            Channel::Sns => match targets.sns.get(&o.service) {
+                Some(topic) => publisher
+                    .publish(topic, &messages::subject(m), &messages::sns_message(m))
+                    .await
+                    .map(|_| ())
+                    .map_err(|e| (e.kind.is_retryable(), None, format!("SNS: {e}"))),
+                None => Err((
+                    false,
+                    None,
+                    "no SNS topic for the service any more".to_owned(),
+                )),
+            },
+            Channel::Slack => match (targets.slack.get(&o.service), webhook) {
+                (Some(url), Some(w)) => w
+                    .post(url, &messages::slack(m), Duration::from_secs(10))
+                    .await
+                    .map_err(|e| {
+                        let wait = match &e {
+                            SlackError::RateLimited { retry_after } => *retry_after,
+                            _ => None,
+                        };
+                        (e.is_retryable(), wait, format!("Slack: {e}"))
+                    }),
+                _ => Err((false, None, "no Slack webhook for the service".to_owned())),
+            },
+        };
+        match result {
+            Ok(()) => return Ok(()),
+            Err((retryable, wait, message)) => {
+                last = message;
+                if !retryable || attempt + 1 == TRIES_PER_PASS {
+                    break;
+                }
+                let backoff = Duration::from_millis(500 * (1 << attempt));
+                sleep(wait.unwrap_or(backoff).min(MAX_RETRY_AFTER)).await;
+            }
+        }
+    }
+    Err(last)
+}
+
+/// The pass: read, decide, record, send, record.
+#[allow(clippy::too_many_arguments)]
+pub async fn pass<W: AlarmWatcher, P: Publisher, J: Journal, E: Enrich>(
+    slos: &[&ServiceSlo],
+    watcher: &W,
+    publisher: &P,
+    webhook: Option<&Webhook>,
+    journal: &J,
+    targets: &Targets,
+    enrich: &E,
+    now: DateTime<Utc>,
+) -> Result<PassOutcome, PassError> {
+    let mut state = journal.load().await?;
+    let composites = watcher
+        .composite_states(naming::PREFIX)
+        .await
+        .map_err(PassError::Alarms)?;
+    let states = alarm_states(slos, &composites);
+    let missed = match state.last_pass {
+        Some(from) => missed(
+            &watcher
+                .state_changes(naming::PREFIX, from)
+                .await
+                .map_err(PassError::Alarms)?,
+        ),
+        None => Vec::new(),
+    };
+    let repeat: BTreeMap<String, chrono::TimeDelta> = slos
+        .iter()
+        .map(|s| (s.service.clone(), s.notify.repeat))
+        .collect();
+    notify::decide(
+        &mut state,
+        &states,
+        &missed,
+        &|k| targets.channels(k),
+        &|k| {
+            repeat
+                .get(&k.service)
+                .copied()
+                .unwrap_or(chrono::TimeDelta::hours(4))
+        },
+        now,
+    );
+    journal.save(&state).await?;
+    let due: Vec<Outgoing> = state
+        .pending
+        .values()
+        .filter(|p| p.next_attempt <= now)
+        .map(|p| p.message.clone())
+        .collect();
+    let context = if due.is_empty() {
+        Context::new()
+    } else {
+        enrich.context(&due).await
+    };
+    let sleep = |d: Duration| -> std::pin::Pin<Box<dyn Future<Output = ()> + Send>> {
+        Box::pin(tokio::time::sleep(d))
+    };
+    let mut outcome = PassOutcome::default();
+    for o in due {
+        let m = message_for(&o, &context, slos);
+        match send(&o, &m, targets, publisher, webhook, &sleep).await {
+            Ok(()) => {
+                notify::delivered(&mut state, &o.id, Utc::now().max(now));
+                outcome.sent.push(o.id.clone());
+            }
+            Err(e) => notify::failed(&mut state, &o.id, e, now),
+        }
+        journal.save(&state).await?;
+    }
+    for (id, p) in &state.pending {
+        outcome
+            .pending
+            .push((id.clone(), p.last_error.clone().unwrap_or_default()));
+        if p.attempts >= REPORT_AFTER_ATTEMPTS {
+            outcome.stuck.push(id.clone());
+        }
+    }
+    Ok(outcome)
+}
+
+/// The message context of `o` from a report of its service: burn rates over the report's
+/// windows, budget left and when it runs out at the shortest window's rate, and the
+/// deployment and evidence of the incident the firing belongs to.
+pub fn context_from_report(o: &crate::report::ObjectiveReport, slo: &ServiceSlo) -> Message {
+    let a = &o.assessment;
+    let burn_rates: Vec<(String, Option<f64>)> = a
+        .burn_rates
+        .iter()
+        .map(|b| {
+            (
+                crate::core::window::format_duration(b.window),
+                b.rate.map(|r| r.get()),
+            )
+        })
+        .collect();
+    let remaining = a.budget.map(|b| b.remaining()).filter(|r| r.is_finite());
+    let fastest = a.burn_rates.first().and_then(|b| b.rate).map(|r| r.get());
+    let exhausted_in = match (remaining, fastest) {
+        (Some(r), Some(b)) if r > 0.0 && b > 0.0 && b.is_finite() => {
+            let window = o.window.nominal().num_seconds() as f64;
+            Some(chrono::TimeDelta::seconds((r * window / b) as i64))
+        }
+        _ => None,
+    };
+    let incident = a.incidents.last();
+    Message {
+        service: o.key.service.clone(),
+        objective: o.key.objective.clone(),
+        kind: notify::Kind::Firing,
+        severity: Severity::Page,
+        since: a.range.end,
+        at: a.range.end,
+        burn_rates,
+        budget_remaining: remaining,
+        exhausted_in,
+        deployment: incident.and_then(|i| i.deployment.clone()),
+        evidence: incident.and_then(|i| i.evidence.clone()),
+        runbook: slo.runbook.clone(),
+        dashboard_url: None,
+        logs_url: None,
+    }
+}
+
+/// `slo notify --test`: a sample message to every configured channel of every spec.
+pub async fn send_test<P: Publisher>(
+    slos: &[&ServiceSlo],
+    publisher: &P,
+    webhook: Option<&Webhook>,
+    targets: &Targets,
+    now: DateTime<Utc>,
+) -> Result<Vec<String>, String> {
+    let mut sent = Vec::new();
+    let sleep = |d: Duration| -> std::pin::Pin<Box<dyn Future<Output = ()> + Send>> {
+        Box::pin(tokio::time::sleep(d))
+    };
+    for slo in slos {
+        let Some(objective) = slo.objectives.first() else {
+            continue;
+        };
+        let key = slo.key(objective);
+        for channel in targets.channels(&key) {
+            let o = Outgoing {
+                id: format!("{key}|test@{}|{}", now.timestamp(), channel.name()),
+                service: key.service.clone(),
+                objective: key.objective.clone(),
+                kind: notify::Kind::Firing,
+                severity: Severity::Ticket,
+                since: now,
+                at: now,
+                channel,
+            };
+            let mut m = message_for(&o, &Context::new(), slos);
+            m.service = format!("{} (test)", m.service);
+            send(&o, &m, targets, publisher, webhook, &sleep).await?;
+            sent.push(o.id);
+        }
+    }
+    Ok(sent)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    struct Firing;
+    impl AlarmWatcher for Firing {
+        async fn composite_states(&self, _p: &str) -> Result<Vec<CompositeState>, AwsError> {
+            Ok(vec![CompositeState {
+                name: "slo:checkout:availability:page".into(),
+                state: "ALARM".into(),
+                since: DateTime::from_timestamp(1_795_000_000, 0).unwrap(),
+            }])
+        }
+        async fn state_changes(
+            &self,
+            _p: &str,
+            _f: DateTime<Utc>,
+        ) -> Result<Vec<StateChange>, AwsError> {
+            Ok(Vec::new())
+        }
+    }
+
+    #[derive(Default)]
+    struct Counting(AtomicUsize);
+    impl Publisher for Counting {
+        async fn publish(&self, _t: &str, _s: &str, _m: &str) -> Result<String, AwsError> {
+            self.0.fetch_add(1, Ordering::SeqCst);
+            Ok("id".into())
+        }
+    }
+
+    /// Writes through to a file journal, but "crashes" (fails) on the `n`-th save.
+    struct CrashingJournal {
+        inner: FileJournal,
+        crash_at: usize,
+        saves: AtomicUsize,
+    }
+    impl Journal for CrashingJournal {
+        async fn load(&self) -> Result<JournalState, JournalError> {
+            self.inner.load().await
+        }
+        async fn save(&self, state: &JournalState) -> Result<(), JournalError> {
+            if self.saves.fetch_add(1, Ordering::SeqCst) + 1 == self.crash_at {
+                return Err(JournalError::Damaged {
+                    path: self.inner.path.clone(),
+                    message: "crashed".into(),
+                });
+            }
+            self.inner.save(state).await
+        }
+    }
+
+    fn spec() -> ServiceSlo {
+        let text = "apiVersion: slo/v1\nservice: checkout\nalb: { loadBalancer: app/lb/0123456789abcdef }\nobjectives:\n  - { name: availability, sli: availability, target: 99.9% }\nnotify: { sns: arn:aws:sns:us-east-1:123456789012:alerts }\n";
+        let mut d = crate::spec::diag::Diagnostics::new(std::path::Path::new("t.yaml"));
+        crate::spec::load::parse_spec(text.as_bytes(), &mut d)
+            .unwrap()
+            .0
+    }
+
+    #[test]
+    fn a_crash_between_send_and_record_repeats_that_one_message_at_most_once() {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async {
+            let dir = tempfile::tempdir().unwrap();
+            let slo = spec();
+            let slos = [&slo];
+            let targets = Targets::of(&slos, &|_| None);
+            let publisher = Counting::default();
+            let now = DateTime::from_timestamp(1_795_000_100, 0).unwrap();
+            // Save 1 records the decision; save 2 (after the send) never happens.
+            let crashing = CrashingJournal {
+                inner: FileJournal::in_dir(dir.path()),
+                crash_at: 2,
+                saves: AtomicUsize::new(0),
+            };
+            let r = pass(
+                &slos, &Firing, &publisher, None, &crashing, &targets, &Plain, now,
+            )
+            .await;
+            assert!(r.is_err());
+            assert_eq!(publisher.0.load(Ordering::SeqCst), 1);
+            let journal = FileJournal::in_dir(dir.path());
+            for _ in 0..3 {
+                pass(
+                    &slos, &Firing, &publisher, None, &journal, &targets, &Plain, now,
+                )
+                .await
+                .unwrap();
+            }
+            assert_eq!(
+                publisher.0.load(Ordering::SeqCst),
+                2,
+                "one duplicate, then none"
+            );
+        });
+    }
+
+    #[test]
+    fn severity_composites_are_told_from_other_alarms_by_name() {
+        assert_eq!(
+            parse_severity_composite("slo:checkout:availability:page"),
+            Some((
+                ObjectiveKey::new("checkout", "availability"),
+                Severity::Page
+            ))
+        );
+        assert_eq!(parse_severity_composite("slo:checkout:fallback"), None);
+        assert_eq!(
+            parse_severity_composite("slo:checkout:availability:fast:1h"),
+            None
+        );
+        assert_eq!(parse_severity_composite("slo:heartbeat"), None);
+    }
+
+    #[test]
+    fn an_episode_that_fired_and_cleared_between_passes_is_found_in_the_history() {
+        let t = |m: i64| DateTime::from_timestamp(1_795_000_000 + m * 60, 0).unwrap();
+        let change = |name: &str, at, s: &str| StateChange {
+            name: name.into(),
+            at,
+            new_state: s.into(),
+        };
+        let found = missed(&[
+            change("slo:checkout:availability:page", t(1), "ALARM"),
+            change("slo:checkout:availability:page", t(9), "OK"),
+            change("slo:catalog:latency:ticket", t(5), "ALARM"),
+        ]);
+        assert_eq!(found.len(), 1);
+        assert_eq!((found[0].start, found[0].end), (t(1), t(9)));
+    }
+}

@@ -1,0 +1,327 @@
+//! One notification, several renderers: the e-mail subject and text (SNS `default`/`email`),
+//! AWS Chatbot's custom notification (SNS `https`, for Slack through Chatbot), and Slack Block
+//! Kit (an incoming webhook).
+
+use super::percent;
+use crate::core::correlate::Attribution;
+use crate::core::deployments::RollbackTrigger;
+use crate::core::evidence::Evidence;
+use crate::core::notify::Kind;
+use crate::core::tiers::Severity;
+use chrono::{DateTime, TimeDelta, Utc};
+use serde::Serialize;
+
+/// Everything a notification says.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Message {
+    pub service: String,
+    pub objective: String,
+    pub kind: Kind,
+    pub severity: Severity,
+    pub since: DateTime<Utc>,
+    pub at: DateTime<Utc>,
+    /// `(window, burn rate)`, shortest window first; `None`: no requests.
+    pub burn_rates: Vec<(String, Option<f64>)>,
+    pub budget_remaining: Option<f64>,
+    /// How long until the budget is gone at the current (shortest-window) rate.
+    pub exhausted_in: Option<TimeDelta>,
+    pub deployment: Option<Attribution>,
+    pub evidence: Option<Evidence>,
+    pub runbook: Option<String>,
+    pub dashboard_url: Option<String>,
+    /// A Logs Insights console link over the incident's window, when there is a log group.
+    pub logs_url: Option<String>,
+}
+
+impl Message {
+    fn label(&self) -> &'static str {
+        match (self.kind, self.severity) {
+            (Kind::Resolved, _) => "RESOLVED",
+            (_, Severity::Page) => "PAGE",
+            (_, Severity::Ticket) => "TICKET",
+        }
+    }
+
+    fn deployment_phrase(&self) -> Option<String> {
+        let a = self.deployment.as_ref()?;
+        Some(match &a.deployment.rollback {
+            Some(_) => "deploy rolled back".to_owned(),
+            None => "after a deploy".to_owned(),
+        })
+    }
+}
+
+/// No line breaks or control characters, under 100 characters (SNS refuses longer subjects).
+fn subject_safe(text: &str) -> String {
+    let clean: String = text
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    if clean.chars().count() <= 99 {
+        clean
+    } else {
+        let cut: String = clean.chars().take(98).collect();
+        format!("{cut}…")
+    }
+}
+
+/// `[PAGE] checkout availability: 45% of budget burned — deploy rolled back`.
+pub fn subject(m: &Message) -> String {
+    let burned = m
+        .budget_remaining
+        .map(|r| format!("{} of budget burned", percent((1.0 - r).max(0.0))))
+        .unwrap_or_else(|| "budget burning".to_owned());
+    let mut s = format!("[{}] {} {}: ", m.label(), m.service, m.objective);
+    s.push_str(&match m.kind {
+        Kind::Resolved => format!("recovered after {}", super::human_duration(m.at - m.since)),
+        Kind::Missed => format!("fired and cleared while slo serve was down ({burned})"),
+        Kind::Repeat => format!("still burning, {burned}"),
+        Kind::Firing => burned,
+    });
+    if let Some(d) = m.deployment_phrase() {
+        s.push_str(&format!(" — {d}"));
+    }
+    subject_safe(&s)
+}
+
+fn time(t: DateTime<Utc>) -> String {
+    t.format("%Y-%m-%d %H:%M UTC").to_string()
+}
+
+/// The deployment in a sentence.
+fn deployment_text(a: &Attribution) -> String {
+    let d = &a.deployment;
+    let image = d
+        .images
+        .first()
+        .map(|i| {
+            i.tag()
+                .map_or(i.image.clone(), |t| format!("image tag {t}"))
+        })
+        .or_else(|| d.target.clone())
+        .unwrap_or_else(|| "unknown image".to_owned());
+    let mut s = format!(
+        "Deployment {} ({image}{}) started {}, status {}.",
+        super::short_arn(&d.arn),
+        d.strategy
+            .as_ref()
+            .map_or(String::new(), |s| format!(", {s}")),
+        time(d.start()),
+        d.status
+    );
+    if let Some(r) = &d.rollback {
+        let by = match r.trigger {
+            RollbackTrigger::CircuitBreaker => "the ECS circuit breaker".to_owned(),
+            RollbackTrigger::Alarm => format!("alarm {}", r.alarms.join(", ")),
+            RollbackTrigger::Manual => "hand".to_owned(),
+        };
+        s.push_str(&format!(" Rolled back by {by}"));
+        if let Some(f) = r.finished_at {
+            s.push_str(&format!(", finished {}", time(f)));
+        }
+        s.push('.');
+        s.push_str(match a.recovered_after_rollback {
+            Some(true) => " The burn stopped after the rollback.",
+            Some(false) => " The burn went on after the rollback.",
+            None => "",
+        });
+    }
+    s
+}
+
+fn evidence_lines(e: &Evidence, n: usize) -> Vec<String> {
+    if let Some(r) = &e.reason {
+        return vec![format!("Logs of {} unavailable: {r}", e.log_group)];
+    }
+    e.top
+        .iter()
+        .take(n)
+        .map(|t| {
+            format!(
+                "{}× {} (since {})",
+                t.count,
+                t.sample,
+                t.first_seen.format("%H:%M")
+            )
+        })
+        .collect()
+}
+
+/// The readable text of the e-mail (SNS `default` and `email`).
+pub fn email(m: &Message) -> String {
+    let mut out = format!("{}\n\n", subject(m));
+    match m.kind {
+        Kind::Resolved => out.push_str(&format!(
+            "{} {} stopped burning at {} (firing since {}).\n",
+            m.service,
+            m.objective,
+            time(m.at),
+            time(m.since)
+        )),
+        Kind::Missed => out.push_str(&format!(
+            "{} {} fired at {} and cleared at {} while slo serve was not running. This is reported once, late.\n",
+            m.service, m.objective, time(m.since), time(m.at)
+        )),
+        _ => out.push_str(&format!(
+            "{} {} is burning its error budget ({}), firing since {}.\n",
+            m.service,
+            m.objective,
+            m.severity,
+            time(m.since)
+        )),
+    }
+    if !m.burn_rates.is_empty() {
+        let rates: Vec<String> = m
+            .burn_rates
+            .iter()
+            .map(|(w, r)| format!("{w} {}", super::burn(*r)))
+            .collect();
+        out.push_str(&format!("Burn rate: {}\n", rates.join(", ")));
+    }
+    if let Some(r) = m.budget_remaining {
+        out.push_str(&format!("Budget left: {}", percent(r)));
+        if let Some(d) = m.exhausted_in {
+            out.push_str(&format!(
+                ", gone in {} at this rate",
+                super::human_duration(d)
+            ));
+        }
+        out.push('\n');
+    }
+    if let Some(a) = &m.deployment {
+        out.push_str(&format!("\n{}\n", deployment_text(a)));
+    }
+    if let Some(e) = &m.evidence {
+        let lines = evidence_lines(e, 3);
+        if !lines.is_empty() {
+            out.push_str("\nTop errors in the logs:\n");
+            for l in lines {
+                out.push_str(&format!("  {l}\n"));
+            }
+        }
+    }
+    for (label, url) in [
+        ("Runbook", &m.runbook),
+        ("Dashboard", &m.dashboard_url),
+        ("Logs", &m.logs_url),
+    ] {
+        if let Some(u) = url {
+            out.push_str(&format!("{label}: {u}\n"));
+        }
+    }
+    out
+}
+
+/// AWS Chatbot's custom notification (what Chatbot turns into a Slack message). Chatbot
+/// drops a payload that does not match its schema, silently: tests check it against one.
+#[derive(Clone, Debug, Serialize)]
+pub struct ChatbotNotification {
+    pub version: &'static str,
+    pub source: &'static str,
+    pub content: ChatbotContent,
+    pub metadata: ChatbotMetadata,
+}
+
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ChatbotContent {
+    pub text_type: &'static str,
+    pub title: String,
+    pub description: String,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub next_steps: Vec<String>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ChatbotMetadata {
+    /// One thread per service and objective.
+    pub thread_id: String,
+    pub summary: String,
+    pub event_type: String,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub related_resources: Vec<String>,
+}
+
+pub fn chatbot(m: &Message) -> ChatbotNotification {
+    let mut description = email(m).lines().skip(2).collect::<Vec<_>>().join("\n");
+    description.truncate(
+        description
+            .char_indices()
+            .nth(7_000)
+            .map_or(description.len(), |(i, _)| i),
+    );
+    let mut next_steps = Vec::new();
+    if let Some(u) = &m.runbook {
+        next_steps.push(format!("Follow the runbook: {u}"));
+    }
+    if let Some(a) = &m.deployment
+        && a.deployment.rollback.is_none()
+        && m.kind != Kind::Resolved
+    {
+        next_steps.push(format!(
+            "Consider rolling back deployment {}",
+            super::short_arn(&a.deployment.arn)
+        ));
+    }
+    if let Some(u) = &m.logs_url {
+        next_steps.push(format!("Read the logs: {u}"));
+    }
+    let mut related = Vec::new();
+    if let Some(a) = &m.deployment {
+        related.push(a.deployment.arn.clone());
+    }
+    ChatbotNotification {
+        version: "1.0",
+        source: "custom",
+        content: ChatbotContent {
+            text_type: "client-markdown",
+            title: subject(m),
+            description,
+            next_steps,
+        },
+        metadata: ChatbotMetadata {
+            thread_id: format!("slo-{}-{}", m.service, m.objective),
+            summary: subject(m),
+            event_type: format!("slo.{}.{}", m.severity, m.kind.name()),
+            related_resources: related,
+        },
+    }
+}
+
+/// The SNS `Publish` message for `MessageStructure=json`.
+pub fn sns_message(m: &Message) -> String {
+    let text = email(m);
+    let chatbot = serde_json::to_string(&chatbot(m)).unwrap_or_default();
+    serde_json::json!({ "default": text, "email": text, "https": chatbot }).to_string()
+}
+
+/// Slack Block Kit for an incoming webhook: a header (≤ 150 characters), sections (≤ 3,000
+/// characters each), at most 50 blocks, and the `text` fallback.
+pub fn slack(m: &Message) -> serde_json::Value {
+    let cut = |s: &str, n: usize| -> String {
+        if s.chars().count() <= n {
+            s.to_owned()
+        } else {
+            format!("{}…", s.chars().take(n - 1).collect::<String>())
+        }
+    };
+    let body = email(m).lines().skip(2).collect::<Vec<_>>().join("\n");
+    let mut blocks = vec![
+        serde_json::json!({"type": "header", "text": {"type": "plain_text", "text": cut(&subject(m), 150)}}),
+        serde_json::json!({"type": "section", "text": {"type": "mrkdwn", "text": cut(&body, 3000)}}),
+    ];
+    let links: Vec<String> = [
+        ("Runbook", &m.runbook),
+        ("Dashboard", &m.dashboard_url),
+        ("Logs", &m.logs_url),
+    ]
+    .into_iter()
+    .filter_map(|(l, u)| u.as_ref().map(|u| format!("<{u}|{l}>")))
+    .collect();
+    if !links.is_empty() {
+        blocks.push(serde_json::json!({"type": "context", "elements": [{"type": "mrkdwn", "text": cut(&links.join(" · "), 3000)}]}));
+    }
+    blocks.truncate(50);
+    serde_json::json!({ "text": subject(m), "blocks": blocks })
+}

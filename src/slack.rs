@@ -1,0 +1,113 @@
+//! Slack incoming webhooks: POST a Block Kit message. The URL is a secret: it is never
+//! logged, and errors name the webhook by its host only.
+
+use std::time::Duration;
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum SlackError {
+    /// Slack asks to slow down; `retry_after` from its header.
+    #[error("Slack answered 429 (retry after {retry_after:?})")]
+    RateLimited { retry_after: Option<Duration> },
+    #[error("Slack answered HTTP {status}: {body}")]
+    Status { status: u16, body: String },
+    #[error("could not reach Slack at {host}: {message}")]
+    Transport { host: String, message: String },
+}
+
+impl SlackError {
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            SlackError::RateLimited { .. } | SlackError::Transport { .. } => true,
+            SlackError::Status { status, .. } => *status >= 500,
+        }
+    }
+}
+
+type Client = hyper_util::client::legacy::Client<
+    hyper_rustls::HttpsConnector<hyper_util::client::legacy::connect::HttpConnector>,
+    http_body_util::Full<bytes::Bytes>,
+>;
+
+/// A webhook client: HTTPS with the system's roots, plain HTTP for local test servers.
+pub struct Webhook {
+    client: Client,
+}
+
+impl Webhook {
+    pub fn new() -> Result<Webhook, SlackError> {
+        let https = hyper_rustls::HttpsConnectorBuilder::new()
+            .with_native_roots()
+            .map_err(|e| SlackError::Transport {
+                host: String::new(),
+                message: format!("no TLS roots: {e}"),
+            })?
+            .https_or_http()
+            .enable_http1()
+            .build();
+        Ok(Webhook {
+            client: hyper_util::client::legacy::Client::builder(
+                hyper_util::rt::TokioExecutor::new(),
+            )
+            .build(https),
+        })
+    }
+
+    /// POSTs `payload` (JSON) to `url`, within `timeout`.
+    pub async fn post(
+        &self,
+        url: &str,
+        payload: &serde_json::Value,
+        timeout: Duration,
+    ) -> Result<(), SlackError> {
+        let uri: hyper::Uri = url.parse().map_err(|_| SlackError::Transport {
+            host: "(the webhook URL)".to_owned(),
+            message: "not a URL".to_owned(),
+        })?;
+        let host = uri.host().unwrap_or_default().to_owned();
+        let request = hyper::Request::post(uri)
+            .header("content-type", "application/json")
+            .body(http_body_util::Full::new(bytes::Bytes::from(
+                payload.to_string(),
+            )))
+            .map_err(|e| SlackError::Transport {
+                host: host.clone(),
+                message: e.to_string(),
+            })?;
+        let answer = tokio::time::timeout(timeout, self.client.request(request))
+            .await
+            .map_err(|_| SlackError::Transport {
+                host: host.clone(),
+                message: "timed out".to_owned(),
+            })?
+            .map_err(|e| SlackError::Transport {
+                host: host.clone(),
+                message: e.to_string(),
+            })?;
+        let status = answer.status().as_u16();
+        let retry_after = answer
+            .headers()
+            .get("retry-after")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().parse::<u64>().ok())
+            .map(Duration::from_secs);
+        if (200..300).contains(&status) {
+            return Ok(());
+        }
+        if status == 429 {
+            return Err(SlackError::RateLimited { retry_after });
+        }
+        use http_body_util::BodyExt;
+        let body = answer
+            .into_body()
+            .collect()
+            .await
+            .map(|b| {
+                String::from_utf8_lossy(&b.to_bytes())
+                    .chars()
+                    .take(200)
+                    .collect()
+            })
+            .unwrap_or_default();
+        Err(SlackError::Status { status, body })
+    }
+}
