@@ -40,12 +40,32 @@ pub enum JournalError {
         #[source]
         source: std::io::Error,
     },
+    /// Another task wrote the journal since this one read it: the next pass reloads it.
+    #[error("the journal in {table} was changed by another task")]
+    Conflict { table: String },
+    #[error("the journal in DynamoDB table {table}")]
+    Aws {
+        table: String,
+        #[source]
+        source: AwsError,
+    },
 }
 
 /// What was sent and what is pending.
 pub trait Journal {
     fn load(&self) -> impl Future<Output = Result<JournalState, JournalError>> + Send;
     fn save(&self, state: &JournalState) -> impl Future<Output = Result<(), JournalError>> + Send;
+
+    /// Takes the message `id` for this process before sending it: `false` when another one
+    /// holds it (with more than one task running, only one sends). The file journal belongs to
+    /// one process: it always says yes.
+    fn claim(
+        &self,
+        _id: &str,
+        _now: DateTime<Utc>,
+    ) -> impl Future<Output = Result<bool, JournalError>> + Send {
+        std::future::ready(Ok(true))
+    }
 }
 
 /// The embedded journal: one JSON file under `--state DIR`, replaced atomically and fsynced on
@@ -370,6 +390,9 @@ pub async fn pass<W: AlarmWatcher, P: Publisher, J: Journal, E: Enrich>(
     };
     let mut outcome = PassOutcome::default();
     for o in due {
+        if !journal.claim(&o.id, now).await? {
+            continue;
+        }
         let m = message_for(&o, &context, slos);
         match send(&o, &m, targets, publisher, webhook, &sleep).await {
             Ok(()) => {

@@ -4,6 +4,7 @@
 //! [`AwsError`] whose [`ErrorKind`] tells throttling from missing credentials.
 
 pub mod alarms;
+pub mod dynamodb;
 pub mod ecs;
 pub mod error;
 pub mod failing;

@@ -11,9 +11,10 @@ use std::path::PathBuf;
 pub struct Args {
     #[command(flatten)]
     specs: SpecPaths,
-    /// Where the journal (what was sent, what is pending) is kept.
-    #[arg(long, value_name = "DIR")]
-    state: PathBuf,
+    /// Where the journal (what was sent, what is pending) is kept: a directory, or
+    /// `dynamodb://TABLE` (a table with a string partition key `pk`; for Fargate).
+    #[arg(long, value_name = "DIR|dynamodb://TABLE")]
+    state: String,
     /// Send a sample notification to every configured channel, and nothing else.
     #[arg(long)]
     test: bool,
@@ -92,22 +93,43 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
             .map_err(anyhow::Error::msg);
         }
         let watcher = slo::aws::CloudWatchAlarms::new(&config);
-        let journal = FileJournal::in_dir(&args.state);
         let enrich = FromAws {
             config: &config,
             slos: &slos,
         };
-        Ok(pass(
-            &slos,
-            &watcher,
-            &publisher,
-            webhook.as_ref(),
-            &journal,
-            &targets,
-            &enrich,
-            Utc::now(),
-        )
-        .await?)
+        let now = Utc::now();
+        let outcome = match args.state.strip_prefix("dynamodb://") {
+            Some(table) => {
+                let owner = format!("slo-{}", std::process::id());
+                let journal = slo::aws::dynamodb::DynamoDbJournal::new(&config, table, &owner);
+                pass(
+                    &slos,
+                    &watcher,
+                    &publisher,
+                    webhook.as_ref(),
+                    &journal,
+                    &targets,
+                    &enrich,
+                    now,
+                )
+                .await?
+            }
+            None => {
+                let journal = FileJournal::in_dir(&PathBuf::from(&args.state));
+                pass(
+                    &slos,
+                    &watcher,
+                    &publisher,
+                    webhook.as_ref(),
+                    &journal,
+                    &targets,
+                    &enrich,
+                    now,
+                )
+                .await?
+            }
+        };
+        Ok(outcome)
     })?;
     for id in &outcome.sent {
         writeln!(out, "sent {id}")?;

@@ -23,7 +23,7 @@ struct Setup {
     slack: Slack,
     _tmp: tempfile::TempDir,
     specs: std::path::PathBuf,
-    state: std::path::PathBuf,
+    state: String,
 }
 
 async fn setup() -> Setup {
@@ -44,7 +44,7 @@ async fn setup() -> Setup {
     Setup {
         s,
         slack: Slack::start(),
-        state: tmp.path().join("state"),
+        state: tmp.path().join("state").display().to_string(),
         specs,
         _tmp: tmp,
     }
@@ -57,7 +57,7 @@ impl Setup {
             "notify",
             self.specs.to_str().unwrap(),
             "--state",
-            self.state.to_str().unwrap(),
+            &self.state,
         ])
         .env("SLO_TEST_SLACK", &self.slack.url);
         self.s.configure(&mut cmd);
@@ -214,7 +214,7 @@ async fn notify_test_sends_a_sample_to_every_channel() {
         "notify",
         t.specs.to_str().unwrap(),
         "--state",
-        t.state.to_str().unwrap(),
+        &t.state,
         "--test",
     ])
     .env("SLO_TEST_SLACK", &t.slack.url);
@@ -229,4 +229,77 @@ async fn notify_test_sends_a_sample_to_every_channel() {
             .unwrap()
             .contains("(test)")
     );
+}
+
+#[tokio::test]
+async fn the_dynamodb_journal_sends_once_and_another_tasks_claim_holds_a_message() {
+    let mut t = setup().await;
+    let ddb = aws_sdk_dynamodb::Client::new(&t.s.sdk_config().await);
+    ddb.create_table()
+        .table_name("slo-journal")
+        .attribute_definitions(
+            aws_sdk_dynamodb::types::AttributeDefinition::builder()
+                .attribute_name("pk")
+                .attribute_type(aws_sdk_dynamodb::types::ScalarAttributeType::S)
+                .build()
+                .unwrap(),
+        )
+        .key_schema(
+            aws_sdk_dynamodb::types::KeySchemaElement::builder()
+                .attribute_name("pk")
+                .key_type(aws_sdk_dynamodb::types::KeyType::Hash)
+                .build()
+                .unwrap(),
+        )
+        .billing_mode(aws_sdk_dynamodb::types::BillingMode::PayPerRequest)
+        .send()
+        .await
+        .unwrap();
+    t.state = "dynamodb://slo-journal".into();
+    t.set("slo:checkout:availability:page", StateValue::Alarm)
+        .await;
+    let since =
+        t.s.cloudwatch()
+            .await
+            .describe_alarms()
+            .alarm_names("slo:checkout:availability:page")
+            .alarm_types(aws_sdk_cloudwatch::types::AlarmType::CompositeAlarm)
+            .send()
+            .await
+            .unwrap()
+            .composite_alarms()[0]
+            .state_updated_timestamp()
+            .unwrap()
+            .secs();
+    // Another task holds the Slack message (a claim with a lease in the future).
+    ddb.put_item()
+        .table_name("slo-journal")
+        .item(
+            "pk",
+            aws_sdk_dynamodb::types::AttributeValue::S(format!(
+                "msg#checkout/availability|firing-page@{since}|slack"
+            )),
+        )
+        .item(
+            "owner",
+            aws_sdk_dynamodb::types::AttributeValue::S("slo-other-task".into()),
+        )
+        .item(
+            "until",
+            aws_sdk_dynamodb::types::AttributeValue::N((since + 3600).to_string()),
+        )
+        .send()
+        .await
+        .unwrap();
+    let out = t.notify();
+    assert!(out.contains("1 sent, 1 pending"), "{out}");
+    assert_eq!(t.published().len(), 1);
+    assert!(
+        t.slack.bodies().is_empty(),
+        "the other task's message is left to it"
+    );
+    // A new process with the same table: nothing resent.
+    let out = t.notify();
+    assert!(out.contains("0 sent, 1 pending"), "{out}");
+    assert_eq!(t.published().len(), 1);
 }

@@ -1,0 +1,150 @@
+//! The notification journal in DynamoDB, for Fargate (the task's disk does not survive a
+//! replacement): the journal state is one item, written with a version condition, so two
+//! tasks cannot both commit; each message is claimed with a conditional put and a lease
+//! before it is sent, so two tasks do not both send it.
+
+use super::error::AwsError;
+use crate::core::notify::JournalState;
+use crate::notify::{Journal, JournalError};
+use aws_sdk_dynamodb::Client;
+use aws_sdk_dynamodb::types::AttributeValue;
+use chrono::{DateTime, TimeDelta, Utc};
+use std::sync::Mutex;
+
+/// How long a claim on a message holds: a task that dies with it leaves it to the others
+/// after this.
+pub const CLAIM_LEASE: TimeDelta = TimeDelta::minutes(2);
+const STATE_KEY: &str = "journal";
+
+pub struct DynamoDbJournal {
+    client: Client,
+    table: String,
+    /// Who this task is, in its claims.
+    owner: String,
+    /// The version read by the last load.
+    version: Mutex<Option<i64>>,
+}
+
+impl DynamoDbJournal {
+    /// The table needs one string partition key, `pk`.
+    pub fn new(config: &aws_config::SdkConfig, table: &str, owner: &str) -> DynamoDbJournal {
+        DynamoDbJournal {
+            client: Client::new(config),
+            table: table.to_owned(),
+            owner: owner.to_owned(),
+            version: Mutex::new(None),
+        }
+    }
+
+    fn aws(&self, source: AwsError) -> JournalError {
+        JournalError::Aws {
+            table: self.table.clone(),
+            source,
+        }
+    }
+}
+
+fn is_condition_failure(e: &AwsError) -> bool {
+    e.code.as_deref() == Some("ConditionalCheckFailedException")
+}
+
+impl Journal for DynamoDbJournal {
+    async fn load(&self) -> Result<JournalState, JournalError> {
+        let item = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .key("pk", AttributeValue::S(STATE_KEY.to_owned()))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(|e| self.aws(AwsError::from_sdk("GetItem", &e)))?;
+        let Some(item) = item.item() else {
+            *self.version.lock().unwrap_or_else(|e| e.into_inner()) = None;
+            return Ok(JournalState::default());
+        };
+        let version = item
+            .get("version")
+            .and_then(|v| v.as_n().ok())
+            .and_then(|n| n.parse().ok());
+        *self.version.lock().unwrap_or_else(|e| e.into_inner()) = version;
+        let body = item
+            .get("body")
+            .and_then(|b| b.as_s().ok())
+            .cloned()
+            .unwrap_or_default();
+        serde_json::from_str(&body).map_err(|e| JournalError::Damaged {
+            path: self.table.clone().into(),
+            message: e.to_string(),
+        })
+    }
+
+    async fn save(&self, state: &JournalState) -> Result<(), JournalError> {
+        let read = *self.version.lock().unwrap_or_else(|e| e.into_inner());
+        let next = read.unwrap_or(0) + 1;
+        let mut put = self
+            .client
+            .put_item()
+            .table_name(&self.table)
+            .item("pk", AttributeValue::S(STATE_KEY.to_owned()))
+            .item("version", AttributeValue::N(next.to_string()))
+            .item(
+                "body",
+                AttributeValue::S(serde_json::to_string(state).unwrap_or_default()),
+            );
+        put = match read {
+            None => put.condition_expression("attribute_not_exists(pk)"),
+            Some(v) => put
+                .condition_expression("version = :v")
+                .expression_attribute_values(":v", AttributeValue::N(v.to_string())),
+        };
+        match put.send().await {
+            Ok(_) => {
+                *self.version.lock().unwrap_or_else(|e| e.into_inner()) = Some(next);
+                Ok(())
+            }
+            Err(e) => {
+                let e = AwsError::from_sdk("PutItem", &e);
+                if is_condition_failure(&e) {
+                    Err(JournalError::Conflict {
+                        table: self.table.clone(),
+                    })
+                } else {
+                    Err(self.aws(e))
+                }
+            }
+        }
+    }
+
+    async fn claim(&self, id: &str, now: DateTime<Utc>) -> Result<bool, JournalError> {
+        let result = self
+            .client
+            .put_item()
+            .table_name(&self.table)
+            .item("pk", AttributeValue::S(format!("msg#{id}")))
+            .item("owner", AttributeValue::S(self.owner.clone()))
+            .item(
+                "until",
+                AttributeValue::N((now + CLAIM_LEASE).timestamp().to_string()),
+            )
+            // Free, expired, or already ours.
+            .condition_expression("attribute_not_exists(pk) OR #u < :now OR #o = :me")
+            .expression_attribute_names("#u", "until")
+            .expression_attribute_names("#o", "owner")
+            .expression_attribute_values(":now", AttributeValue::N(now.timestamp().to_string()))
+            .expression_attribute_values(":me", AttributeValue::S(self.owner.clone()))
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(true),
+            Err(e) => {
+                let e = AwsError::from_sdk("PutItem", &e);
+                if is_condition_failure(&e) {
+                    Ok(false)
+                } else {
+                    Err(self.aws(e))
+                }
+            }
+        }
+    }
+}
