@@ -208,7 +208,7 @@ pub fn message_for(o: &Outgoing, context: &Context, slos: &[&ServiceSlo]) -> Mes
         deployment: None,
         evidence: None,
         runbook: slo.and_then(|s| s.runbook.clone()),
-        dashboard_url: None,
+        dashboard_url: slo.and_then(|s| s.notify.dashboard_url.clone()),
         logs_url: None,
     });
     m.kind = o.kind;
@@ -452,9 +452,32 @@ pub fn context_from_report(o: &crate::report::ObjectiveReport, slo: &ServiceSlo)
         deployment: incident.and_then(|i| i.deployment.clone()),
         evidence: incident.and_then(|i| i.evidence.clone()),
         runbook: slo.runbook.clone(),
-        dashboard_url: None,
+        dashboard_url: slo.notify.dashboard_url.clone(),
         logs_url: None,
     }
+}
+
+/// The CloudWatch console's events of `group` over `[from, to)` in `region`.
+pub fn logs_console_url(
+    region: &str,
+    group: &str,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> String {
+    // The console's fragment encodes `/` and `?`/`=`/`&` its own way: `$252F`, `$3F`, `$3D`, `$26`.
+    let group: String = group
+        .chars()
+        .map(|c| match c {
+            '/' => "$252F".to_owned(),
+            c if c.is_ascii_alphanumeric() || "-_.".contains(c) => c.to_string(),
+            c => format!("$25{:02X}", c as u32),
+        })
+        .collect();
+    format!(
+        "https://{region}.console.aws.amazon.com/cloudwatch/home?region={region}#logsV2:log-groups/log-group/{group}/log-events$3Fstart$3D{}$26end$3D{}",
+        from.timestamp_millis(),
+        to.timestamp_millis()
+    )
 }
 
 /// `slo notify --test`: a sample message to every configured channel of every spec.

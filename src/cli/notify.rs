@@ -54,6 +54,14 @@ impl Enrich for FromAws<'_> {
             let mut m = context_from_report(o, slo);
             if let Some(i) = o.assessment.incidents.last() {
                 m.evidence = slo::evidence::for_incident(&logs, slo, i.start, i.end).await;
+                if let (Some(e), Some(region)) = (&m.evidence, self.config.region()) {
+                    m.logs_url = Some(slo::notify::logs_console_url(
+                        region.as_ref(),
+                        &e.log_group,
+                        e.from,
+                        e.to,
+                    ));
+                }
             }
             out.insert(o.key.clone(), m);
         }

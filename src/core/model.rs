@@ -167,6 +167,8 @@ pub enum NotifyVia {
 pub struct Notify {
     pub sns_topic: Option<String>,
     pub via: NotifyVia,
+    /// Linked from every notification.
+    pub dashboard_url: Option<String>,
     /// Name of the environment variable holding a Slack incoming-webhook URL (a secret, so the
     /// spec names the variable, never the URL).
     pub slack_webhook_env: Option<String>,
@@ -178,6 +180,7 @@ impl Default for Notify {
         Notify {
             sns_topic: None,
             via: NotifyVia::Serve,
+            dashboard_url: None,
             slack_webhook_env: None,
             repeat: TimeDelta::hours(4),
         }

@@ -806,12 +806,20 @@ fn convert_notify(n: &NotifyWire, d: &mut Diagnostics) -> Option<Notify> {
             None
         }
     };
+    let dashboard_url = n
+        .dashboard_url
+        .as_ref()
+        .map(|u| check_url(u, "notify.dashboardUrl", d));
     if !(sns_ok && slack_ok) {
         return None;
     }
     Some(Notify {
         sns_topic: sns,
         via: via?,
+        dashboard_url: match dashboard_url {
+            None => None,
+            Some(u) => Some(u?),
+        },
         slack_webhook_env: slack,
         repeat: repeat?,
     })

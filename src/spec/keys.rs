@@ -54,7 +54,7 @@ pub const KEYS: &[(&str, &[&str])] = &[
         "alerting.infra",
         &["cpu", "memory", "http5xx", "latencyP99", "for"],
     ),
-    ("notify", &["sns", "slack", "repeat", "via"]),
+    ("notify", &["sns", "slack", "repeat", "via", "dashboardUrl"]),
     ("notify.slack", &["webhookEnv"]),
     ("correlation", &["lead"]),
     ("logs", &["patterns", "top"]),
@@ -348,7 +348,7 @@ alerting:
   minBadEvents: 2
   logs: [{ name: timeouts, pattern: Timeout, above: 10/5m, severity: ticket }]
   infra: { cpu: 80%, memory: 80%, http5xx: 5%, latencyP99: 1s, for: 2m }
-notify: { sns: arn:aws:sns:us-east-1:123456789012:t, slack: { webhookEnv: X }, repeat: 4h, via: serve }
+notify: { sns: arn:aws:sns:us-east-1:123456789012:t, slack: { webhookEnv: X }, repeat: 4h, dashboardUrl: https://d.example.com, via: serve }
 correlation: { lead: 30m }
 logs: { patterns: error|timeout, top: 3 }
 ";
@@ -496,7 +496,7 @@ logs: { patterns: error|timeout, top: 3 }
                     "infra: 42",
                 ),
                 "notify" => (
-                    "notify: { sns: arn:aws:sns:us-east-1:123456789012:t, slack: { webhookEnv: X }, repeat: 4h, via: serve }",
+                    "notify: { sns: arn:aws:sns:us-east-1:123456789012:t, slack: { webhookEnv: X }, repeat: 4h, dashboardUrl: https://d.example.com, via: serve }",
                     "notify: 42",
                 ),
                 "notify.slack" => ("slack: { webhookEnv: X }", "slack: 42"),

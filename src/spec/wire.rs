@@ -155,6 +155,9 @@ pub struct NotifyWire {
     pub repeat: Option<Sp<String>>,
     #[serde(default)]
     pub via: Option<Sp<String>>,
+    /// A link put in every notification (the service's dashboard).
+    #[serde(default)]
+    pub dashboard_url: Option<Sp<String>>,
 }
 
 #[derive(Debug, Deserialize)]
