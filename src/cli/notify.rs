@@ -69,6 +69,29 @@ impl Enrich for FromAws<'_> {
     }
 }
 
+/// A pass now, with whichever journal `--state` names.
+async fn one_pass<J: slo::notify::Journal>(
+    slos: &[&ServiceSlo],
+    watcher: &slo::aws::CloudWatchAlarms,
+    publisher: &slo::aws::Sns,
+    webhook: Option<&slo::slack::Webhook>,
+    journal: &J,
+    targets: &Targets,
+    enrich: &FromAws<'_>,
+) -> Result<slo::notify::PassOutcome, slo::notify::PassError> {
+    pass(
+        slos,
+        watcher,
+        publisher,
+        webhook,
+        journal,
+        targets,
+        enrich,
+        Utc::now(),
+    )
+    .await
+}
+
 pub fn run(args: Args) -> anyhow::Result<Outcome> {
     let Some(loaded) = args.specs.load()? else {
         return Ok(Outcome::Findings);
@@ -105,12 +128,11 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
             config: &config,
             slos: &slos,
         };
-        let now = Utc::now();
         let outcome = match args.state.strip_prefix("dynamodb://") {
             Some(table) => {
                 let owner = format!("slo-{}", std::process::id());
                 let journal = slo::aws::dynamodb::DynamoDbJournal::new(&config, table, &owner);
-                pass(
+                one_pass(
                     &slos,
                     &watcher,
                     &publisher,
@@ -118,13 +140,12 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
                     &journal,
                     &targets,
                     &enrich,
-                    now,
                 )
                 .await?
             }
             None => {
                 let journal = FileJournal::in_dir(&PathBuf::from(&args.state));
-                pass(
+                one_pass(
                     &slos,
                     &watcher,
                     &publisher,
@@ -132,7 +153,6 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
                     &journal,
                     &targets,
                     &enrich,
-                    now,
                 )
                 .await?
             }

@@ -1,9 +1,6 @@
 //! `--format markdown`: for pull requests, wikis and chat.
 
-use super::{
-    SourceSummary, burn, deployment_line, evidence_lines, incident_line, incidents_to_show,
-    notification_line, notifications, percent, rfc3339, sli_percent,
-};
+use super::{SourceSummary, burn, percent, rfc3339, sli_percent};
 use crate::core::assess::REPORT_BURN_WINDOWS;
 use crate::core::model::Sli;
 use crate::core::window::format_duration;
@@ -49,31 +46,15 @@ pub fn render(report: &Report, source: &SourceSummary) -> String {
             a.status.name(),
         ));
     }
-    let (incidents, left_out) = incidents_to_show(report);
-    if !incidents.is_empty() {
-        out.push_str("\n### Incidents\n\n");
-        for (o, i) in incidents {
-            out.push_str(&format!("- {}\n", incident_line(o, i)));
-            for e in evidence_lines(i, 3) {
-                out.push_str(&format!("  - {e}\n"));
-            }
-        }
-        if left_out > 0 {
-            out.push_str(&format!("- … and {left_out} older incident(s)\n"));
-        }
-    }
-    if !report.deployments.is_empty() {
-        out.push_str("\n### Deployments\n\n");
-        for d in &report.deployments {
-            out.push_str(&format!("- {}\n", deployment_line(report, d)));
-        }
-    }
-    let sent = notifications(report);
-    if !sent.is_empty() {
-        out.push_str("\n### Notifications the planned alarms would have sent (replayed)\n\n");
-        for (o, n) in sent {
-            out.push_str(&format!("- {}\n", notification_line(o, n)));
-        }
-    }
+    out.push_str(&super::sections(
+        report,
+        &super::Layout {
+            incidents: "\n### Incidents\n\n",
+            deployments: "\n### Deployments\n\n",
+            notifications: "\n### Notifications the planned alarms would have sent (replayed)\n\n",
+            item: "- ",
+            sub_item: "  - ",
+        },
+    ));
     out
 }

@@ -254,3 +254,48 @@ pub fn human_duration(d: chrono::TimeDelta) -> String {
         (days, h, _) => format!("{days}d{h}h"),
     }
 }
+
+/// How a renderer sets out the lists under the table: headings, and the bullets of an item
+/// and of the lines under it.
+pub struct Layout {
+    pub incidents: &'static str,
+    pub deployments: &'static str,
+    pub notifications: &'static str,
+    pub item: &'static str,
+    pub sub_item: &'static str,
+}
+
+/// Incidents (with their evidence), deployments and replayed notifications.
+pub fn sections(report: &Report, layout: &Layout) -> String {
+    let mut out = String::new();
+    let (incidents, left_out) = incidents_to_show(report);
+    if !incidents.is_empty() {
+        out.push_str(layout.incidents);
+        for (o, i) in incidents {
+            out.push_str(&format!("{}{}\n", layout.item, incident_line(o, i)));
+            for e in evidence_lines(i, 3) {
+                out.push_str(&format!("{}{e}\n", layout.sub_item));
+            }
+        }
+        if left_out > 0 {
+            out.push_str(&format!(
+                "{}… and {left_out} older incident(s)\n",
+                layout.item
+            ));
+        }
+    }
+    if !report.deployments.is_empty() {
+        out.push_str(layout.deployments);
+        for d in &report.deployments {
+            out.push_str(&format!("{}{}\n", layout.item, deployment_line(report, d)));
+        }
+    }
+    let sent = notifications(report);
+    if !sent.is_empty() {
+        out.push_str(layout.notifications);
+        for (o, n) in sent {
+            out.push_str(&format!("{}{}\n", layout.item, notification_line(o, n)));
+        }
+    }
+    out
+}

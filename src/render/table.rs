@@ -1,9 +1,6 @@
 //! The default terminal report: one row per objective, then the worst burn episodes.
 
-use super::{
-    SourceSummary, burn, deployment_line, evidence_lines, incident_line, incidents_to_show,
-    notification_line, notifications, percent, sli_percent, time,
-};
+use super::{SourceSummary, burn, percent, sli_percent, time};
 use crate::core::assess::REPORT_BURN_WINDOWS;
 use crate::core::model::Sli;
 use crate::core::status::Status;
@@ -50,32 +47,16 @@ pub fn render(report: &Report, source: &SourceSummary, colour: bool) -> String {
     for (r, o) in rows.iter().zip(&report.objectives) {
         push_row(&mut out, r, &widths, colour.then_some(o.assessment.status));
     }
-    let (incidents, left_out) = incidents_to_show(report);
-    if !incidents.is_empty() {
-        out.push_str("\nIncidents:\n");
-        for (o, i) in incidents {
-            out.push_str(&format!("  {}\n", incident_line(o, i)));
-            for e in evidence_lines(i, 3) {
-                out.push_str(&format!("    {e}\n"));
-            }
-        }
-        if left_out > 0 {
-            out.push_str(&format!("  … and {left_out} older incident(s)\n"));
-        }
-    }
-    if !report.deployments.is_empty() {
-        out.push_str("\nDeployments:\n");
-        for d in &report.deployments {
-            out.push_str(&format!("  {}\n", deployment_line(report, d)));
-        }
-    }
-    let sent = notifications(report);
-    if !sent.is_empty() {
-        out.push_str("\nNotifications the planned alarms would have sent (replayed):\n");
-        for (o, n) in sent {
-            out.push_str(&format!("  {}\n", notification_line(o, n)));
-        }
-    }
+    out.push_str(&super::sections(
+        report,
+        &super::Layout {
+            incidents: "\nIncidents:\n",
+            deployments: "\nDeployments:\n",
+            notifications: "\nNotifications the planned alarms would have sent (replayed):\n",
+            item: "  ",
+            sub_item: "    ",
+        },
+    ));
     if report
         .objectives
         .iter()

@@ -61,35 +61,6 @@ async fn traffic(s: &Session, now: DateTime<Utc>) {
     }
 }
 
-async fn ecs_service(s: &Session) {
-    let ecs = s.ecs().await;
-    ecs.create_cluster()
-        .cluster_name("prod")
-        .send()
-        .await
-        .unwrap();
-    ecs.register_task_definition()
-        .family("checkout")
-        .container_definitions(
-            aws_sdk_ecs::types::ContainerDefinition::builder()
-                .name("app")
-                .image("repo/checkout:1.4.2")
-                .memory(512)
-                .build(),
-        )
-        .send()
-        .await
-        .unwrap();
-    ecs.create_service()
-        .cluster("prod")
-        .service_name("checkout")
-        .task_definition("checkout")
-        .desired_count(2)
-        .send()
-        .await
-        .unwrap();
-}
-
 fn epoch(t: DateTime<Utc>) -> f64 {
     t.timestamp() as f64
 }
@@ -151,7 +122,7 @@ fn report(s: &Session, dir: &Path, now: DateTime<Utc>) -> (Value, String) {
 async fn a_cloudwatch_report_names_the_deployment_its_image_and_the_rollback() {
     let s = session();
     let now = now_minute();
-    ecs_service(&s).await;
+    s.checkout_service(false).await;
     traffic(&s, now).await;
     let (status, body) = s.http(
         "POST",
@@ -188,7 +159,7 @@ async fn a_cloudwatch_report_names_the_deployment_its_image_and_the_rollback() {
 async fn without_the_service_deployments_api_the_report_falls_back_to_describe_services() {
     let s = session();
     let now = now_minute();
-    ecs_service(&s).await;
+    s.checkout_service(false).await;
     traffic(&s, now).await;
     let created = epoch(now - TimeDelta::minutes(121));
     let state = json!({

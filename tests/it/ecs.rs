@@ -2,10 +2,7 @@
 //! the way the correlation of burn episodes with deployments will read it.
 
 use crate::support::emulator::session;
-use aws_sdk_ecs::types::{
-    ContainerDefinition, DeploymentCircuitBreaker, DeploymentConfiguration, DeploymentRolloutState,
-    ServiceDeploymentStatus,
-};
+use aws_sdk_ecs::types::{DeploymentRolloutState, ServiceDeploymentStatus};
 
 const NEW: &str = "ecs-svc/1111111111111111111";
 const OLD: &str = "ecs-svc/2222222222222222222";
@@ -44,41 +41,8 @@ fn rolled_back() -> String {
 #[tokio::test]
 async fn deployments_rollbacks_and_events_set_by_a_test_read_back_through_the_sdk() {
     let s = session();
+    s.checkout_service(true).await;
     let ecs = s.ecs().await;
-    ecs.create_cluster()
-        .cluster_name("prod")
-        .send()
-        .await
-        .unwrap();
-    ecs.register_task_definition()
-        .family("checkout")
-        .container_definitions(
-            ContainerDefinition::builder()
-                .name("app")
-                .image("repo/checkout:1.4.2")
-                .memory(512)
-                .build(),
-        )
-        .send()
-        .await
-        .unwrap();
-    let breaker = DeploymentCircuitBreaker::builder()
-        .enable(true)
-        .rollback(true)
-        .build();
-    ecs.create_service()
-        .cluster("prod")
-        .service_name("checkout")
-        .task_definition("checkout")
-        .desired_count(2)
-        .deployment_configuration(
-            DeploymentConfiguration::builder()
-                .deployment_circuit_breaker(breaker)
-                .build(),
-        )
-        .send()
-        .await
-        .unwrap();
     let (status, body) = s.http("POST", "/_slo/ecs/state", &rolled_back());
     assert_eq!(status, 200, "{body}");
 

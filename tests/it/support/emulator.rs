@@ -212,3 +212,49 @@ impl Session {
         aws_sdk_cloudwatchlogs::Client::new(&self.sdk_config().await)
     }
 }
+
+impl Session {
+    /// The ECS cluster `prod` with the service `checkout` (task definition `checkout`, image
+    /// `repo/checkout:1.4.2`), optionally with the deployment circuit breaker and rollback.
+    pub async fn checkout_service(&self, circuit_breaker: bool) {
+        use aws_sdk_ecs::types::{
+            ContainerDefinition, DeploymentCircuitBreaker, DeploymentConfiguration,
+        };
+        let ecs = self.ecs().await;
+        ecs.create_cluster()
+            .cluster_name("prod")
+            .send()
+            .await
+            .unwrap();
+        ecs.register_task_definition()
+            .family("checkout")
+            .container_definitions(
+                ContainerDefinition::builder()
+                    .name("app")
+                    .image("repo/checkout:1.4.2")
+                    .memory(512)
+                    .build(),
+            )
+            .send()
+            .await
+            .unwrap();
+        let mut create = ecs
+            .create_service()
+            .cluster("prod")
+            .service_name("checkout")
+            .task_definition("checkout")
+            .desired_count(2);
+        if circuit_breaker {
+            let breaker = DeploymentCircuitBreaker::builder()
+                .enable(true)
+                .rollback(true)
+                .build();
+            create = create.deployment_configuration(
+                DeploymentConfiguration::builder()
+                    .deployment_circuit_breaker(breaker)
+                    .build(),
+            );
+        }
+        create.send().await.unwrap();
+    }
+}
