@@ -491,3 +491,86 @@ impl AlarmWatcher for CloudWatchAlarms {
         Ok(out)
     }
 }
+
+/// Where dashboards live (CloudWatch's, global to the account).
+pub trait DashboardStore {
+    /// Every dashboard whose name starts with `prefix`, with its body.
+    fn list_dashboards(
+        &self,
+        prefix: &str,
+    ) -> impl Future<Output = Result<Vec<(String, serde_json::Value)>, AwsError>> + Send;
+
+    fn put_dashboard(
+        &self,
+        name: &str,
+        body: &serde_json::Value,
+    ) -> impl Future<Output = Result<(), AwsError>> + Send;
+
+    fn delete_dashboard(&self, name: &str) -> impl Future<Output = Result<(), AwsError>> + Send;
+}
+
+impl DashboardStore for CloudWatchAlarms {
+    async fn list_dashboards(
+        &self,
+        prefix: &str,
+    ) -> Result<Vec<(String, serde_json::Value)>, AwsError> {
+        let mut names = Vec::new();
+        let mut token = None;
+        loop {
+            let page = self
+                .client
+                .list_dashboards()
+                .dashboard_name_prefix(prefix)
+                .set_next_token(token)
+                .send()
+                .await
+                .map_err(|e| AwsError::from_sdk("ListDashboards", &e))?;
+            names.extend(
+                page.dashboard_entries()
+                    .iter()
+                    .filter_map(|d| d.dashboard_name().map(str::to_owned)),
+            );
+            token = page.next_token().map(str::to_owned);
+            if token.is_none() {
+                break;
+            }
+        }
+        let mut out = Vec::new();
+        for name in names {
+            let d = self
+                .client
+                .get_dashboard()
+                .dashboard_name(&name)
+                .send()
+                .await
+                .map_err(|e| AwsError::from_sdk("GetDashboard", &e))?;
+            let body = d
+                .dashboard_body()
+                .and_then(|b| serde_json::from_str(b).ok())
+                .unwrap_or(serde_json::Value::Null);
+            out.push((name, body));
+        }
+        Ok(out)
+    }
+
+    async fn put_dashboard(&self, name: &str, body: &serde_json::Value) -> Result<(), AwsError> {
+        self.client
+            .put_dashboard()
+            .dashboard_name(name)
+            .dashboard_body(body.to_string())
+            .send()
+            .await
+            .map_err(|e| AwsError::from_sdk("PutDashboard", &e))?;
+        Ok(())
+    }
+
+    async fn delete_dashboard(&self, name: &str) -> Result<(), AwsError> {
+        self.client
+            .delete_dashboards()
+            .dashboard_names(name)
+            .send()
+            .await
+            .map_err(|e| AwsError::from_sdk("DeleteDashboards", &e))?;
+        Ok(())
+    }
+}

@@ -26,10 +26,14 @@ async fn apply(args: Args) -> anyhow::Result<Outcome> {
     let mut out = std::io::stdout().lock();
     out.write_all(prepared.text().as_bytes())?;
     let filters = &prepared.filters;
-    if plan.conflicts.is_empty() && plan.is_empty() && filters.changes.is_empty() {
+    if plan.conflicts.is_empty()
+        && plan.is_empty()
+        && filters.changes.is_empty()
+        && prepared.dashboard_changes.is_empty()
+    {
         return Ok(Outcome::Fine);
     }
-    let changes = plan.changes.len() + filters.changes.len();
+    let changes = plan.changes.len() + filters.changes.len() + prepared.dashboard_changes.len();
     if plan.conflicts.is_empty() && !args.yes && !confirm(changes)? {
         bail!("not applied: confirm at the prompt, or pass --yes");
     }
@@ -42,6 +46,8 @@ async fn apply(args: Args) -> anyhow::Result<Outcome> {
     }
     let mut done = slo::reconcile::apply_filters(filters, &prepared.logs).await?;
     done += slo::reconcile::apply(plan, &prepared.store).await?;
+    // After the alarms its alarm widget names.
+    done += slo::reconcile::apply_dashboards(&prepared.dashboard_changes, &prepared.store).await?;
     writeln!(out, "Applied {done} change(s).")?;
     Ok(Outcome::Fine)
 }

@@ -1,8 +1,9 @@
 use crate::cli::{Outcome, SpecPaths};
 use anyhow::Context;
 use slo::aws::{CloudWatchAlarms, CloudWatchLogs};
+use slo::core::alarms::dashboard::Dashboard;
 use slo::core::alarms::{self, Alarm, AlarmPlan, MetricFilter};
-use slo::reconcile::FilterPlan;
+use slo::reconcile::{DashboardChange, FilterPlan};
 use slo::render;
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::Write;
@@ -30,6 +31,8 @@ pub struct Prepared {
     pub desired_filters: Vec<MetricFilter>,
     pub filters: FilterPlan,
     pub logs: CloudWatchLogs,
+    pub dashboards: Vec<Dashboard>,
+    pub dashboard_changes: Vec<DashboardChange>,
 }
 
 impl Prepared {
@@ -39,6 +42,8 @@ impl Prepared {
             desired: &self.desired,
             filters: &self.filters,
             desired_filters: &self.desired_filters,
+            dashboards: &self.dashboards,
+            dashboard_changes: &self.dashboard_changes,
         }
     }
 
@@ -76,6 +81,46 @@ pub async fn prepare(specs: &SpecPaths) -> anyhow::Result<Result<Prepared, Outco
         loaded.specs.iter().map(|s| s.slo.service.clone()).collect();
     services.insert(alarms::naming::HEARTBEAT_OWNER.to_owned());
     let config = slo::aws::load_config().await;
+    let region = config
+        .region()
+        .map_or_else(|| "us-east-1".to_owned(), |r| r.to_string());
+    let mut dashboards = Vec::new();
+    for s in loaded.specs.iter().filter(|s| s.slo.dashboard) {
+        // The alarm widget needs ARNs: the account comes from the spec's SNS topic.
+        let account = s
+            .slo
+            .notify
+            .sns_topic
+            .as_ref()
+            .and_then(|t| t.split(':').nth(4).map(str::to_owned));
+        let arns: Vec<String> = account
+            .iter()
+            .flat_map(|account| {
+                let region = &region;
+                desired
+                    .iter()
+                    .filter(|a| a.tags().get(alarms::naming::TAG_SERVICE) == Some(&s.slo.service))
+                    .filter(|a| {
+                        let n = a.name();
+                        n.ends_with(":page")
+                            || n.ends_with(":ticket")
+                            || n.contains(":infra:")
+                            || n.contains(":logs:")
+                    })
+                    .map(move |a| {
+                        format!("arn:aws:cloudwatch:{region}:{account}:alarm:{}", a.name())
+                    })
+            })
+            .collect();
+        match alarms::dashboard::desired_dashboard(&s.slo, &region, &arns, &spec_file_name(&s.file))
+        {
+            Ok(d) => dashboards.push(d),
+            Err(e) => {
+                writeln!(std::io::stderr(), "{}: error: {e}", s.file.display())?;
+                return Ok(Err(Outcome::Findings));
+            }
+        }
+    }
     let store = CloudWatchAlarms::new(&config);
     let plan = slo::reconcile::plan(&store, &desired, &services)
         .await
@@ -102,6 +147,9 @@ pub async fn prepare(specs: &SpecPaths) -> anyhow::Result<Result<Prepared, Outco
             .await
             .context("cannot read the existing metric filters")?
     };
+    let dashboard_changes = slo::reconcile::plan_dashboards(&store, &dashboards, &services)
+        .await
+        .context("cannot read the existing dashboards")?;
     Ok(Ok(Prepared {
         desired,
         plan,
@@ -109,6 +157,8 @@ pub async fn prepare(specs: &SpecPaths) -> anyhow::Result<Result<Prepared, Outco
         desired_filters,
         filters,
         logs,
+        dashboards,
+        dashboard_changes,
     }))
 }
 
@@ -124,4 +174,13 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
     };
     std::io::stdout().lock().write_all(text.as_bytes())?;
     Ok(Outcome::Fine)
+}
+
+/// The spec's file name, for the dashboard's text: not its path, which depends on where
+/// `slo` runs from, so the dashboard does not change with the working directory.
+fn spec_file_name(path: &std::path::Path) -> String {
+    path.file_name().map_or_else(
+        || path.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    )
 }

@@ -46,6 +46,8 @@ pub struct ServiceSlo {
     /// Which log lines are triage evidence.
     pub logs: Logs,
     pub runbook: Option<String>,
+    /// Keep a CloudWatch dashboard for the service.
+    pub dashboard: bool,
 }
 
 impl ServiceSlo {

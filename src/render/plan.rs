@@ -1,11 +1,14 @@
 //! An alarm plan for people (`slo plan`, `slo apply`) and for scripts (`--format json`, whose
 //! schema is `schema/plan.schema.json`).
 
+use crate::core::alarms::dashboard::{
+    CENTS_PER_DASHBOARD, Dashboard, FREE_DASHBOARD_METRICS, FREE_DASHBOARDS,
+};
 use crate::core::alarms::{
     Action, Alarm, AlarmPlan, CENTS_PER_ALARM_METRIC, CENTS_PER_COMPOSITE, CENTS_PER_CUSTOM_METRIC,
     MetricFilter, monthly_cost_usd,
 };
-use crate::reconcile::FilterPlan;
+use crate::reconcile::{DashboardChange, FilterPlan};
 use schemars::JsonSchema;
 use serde::Serialize;
 
@@ -15,6 +18,8 @@ pub struct PlanView<'a> {
     pub desired: &'a [Alarm],
     pub filters: &'a FilterPlan,
     pub desired_filters: &'a [MetricFilter],
+    pub dashboards: &'a [Dashboard],
+    pub dashboard_changes: &'a [DashboardChange],
 }
 
 impl PlanView<'_> {
@@ -22,6 +27,7 @@ impl PlanView<'_> {
     pub fn monthly_cost_usd(&self) -> f64 {
         monthly_cost_usd(self.desired)
             + (CENTS_PER_CUSTOM_METRIC * self.desired_filters.len() as u64) as f64 / 100.0
+            + (CENTS_PER_DASHBOARD * self.dashboards.len() as u64) as f64 / 100.0
     }
 }
 
@@ -59,6 +65,14 @@ pub enum ChangeJson {
         /// For updates: the AWS names of the fields that differ.
         fields: Vec<&'static str>,
     },
+    Dashboard {
+        #[schemars(extend("enum" = ["create", "update", "delete"]))]
+        action: &'static str,
+        #[serde(rename = "type")]
+        #[schemars(extend("enum" = ["dashboard"]))]
+        kind: &'static str,
+        dashboard: String,
+    },
     MetricFilter {
         #[schemars(extend("enum" = ["create", "update", "delete"]))]
         action: &'static str,
@@ -92,8 +106,16 @@ impl PlanJson {
             },
             fields: c.fields().to_vec(),
         });
+        let dashboards = view
+            .dashboard_changes
+            .iter()
+            .map(|c| ChangeJson::Dashboard {
+                action: c.action().as_str(),
+                kind: "dashboard",
+                dashboard: c.name().to_owned(),
+            });
         PlanJson {
-            changes: filters.chain(alarms).collect(),
+            changes: filters.chain(alarms).chain(dashboards).collect(),
             unchanged: view.alarms.unchanged,
             conflicts: view.alarms.conflicts.clone(),
             missing_log_groups: view.filters.missing_log_groups.clone(),
@@ -140,13 +162,20 @@ pub fn text(view: &PlanView<'_>) -> String {
         }
         out.push('\n');
     }
+    for c in view.dashboard_changes {
+        let (sign, verb) = sign(c.action());
+        out.push_str(&format!("{sign} {verb} dashboard {}\n", c.name()));
+    }
     for name in &plan.conflicts {
         out.push_str(&format!(
             "! conflict {name}: an alarm not managed by slo has this name; slo leaves it alone\n"
         ));
     }
     let count = |a| plan.changes.iter().filter(|c| c.action() == a).count();
-    if plan.changes.is_empty() && view.filters.changes.is_empty() {
+    if plan.changes.is_empty()
+        && view.filters.changes.is_empty()
+        && view.dashboard_changes.is_empty()
+    {
         out.push_str("No changes: CloudWatch matches the specs.\n");
     }
     out.push_str(&format!(
@@ -173,6 +202,24 @@ pub fn text(view: &PlanView<'_>) -> String {
         ));
     }
     out.push_str(&cost_line(view));
+    if !view.dashboards.is_empty() {
+        let metrics: Vec<String> = view
+            .dashboards
+            .iter()
+            .map(|d| format!("{} ({} metrics)", d.name, d.metric_count()))
+            .collect();
+        let all_small = view
+            .dashboards
+            .iter()
+            .all(|d| d.metric_count() <= FREE_DASHBOARD_METRICS);
+        out.push_str(&format!(
+            "Dashboards: {} at ${:.2} a month each: ${:.2} a month in all; free instead if they are among the account's first {FREE_DASHBOARDS} and have at most {FREE_DASHBOARD_METRICS} metrics ({}).\n",
+            metrics.join(", "),
+            CENTS_PER_DASHBOARD as f64 / 100.0,
+            view.monthly_cost_usd(),
+            if all_small { "these do" } else { "not all of these do" }
+        ));
+    }
     out
 }
 
@@ -200,7 +247,8 @@ fn cost_line(view: &PlanView<'_>) -> String {
     format!(
         "Monthly cost of the {} desired alarms: ${:.2} = {metrics} metrics read by {} metric alarms at ${:.2} + {composites} composite alarms at ${:.2}{filters} (CloudWatch list prices). One composite per severity, not per tier, costs ${:.2} less per objective with the four default tiers.\n",
         desired.len(),
-        view.monthly_cost_usd(),
+        monthly_cost_usd(desired)
+            + (CENTS_PER_CUSTOM_METRIC * view.desired_filters.len() as u64) as f64 / 100.0,
         desired.len() - composites,
         dollars(CENTS_PER_ALARM_METRIC),
         dollars(CENTS_PER_COMPOSITE),

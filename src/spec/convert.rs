@@ -90,6 +90,7 @@ pub fn convert(doc: &SpecDoc, d: &mut Diagnostics) -> Option<ServiceSlo> {
         notify: notify?,
         correlation_lead: lead?,
         logs: logs?,
+        dashboard: doc.dashboard.unwrap_or(true),
         runbook,
     })
 }

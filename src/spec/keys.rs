@@ -25,6 +25,7 @@ pub const KEYS: &[(&str, &[&str])] = &[
             "correlation",
             "logs",
             "runbook",
+            "dashboard",
         ],
     ),
     ("alb", &["loadBalancer", "targetGroup", "includeElb5xx"]),
@@ -351,6 +352,7 @@ alerting:
 notify: { sns: arn:aws:sns:us-east-1:123456789012:t, slack: { webhookEnv: X }, repeat: 4h, dashboardUrl: https://d.example.com, via: serve }
 correlation: { lead: 30m }
 logs: { patterns: error|timeout, top: 3 }
+dashboard: true
 ";
 
     #[test]

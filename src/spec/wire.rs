@@ -31,6 +31,9 @@ pub struct SpecDoc {
     /// Link put in alarm descriptions and notifications.
     #[serde(default)]
     pub runbook: Option<Sp<String>>,
+    /// `false`: no CloudWatch dashboard for this service.
+    #[serde(default)]
+    pub dashboard: Option<bool>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -31,6 +31,22 @@ fn plan_json(s: &Session, specs: &Path) -> Value {
     plan
 }
 
+/// The alarm changes of a plan, after checking that its only dashboard change is an update
+/// of `dashboard` (the edited service's).
+fn alarm_changes(plan: &Value, dashboard: &str) -> Vec<Value> {
+    let (dashboards, alarms): (Vec<Value>, Vec<Value>) = plan["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .cloned()
+        .partition(|c| c["type"] == "dashboard");
+    assert_eq!(
+        dashboards,
+        [serde_json::json!({"action": "update", "type": "dashboard", "dashboard": dashboard})]
+    );
+    alarms
+}
+
 /// A copy of slo/ to edit.
 fn specs_copy() -> (tempfile::TempDir, PathBuf) {
     let tmp = tempfile::tempdir().unwrap();
@@ -223,10 +239,10 @@ async fn a_new_target_updates_only_that_objectives_alarms() {
     ok(s.slo(&["apply", dir.to_str().unwrap(), "--yes"]));
     edit(&dir.join("checkout.yaml"), "target: 99.9%", "target: 99.5%");
     let plan = plan_json(&s, &dir);
-    let changes = plan["changes"].as_array().unwrap();
+    let changes = alarm_changes(&plan, "slo-checkout");
     // 8 window alarms (thresholds) and the page and ticket composites (descriptions).
     assert_eq!(changes.len(), 10, "{plan:#}");
-    for c in changes {
+    for c in &changes {
         assert_eq!(c["action"], "update");
         assert!(
             c["alarm"]
@@ -261,7 +277,7 @@ async fn a_removed_objective_loses_its_alarms_and_nothing_else() {
         "",
     );
     let plan = plan_json(&s, &dir);
-    let changes = plan["changes"].as_array().unwrap();
+    let changes = alarm_changes(&plan, "slo-checkout");
     assert_eq!(changes.len(), 11, "{plan:#}");
     // First the fallback stops naming the latency page, then the latency alarms go.
     assert_eq!(changes[0]["alarm"], "slo:checkout:fallback");
@@ -654,4 +670,126 @@ async fn log_pattern_alarms_keep_a_metric_filter_and_an_alarm_and_touch_no_forei
             .await
             .contains(&"slo:checkout:logs:timeouts".to_owned())
     );
+}
+
+#[test]
+fn the_example_dashboards_match_their_golden_files_and_the_dashboard_schema() {
+    let loaded = slo::spec::load_paths(&[root().join("slo")]).unwrap();
+    for spec in &loaded.specs {
+        let desired = desired_alarms(&spec.slo).unwrap();
+        let arns: Vec<String> = desired
+            .iter()
+            .filter(|a| a.name().ends_with(":page") || a.name().contains(":infra:"))
+            .map(|a| {
+                format!(
+                    "arn:aws:cloudwatch:us-east-1:123456789012:alarm:{}",
+                    a.name()
+                )
+            })
+            .collect();
+        let d = slo::core::alarms::dashboard::desired_dashboard(
+            &spec.slo,
+            "us-east-1",
+            &arns,
+            "slo/x.yaml",
+        )
+        .unwrap();
+        crate::support::assert_valid("tests/fixtures/dashboard-body.schema.json", &d.body);
+        assert!(d.metric_count() > 0);
+        // Every ALB metric carries the spec's dimensions; the ELB 5xx count has no TargetGroup.
+        for w in d.body["widgets"].as_array().unwrap() {
+            for m in w["properties"]["metrics"].as_array().into_iter().flatten() {
+                let line = m.as_array().unwrap();
+                if line[0] == "AWS/ApplicationELB" {
+                    let text = m.to_string();
+                    assert!(text.contains(&spec.slo.alb.load_balancer), "{text}");
+                    if let Some(tg) = &spec.slo.alb.target_group {
+                        assert_eq!(
+                            text.contains(tg.as_str()),
+                            line[1] != "HTTPCode_ELB_5XX_Count",
+                            "{text}"
+                        );
+                    }
+                }
+            }
+        }
+        crate::support::assert_golden(
+            &root().join(format!(
+                "tests/fixtures/golden/dashboard-{}.json",
+                spec.slo.service
+            )),
+            &serde_json::to_string_pretty(&d.body).unwrap(),
+        );
+    }
+    assert!(slo::core::alarms::dashboard::dashboard_name("a.b").is_err());
+}
+
+#[tokio::test]
+async fn dashboards_are_kept_like_the_alarms_and_a_foreign_one_is_untouched() {
+    let s = session();
+    let (_tmp, dir) = specs_copy();
+    let d = dir.to_str().unwrap();
+    let cw = s.cloudwatch().await;
+    cw.put_dashboard()
+        .dashboard_name("slo-team-x")
+        .dashboard_body(r#"{"widgets":[]}"#)
+        .send()
+        .await
+        .unwrap();
+    let plan = plan_json(&s, &dir);
+    let dashboards: Vec<&Value> = plan["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["type"] == "dashboard")
+        .collect();
+    assert_eq!(
+        dashboards,
+        [
+            &serde_json::json!({"action": "create", "type": "dashboard", "dashboard": "slo-catalog"}),
+            &serde_json::json!({"action": "create", "type": "dashboard", "dashboard": "slo-checkout"}),
+        ]
+    );
+    ok(s.slo(&["apply", d, "--yes"]));
+    let body = cw
+        .get_dashboard()
+        .dashboard_name("slo-checkout")
+        .send()
+        .await
+        .unwrap();
+    let body: Value = serde_json::from_str(body.dashboard_body().unwrap()).unwrap();
+    assert_eq!(body["start"], "-PT720H");
+    assert_eq!(plan_json(&s, &dir)["changes"], serde_json::json!([]));
+    // One objective changes: only that service's dashboard (and its alarms) change.
+    edit(&dir.join("catalog.yaml"), "target: 99.5%", "target: 99.7%");
+    let plan = plan_json(&s, &dir);
+    let dashboards: Vec<&Value> = plan["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["type"] == "dashboard")
+        .collect();
+    assert_eq!(
+        dashboards,
+        [&serde_json::json!({"action": "update", "type": "dashboard", "dashboard": "slo-catalog"})]
+    );
+    ok(s.slo(&["apply", d, "--yes"]));
+    // `dashboard: false` removes it; the foreign one stays.
+    edit(
+        &dir.join("checkout.yaml"),
+        "runbook:",
+        "dashboard: false\nrunbook:",
+    );
+    ok(s.slo(&["apply", d, "--yes"]));
+    let mut names: Vec<String> = cw
+        .list_dashboards()
+        .send()
+        .await
+        .unwrap()
+        .dashboard_entries()
+        .iter()
+        .filter_map(|e| e.dashboard_name().map(str::to_owned))
+        .collect();
+    names.sort();
+    assert_eq!(names, ["slo-catalog", "slo-team-x"]);
 }

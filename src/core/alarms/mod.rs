@@ -1,6 +1,7 @@
 //! CloudWatch alarms as code, the pure part: the alarms a spec calls for (`desired`), their
 //! names and tags (`naming`), and the diff against what exists (`plan`).
 
+pub mod dashboard;
 pub mod desired;
 pub mod model;
 pub mod naming;
