@@ -52,6 +52,19 @@ impl Enrich for FromAws<'_> {
                 continue;
             };
             let mut m = context_from_report(o, slo);
+            // Without notify.dashboardUrl, the CloudWatch dashboard slo keeps for the service.
+            if m.dashboard_url.is_none()
+                && slo.dashboard
+                && let (Some(region), Ok(name)) = (
+                    self.config.region(),
+                    slo::core::alarms::dashboard::dashboard_name(&slo.service),
+                )
+            {
+                m.dashboard_url = Some(slo::core::alarms::dashboard::dashboard_url(
+                    region.as_ref(),
+                    &name,
+                ));
+            }
             if let Some(i) = o.assessment.incidents.last() {
                 m.evidence = slo::evidence::for_incident(&logs, slo, i.start, i.end).await;
                 if let (Some(e), Some(region)) = (&m.evidence, self.config.region()) {
