@@ -23,6 +23,8 @@ use std::time::Duration;
 /// Tries per message within one pass, and the most a pass waits for a `Retry-After`.
 pub const TRIES_PER_PASS: u32 = 3;
 pub const MAX_RETRY_AFTER: Duration = Duration::from_secs(5);
+/// Slack's incoming webhooks accept about one message a second.
+pub const SLACK_SPACING: Duration = Duration::from_secs(1);
 
 #[derive(Debug, thiserror::Error)]
 pub enum JournalError {
@@ -389,9 +391,20 @@ pub async fn pass<W: AlarmWatcher, P: Publisher, J: Journal, E: Enrich>(
         Box::pin(tokio::time::sleep(d))
     };
     let mut outcome = PassOutcome::default();
+    let mut last_slack: Option<std::time::Instant> = None;
     for o in due {
         if !journal.claim(&o.id, now).await? {
             continue;
+        }
+        // Slack takes about one webhook message a second.
+        if o.channel == Channel::Slack {
+            if let Some(t) = last_slack {
+                let gap = SLACK_SPACING.saturating_sub(t.elapsed());
+                if !gap.is_zero() {
+                    sleep(gap).await;
+                }
+            }
+            last_slack = Some(std::time::Instant::now());
         }
         let m = message_for(&o, &context, slos);
         match send(&o, &m, targets, publisher, webhook, &sleep).await {
