@@ -66,6 +66,66 @@ pub struct Report {
     /// Deployments of every service in its window, in time order; those without incidents
     /// were clean.
     pub deployments: Vec<DeploymentSummary>,
+    /// Console links per service (its dashboard and alarms), when its region is known.
+    pub links: Vec<ServiceLinks>,
+}
+
+/// Where a service's dashboard and severity alarms are in the CloudWatch console.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ServiceLinks {
+    pub service: String,
+    pub dashboard: Option<String>,
+    /// `(alarm name, URL)`.
+    pub alarms: Vec<(String, String)>,
+}
+
+/// The region of a spec, as its SNS topic's ARN says (offline reports know no other).
+fn region_of(slo: &ServiceSlo) -> Option<String> {
+    slo.notify
+        .sns_topic
+        .as_ref()
+        .and_then(|t| t.split(':').nth(3).map(str::to_owned))
+}
+
+fn links_of(slo: &ServiceSlo) -> Option<ServiceLinks> {
+    let region = region_of(slo)?;
+    let console =
+        format!("https://{region}.console.aws.amazon.com/cloudwatch/home?region={region}");
+    let dashboard = slo
+        .dashboard
+        .then(|| crate::core::alarms::dashboard::dashboard_name(&slo.service).ok())
+        .flatten()
+        .map(|n| crate::core::alarms::dashboard::dashboard_url(&region, &n));
+    let alarms = slo
+        .objectives
+        .iter()
+        .flat_map(|o| {
+            [
+                crate::core::tiers::Severity::Page,
+                crate::core::tiers::Severity::Ticket,
+            ]
+            .map(|s| naming::severity(&slo.service, &o.name, s))
+        })
+        .map(|name| {
+            let encoded: String = name
+                .chars()
+                .map(|c| {
+                    if c == ':' {
+                        "%3A".to_owned()
+                    } else {
+                        c.to_string()
+                    }
+                })
+                .collect();
+            let url = format!("{console}#alarmsV2:alarm/{encoded}");
+            (name, url)
+        })
+        .collect();
+    Some(ServiceLinks {
+        service: slo.service.clone(),
+        dashboard,
+        alarms,
+    })
 }
 
 impl Report {
@@ -224,6 +284,7 @@ pub fn build(
         at,
         objectives,
         deployments,
+        links: slos.iter().filter_map(|s| links_of(s)).collect(),
     }
 }
 

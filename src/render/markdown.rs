@@ -56,5 +56,17 @@ pub fn render(report: &Report, source: &SourceSummary) -> String {
             sub_item: "  - ",
         },
     ));
+    if !report.links.is_empty() {
+        out.push_str("\n### In the CloudWatch console\n\n");
+        for l in &report.links {
+            let mut parts: Vec<String> = l
+                .dashboard
+                .iter()
+                .map(|d| format!("[dashboard]({d})"))
+                .collect();
+            parts.extend(l.alarms.iter().map(|(n, u)| format!("[{n}]({u})")));
+            out.push_str(&format!("- {}: {}\n", l.service, parts.join(" · ")));
+        }
+    }
     out
 }

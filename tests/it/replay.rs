@@ -204,3 +204,23 @@ fn the_postmortem_draft_of_the_checkout_incident_matches_its_golden_file() {
         text(&none.stderr)
     );
 }
+
+#[test]
+fn the_markdown_report_links_each_services_dashboard_and_alarms_in_its_region() {
+    let out = slo(&[
+        "report",
+        "--access-logs",
+        example_logs().to_str().unwrap(),
+        "--at",
+        "2026-11-20T00:00:00Z",
+        "--format",
+        "markdown",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let md = text(&out.stdout);
+    assert!(md.contains("[dashboard](https://ap-northeast-1.console.aws.amazon.com/cloudwatch/home?region=ap-northeast-1#dashboards/dashboard/slo-checkout)"), "{md}");
+    assert!(
+        md.contains("#alarmsV2:alarm/slo%3Acheckout%3Aavailability%3Apage)"),
+        "{md}"
+    );
+}
