@@ -62,22 +62,28 @@ impl Expr {
 
     /// The value at one timestamp, given each metric's value there.
     pub fn eval(&self, metrics: &BTreeMap<&str, Option<f64>>) -> Option<f64> {
+        self.eval_with(&|id| metrics.get(id).copied().flatten())
+    }
+
+    /// The value at one timestamp; `metric` gives each metric's value there (no allocation,
+    /// for the replay's minute-by-minute evaluation).
+    pub fn eval_with(&self, metric: &dyn Fn(&str) -> Option<f64>) -> Option<f64> {
         let truth = |b: bool| if b { 1.0 } else { 0.0 };
         match self {
             Expr::Number(n) => Some(*n),
-            Expr::Metric(id) => metrics.get(id.as_str()).copied().flatten(),
+            Expr::Metric(id) => metric(id),
             Expr::If(c, a, b) => {
-                if c.eval(metrics)? != 0.0 {
-                    a.eval(metrics)
+                if c.eval_with(metric)? != 0.0 {
+                    a.eval_with(metric)
                 } else {
-                    b.eval(metrics)
+                    b.eval_with(metric)
                 }
             }
-            Expr::Fill(m, v) => m.eval(metrics).or_else(|| v.eval(metrics)),
-            Expr::Not(e) => Some(truth(e.eval(metrics)? == 0.0)),
-            Expr::Neg(e) => Some(-e.eval(metrics)?),
+            Expr::Fill(m, v) => m.eval_with(metric).or_else(|| v.eval_with(metric)),
+            Expr::Not(e) => Some(truth(e.eval_with(metric)? == 0.0)),
+            Expr::Neg(e) => Some(-e.eval_with(metric)?),
             Expr::Binary(op, l, r) => {
-                let (l, r) = (l.eval(metrics)?, r.eval(metrics)?);
+                let (l, r) = (l.eval_with(metric)?, r.eval_with(metric)?);
                 let v = match op {
                     Op::Add => l + r,
                     Op::Sub => l - r,

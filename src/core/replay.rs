@@ -175,14 +175,10 @@ impl<'a> Compiled<'a> {
         let start = end - self.period;
         match &self.expr {
             None => data.value(self.feeds.first()?.1, start, end),
-            Some(e) => {
-                let values: BTreeMap<&str, Option<f64>> = self
-                    .feeds
-                    .iter()
-                    .map(|(id, f)| (*id, data.value(*f, start, end)))
-                    .collect();
-                e.eval(&values)
-            }
+            Some(e) => e.eval_with(&|id| {
+                let (_, feed) = self.feeds.iter().find(|(i, _)| *i == id)?;
+                data.value(*feed, start, end)
+            }),
         }
     }
 
