@@ -105,18 +105,17 @@ impl Data {
         d
     }
 
-    /// Prefix index of time `t` (clamped to the data).
-    fn index(&self, t: DateTime<Utc>) -> usize {
-        let i = (t - self.first)
-            .num_seconds()
-            .div_euclid(self.step.num_seconds().max(1));
+    /// Prefix index of Unix second `t` (clamped to the data). Plain integers: this runs for
+    /// every metric of every alarm at every minute of the window.
+    fn index(&self, t: i64) -> usize {
+        let i = (t - self.first.timestamp()).div_euclid(self.step.num_seconds().max(1));
         usize::try_from(i.max(0))
             .unwrap_or(0)
             .min(self.total.len() - 1)
     }
 
     /// The metric's value over `[start, end)`: `None` when it has no datapoint there.
-    fn value(&self, feed: Feed, start: DateTime<Utc>, end: DateTime<Utc>) -> Option<f64> {
+    fn value(&self, feed: Feed, start: i64, end: i64) -> Option<f64> {
         let (a, b) = (self.index(start), self.index(end));
         let diff = |v: &Vec<u64>| v[b] - v[a];
         let (sum, present) = match feed {
@@ -144,7 +143,7 @@ struct Compiled<'a> {
     /// `None`: a single metric; otherwise the expression and its metrics by id.
     expr: Option<Expr>,
     feeds: Vec<(&'a str, Feed)>,
-    period: TimeDelta,
+    period: i64,
 }
 
 impl<'a> Compiled<'a> {
@@ -167,11 +166,11 @@ impl<'a> Compiled<'a> {
             alarm,
             expr,
             feeds,
-            period: TimeDelta::seconds(i64::from(alarm.source.period_secs().max(1))),
+            period: i64::from(alarm.source.period_secs().max(1)),
         }
     }
 
-    fn datapoint(&self, data: &Data, end: DateTime<Utc>) -> Option<f64> {
+    fn datapoint(&self, data: &Data, end: i64) -> Option<f64> {
         let start = end - self.period;
         match &self.expr {
             None => data.value(self.feeds.first()?.1, start, end),
@@ -186,7 +185,7 @@ impl<'a> Compiled<'a> {
         let a = self.alarm;
         let (mut breaching, mut missing) = (0u32, 0u32);
         for i in 0..a.evaluation_periods.max(1) {
-            match self.datapoint(data, at - self.period * i as i32) {
+            match self.datapoint(data, at.timestamp() - self.period * i64::from(i)) {
                 Some(v) if a.comparison.breaches(v, a.threshold) => breaching += 1,
                 Some(_) => {}
                 None => missing += 1,
@@ -208,17 +207,39 @@ impl<'a> Compiled<'a> {
     }
 }
 
-fn holds(rule: &Rule, states: &BTreeMap<&str, State>) -> bool {
-    let is = |n: &str, s: State| states.get(n) == Some(&s);
-    match rule {
-        Rule::Alarm(n) => is(n, State::Alarm),
-        Rule::Ok(n) => is(n, State::Ok),
-        Rule::InsufficientData(n) => is(n, State::InsufficientData),
-        Rule::And(rs) => rs.iter().all(|r| holds(r, states)),
-        Rule::Or(rs) => rs.iter().any(|r| holds(r, states)),
-        Rule::Not(r) => !holds(r, states),
-        Rule::True => true,
-        Rule::False | Rule::Unparsed(_) => false,
+/// A rule over alarm indices (the per-minute loop compares no names).
+enum RuleIndex {
+    Is(Option<usize>, State),
+    And(Vec<RuleIndex>),
+    Or(Vec<RuleIndex>),
+    Not(Box<RuleIndex>),
+    Const(bool),
+}
+
+impl RuleIndex {
+    fn new(rule: &Rule, index: &BTreeMap<&str, usize>) -> RuleIndex {
+        let is = |n: &String, s| RuleIndex::Is(index.get(n.as_str()).copied(), s);
+        match rule {
+            Rule::Alarm(n) => is(n, State::Alarm),
+            Rule::Ok(n) => is(n, State::Ok),
+            Rule::InsufficientData(n) => is(n, State::InsufficientData),
+            Rule::And(rs) => RuleIndex::And(rs.iter().map(|r| RuleIndex::new(r, index)).collect()),
+            Rule::Or(rs) => RuleIndex::Or(rs.iter().map(|r| RuleIndex::new(r, index)).collect()),
+            Rule::Not(r) => RuleIndex::Not(Box::new(RuleIndex::new(r, index))),
+            Rule::True => RuleIndex::Const(true),
+            Rule::False | Rule::Unparsed(_) => RuleIndex::Const(false),
+        }
+    }
+
+    /// An alarm not in the replay (another objective's, the heartbeat) is OK throughout.
+    fn holds(&self, states: &[State]) -> bool {
+        match self {
+            RuleIndex::Is(i, s) => i.map_or(State::Ok, |i| states[i]) == *s,
+            RuleIndex::And(rs) => rs.iter().all(|r| r.holds(states)),
+            RuleIndex::Or(rs) => rs.iter().any(|r| r.holds(states)),
+            RuleIndex::Not(r) => !r.holds(states),
+            RuleIndex::Const(b) => *b,
+        }
     }
 }
 
@@ -319,45 +340,61 @@ pub fn replay(alarms: &[Alarm], series: &EventSeries, range: TimeRange) -> Vec<N
             done: Vec::new(),
         })
         .collect();
-    let mut states: BTreeMap<&str, State> = BTreeMap::new();
-    let mut in_alarm: BTreeMap<&str, DateTime<Utc>> = BTreeMap::new();
+    // Every alarm by index: metric alarms first, then composites in evaluation order.
+    let names: Vec<&str> = metric
+        .iter()
+        .map(|m| m.alarm.name.as_str())
+        .chain(composites.iter().map(|c| c.alarm.name.as_str()))
+        .collect();
+    let index: BTreeMap<&str, usize> = names.iter().enumerate().map(|(i, n)| (*n, i)).collect();
+    let rules: Vec<(RuleIndex, Option<usize>)> = composites
+        .iter()
+        .map(|c| {
+            (
+                RuleIndex::new(&c.alarm.rule, &index),
+                c.alarm
+                    .suppressor
+                    .as_ref()
+                    .and_then(|s| index.get(s.alarm.as_str()).copied()),
+            )
+        })
+        .collect();
+    let mut states: Vec<State> = vec![State::Ok; names.len()];
+    let mut in_alarm: Vec<Option<DateTime<Utc>>> = vec![None; metric.len()];
     let mut out: Vec<Notification> = Vec::new();
     let mut at = range.start + data.step;
     while at <= range.end {
-        for m in &metric {
-            let name = m.alarm.name.as_str();
-            let previous = states.get(name).copied().unwrap_or(State::Ok);
-            let state = m.state(&data, at, previous);
-            match (in_alarm.get(name).copied(), state == State::Alarm) {
-                (None, true) => {
-                    in_alarm.insert(name, at);
-                }
+        for (i, m) in metric.iter().enumerate() {
+            let state = m.state(&data, at, states[i]);
+            match (in_alarm[i], state == State::Alarm) {
+                (None, true) => in_alarm[i] = Some(at),
                 (Some(start), false) => {
-                    in_alarm.remove(name);
+                    in_alarm[i] = None;
                     out.push(Notification {
-                        alarm: name.to_owned(),
+                        alarm: names[i].to_owned(),
                         start,
                         end: Some(at),
                     });
                 }
                 _ => {}
             }
-            states.insert(name, state);
+            states[i] = state;
         }
-        for c in &mut composites {
-            let firing = holds(&c.alarm.rule, &states);
-            let suppressor = c
-                .alarm
-                .suppressor
-                .as_ref()
-                .map(|s| states.get(s.alarm.as_str()).copied().unwrap_or(State::Ok));
-            c.step(at, firing, suppressor);
-            states.insert(&c.alarm.name, c.state);
+        for (k, c) in composites.iter_mut().enumerate() {
+            let (rule, suppressor) = &rules[k];
+            let firing = rule.holds(&states);
+            c.step(at, firing, suppressor.map(|s| states[s]));
+            states[metric.len() + k] = c.state;
         }
         at += data.step;
     }
-    out.extend(in_alarm.into_iter().map(|(name, start)| Notification {
-        alarm: name.to_owned(),
+    let open: Vec<(String, DateTime<Utc>)> = in_alarm
+        .iter()
+        .enumerate()
+        .filter_map(|(i, t)| t.map(|t| (names[i].to_owned(), t)))
+        .collect();
+    out.extend(open.into_iter().map(|(alarm, start)| Notification {
+        alarm,
         start,
         end: None,
     }));
