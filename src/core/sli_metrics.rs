@@ -115,3 +115,26 @@ pub fn p99_metric(slo: &ServiceSlo) -> SliMetric {
         Stat::Percentile(99.0),
     )
 }
+
+/// The bad events of `metrics` (as [`counting_metrics`] returns them) as a CloudWatch metric-math
+/// expression, the metrics having the ids `<prefix>1`, `<prefix>2`, … in that order (the first
+/// is the total): availability `FILL(m2,0)+FILL(m3,0)`, latency `m1-FILL(m2,0)`.
+pub fn bad_expression(sli: Sli, metrics: &[SliMetric], prefix: &str) -> String {
+    let filled = |role| {
+        metrics
+            .iter()
+            .position(|m| m.role == role)
+            .map(|i| format!("FILL({prefix}{},0)", i + 1))
+    };
+    match sli {
+        Sli::Availability => [Role::Target5xx, Role::Elb5xx]
+            .into_iter()
+            .filter_map(filled)
+            .collect::<Vec<_>>()
+            .join("+"),
+        Sli::Latency { .. } => format!(
+            "{prefix}1-{}",
+            filled(Role::WithinThreshold).unwrap_or_else(|| "0".to_owned())
+        ),
+    }
+}

@@ -3,7 +3,7 @@
 //! metric comes from the one SLI → metric mapping the report and the alarms use.
 
 use crate::core::model::{ServiceSlo, Sli};
-use crate::core::sli_metrics::{Role, SliMetric, counting_metrics, p99_metric};
+use crate::core::sli_metrics::{Role, SliMetric, bad_expression, counting_metrics, p99_metric};
 use crate::core::stat::Stat;
 use crate::core::window::format_duration;
 use serde_json::{Value, json};
@@ -65,27 +65,6 @@ fn metric_line(m: &SliMetric, id: &str, period: i64, visible: bool) -> Value {
 
 fn expression(expr: String, label: String, id: &str) -> Value {
     json!([{ "expression": expr, "label": label, "id": id }])
-}
-
-/// The bad-event expression over the counting metrics' ids (`m1` is the total).
-fn bad_expression(sli: Sli, metrics: &[SliMetric], prefix: &str) -> String {
-    let id = |role| {
-        metrics
-            .iter()
-            .position(|m| m.role == role)
-            .map(|i| format!("FILL({prefix}{},0)", i + 1))
-    };
-    match sli {
-        Sli::Availability => [Role::Target5xx, Role::Elb5xx]
-            .into_iter()
-            .filter_map(id)
-            .collect::<Vec<_>>()
-            .join("+"),
-        Sli::Latency { .. } => format!(
-            "{prefix}1-{}",
-            id(Role::WithinThreshold).unwrap_or_else(|| "0".into())
-        ),
-    }
 }
 
 fn widget(x: u32, y: u32, w: u32, h: u32, kind: &str, properties: Value) -> Value {

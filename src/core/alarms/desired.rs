@@ -5,7 +5,7 @@ use super::model::*;
 use super::naming;
 use crate::core::model::{LogAlarm, NotifyVia, Objective, ServiceSlo, Sli};
 use crate::core::ratio::format_percent;
-use crate::core::sli_metrics::{Role, SliMetric, counting_metrics, p99_metric};
+use crate::core::sli_metrics::{bad_expression, counting_metrics, p99_metric};
 use crate::core::tiers::{Severity, Tier};
 use crate::core::window::format_duration;
 use chrono::TimeDelta;
@@ -237,23 +237,7 @@ struct SliMath {
 
 fn sli_math(slo: &ServiceSlo, sli: Sli, period: u32) -> SliMath {
     let metrics = counting_metrics(slo, sli);
-    let filled = |role| {
-        metrics
-            .iter()
-            .position(|m: &SliMetric| m.role == role)
-            .map(|i| format!("FILL(m{},0)", i + 1))
-    };
-    let bad = match sli {
-        Sli::Availability => [Role::Target5xx, Role::Elb5xx]
-            .into_iter()
-            .filter_map(filled)
-            .collect::<Vec<_>>()
-            .join("+"),
-        Sli::Latency { .. } => format!(
-            "m1-{}",
-            filled(Role::WithinThreshold).unwrap_or_else(|| "0".to_owned())
-        ),
-    };
+    let bad = bad_expression(sli, &metrics, "m");
     let ratio = if bad.contains(['+', '-']) {
         format!("({bad})/m1")
     } else {
