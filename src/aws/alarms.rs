@@ -59,21 +59,40 @@ impl CloudWatchAlarms {
     }
 }
 
-impl AlarmStore for CloudWatchAlarms {
-    async fn list(&self, prefix: &str) -> Result<Vec<Alarm>, AwsError> {
-        let mut out = Vec::new();
+impl CloudWatchAlarms {
+    /// Every page of `DescribeAlarms` for the names starting with `prefix`, of `types`.
+    async fn describe_all(
+        &self,
+        prefix: &str,
+        types: &[AlarmType],
+    ) -> Result<Vec<aws_sdk_cloudwatch::operation::describe_alarms::DescribeAlarmsOutput>, AwsError>
+    {
+        let mut pages = Vec::new();
         let mut token = None;
         loop {
             let page = self
                 .client
                 .describe_alarms()
                 .alarm_name_prefix(prefix)
-                .alarm_types(AlarmType::MetricAlarm)
-                .alarm_types(AlarmType::CompositeAlarm)
+                .set_alarm_types(Some(types.to_vec()))
                 .set_next_token(token)
                 .send()
                 .await
                 .map_err(|e| AwsError::from_sdk("DescribeAlarms", &e))?;
+            token = page.next_token().map(str::to_owned);
+            pages.push(page);
+            if token.is_none() {
+                return Ok(pages);
+            }
+        }
+    }
+}
+
+impl AlarmStore for CloudWatchAlarms {
+    async fn list(&self, prefix: &str) -> Result<Vec<Alarm>, AwsError> {
+        let mut out = Vec::new();
+        let types = [AlarmType::MetricAlarm, AlarmType::CompositeAlarm];
+        for page in self.describe_all(prefix, &types).await? {
             for m in page.metric_alarms() {
                 let tags = self.tags(m.alarm_arn()).await?;
                 out.push(Alarm::Metric(metric_alarm_from(m, tags)));
@@ -82,11 +101,8 @@ impl AlarmStore for CloudWatchAlarms {
                 let tags = self.tags(c.alarm_arn()).await?;
                 out.push(Alarm::Composite(composite_from(c, tags)));
             }
-            token = page.next_token().map(str::to_owned);
-            if token.is_none() {
-                return Ok(out);
-            }
         }
+        Ok(out)
     }
 
     async fn put(&self, alarm: &Alarm, retag: bool) -> Result<(), AwsError> {
@@ -413,33 +429,21 @@ fn chrono_time(
 
 impl AlarmWatcher for CloudWatchAlarms {
     async fn composite_states(&self, prefix: &str) -> Result<Vec<CompositeState>, AwsError> {
-        let mut out = Vec::new();
-        let mut token = None;
-        loop {
-            let page = self
-                .client
-                .describe_alarms()
-                .alarm_name_prefix(prefix)
-                .alarm_types(AlarmType::CompositeAlarm)
-                .set_next_token(token)
-                .send()
-                .await
-                .map_err(|e| AwsError::from_sdk("DescribeAlarms", &e))?;
-            for c in page.composite_alarms() {
-                out.push(CompositeState {
-                    name: c.alarm_name().unwrap_or_default().to_owned(),
-                    state: c
-                        .state_value()
-                        .map(|s| s.as_str().to_owned())
-                        .unwrap_or_default(),
-                    since: chrono_time(c.state_updated_timestamp()),
-                });
-            }
-            token = page.next_token().map(str::to_owned);
-            if token.is_none() {
-                return Ok(out);
-            }
-        }
+        let pages = self
+            .describe_all(prefix, &[AlarmType::CompositeAlarm])
+            .await?;
+        Ok(pages
+            .iter()
+            .flat_map(|p| p.composite_alarms())
+            .map(|c| CompositeState {
+                name: c.alarm_name().unwrap_or_default().to_owned(),
+                state: c
+                    .state_value()
+                    .map(|s| s.as_str().to_owned())
+                    .unwrap_or_default(),
+                since: chrono_time(c.state_updated_timestamp()),
+            })
+            .collect())
     }
 
     async fn state_changes(
