@@ -200,16 +200,22 @@ pub fn email(m: &Message) -> String {
             }
         }
     }
-    for (label, url) in [
+    for (label, url) in links(m) {
+        out.push_str(&format!("{label}: {url}\n"));
+    }
+    out
+}
+
+/// The message's links that are set, with their labels.
+fn links(m: &Message) -> Vec<(&'static str, &str)> {
+    [
         ("Runbook", &m.runbook),
         ("Dashboard", &m.dashboard_url),
         ("Logs", &m.logs_url),
-    ] {
-        if let Some(u) = url {
-            out.push_str(&format!("{label}: {u}\n"));
-        }
-    }
-    out
+    ]
+    .into_iter()
+    .filter_map(|(label, url)| Some((label, url.as_deref()?)))
+    .collect()
 }
 
 /// AWS Chatbot's custom notification (what Chatbot turns into a Slack message). Chatbot
@@ -311,14 +317,10 @@ pub fn slack(m: &Message) -> serde_json::Value {
         serde_json::json!({"type": "header", "text": {"type": "plain_text", "text": cut(&subject(m), 150)}}),
         serde_json::json!({"type": "section", "text": {"type": "mrkdwn", "text": cut(&body, 3000)}}),
     ];
-    let links: Vec<String> = [
-        ("Runbook", &m.runbook),
-        ("Dashboard", &m.dashboard_url),
-        ("Logs", &m.logs_url),
-    ]
-    .into_iter()
-    .filter_map(|(l, u)| u.as_ref().map(|u| format!("<{u}|{l}>")))
-    .collect();
+    let links: Vec<String> = links(m)
+        .into_iter()
+        .map(|(l, u)| format!("<{u}|{l}>"))
+        .collect();
     if !links.is_empty() {
         blocks.push(serde_json::json!({"type": "context", "elements": [{"type": "mrkdwn", "text": cut(&links.join(" · "), 3000)}]}));
     }
