@@ -423,8 +423,7 @@ pub trait AlarmWatcher {
 fn chrono_time(
     t: Option<&aws_sdk_cloudwatch::primitives::DateTime>,
 ) -> chrono::DateTime<chrono::Utc> {
-    t.and_then(|t| chrono::DateTime::from_timestamp(t.secs(), t.subsec_nanos()))
-        .unwrap_or_default()
+    t.and_then(super::utc).unwrap_or_default()
 }
 
 impl AlarmWatcher for CloudWatchAlarms {

@@ -60,7 +60,7 @@ impl EcsDeployments {
 }
 
 fn time(t: Option<&AwsDateTime>) -> Option<DateTime<Utc>> {
-    t.and_then(|t| DateTime::from_timestamp(t.secs(), t.subsec_nanos()))
+    t.and_then(super::utc)
 }
 
 fn aws_time(t: DateTime<Utc>) -> AwsDateTime {

@@ -84,9 +84,7 @@ impl MetricsReader for CloudWatchMetrics {
                         .timestamps()
                         .iter()
                         .zip(r.values())
-                        .filter_map(|(t, v)| {
-                            Some((DateTime::from_timestamp(t.secs(), t.subsec_nanos())?, *v))
-                        })
+                        .filter_map(|(t, v)| Some((super::utc(t)?, *v)))
                         .collect(),
                 })
                 .collect(),

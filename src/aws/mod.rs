@@ -27,6 +27,13 @@ use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
 use std::time::Duration;
 
+/// An SDK time (every SDK crate shares `aws_smithy_types::DateTime`) as ours.
+pub(crate) fn utc(
+    t: &aws_sdk_cloudwatch::primitives::DateTime,
+) -> Option<chrono::DateTime<chrono::Utc>> {
+    chrono::DateTime::from_timestamp(t.secs(), t.subsec_nanos())
+}
+
 /// Attempts per call (the first and four retries), with exponential backoff and jitter; the
 /// SDK retries throttling, 5xx and transport errors.
 pub const MAX_ATTEMPTS: u32 = 5;
