@@ -8,6 +8,7 @@ use crate::core::events::SeriesError;
 use crate::core::model::ServiceSlo;
 use crate::report::{Report, SourceSummary, build};
 use crate::source::access_log::{LogFile, Selection, scan};
+use crate::source::cloudwatch::incremental::SeriesCache;
 use crate::source::cloudwatch::{self, FetchError};
 use chrono::{DateTime, TimeDelta, Utc};
 use std::collections::BTreeMap;
@@ -26,6 +27,8 @@ pub enum EvaluateError {
 pub struct Evaluation {
     pub report: Report,
     pub source: SourceSummary,
+    /// Each objective's events: what the HTML report's charts draw.
+    pub data: crate::core::collected::Collected,
 }
 
 /// Every objective of `slos` at `at`, exactly, from ALB access-log `files`, read by up to
@@ -45,6 +48,7 @@ pub fn from_access_logs(
     Evaluation {
         report: build(slos, &scanned.data, histories, at, window_override),
         source: SourceSummary::AccessLogs(scanned.stats),
+        data: scanned.data,
     }
 }
 
@@ -65,7 +69,44 @@ pub async fn from_cloudwatch<R: MetricsReader>(
     Ok(Evaluation {
         report: build(slos, &data, histories, at, window_override),
         source: SourceSummary::CloudWatch { calls: requests },
+        data,
     })
+}
+
+/// A refresh: the report, and what it took.
+#[derive(Clone, Debug)]
+pub struct Refreshed {
+    pub report: Report,
+    pub source: SourceSummary,
+    /// Metric queries asked (calls are in `source`).
+    pub queries: usize,
+}
+
+/// Like [`from_cloudwatch`], but reading only what changed since the last refresh into `cache`
+/// (`slo serve`): the first call for an objective reads its whole data range, later ones the
+/// last minutes. On failure the cache is unchanged, so the next refresh reads the gap.
+pub async fn refresh_from_cloudwatch<R: MetricsReader>(
+    slos: &[&ServiceSlo],
+    reader: &R,
+    cache: &std::sync::RwLock<SeriesCache>,
+    histories: &BTreeMap<String, ServiceHistory>,
+    now: DateTime<Utc>,
+) -> Result<Refreshed, EvaluateError> {
+    let asked = read_lock(cache).queries(slos, now, now);
+    let queries = asked.len();
+    let (results, requests) = cloudwatch::fetch(reader, cloudwatch::pack(asked.clone())).await?;
+    let mut guard = cache.write().unwrap_or_else(|e| e.into_inner());
+    guard.absorb(slos, &asked, &results, now, now)?;
+    let guard = std::sync::RwLockWriteGuard::downgrade(guard);
+    Ok(Refreshed {
+        report: build(slos, guard.data(), histories, now, None),
+        source: SourceSummary::CloudWatch { calls: requests },
+        queries,
+    })
+}
+
+fn read_lock<T>(l: &std::sync::RwLock<T>) -> std::sync::RwLockReadGuard<'_, T> {
+    l.read().unwrap_or_else(|e| e.into_inner())
 }
 
 /// Every spec's deployments over what a report at `at` reads (its data range, and the lead

@@ -114,6 +114,47 @@ impl Journal for FileJournal {
     }
 }
 
+/// The journal `--state` names: a directory, or `dynamodb://TABLE`.
+pub enum AnyJournal {
+    File(FileJournal),
+    DynamoDb(crate::aws::dynamodb::DynamoDbJournal),
+}
+
+impl AnyJournal {
+    /// `owner`: who this process is in DynamoDB claims.
+    pub fn open(config: &aws_config::SdkConfig, state: &str, owner: &str) -> AnyJournal {
+        match state.strip_prefix("dynamodb://") {
+            Some(table) => AnyJournal::DynamoDb(crate::aws::dynamodb::DynamoDbJournal::new(
+                config, table, owner,
+            )),
+            None => AnyJournal::File(FileJournal::in_dir(std::path::Path::new(state))),
+        }
+    }
+}
+
+impl Journal for AnyJournal {
+    async fn load(&self) -> Result<JournalState, JournalError> {
+        match self {
+            AnyJournal::File(j) => j.load().await,
+            AnyJournal::DynamoDb(j) => j.load().await,
+        }
+    }
+
+    async fn save(&self, state: &JournalState) -> Result<(), JournalError> {
+        match self {
+            AnyJournal::File(j) => j.save(state).await,
+            AnyJournal::DynamoDb(j) => j.save(state).await,
+        }
+    }
+
+    async fn claim(&self, id: &str, now: DateTime<Utc>) -> Result<bool, JournalError> {
+        match self {
+            AnyJournal::File(j) => j.claim(id, now).await,
+            AnyJournal::DynamoDb(j) => j.claim(id, now).await,
+        }
+    }
+}
+
 /// What a message says beyond the alarm's state: the numbers and the deployment, when the
 /// caller could compute them.
 pub type Context = BTreeMap<ObjectiveKey, Message>;
@@ -264,6 +305,8 @@ impl Targets {
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct PassOutcome {
     pub sent: Vec<String>,
+    /// Tried in this pass and failed, with the error (still pending).
+    pub failed: Vec<(String, String)>,
     /// Still pending after this pass, with the last error.
     pub pending: Vec<(String, String)>,
     /// Pending messages that failed [`REPORT_AFTER_ATTEMPTS`] times or more.
@@ -285,7 +328,7 @@ async fn send<P: Publisher>(
     targets: &Targets,
     publisher: &P,
     webhook: Option<&Webhook>,
-    sleep: &dyn Fn(Duration) -> std::pin::Pin<Box<dyn Future<Output = ()> + Send>>,
+    sleep: &(dyn Fn(Duration) -> std::pin::Pin<Box<dyn Future<Output = ()> + Send>> + Sync),
 ) -> Result<(), String> {
     let mut last = String::new();
     for attempt in 0..TRIES_PER_PASS {
@@ -412,7 +455,10 @@ pub async fn pass<W: AlarmWatcher, P: Publisher, J: Journal, E: Enrich>(
                 notify::delivered(&mut state, &o.id, Utc::now().max(now));
                 outcome.sent.push(o.id.clone());
             }
-            Err(e) => notify::failed(&mut state, &o.id, e, now),
+            Err(e) => {
+                outcome.failed.push((o.id.clone(), e.clone()));
+                notify::failed(&mut state, &o.id, e, now)
+            }
         }
         journal.save(&state).await?;
     }
@@ -467,6 +513,21 @@ pub fn context_from_report(o: &crate::report::ObjectiveReport, slo: &ServiceSlo)
         runbook: slo.runbook.clone(),
         dashboard_url: slo.notify.dashboard_url.clone(),
         logs_url: None,
+    }
+}
+
+/// Links a message to the service's dashboard (`notify.dashboardUrl`, or the CloudWatch one
+/// `slo` keeps) and to its evidence's log events, in `region` when it is known.
+pub fn add_links(m: &mut Message, slo: &ServiceSlo, region: Option<&str>) {
+    let Some(region) = region else { return };
+    if m.dashboard_url.is_none()
+        && slo.dashboard
+        && let Ok(name) = crate::core::alarms::dashboard::dashboard_name(&slo.service)
+    {
+        m.dashboard_url = Some(crate::core::alarms::dashboard::dashboard_url(region, &name));
+    }
+    if let Some(e) = &m.evidence {
+        m.logs_url = Some(logs_console_url(region, &e.log_group, e.from, e.to));
     }
 }
 

@@ -418,6 +418,14 @@ pub trait AlarmWatcher {
         prefix: &str,
         from: chrono::DateTime<chrono::Utc>,
     ) -> impl Future<Output = Result<Vec<StateChange>, AwsError>> + Send;
+
+    /// The states of the metric alarms named `prefix…` (the infra alarms, for the dashboard).
+    fn metric_alarm_states(
+        &self,
+        _prefix: &str,
+    ) -> impl Future<Output = Result<Vec<CompositeState>, AwsError>> + Send {
+        std::future::ready(Ok(Vec::new()))
+    }
 }
 
 fn chrono_time(
@@ -434,6 +442,22 @@ impl AlarmWatcher for CloudWatchAlarms {
         Ok(pages
             .iter()
             .flat_map(|p| p.composite_alarms())
+            .map(|c| CompositeState {
+                name: c.alarm_name().unwrap_or_default().to_owned(),
+                state: c
+                    .state_value()
+                    .map(|s| s.as_str().to_owned())
+                    .unwrap_or_default(),
+                since: chrono_time(c.state_updated_timestamp()),
+            })
+            .collect())
+    }
+
+    async fn metric_alarm_states(&self, prefix: &str) -> Result<Vec<CompositeState>, AwsError> {
+        let pages = self.describe_all(prefix, &[AlarmType::MetricAlarm]).await?;
+        Ok(pages
+            .iter()
+            .flat_map(|p| p.metric_alarms())
             .map(|c| CompositeState {
                 name: c.alarm_name().unwrap_or_default().to_owned(),
                 state: c

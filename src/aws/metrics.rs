@@ -116,3 +116,30 @@ fn to_sdk(q: &MetricQuery) -> MetricDataQuery {
         .return_data(true)
         .build()
 }
+
+/// Writes the heartbeat `slo serve` puts every minute: the `slo:heartbeat` alarm (and through
+/// it each service's fallback composite) watches it.
+pub trait HeartbeatWriter {
+    fn put_heartbeat(&self, at: DateTime<Utc>)
+    -> impl Future<Output = Result<(), AwsError>> + Send;
+}
+
+impl HeartbeatWriter for CloudWatchMetrics {
+    async fn put_heartbeat(&self, at: DateTime<Utc>) -> Result<(), AwsError> {
+        use crate::core::alarms::naming::{HEARTBEAT_METRIC, HEARTBEAT_NAMESPACE};
+        let datum = aws_sdk_cloudwatch::types::MetricDatum::builder()
+            .metric_name(HEARTBEAT_METRIC)
+            .value(1.0)
+            .unit(aws_sdk_cloudwatch::types::StandardUnit::Count)
+            .timestamp(AwsDateTime::from_secs(at.timestamp()))
+            .build();
+        self.client
+            .put_metric_data()
+            .namespace(HEARTBEAT_NAMESPACE)
+            .metric_data(datum)
+            .send()
+            .await
+            .map_err(|e| AwsError::from_sdk("PutMetricData", &e))?;
+        Ok(())
+    }
+}

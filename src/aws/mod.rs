@@ -19,7 +19,7 @@ pub use ecs::{DeploymentReader, EcsDeployments};
 pub use error::{AwsError, ErrorKind};
 pub use inventory::{AwsInventory, Inventory};
 pub use logs::{CloudWatchLogs, LogReader, MetricFilterStore};
-pub use metrics::{CloudWatchMetrics, MetricsReader};
+pub use metrics::{CloudWatchMetrics, HeartbeatWriter, MetricsReader};
 pub use sns::{Publisher, Sns};
 
 use aws_config::BehaviorVersion;

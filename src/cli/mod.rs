@@ -8,6 +8,7 @@ mod notify;
 mod plan;
 mod postmortem;
 mod report;
+mod serve;
 mod validate;
 
 use clap::{Parser, Subcommand};
@@ -45,6 +46,8 @@ enum Command {
     Postmortem(postmortem::Args),
     /// One notification pass: the severity composites' state → SNS e-mail and Slack.
     Notify(notify::Args),
+    /// The long-running service: refreshes, notifications, heartbeat, HTTP API and dashboard.
+    Serve(serve::Args),
 }
 
 /// What a command concluded, when it ran to the end.
@@ -77,6 +80,7 @@ pub fn run() -> ExitCode {
         Command::Init(args) => init::run(args),
         Command::Postmortem(args) => postmortem::run(args),
         Command::Notify(args) => notify::run(args),
+        Command::Serve(args) => serve::run(args),
     };
     match result {
         Ok(Outcome::Fine) => ExitCode::SUCCESS,

@@ -3,9 +3,8 @@ use anyhow::Context as _;
 use chrono::Utc;
 use slo::core::model::ServiceSlo;
 use slo::core::notify::Outgoing;
-use slo::notify::{Context, Enrich, FileJournal, Targets, context_from_report, pass};
+use slo::notify::{Context, Enrich, Targets, context_from_report, pass};
 use std::io::Write;
-use std::path::PathBuf;
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
@@ -51,58 +50,16 @@ impl Enrich for FromAws<'_> {
             let Some(slo) = slos.iter().find(|s| s.service == o.key.service) else {
                 continue;
             };
+            let region = self.config.region().map(|r| r.as_ref().to_owned());
             let mut m = context_from_report(o, slo);
-            // Without notify.dashboardUrl, the CloudWatch dashboard slo keeps for the service.
-            if m.dashboard_url.is_none()
-                && slo.dashboard
-                && let (Some(region), Ok(name)) = (
-                    self.config.region(),
-                    slo::core::alarms::dashboard::dashboard_name(&slo.service),
-                )
-            {
-                m.dashboard_url = Some(slo::core::alarms::dashboard::dashboard_url(
-                    region.as_ref(),
-                    &name,
-                ));
-            }
             if let Some(i) = o.assessment.incidents.last() {
                 m.evidence = slo::evidence::for_incident(&logs, slo, i.start, i.end).await;
-                if let (Some(e), Some(region)) = (&m.evidence, self.config.region()) {
-                    m.logs_url = Some(slo::notify::logs_console_url(
-                        region.as_ref(),
-                        &e.log_group,
-                        e.from,
-                        e.to,
-                    ));
-                }
             }
+            slo::notify::add_links(&mut m, slo, region.as_deref());
             out.insert(o.key.clone(), m);
         }
         out
     }
-}
-
-/// A pass now, with whichever journal `--state` names.
-async fn one_pass<J: slo::notify::Journal>(
-    slos: &[&ServiceSlo],
-    watcher: &slo::aws::CloudWatchAlarms,
-    publisher: &slo::aws::Sns,
-    webhook: Option<&slo::slack::Webhook>,
-    journal: &J,
-    targets: &Targets,
-    enrich: &FromAws<'_>,
-) -> Result<slo::notify::PassOutcome, slo::notify::PassError> {
-    pass(
-        slos,
-        watcher,
-        publisher,
-        webhook,
-        journal,
-        targets,
-        enrich,
-        Utc::now(),
-    )
-    .await
 }
 
 pub fn run(args: Args) -> anyhow::Result<Outcome> {
@@ -141,35 +98,19 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
             config: &config,
             slos: &slos,
         };
-        let outcome = match args.state.strip_prefix("dynamodb://") {
-            Some(table) => {
-                let owner = format!("slo-{}", std::process::id());
-                let journal = slo::aws::dynamodb::DynamoDbJournal::new(&config, table, &owner);
-                one_pass(
-                    &slos,
-                    &watcher,
-                    &publisher,
-                    webhook.as_ref(),
-                    &journal,
-                    &targets,
-                    &enrich,
-                )
-                .await?
-            }
-            None => {
-                let journal = FileJournal::in_dir(&PathBuf::from(&args.state));
-                one_pass(
-                    &slos,
-                    &watcher,
-                    &publisher,
-                    webhook.as_ref(),
-                    &journal,
-                    &targets,
-                    &enrich,
-                )
-                .await?
-            }
-        };
+        let owner = format!("slo-{}", std::process::id());
+        let journal = slo::notify::AnyJournal::open(&config, &args.state, &owner);
+        let outcome = pass(
+            &slos,
+            &watcher,
+            &publisher,
+            webhook.as_ref(),
+            &journal,
+            &targets,
+            &enrich,
+            Utc::now(),
+        )
+        .await?;
         Ok(outcome)
     })?;
     for id in &outcome.sent {

@@ -18,6 +18,8 @@ pub enum Format {
     Table,
     Json,
     Markdown,
+    /// One self-contained page with burn-down charts (for CI artifacts and e-mail).
+    Html,
 }
 
 /// Where a report's numbers, deployments and evidence come from.
@@ -82,10 +84,23 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
         return Ok(Outcome::Findings);
     };
     let slos: Vec<&ServiceSlo> = loaded.specs.iter().map(|s| &s.slo).collect();
-    let Evaluation { report, source } = evaluate_from(&slos, &args.source, at, window)?;
+    let Evaluation {
+        report,
+        source,
+        data,
+    } = evaluate_from(&slos, &args.source, at, window)?;
     let text = match args.format {
         Format::Json => render::json::render(&report, &source),
         Format::Markdown => render::markdown::render(&report, &source),
+        Format::Html => render::html::page(
+            "slo report",
+            &report,
+            &data,
+            &render::html::Extras {
+                source: source.name(),
+                ..Default::default()
+            },
+        ),
         Format::Table => {
             let colour = args.output.is_none()
                 && std::io::stdout().is_terminal()

@@ -182,6 +182,46 @@ impl EventSeries {
         Ok(())
     }
 
+    /// Drops the buckets that start before `t` (the ones a rolling window has left behind),
+    /// so a series kept up to date for months stays the size of its window.
+    pub fn drop_before(&mut self, t: DateTime<Utc>) {
+        let keep_from = ceil_div(t.timestamp(), self.bucket_secs);
+        let cut = (keep_from - self.first).clamp(0, self.counts.len() as i64) as usize;
+        if cut > 0 {
+            self.counts.drain(..cut);
+            self.first += cut as i64;
+        }
+    }
+
+    /// Replaces every bucket that starts at or after `from` with `tail`'s buckets from `from`
+    /// on: a newer answer for the recent past (CloudWatch's last minutes fill in late) and the
+    /// time since the last fetch, without fetching the whole window again.
+    pub fn replace_from(
+        &mut self,
+        from: DateTime<Utc>,
+        tail: &EventSeries,
+    ) -> Result<(), SeriesError> {
+        if tail.bucket_secs != self.bucket_secs {
+            return Err(SeriesError::BucketMismatch(
+                self.bucket_secs,
+                tail.bucket_secs,
+            ));
+        }
+        let from_index = ceil_div(from.timestamp(), self.bucket_secs);
+        let keep = (from_index - self.first).clamp(0, self.counts.len() as i64) as usize;
+        self.counts.truncate(keep);
+        if self.counts.is_empty() {
+            self.first = from_index;
+        }
+        for (k, c) in tail.counts.iter().enumerate() {
+            let i = tail.first + k as i64;
+            if i >= from_index {
+                *self.slot(i) += *c;
+            }
+        }
+        Ok(())
+    }
+
     /// The same events in coarser buckets of `bucket`, a multiple of the current size.
     pub fn resample(&self, bucket: TimeDelta) -> Result<EventSeries, SeriesError> {
         let mut out = EventSeries::new(bucket)?;
@@ -344,6 +384,31 @@ mod tests {
         fn prefix_sums_agree_with_direct_sums(s in arb_series(), lo in -3600i64..3600, len in 0i64..7200) {
             let r = range(lo, lo + len);
             prop_assert_eq!(s.prefix_sums().sum(r), s.sum(r));
+        }
+
+        #[test]
+        fn a_series_refreshed_from_a_point_equals_one_fetched_whole(
+            old in arb_series(), new in arb_series(), cut in -60i64..60, lo in -60i64..60
+        ) {
+            // `new` is the truth; `old` agrees with it before `cut` and is stale after.
+            let from = t(cut * 60);
+            let mut whole = EventSeries::new(TimeDelta::seconds(60)).unwrap();
+            let mut head = EventSeries::new(TimeDelta::seconds(60)).unwrap();
+            for (at, c) in new.iter() {
+                whole.add(at, c);
+                if at < from { head.add(at, c); }
+            }
+            for (at, c) in old.iter() {
+                if at >= from { head.add(at, c); }
+            }
+            head.replace_from(from, &new).unwrap();
+            for m in -60..60 {
+                let r = range(m * 60, m * 60 + 60);
+                prop_assert_eq!(head.sum(r), whole.sum(r));
+            }
+            let keep = t(lo * 60);
+            head.drop_before(keep);
+            prop_assert_eq!(head.sum(range(-10_000, 10_000)), whole.sum(TimeRange { start: keep, end: t(10_000) }));
         }
 
         #[test]

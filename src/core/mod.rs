@@ -4,6 +4,7 @@ pub mod alarms;
 pub mod alerting;
 pub mod assess;
 pub mod budget;
+pub mod burndown;
 pub mod collected;
 pub mod correlate;
 pub mod deployments;

@@ -312,7 +312,7 @@ pub fn pretty<T: Serialize>(value: &T) -> String {
     s
 }
 
-fn objective(o: &ObjectiveReport) -> ObjectiveJson {
+pub fn objective(o: &ObjectiveReport) -> ObjectiveJson {
     let a = &o.assessment;
     ObjectiveJson {
         service: o.key.service.clone(),

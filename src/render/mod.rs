@@ -1,12 +1,14 @@
 //! Reports as JSON, a terminal table, or Markdown. Every renderer reads the same `Report` and
 //! the same source summary, so the formats never disagree.
 
+pub mod html;
 pub mod json;
 pub mod markdown;
 pub mod messages;
 pub mod plan;
 pub mod postmortem;
 pub mod schema;
+pub mod svg;
 pub mod table;
 
 use crate::core::deployments::RollbackTrigger;

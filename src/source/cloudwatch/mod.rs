@@ -3,6 +3,7 @@
 
 pub mod assemble;
 pub mod fetch;
+pub mod incremental;
 pub mod plan;
 
 pub use assemble::{QueryResult, assemble};

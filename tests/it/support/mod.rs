@@ -16,6 +16,7 @@ pub const COMMANDS: &[&str] = &[
     "init",
     "postmortem",
     "notify",
+    "serve",
 ];
 
 pub fn root() -> PathBuf {

@@ -1,0 +1,230 @@
+//! `GET /metrics`: the Prometheus text format (version 0.0.4). Gauges per objective from the
+//! last refresh, counters of the service's own work. An objective with no data has no
+//! `slo_sli` sample (absent, not 100 %); its status says `no_data`.
+
+use super::Shared;
+use crate::core::status::Status;
+use crate::serve::AppState;
+use axum::extract::State;
+use axum::http::header;
+use axum::response::IntoResponse;
+use std::fmt::Write;
+
+/// A label value with `\`, `"` and newlines escaped.
+fn label(v: &str) -> String {
+    v.replace('\\', "\\\\")
+        .replace('"', "\\\"")
+        .replace('\n', "\\n")
+}
+
+fn family(out: &mut String, name: &str, kind: &str, help: &str) {
+    let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} {kind}");
+}
+
+fn number(v: f64) -> String {
+    if v.is_nan() {
+        "NaN".to_owned()
+    } else if v == f64::INFINITY {
+        "+Inf".to_owned()
+    } else if v == f64::NEG_INFINITY {
+        "-Inf".to_owned()
+    } else {
+        format!("{v}")
+    }
+}
+
+/// The whole exposition, from the state as it is now.
+pub fn render(state: &AppState) -> String {
+    let mut out = String::new();
+    let snapshot = state.snapshot();
+    let objectives = snapshot
+        .as_ref()
+        .map(|s| s.report.objectives.as_slice())
+        .unwrap_or_default();
+    let labels = |o: &crate::report::ObjectiveReport| {
+        format!(
+            "service=\"{}\",objective=\"{}\"",
+            label(&o.key.service),
+            label(&o.key.objective)
+        )
+    };
+    family(
+        &mut out,
+        "slo_sli",
+        "gauge",
+        "Good events / all events over the objective's window (absent: no data).",
+    );
+    for o in objectives {
+        if let Some(v) = crate::render::sli_value(o) {
+            let _ = writeln!(out, "slo_sli{{{}}} {}", labels(o), number(v));
+        }
+    }
+    family(
+        &mut out,
+        "slo_objective_target",
+        "gauge",
+        "The objective's target, as a fraction.",
+    );
+    for o in objectives {
+        let _ = writeln!(
+            out,
+            "slo_objective_target{{{}}} {}",
+            labels(o),
+            number(o.target.get())
+        );
+    }
+    family(
+        &mut out,
+        "slo_error_budget_remaining",
+        "gauge",
+        "Error budget left over the window, as a fraction (negative: overspent).",
+    );
+    for o in objectives {
+        if let Some(b) = o.assessment.budget {
+            let _ = writeln!(
+                out,
+                "slo_error_budget_remaining{{{}}} {}",
+                labels(o),
+                number(b.remaining())
+            );
+        }
+    }
+    family(
+        &mut out,
+        "slo_burn_rate",
+        "gauge",
+        "Burn rate over a window ending now (1: spending exactly the budget).",
+    );
+    for o in objectives {
+        for b in &o.assessment.burn_rates {
+            if let Some(r) = b.rate {
+                let _ = writeln!(
+                    out,
+                    "slo_burn_rate{{{},window=\"{}\"}} {}",
+                    labels(o),
+                    crate::core::window::format_duration(b.window),
+                    number(r.get())
+                );
+            }
+        }
+    }
+    family(
+        &mut out,
+        "slo_objective_status",
+        "gauge",
+        "1 for the objective's current status, 0 for the others.",
+    );
+    for o in objectives {
+        for s in [
+            Status::Ok,
+            Status::Warning,
+            Status::Breached,
+            Status::NoData,
+        ] {
+            let _ = writeln!(
+                out,
+                "slo_objective_status{{{},status=\"{}\"}} {}",
+                labels(o),
+                s.name(),
+                u8::from(o.assessment.status == s)
+            );
+        }
+    }
+    family(
+        &mut out,
+        "slo_notifications_total",
+        "counter",
+        "Notifications tried, by channel and outcome.",
+    );
+    for ((channel, outcome), n) in state
+        .counters
+        .notifications
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .iter()
+    {
+        let _ = writeln!(
+            out,
+            "slo_notifications_total{{channel=\"{}\",outcome=\"{}\"}} {n}",
+            label(channel),
+            label(outcome)
+        );
+    }
+    family(
+        &mut out,
+        "slo_aws_errors_total",
+        "counter",
+        "AWS calls that failed after retries, by API and kind.",
+    );
+    for ((api, kind), n) in state
+        .counters
+        .aws_errors
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .iter()
+    {
+        let _ = writeln!(
+            out,
+            "slo_aws_errors_total{{api=\"{}\",kind=\"{}\"}} {n}",
+            label(api),
+            label(kind)
+        );
+    }
+    family(
+        &mut out,
+        "slo_refreshes_total",
+        "counter",
+        "Refreshes of every objective, by outcome.",
+    );
+    for (outcome, n) in state
+        .counters
+        .refreshes
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .iter()
+    {
+        let _ = writeln!(
+            out,
+            "slo_refreshes_total{{outcome=\"{}\"}} {n}",
+            label(outcome)
+        );
+    }
+    family(
+        &mut out,
+        "slo_last_refresh_timestamp_seconds",
+        "gauge",
+        "When the last successful refresh started (Unix seconds).",
+    );
+    if let Some(s) = &snapshot {
+        let _ = writeln!(
+            out,
+            "slo_last_refresh_timestamp_seconds {}",
+            s.refreshed_at.timestamp()
+        );
+    }
+    family(&mut out, "slo_specs_loaded", "gauge", "Specs in force.");
+    let _ = writeln!(out, "slo_specs_loaded {}", state.specs().slos.len());
+    family(
+        &mut out,
+        "slo_spec_reload_failed",
+        "gauge",
+        "1 while the last spec reload failed (the previous specs stay in force).",
+    );
+    let failed = state
+        .spec_error
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .is_some();
+    let _ = writeln!(out, "slo_spec_reload_failed {}", u8::from(failed));
+    out
+}
+
+pub async fn metrics(State(state): State<Shared>) -> impl IntoResponse {
+    (
+        [(
+            header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
+        render(&state),
+    )
+}

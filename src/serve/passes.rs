@@ -1,0 +1,291 @@
+//! One pass of each of `slo serve`'s loops: refresh, notify, heartbeat. Each records its AWS
+//! round trip in the state (for `/readyz` and `/metrics`) and logs one JSON event; none ever
+//! panics or stops the service on an AWS failure.
+
+use super::state::{AppState, Snapshot};
+use crate::aws::alarms::AlarmWatcher;
+use crate::aws::{AwsError, CloudWatchAlarms, CloudWatchLogs, CloudWatchMetrics, EcsDeployments};
+use crate::aws::{HeartbeatWriter, Sns};
+use crate::core::alarms::naming;
+use crate::core::model::{ObjectiveKey, ServiceSlo};
+use crate::core::notify::Outgoing;
+use crate::evaluate::EvaluateError;
+use crate::notify::{AnyJournal, Context, Enrich, Targets};
+use crate::render::html::AlarmRow;
+use crate::source::cloudwatch::FetchError;
+use chrono::{DateTime, Utc};
+use std::collections::BTreeMap;
+use std::sync::Mutex;
+
+/// The AWS clients, the journal and the Slack client, made once.
+pub struct Aws {
+    region: Option<String>,
+    metrics: CloudWatchMetrics,
+    alarms: CloudWatchAlarms,
+    ecs: EcsDeployments,
+    logs: CloudWatchLogs,
+    sns: Sns,
+    journal: AnyJournal,
+    webhook: crate::slack::Webhook,
+    /// Evidence per incident, read once when it opens and once when it resolves: keyed by
+    /// objective, start and whether it was still ongoing.
+    evidence: Mutex<BTreeMap<(ObjectiveKey, DateTime<Utc>, bool), crate::core::evidence::Evidence>>,
+}
+
+impl Aws {
+    pub fn new(
+        config: &aws_config::SdkConfig,
+        state: &str,
+    ) -> Result<Aws, crate::slack::SlackError> {
+        // A task's identity in DynamoDB claims: its ECS task id when it has one.
+        let owner = std::env::var("ECS_CONTAINER_METADATA_URI_V4")
+            .ok()
+            .and_then(|u| u.rsplit('/').next().map(str::to_owned))
+            .unwrap_or_else(|| format!("slo-{}", std::process::id()));
+        Ok(Aws {
+            region: config.region().map(|r| r.as_ref().to_owned()),
+            metrics: CloudWatchMetrics::new(config),
+            alarms: CloudWatchAlarms::new(config),
+            ecs: EcsDeployments::new(config),
+            logs: CloudWatchLogs::new(config),
+            sns: Sns::new(config),
+            journal: AnyJournal::open(config, state, &owner),
+            webhook: crate::slack::Webhook::new()?,
+            evidence: Mutex::new(BTreeMap::new()),
+        })
+    }
+}
+
+fn record(state: &AppState, e: &AwsError, during: &str) {
+    let now = Utc::now();
+    state.aws_failed(now, e.operation, e.kind.name(), format!("{during}: {e}"));
+    tracing::warn!(event = "aws_error", api = e.operation, kind = e.kind.name(), during, error = %e, "AWS call failed");
+}
+
+/// Refreshes every objective: the minutes since the last refresh from CloudWatch, the
+/// deployments from ECS, evidence for incidents that opened or resolved, the infra alarms.
+pub async fn refresh(state: &AppState, aws: &Aws) {
+    let specs = state.specs();
+    let slos = specs.refs();
+    let now = Utc::now();
+    let started = std::time::Instant::now();
+    let (histories, mut warnings) =
+        crate::evaluate::deployment_histories(&slos, &aws.ecs, now, None).await;
+    let refreshed = match crate::evaluate::refresh_from_cloudwatch(
+        &slos,
+        &aws.metrics,
+        &state.cache,
+        &histories,
+        now,
+    )
+    .await
+    {
+        Ok(r) => r,
+        Err(EvaluateError::Fetch(FetchError::Call { source, .. })) => {
+            record(state, &source, "refresh");
+            state.counters.refresh("error");
+            return;
+        }
+        Err(e) => {
+            state.counters.refresh("error");
+            let now = Utc::now();
+            state.aws_failed(now, "GetMetricData", "invalid_response", e.to_string());
+            tracing::warn!(event = "refresh_failed", error = %e, "refresh failed");
+            return;
+        }
+    };
+    state.aws_ok(Utc::now());
+    let mut report = refreshed.report;
+    attach_evidence(aws, &mut report, &slos).await;
+    let infra = match aws.alarms.metric_alarm_states(naming::PREFIX).await {
+        Ok(states) => infra_lights(&slos, states),
+        Err(e) => {
+            record(state, &e, "infra alarm states");
+            warnings.push(format!("infra alarm states unavailable: {e}"));
+            state
+                .snapshot()
+                .map(|s| s.infra.clone())
+                .unwrap_or_default()
+        }
+    };
+    for w in &warnings {
+        tracing::warn!(event = "refresh_warning", warning = %w, "refresh warning");
+    }
+    let calls = match refreshed.source {
+        crate::report::SourceSummary::CloudWatch { calls } => calls,
+        crate::report::SourceSummary::AccessLogs(_) => 0,
+    };
+    tracing::info!(
+        event = "refresh",
+        objectives = report.objectives.len(),
+        get_metric_data_calls = calls,
+        queries = refreshed.queries,
+        millis = started.elapsed().as_millis() as u64,
+        "refreshed"
+    );
+    state.counters.refresh("ok");
+    state.set_snapshot(Snapshot {
+        report,
+        refreshed_at: now,
+        calls,
+        queries: refreshed.queries,
+        infra,
+        warnings,
+    });
+}
+
+fn infra_lights(
+    slos: &[&ServiceSlo],
+    states: Vec<crate::aws::alarms::CompositeState>,
+) -> Vec<(String, Vec<AlarmRow>)> {
+    let mut out = Vec::new();
+    for s in slos {
+        let prefix = naming::infra(&s.service, "");
+        let lights = states
+            .iter()
+            .filter(|a| a.name.starts_with(&prefix))
+            .map(|a| AlarmRow {
+                name: a.name.clone(),
+                state: a.state.clone(),
+                since: a.since,
+            })
+            .collect();
+        out.push((s.service.clone(), lights));
+    }
+    out
+}
+
+/// Evidence for each incident: reused while nothing changed, read when an incident is new or
+/// has just resolved. Entries of incidents no longer in the report are forgotten.
+async fn attach_evidence(aws: &Aws, report: &mut crate::report::Report, slos: &[&ServiceSlo]) {
+    let mut wanted: Vec<(
+        ObjectiveKey,
+        &ServiceSlo,
+        DateTime<Utc>,
+        DateTime<Utc>,
+        bool,
+    )> = Vec::new();
+    for o in &report.objectives {
+        let Some(slo) = slos.iter().find(|s| s.service == o.key.service) else {
+            continue;
+        };
+        for i in &o.assessment.incidents {
+            wanted.push((o.key.clone(), slo, i.start, i.end, i.ongoing));
+        }
+    }
+    let known: BTreeMap<_, _> = aws
+        .evidence
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .clone();
+    let mut next = BTreeMap::new();
+    for (key, slo, start, end, ongoing) in wanted {
+        let k = (key, start, ongoing);
+        let e = match known.get(&k) {
+            Some(e) => Some(e.clone()),
+            None => crate::evidence::for_incident(&aws.logs, slo, start, end).await,
+        };
+        if let Some(e) = e {
+            next.insert(k, e);
+        }
+    }
+    for o in &mut report.objectives {
+        for i in &mut o.assessment.incidents {
+            i.evidence = next.get(&(o.key.clone(), i.start, i.ongoing)).cloned();
+        }
+    }
+    *aws.evidence.lock().unwrap_or_else(|e| e.into_inner()) = next;
+}
+
+/// Messages' numbers, deployments and evidence from the last refresh: no extra AWS calls.
+struct FromSnapshot<'a> {
+    state: &'a AppState,
+    slos: &'a [&'a ServiceSlo],
+    region: Option<&'a str>,
+}
+
+impl Enrich for FromSnapshot<'_> {
+    async fn context(&self, due: &[Outgoing]) -> Context {
+        let mut out = Context::new();
+        let Some(snapshot) = self.state.snapshot() else {
+            return out;
+        };
+        for o in &snapshot.report.objectives {
+            if !due.iter().any(|d| d.key() == o.key) {
+                continue;
+            }
+            let Some(slo) = self.slos.iter().find(|s| s.service == o.key.service) else {
+                continue;
+            };
+            let mut m = crate::notify::context_from_report(o, slo);
+            crate::notify::add_links(&mut m, slo, self.region);
+            out.insert(o.key.clone(), m);
+        }
+        out
+    }
+}
+
+/// One notification pass, as `slo notify` makes it; every message sent or failed is counted
+/// and logged (its id, channel and outcome; never a URL or a secret).
+pub async fn notify(
+    state: &AppState,
+    aws: &Aws,
+    env: &(dyn Fn(&str) -> Option<String> + Send + Sync),
+) {
+    let specs = state.specs();
+    let slos = specs.refs();
+    let targets = Targets::of(&slos, &|v| env(v));
+    let enrich = FromSnapshot {
+        state,
+        slos: &slos,
+        region: aws.region.as_deref(),
+    };
+    let now = Utc::now();
+    let result = crate::notify::pass(
+        &slos,
+        &aws.alarms,
+        &aws.sns,
+        Some(&aws.webhook),
+        &aws.journal,
+        &targets,
+        &enrich,
+        now,
+    )
+    .await;
+    match result {
+        Ok(outcome) => {
+            state.aws_ok(Utc::now());
+            for id in &outcome.sent {
+                let channel = channel_of(id);
+                state.counters.notification(channel, "sent");
+                tracing::info!(event = "notification", id = %id, channel, outcome = "sent", "notification sent");
+            }
+            for (id, error) in &outcome.failed {
+                let channel = channel_of(id);
+                state.counters.notification(channel, "failed");
+                tracing::warn!(event = "notification", id = %id, channel, outcome = "failed", error = %error, "notification failed; kept pending");
+            }
+        }
+        Err(crate::notify::PassError::Alarms(e)) => record(state, &e, "notify"),
+        Err(crate::notify::PassError::Journal(e)) => {
+            if let crate::notify::JournalError::Aws { source, .. } = &e {
+                record(state, source, "journal");
+            } else {
+                tracing::error!(event = "journal_error", error = %e, "the journal could not be used");
+            }
+        }
+    }
+}
+
+/// `checkout/availability|firing-page@1795000000|slack` → `slack`.
+fn channel_of(id: &str) -> &str {
+    id.rsplit('|').next().unwrap_or("unknown")
+}
+
+/// The heartbeat the `slo:heartbeat` alarm watches.
+pub async fn heartbeat(state: &AppState, aws: &Aws) {
+    match aws.metrics.put_heartbeat(Utc::now()).await {
+        Ok(()) => state.aws_ok(Utc::now()),
+        Err(e) => record(state, &e, "heartbeat"),
+    }
+}

@@ -1,0 +1,186 @@
+//! What `slo serve` knows between passes, shared by its loops and its HTTP handlers: the
+//! specs in force, the last refresh, the health of the AWS round trips, and counters.
+//! Locks are never held across an `.await`.
+
+use crate::core::model::ServiceSlo;
+use crate::render::html::AlarmRow;
+use crate::report::Report;
+use crate::source::cloudwatch::incremental::SeriesCache;
+use chrono::{DateTime, TimeDelta, Utc};
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::Duration;
+
+/// The specs in force: replaced whole on a successful reload, kept on a failed one.
+#[derive(Clone, Debug)]
+pub struct Specs {
+    pub slos: Vec<ServiceSlo>,
+    /// The spec files and their modification times, to notice a change.
+    pub files: Vec<(PathBuf, Option<std::time::SystemTime>)>,
+    pub loaded_at: DateTime<Utc>,
+}
+
+impl Specs {
+    pub fn refs(&self) -> Vec<&ServiceSlo> {
+        self.slos.iter().collect()
+    }
+}
+
+/// The last successful refresh.
+#[derive(Clone, Debug)]
+pub struct Snapshot {
+    pub report: Report,
+    pub refreshed_at: DateTime<Utc>,
+    /// `GetMetricData` requests and queries it took.
+    pub calls: usize,
+    pub queries: usize,
+    /// Per service, its infra alarms' states.
+    pub infra: Vec<(String, Vec<AlarmRow>)>,
+    /// Warnings of the refresh (services without deployments or evidence, and why).
+    pub warnings: Vec<String>,
+}
+
+/// The AWS round trips: when the last succeeded, and the last failure.
+#[derive(Clone, Debug, Default)]
+pub struct Health {
+    pub last_ok: Option<DateTime<Utc>>,
+    pub last_error: Option<(DateTime<Utc>, String)>,
+}
+
+/// `slo_notifications_total{channel,outcome}` and `slo_aws_errors_total{api,kind}`.
+#[derive(Debug, Default)]
+pub struct Counters {
+    pub notifications: Mutex<BTreeMap<(String, String), u64>>,
+    pub aws_errors: Mutex<BTreeMap<(String, String), u64>>,
+    pub refreshes: Mutex<BTreeMap<String, u64>>,
+}
+
+fn bump(map: &Mutex<BTreeMap<(String, String), u64>>, a: &str, b: &str) {
+    let mut m = map.lock().unwrap_or_else(|e| e.into_inner());
+    *m.entry((a.to_owned(), b.to_owned())).or_default() += 1;
+}
+
+impl Counters {
+    pub fn notification(&self, channel: &str, outcome: &str) {
+        bump(&self.notifications, channel, outcome);
+    }
+
+    pub fn aws_error(&self, api: &str, kind: &str) {
+        bump(&self.aws_errors, api, kind);
+    }
+
+    pub fn refresh(&self, outcome: &str) {
+        let mut m = self.refreshes.lock().unwrap_or_else(|e| e.into_inner());
+        *m.entry(outcome.to_owned()).or_default() += 1;
+    }
+}
+
+/// The loops' intervals.
+#[derive(Clone, Copy, Debug)]
+pub struct Intervals {
+    pub notify: Duration,
+    pub refresh: Duration,
+    pub heartbeat: Duration,
+    /// How often the spec files are checked for changes.
+    pub spec_poll: Duration,
+}
+
+impl Intervals {
+    /// Ready means an AWS round trip succeeded within this long: three of the shortest loop's
+    /// intervals, so one slow or failed pass does not take the service out.
+    pub fn readiness_grace(&self) -> TimeDelta {
+        let shortest = self.notify.min(self.refresh).min(self.heartbeat);
+        TimeDelta::from_std(shortest * 3).unwrap_or(TimeDelta::MAX)
+    }
+}
+
+/// Everything the handlers read and the loops write.
+#[derive(Debug)]
+pub struct AppState {
+    pub specs: RwLock<Arc<Specs>>,
+    /// The last reload that failed, with its diagnostics; cleared by a good one.
+    pub spec_error: Mutex<Option<String>>,
+    pub snapshot: RwLock<Option<Arc<Snapshot>>>,
+    pub cache: RwLock<SeriesCache>,
+    pub health: Mutex<Health>,
+    pub counters: Counters,
+    pub intervals: Intervals,
+    pub started_at: DateTime<Utc>,
+}
+
+impl AppState {
+    pub fn new(specs: Specs, intervals: Intervals, now: DateTime<Utc>) -> AppState {
+        AppState {
+            specs: RwLock::new(Arc::new(specs)),
+            spec_error: Mutex::new(None),
+            snapshot: RwLock::new(None),
+            cache: RwLock::new(SeriesCache::default()),
+            health: Mutex::new(Health::default()),
+            counters: Counters::default(),
+            intervals,
+            started_at: now,
+        }
+    }
+
+    pub fn specs(&self) -> Arc<Specs> {
+        self.specs.read().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    pub fn snapshot(&self) -> Option<Arc<Snapshot>> {
+        self.snapshot
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    pub fn set_snapshot(&self, s: Snapshot) {
+        *self.snapshot.write().unwrap_or_else(|e| e.into_inner()) = Some(Arc::new(s));
+    }
+
+    pub fn aws_ok(&self, at: DateTime<Utc>) {
+        let mut h = self.health.lock().unwrap_or_else(|e| e.into_inner());
+        h.last_ok = Some(h.last_ok.map_or(at, |t| t.max(at)));
+    }
+
+    pub fn aws_failed(&self, at: DateTime<Utc>, api: &str, kind: &str, message: String) {
+        self.counters.aws_error(api, kind);
+        let mut h = self.health.lock().unwrap_or_else(|e| e.into_inner());
+        h.last_error = Some((at, message));
+    }
+
+    pub fn health(&self) -> Health {
+        self.health
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    /// `Ok` when ready; the reason otherwise.
+    pub fn readiness(&self, now: DateTime<Utc>) -> Result<(), String> {
+        if let Some(e) = self
+            .spec_error
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .as_ref()
+            && self.specs().slos.is_empty()
+        {
+            return Err(format!("no valid specs: {e}"));
+        }
+        let h = self.health();
+        let grace = self.intervals.readiness_grace();
+        match (h.last_ok, &h.last_error) {
+            (Some(ok), _) if now - ok <= grace => Ok(()),
+            (Some(ok), Some((_, e))) => Err(format!(
+                "degraded: no AWS call has succeeded since {} ({e})",
+                crate::render::rfc3339(ok)
+            )),
+            (Some(ok), None) => Err(format!(
+                "degraded: no AWS call has succeeded since {}",
+                crate::render::rfc3339(ok)
+            )),
+            (None, Some((_, e))) => Err(format!("starting: no AWS call has succeeded yet ({e})")),
+            (None, None) => Err("starting: no AWS round trip yet".to_owned()),
+        }
+    }
+}

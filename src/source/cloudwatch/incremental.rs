@@ -1,0 +1,176 @@
+//! Keeping every objective's series current without reading the whole window each time:
+//! what `slo serve` does every refresh. The first refresh of an objective reads its whole data
+//! range; later ones read only from shortly before the last one ended, and splice that tail in.
+//! Pure: the caller runs the calls (`fetch`).
+
+use super::assemble::{QueryResult, assemble};
+use super::plan::{MetricQuery, Role, aligned, queries};
+use crate::core::collected::{Collected, ObjectiveData};
+use crate::core::events::SeriesError;
+use crate::core::model::{ObjectiveKey, ServiceSlo};
+use crate::core::window::TimeRange;
+use chrono::{DateTime, TimeDelta, Utc};
+use std::collections::BTreeMap;
+
+/// How far before the end of the last read each refresh starts: ALB's datapoints for the
+/// latest minutes arrive late, and a period read while it was still open is read again.
+pub const REREAD: TimeDelta = TimeDelta::minutes(10);
+
+/// What was last read for one objective.
+#[derive(Clone, Debug)]
+struct Meta {
+    /// The metrics, dimensions, statistics and period its queries had: when a spec changes
+    /// them, the objective is read whole again.
+    signature: Vec<String>,
+    /// The end of the last read.
+    until: DateTime<Utc>,
+}
+
+/// Every objective's series as last refreshed.
+#[derive(Clone, Debug, Default)]
+pub struct SeriesCache {
+    data: Collected,
+    meta: BTreeMap<ObjectiveKey, Meta>,
+}
+
+fn signature(qs: &[&MetricQuery]) -> Vec<String> {
+    let mut s: Vec<String> = qs
+        .iter()
+        .filter(|q| q.role != Role::P99)
+        .map(|q| {
+            format!(
+                "{} {} {:?} {} {}",
+                q.namespace, q.metric, q.dimensions, q.stat, q.period_secs
+            )
+        })
+        .collect();
+    s.sort();
+    s
+}
+
+impl SeriesCache {
+    /// The series of every objective refreshed so far.
+    pub fn data(&self) -> &Collected {
+        &self.data
+    }
+
+    /// Objectives read at least once.
+    pub fn len(&self) -> usize {
+        self.data.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.data.is_empty()
+    }
+
+    /// The queries a refresh at `at` needs: for an objective read before with the same
+    /// metrics, its counting metrics from [`REREAD`] before the last read's end; otherwise its
+    /// whole data range. P99 is a statistic over the window and is always asked whole (one
+    /// datapoint).
+    pub fn queries(
+        &self,
+        slos: &[&ServiceSlo],
+        at: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Vec<MetricQuery> {
+        let mut all = queries(slos, at, None, now);
+        let mut by_objective: BTreeMap<ObjectiveKey, Vec<usize>> = BTreeMap::new();
+        for (i, q) in all.iter().enumerate() {
+            by_objective.entry(q.objective.clone()).or_default().push(i);
+        }
+        for (key, idx) in by_objective {
+            let Some(meta) = self.meta.get(&key) else {
+                continue;
+            };
+            let qs: Vec<&MetricQuery> = idx.iter().map(|&i| &all[i]).collect();
+            if signature(&qs) != meta.signature {
+                continue;
+            }
+            for i in idx {
+                let q = &mut all[i];
+                if q.role == Role::P99 || meta.until - REREAD <= q.range.start {
+                    continue;
+                }
+                let tail = aligned(
+                    TimeRange {
+                        start: meta.until - REREAD,
+                        end: q.range.end,
+                    },
+                    q.period_secs,
+                );
+                q.range.start = tail.start.max(q.range.start);
+            }
+        }
+        all
+    }
+
+    /// Splices the answers to [`SeriesCache::queries`] in, drops what the windows have left
+    /// behind and the objectives no spec has any more.
+    pub fn absorb(
+        &mut self,
+        slos: &[&ServiceSlo],
+        asked: &[MetricQuery],
+        results: &[QueryResult],
+        at: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Result<(), SeriesError> {
+        let fresh = assemble(results)?;
+        let whole = queries(slos, at, None, now);
+        // Counting queries of one objective share one range: the whole one, and the one read.
+        let mut full: BTreeMap<&ObjectiveKey, (TimeRange, Vec<&MetricQuery>)> = BTreeMap::new();
+        for w in whole.iter().filter(|q| q.role != Role::P99) {
+            full.entry(&w.objective)
+                .or_insert((w.range, Vec::new()))
+                .1
+                .push(w);
+        }
+        let read: BTreeMap<&ObjectiveKey, TimeRange> = asked
+            .iter()
+            .filter(|q| q.role != Role::P99)
+            .map(|q| (&q.objective, q.range))
+            .collect();
+        let ranges = full
+            .into_iter()
+            .filter_map(|(key, (full, qs))| Some((key, (*read.get(key)?, full, qs))));
+        for (key, (read, full, qs)) in ranges {
+            let Some(new) = fresh.get(key) else {
+                continue;
+            };
+            let meta = Meta {
+                signature: signature(&qs),
+                until: read.end,
+            };
+            match self.data.get_mut(key) {
+                Some(old) if read.start > full.start => {
+                    old.series.replace_from(read.start, &new.series)?;
+                    old.series.drop_before(full.start);
+                    old.p99 = new.p99;
+                }
+                _ => {
+                    self.data.insert(key.clone(), new.clone());
+                }
+            }
+            self.meta.insert(key.clone(), meta);
+        }
+        // Objectives with only a P99 answer this time (none today) keep their series.
+        for (key, new) in &fresh {
+            if let Some(old) = self.data.get_mut(key) {
+                old.p99 = new.p99;
+            } else {
+                self.data.insert(key.clone(), new.clone());
+            }
+        }
+        let keys: std::collections::BTreeSet<ObjectiveKey> = slos
+            .iter()
+            .flat_map(|s| s.keyed_objectives().map(|(k, _)| k))
+            .collect();
+        self.data.retain(|k, _| keys.contains(k));
+        self.meta.retain(|k, _| keys.contains(k));
+        Ok(())
+    }
+
+    /// An objective's data, for the HTTP API's series.
+    pub fn get(&self, key: &ObjectiveKey) -> Option<&ObjectiveData> {
+        self.data.get(key)
+    }
+}
