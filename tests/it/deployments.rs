@@ -31,7 +31,7 @@ fn spec_with(dir: &Path, ecs_extra: &str) {
 }
 
 /// 10 requests a minute for three hours before `now`; 3 of them 5xx from 120 to 90 minutes ago.
-async fn traffic(s: &Session, now: DateTime<Utc>) {
+pub async fn traffic(s: &Session, now: DateTime<Utc>) {
     let cw = s.cloudwatch().await;
     let dims = vec![Dimension::builder().name("LoadBalancer").value(LB).build()];
     let mut data = Vec::new();
@@ -67,7 +67,7 @@ fn epoch(t: DateTime<Utc>) -> f64 {
 
 /// 110 clean deployments (two list pages, six describe calls), then the bad
 /// one two minutes before the errors, rolled back by the circuit breaker as they stopped.
-fn service_deployments(now: DateTime<Utc>) -> Value {
+pub fn service_deployments(now: DateTime<Utc>) -> Value {
     let arn = |id: &str| {
         format!("arn:aws:ecs:us-east-1:123456789012:service-deployment/prod/checkout/{id}")
     };

@@ -11,5 +11,6 @@ mod query_protocol;
 mod replay;
 mod report;
 mod schema;
+mod serve;
 mod support;
 mod validate;

@@ -1,6 +1,7 @@
 //! Running the binary, writing specs, and golden files.
 
 pub mod emulator;
+pub mod proxy;
 pub mod slack;
 
 use std::path::{Path, PathBuf};
