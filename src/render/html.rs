@@ -13,6 +13,9 @@ use std::fmt::Write;
 /// Points on each burn-down line: about one an hour over 30 days.
 pub const CHART_POINTS: usize = 720;
 
+/// Clean deployments listed under an objective (those with incidents or rollbacks always are).
+const CLEAN_DEPLOYMENTS_SHOWN: usize = 5;
+
 /// An alarm's state, as the page lists it per service.
 #[derive(Clone, Debug)]
 pub struct AlarmRow {
@@ -241,8 +244,21 @@ fn objective(s: &mut String, report: &Report, o: &ObjectiveReport, data: &Collec
         s.push_str("</ul>");
     }
     if !deployments.is_empty() {
+        // Those that mattered (an incident, a rollback), then the newest clean ones.
+        let (notable, clean): (Vec<&&crate::report::DeploymentSummary>, Vec<_>) = deployments
+            .iter()
+            .partition(|d| d.incidents > 0 || is_rollback(&d.deployment));
+        let skipped = clean.len().saturating_sub(CLEAN_DEPLOYMENTS_SHOWN);
+        let mut shown: Vec<_> = notable
+            .into_iter()
+            .chain(clean.into_iter().skip(skipped))
+            .collect();
+        shown.sort_by_key(|d| d.deployment.start());
         s.push_str("<h3>Deployments</h3><ul>");
-        for d in &deployments {
+        if skipped > 0 {
+            let _ = write!(s, "<li>{skipped} older clean deployment(s) not listed</li>");
+        }
+        for d in &shown {
             let class = if is_rollback(&d.deployment) {
                 " class=\"rollback\""
             } else {

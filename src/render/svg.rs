@@ -58,8 +58,9 @@ pub fn burn_down_chart(
         .filter_map(|p| p.remaining)
         .filter(|r| r.is_finite())
         .fold(0.0f64, f64::min);
-    // Room below zero when the budget is overspent, in steps of 50 %.
-    let y_min = (lowest * 2.0).floor() / 2.0;
+    // Room below zero when the budget is overspent, in steps of 50 %, down to −100 %: below
+    // that the line runs along the bottom (the numbers above the chart say how far).
+    let y_min = ((lowest * 2.0).floor() / 2.0).max(-1.0);
     let y_max = 1.0;
     let span = (range.end - range.start).num_seconds().max(1) as f64;
     let x = |t: DateTime<Utc>| {

@@ -117,7 +117,7 @@ fn start_serve(s: &Session, endpoint: &str, specs: &Path, state: &Path, slack: &
 /// Messages the SNS topic delivered to the test's SQS queue.
 fn sqs_count(s: &Session) -> u64 {
     s.python(
-        "import boto3\nq = boto3.client('sqs')\nurl = q.get_queue_url(QueueName='slo-deliveries')['QueueUrl']\nprint(q.get_queue_attributes(QueueUrl=url, AttributeNames=['ApproximateNumberOfMessages'])['Attributes']['ApproximateNumberOfMessages'])",
+        "import boto3\nq = boto3.client('sqs', region_name='us-east-1')\nurl = q.get_queue_url(QueueName='slo-deliveries')['QueueUrl']\nprint(q.get_queue_attributes(QueueUrl=url, AttributeNames=['ApproximateNumberOfMessages'])['Attributes']['ApproximateNumberOfMessages'])",
     )
     .trim()
     .parse()
@@ -158,7 +158,7 @@ async fn serve_refreshes_notifies_once_survives_an_outage_and_stops_on_sigterm()
     );
     assert_eq!(status, 200, "{body}");
     s.python(
-        "import boto3\nsns = boto3.client('sns'); q = boto3.client('sqs')\narn = sns.create_topic(Name='slo-alerts')['TopicArn']\nurl = q.create_queue(QueueName='slo-deliveries')['QueueUrl']\nqarn = q.get_queue_attributes(QueueUrl=url, AttributeNames=['QueueArn'])['Attributes']['QueueArn']\nsns.subscribe(TopicArn=arn, Protocol='sqs', Endpoint=qarn)",
+        "import boto3\nsns = boto3.client('sns', region_name='us-east-1'); q = boto3.client('sqs', region_name='us-east-1')\narn = sns.create_topic(Name='slo-alerts')['TopicArn']\nurl = q.create_queue(QueueName='slo-deliveries')['QueueUrl']\nqarn = q.get_queue_attributes(QueueUrl=url, AttributeNames=['QueueArn'])['Attributes']['QueueArn']\nsns.subscribe(TopicArn=arn, Protocol='sqs', Endpoint=qarn)",
     );
     let tmp = tempfile::tempdir().unwrap();
     let specs = tmp.path().join("slo");
