@@ -174,3 +174,123 @@ impl SeriesCache {
         self.data.get(key)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::events::Counts;
+
+    fn spec() -> ServiceSlo {
+        let text = "apiVersion: slo/v1\nservice: checkout\nalb: { loadBalancer: app/lb/0123456789abcdef }\nwindow: 1d\nobjectives:\n  - { name: availability, sli: availability, target: 99% }\n  - { name: latency, sli: latency, threshold: 1s, target: 99% }\n";
+        let mut d = crate::spec::diag::Diagnostics::new(std::path::Path::new("t.yaml"));
+        crate::spec::load::parse_spec(text.as_bytes(), &mut d)
+            .unwrap()
+            .0
+    }
+
+    /// What CloudWatch holds: `f(minute)` requests a minute, one in ten of them 5xx.
+    fn answer(queries: &[MetricQuery], f: &dyn Fn(i64) -> f64) -> Vec<QueryResult> {
+        queries
+            .iter()
+            .map(|q| {
+                let step = q.period_secs;
+                let mut points = Vec::new();
+                let mut t = q.range.start.timestamp();
+                while t < q.range.end.timestamp() {
+                    let n: f64 = (0..step / 60).map(|k| f(t / 60 + k)).sum();
+                    let v = match q.role {
+                        Role::Requests | Role::Answered => n,
+                        Role::Target5xx => n / 10.0,
+                        Role::WithinThreshold => n * 0.9,
+                        Role::Elb5xx => 0.0,
+                        Role::P99 => 0.5,
+                    };
+                    if n > 0.0 {
+                        points.push((DateTime::from_timestamp(t, 0).unwrap(), v));
+                    }
+                    t += step;
+                }
+                QueryResult {
+                    query: q.clone(),
+                    points,
+                }
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_refresh_reads_only_the_recent_minutes_and_ends_where_a_whole_read_would() {
+        let slo = spec();
+        let slos = [&slo];
+        let t0: DateTime<Utc> = "2026-11-20T00:00:00Z".parse().unwrap();
+        // Traffic that changes after the first read, including in its last minutes (late data).
+        let before = |m: i64| if m % 7 == 0 { 0.0 } else { 10.0 };
+        let after = |m: i64| {
+            if m * 60 >= t0.timestamp() - 300 {
+                20.0
+            } else {
+                before(m)
+            }
+        };
+        let mut cache = SeriesCache::default();
+        let first = cache.queries(&slos, t0, t0);
+        cache
+            .absorb(&slos, &first, &answer(&first, &before), t0, t0)
+            .unwrap();
+        let t1 = t0 + TimeDelta::minutes(5);
+        let second = cache.queries(&slos, t1, t1);
+        let whole = queries(&slos, t1, None, t1);
+        assert_eq!(second.len(), whole.len());
+        for (q, w) in second.iter().zip(&whole) {
+            if q.role == Role::P99 {
+                assert_eq!(q.range, w.range, "the P99 is over the whole window");
+            } else {
+                assert_eq!(q.range.start, t0 - REREAD, "{q:?}");
+                assert!(q.datapoints() <= 16);
+            }
+        }
+        cache
+            .absorb(&slos, &second, &answer(&second, &after), t1, t1)
+            .unwrap();
+        let mut fresh = SeriesCache::default();
+        fresh
+            .absorb(&slos, &whole, &answer(&whole, &after), t1, t1)
+            .unwrap();
+        for (key, d) in fresh.data() {
+            let kept = &cache.data()[key];
+            let range = TimeRange {
+                start: t1 - TimeDelta::days(5),
+                end: t1 + TimeDelta::hours(1),
+            };
+            assert_eq!(kept.series.sum(range), d.series.sum(range), "{key}");
+            for m in 0..60 {
+                let minute =
+                    TimeRange::ending_at(t1 - TimeDelta::minutes(m), TimeDelta::minutes(1));
+                assert_eq!(kept.series.sum(minute), d.series.sum(minute), "{key} {m}");
+            }
+            assert_eq!(kept.p99, d.p99);
+            assert!(kept.series.sum(range) != Counts::default());
+        }
+    }
+
+    #[test]
+    fn an_objective_whose_metrics_changed_is_read_whole_again_and_removed_ones_are_dropped() {
+        let slo = spec();
+        let t0: DateTime<Utc> = "2026-11-20T00:00:00Z".parse().unwrap();
+        let mut cache = SeriesCache::default();
+        let first = cache.queries(&[&slo], t0, t0);
+        cache
+            .absorb(&[&slo], &first, &answer(&first, &|_| 1.0), t0, t0)
+            .unwrap();
+        let mut changed = slo.clone();
+        changed.alb.target_group = Some("targetgroup/tg/0123456789abcdef".into());
+        changed.objectives.truncate(1);
+        let t1 = t0 + TimeDelta::minutes(5);
+        let again = cache.queries(&[&changed], t1, t1);
+        assert_eq!(again, queries(&[&changed], t1, None, t1), "read whole");
+        cache
+            .absorb(&[&changed], &again, &answer(&again, &|_| 1.0), t1, t1)
+            .unwrap();
+        assert_eq!(cache.len(), 1, "the latency objective is gone");
+    }
+}
