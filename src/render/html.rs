@@ -121,10 +121,11 @@ pub fn page(title: &str, report: &Report, data: &Collected, extras: &Extras<'_>)
     }
     let _ = write!(
         s,
-        "</main><footer>slo {} · source: {} · solid line: error budget left; dashed: spent evenly over the window; red bands: incidents; markers: deployments (red: rolled back)</footer></body></html>\n",
+        "</main><footer>slo {} · source: {} · solid line: error budget left; dashed: spent evenly over the window; red bands: incidents; markers: deployments (red: rolled back)</footer></body></html>",
         env!("CARGO_PKG_VERSION"),
         escape(extras.source)
     );
+    s.push('\n');
     s
 }
 

@@ -16,6 +16,9 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::watch;
 
+/// The environment, passed in (the Slack webhook URLs are read from it by name).
+pub type Env = Arc<dyn Fn(&str) -> Option<String> + Send + Sync>;
+
 /// How long SIGTERM waits for in-flight passes: ECS kills the task 30 s after SIGTERM.
 pub const DRAIN: Duration = Duration::from_secs(25);
 
@@ -71,7 +74,7 @@ pub async fn run(
     settings: Settings,
     specs: Specs,
     config: aws_config::SdkConfig,
-    env: Arc<dyn Fn(&str) -> Option<String> + Send + Sync>,
+    env: Env,
 ) -> Result<(), ServeError> {
     use tokio::signal::unix::{SignalKind, signal};
     let state = Arc::new(AppState::new(specs, settings.intervals, chrono::Utc::now()));

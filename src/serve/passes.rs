@@ -17,6 +17,9 @@ use chrono::{DateTime, Utc};
 use std::collections::BTreeMap;
 use std::sync::Mutex;
 
+/// An incident as far as its evidence goes: objective, start, and whether it was ongoing.
+type IncidentKey = (ObjectiveKey, DateTime<Utc>, bool);
+
 /// The AWS clients, the journal and the Slack client, made once.
 pub struct Aws {
     region: Option<String>,
@@ -29,7 +32,7 @@ pub struct Aws {
     webhook: crate::slack::Webhook,
     /// Evidence per incident, read once when it opens and once when it resolves: keyed by
     /// objective, start and whether it was still ongoing.
-    evidence: Mutex<BTreeMap<(ObjectiveKey, DateTime<Utc>, bool), crate::core::evidence::Evidence>>,
+    evidence: Mutex<BTreeMap<IncidentKey, crate::core::evidence::Evidence>>,
 }
 
 impl Aws {
@@ -158,19 +161,14 @@ fn infra_lights(
 /// Evidence for each incident: reused while nothing changed, read when an incident is new or
 /// has just resolved. Entries of incidents no longer in the report are forgotten.
 async fn attach_evidence(aws: &Aws, report: &mut crate::report::Report, slos: &[&ServiceSlo]) {
-    let mut wanted: Vec<(
-        ObjectiveKey,
-        &ServiceSlo,
-        DateTime<Utc>,
-        DateTime<Utc>,
-        bool,
-    )> = Vec::new();
+    // (incident, its spec, its end)
+    let mut wanted: Vec<(IncidentKey, &ServiceSlo, DateTime<Utc>)> = Vec::new();
     for o in &report.objectives {
         let Some(slo) = slos.iter().find(|s| s.service == o.key.service) else {
             continue;
         };
         for i in &o.assessment.incidents {
-            wanted.push((o.key.clone(), slo, i.start, i.end, i.ongoing));
+            wanted.push(((o.key.clone(), i.start, i.ongoing), slo, i.end));
         }
     }
     let known: BTreeMap<_, _> = aws
@@ -179,11 +177,10 @@ async fn attach_evidence(aws: &Aws, report: &mut crate::report::Report, slos: &[
         .unwrap_or_else(|e| e.into_inner())
         .clone();
     let mut next = BTreeMap::new();
-    for (key, slo, start, end, ongoing) in wanted {
-        let k = (key, start, ongoing);
+    for (k, slo, end) in wanted {
         let e = match known.get(&k) {
             Some(e) => Some(e.clone()),
-            None => crate::evidence::for_incident(&aws.logs, slo, start, end).await,
+            None => crate::evidence::for_incident(&aws.logs, slo, k.1, end).await,
         };
         if let Some(e) = e {
             next.insert(k, e);
