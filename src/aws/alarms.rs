@@ -434,6 +434,19 @@ fn chrono_time(
     t.and_then(super::utc).unwrap_or_default()
 }
 
+/// An alarm's name, state and when it entered it, as `DescribeAlarms` gives them.
+fn state_of(
+    name: Option<&str>,
+    state: Option<&aws_sdk_cloudwatch::types::StateValue>,
+    since: Option<&aws_sdk_cloudwatch::primitives::DateTime>,
+) -> CompositeState {
+    CompositeState {
+        name: name.unwrap_or_default().to_owned(),
+        state: state.map(|s| s.as_str().to_owned()).unwrap_or_default(),
+        since: chrono_time(since),
+    }
+}
+
 impl AlarmWatcher for CloudWatchAlarms {
     async fn composite_states(&self, prefix: &str) -> Result<Vec<CompositeState>, AwsError> {
         let pages = self
@@ -442,14 +455,7 @@ impl AlarmWatcher for CloudWatchAlarms {
         Ok(pages
             .iter()
             .flat_map(|p| p.composite_alarms())
-            .map(|c| CompositeState {
-                name: c.alarm_name().unwrap_or_default().to_owned(),
-                state: c
-                    .state_value()
-                    .map(|s| s.as_str().to_owned())
-                    .unwrap_or_default(),
-                since: chrono_time(c.state_updated_timestamp()),
-            })
+            .map(|c| state_of(c.alarm_name(), c.state_value(), c.state_updated_timestamp()))
             .collect())
     }
 
@@ -458,14 +464,7 @@ impl AlarmWatcher for CloudWatchAlarms {
         Ok(pages
             .iter()
             .flat_map(|p| p.metric_alarms())
-            .map(|c| CompositeState {
-                name: c.alarm_name().unwrap_or_default().to_owned(),
-                state: c
-                    .state_value()
-                    .map(|s| s.as_str().to_owned())
-                    .unwrap_or_default(),
-                since: chrono_time(c.state_updated_timestamp()),
-            })
+            .map(|c| state_of(c.alarm_name(), c.state_value(), c.state_updated_timestamp()))
             .collect())
     }
 

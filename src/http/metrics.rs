@@ -33,6 +33,27 @@ fn number(v: f64) -> String {
     }
 }
 
+/// A counter family with two labels.
+fn counters(
+    out: &mut String,
+    name: &str,
+    help: &str,
+    labels: [&str; 2],
+    values: &std::sync::Mutex<std::collections::BTreeMap<(String, String), u64>>,
+) {
+    family(out, name, "counter", help);
+    for ((a, b), n) in values.lock().unwrap_or_else(|e| e.into_inner()).iter() {
+        let _ = writeln!(
+            out,
+            "{name}{{{}=\"{}\",{}=\"{}\"}} {n}",
+            labels[0],
+            label(a),
+            labels[1],
+            label(b)
+        );
+    }
+}
+
 /// The whole exposition, from the state as it is now.
 pub fn render(state: &AppState) -> String {
     let mut out = String::new();
@@ -130,46 +151,20 @@ pub fn render(state: &AppState) -> String {
             );
         }
     }
-    family(
+    counters(
         &mut out,
         "slo_notifications_total",
-        "counter",
         "Notifications tried, by channel and outcome.",
+        ["channel", "outcome"],
+        &state.counters.notifications,
     );
-    for ((channel, outcome), n) in state
-        .counters
-        .notifications
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .iter()
-    {
-        let _ = writeln!(
-            out,
-            "slo_notifications_total{{channel=\"{}\",outcome=\"{}\"}} {n}",
-            label(channel),
-            label(outcome)
-        );
-    }
-    family(
+    counters(
         &mut out,
         "slo_aws_errors_total",
-        "counter",
         "AWS calls that failed after retries, by API and kind.",
+        ["api", "kind"],
+        &state.counters.aws_errors,
     );
-    for ((api, kind), n) in state
-        .counters
-        .aws_errors
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .iter()
-    {
-        let _ = writeln!(
-            out,
-            "slo_aws_errors_total{{api=\"{}\",kind=\"{}\"}} {n}",
-            label(api),
-            label(kind)
-        );
-    }
     family(
         &mut out,
         "slo_refreshes_total",

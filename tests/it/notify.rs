@@ -67,16 +67,7 @@ impl Setup {
     }
 
     async fn set(&self, name: &str, state: StateValue) {
-        self.s
-            .cloudwatch()
-            .await
-            .set_alarm_state()
-            .alarm_name(name)
-            .state_value(state)
-            .state_reason("test")
-            .send()
-            .await
-            .unwrap();
+        self.s.set_alarm_state(name, state).await;
     }
 
     fn published(&self) -> Vec<Value> {

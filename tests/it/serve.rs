@@ -9,8 +9,7 @@ use crate::support::slack::Slack;
 use crate::support::{root, text};
 use aws_sdk_cloudwatch::types::StateValue;
 use serde_json::Value;
-use std::io::{Read, Write};
-use std::net::{TcpListener, TcpStream};
+use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -24,29 +23,9 @@ fn spec_text() -> String {
     )
 }
 
-/// A GET (or another method) to `slo serve`: status and body.
+/// A request to `slo serve`: status and body (0 when nothing answers).
 pub fn http(port: u16, method: &str, path: &str) -> (u16, String) {
-    let Ok(mut s) = TcpStream::connect(("127.0.0.1", port)) else {
-        return (0, String::new());
-    };
-    s.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
-    let _ = write!(
-        s,
-        "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nContent-Length: 0\r\n\r\n"
-    );
-    let mut raw = Vec::new();
-    let _ = s.read_to_end(&mut raw);
-    let text = String::from_utf8_lossy(&raw).into_owned();
-    let status = text
-        .split_whitespace()
-        .nth(1)
-        .and_then(|c| c.parse().ok())
-        .unwrap_or(0);
-    let body = text
-        .split_once("\r\n\r\n")
-        .map_or("", |(_, b)| b)
-        .to_owned();
-    (status, body)
+    crate::support::emulator::request(port, method, path, "").unwrap_or((0, String::new()))
 }
 
 fn wait_for(what: &str, timeout: Duration, mut ok: impl FnMut() -> bool) {
@@ -125,15 +104,7 @@ fn sqs_count(s: &Session) -> u64 {
 }
 
 async fn set(s: &Session, name: &str, state: StateValue) {
-    s.cloudwatch()
-        .await
-        .set_alarm_state()
-        .alarm_name(name)
-        .state_value(state)
-        .state_reason("test")
-        .send()
-        .await
-        .unwrap();
+    s.set_alarm_state(name, state).await;
 }
 
 fn metric(body: &str, line_start: &str) -> Option<f64> {

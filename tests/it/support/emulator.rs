@@ -138,8 +138,9 @@ impl Session {
     }
 }
 
-/// A minimal HTTP/1.0 exchange: the control endpoints need nothing more.
-fn request(port: u16, method: &str, path: &str, body: &str) -> std::io::Result<(u16, String)> {
+/// A minimal HTTP/1.0 exchange with a server on 127.0.0.1 (the emulator's control endpoints,
+/// `slo serve`): status and body.
+pub fn request(port: u16, method: &str, path: &str, body: &str) -> std::io::Result<(u16, String)> {
     let mut s = TcpStream::connect(("127.0.0.1", port))?;
     s.set_read_timeout(Some(Duration::from_secs(30)))?;
     write!(
@@ -256,5 +257,20 @@ impl Session {
             );
         }
         create.send().await.unwrap();
+    }
+}
+
+impl Session {
+    /// Sets an alarm's state, as CloudWatch would on evaluation (the emulator never does).
+    pub async fn set_alarm_state(&self, name: &str, state: aws_sdk_cloudwatch::types::StateValue) {
+        self.cloudwatch()
+            .await
+            .set_alarm_state()
+            .alarm_name(name)
+            .state_value(state)
+            .state_reason("test")
+            .send()
+            .await
+            .unwrap();
     }
 }
