@@ -220,6 +220,8 @@ fn objective(s: &mut String, report: &Report, o: &ObjectiveReport, data: &Collec
             &markers,
         ));
         s.push_str("<div class=\"legend\"><span><i style=\"background:var(--accent)\"></i>budget left</span><span><i style=\"background:var(--muted)\"></i>spent evenly</span><span><i style=\"background:var(--bad);opacity:.4\"></i>incident</span><span><i style=\"background:var(--ok)\"></i>deployment</span><span><i style=\"background:var(--bad)\"></i>rolled back</span></div>");
+    } else {
+        s.push_str("<p class=\"meta\">No events were read for this objective: no budget line.</p>");
     }
     if !a.incidents.is_empty() {
         s.push_str("<h3>Incidents</h3><ul>");

@@ -336,6 +336,7 @@ fn every_format_renders_and_output_goes_to_a_file() {
         ("table", "report.table"),
         ("markdown", "report.md"),
         ("json", "report.json"),
+        ("html", "report.html"),
     ] {
         let file = tmp.path().join(golden);
         let out = report_examples(
