@@ -12,7 +12,7 @@ services=${SERVICES:-500}
 wrk_seconds=${WRK_SECONDS:-10}
 
 command -v wrk >/dev/null || { apt-get install -y -q wrk >/dev/null 2>&1 || sudo apt-get install -y -q wrk >/dev/null; }
-cargo build --release --locked --quiet
+[ -n "${SKIP_BUILD:-}" ] || cargo build --release --locked --quiet
 slo=target/release/slo
 work=$(mktemp -d)
 pids=()
@@ -51,7 +51,8 @@ echo
 echo "## requests per second (wrk, 2 threads, 16 connections, ${wrk_seconds}s)"
 for path in /api/v1/slos /metrics /; do
   printf '%s: ' "$path"
-  wrk -t2 -c16 -d"${wrk_seconds}s" "http://127.0.0.1:$port$path" | awk '/Requests\/sec/ {printf "%s req/s", $2} /Latency/ {printf " (mean latency %s, ", $2} /Transfer\/sec/ {printf "transfer %s/s)\n", $2}'
+  wrk -t2 -c16 -d"${wrk_seconds}s" "http://127.0.0.1:$port$path" |
+    awk '/Requests\/sec/ {r=$2} /Latency/ {l=$2} /Transfer\/sec/ {t=$2} END {printf "%s req/s (mean latency %s, %s/s)\n", r, l, t}'
 done
 echo "RSS after wrk: $(rss_mb $idle) MB (peak $(hwm_mb $idle) MB)"
 kill -TERM $idle
@@ -79,8 +80,8 @@ import json, sys
 rows = [json.loads(l) for l in sys.stdin]
 for n, r in enumerate(rows):
     kind = "first (whole window)" if n == 0 else "incremental"
-    print(f"refresh {n+1} ({kind}): {r[\"objectives\"]} objectives, {r[\"queries\"]} queries, "
-          f"{r[\"get_metric_data_calls\"]} GetMetricData calls (ceil(queries/500) = {-(-r[\"queries\"] // 500)}), "
-          f"{r[\"millis\"]/1000:.2f} s")
+    o, q, c, ms = r["objectives"], r["queries"], r["get_metric_data_calls"], r["millis"]
+    print(f"refresh {n+1} ({kind}): {o} objectives, {q} queries, {c} GetMetricData calls "
+          f"(ceil(queries/500) = {-(-q // 500)}), {ms / 1000:.2f} s")
 '
 echo "RSS with $((services * 2)) objectives: $many_rss MB (peak $many_hwm MB)"
