@@ -77,8 +77,9 @@ pub async fn from_cloudwatch<R: MetricsReader>(
 #[derive(Clone, Debug)]
 pub struct Refreshed {
     pub report: Report,
-    pub source: SourceSummary,
-    /// Metric queries asked (calls are in `source`).
+    /// `GetMetricData` requests made (pages included).
+    pub calls: usize,
+    /// Metric queries asked.
     pub queries: usize,
 }
 
@@ -100,7 +101,7 @@ pub async fn refresh_from_cloudwatch<R: MetricsReader>(
     let guard = std::sync::RwLockWriteGuard::downgrade(guard);
     Ok(Refreshed {
         report: build(slos, guard.data(), histories, now, None),
-        source: SourceSummary::CloudWatch { calls: requests },
+        calls: requests,
         queries,
     })
 }

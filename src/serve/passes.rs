@@ -114,10 +114,7 @@ pub async fn refresh(state: &AppState, aws: &Aws) {
     for w in &warnings {
         tracing::warn!(event = "refresh_warning", warning = %w, "refresh warning");
     }
-    let calls = match refreshed.source {
-        crate::report::SourceSummary::CloudWatch { calls } => calls,
-        crate::report::SourceSummary::AccessLogs(_) => 0,
-    };
+    let calls = refreshed.calls;
     tracing::info!(
         event = "refresh",
         objectives = report.objectives.len(),

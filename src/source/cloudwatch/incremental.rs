@@ -144,7 +144,6 @@ impl SeriesCache {
                 Some(old) if read.start > full.start => {
                     old.series.replace_from(read.start, &new.series)?;
                     old.series.drop_before(full.start);
-                    old.p99 = new.p99;
                 }
                 _ => {
                     self.data.insert(key.clone(), new.clone());
@@ -152,7 +151,7 @@ impl SeriesCache {
             }
             self.meta.insert(key.clone(), meta);
         }
-        // Objectives with only a P99 answer this time (none today) keep their series.
+        // The P99 is read whole every time; an objective seen for the first time is kept whole.
         for (key, new) in &fresh {
             if let Some(old) = self.data.get_mut(key) {
                 old.p99 = new.p99;
