@@ -79,12 +79,8 @@ pub async fn readyz(State(state): State<Shared>) -> Response {
     let health = state.health();
     let ready = state.readiness(now);
     let body = HealthJson {
-        status: match &ready {
-            Ok(()) => "ok",
-            Err(r) if r.starts_with("starting") => "starting",
-            Err(_) => "degraded",
-        },
-        reason: ready.as_ref().err().cloned(),
+        status: ready.as_ref().map_or_else(|n| n.phase.name(), |()| "ok"),
+        reason: ready.as_ref().err().map(|n| n.reason.clone()),
         last_aws_success: health.last_ok.map(rfc3339),
         last_refresh: state.snapshot().map(|s| rfc3339(s.refreshed_at)),
         specs: state.specs().slos.len(),

@@ -10,8 +10,8 @@ use chrono::Utc;
 
 pub async fn page(State(state): State<Shared>) -> Response {
     let mut notices = Vec::new();
-    if let Err(reason) = state.readiness(Utc::now()) {
-        notices.push(reason);
+    if let Err(not_ready) = state.readiness(Utc::now()) {
+        notices.push(not_ready.reason);
     }
     if let Some(e) = state
         .spec_error

@@ -76,6 +76,31 @@ impl Counters {
     }
 }
 
+/// Why the service is not ready.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NotReady {
+    pub phase: Phase,
+    /// For people: `degraded: no AWS call has succeeded since … (…)`.
+    pub reason: String,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Phase {
+    /// No AWS round trip has succeeded yet (or no spec is valid).
+    Starting,
+    /// Round trips succeeded once, but none recently.
+    Degraded,
+}
+
+impl Phase {
+    pub fn name(self) -> &'static str {
+        match self {
+            Phase::Starting => "starting",
+            Phase::Degraded => "degraded",
+        }
+    }
+}
+
 /// The loops' intervals.
 #[derive(Clone, Copy, Debug)]
 pub struct Intervals {
@@ -156,8 +181,12 @@ impl AppState {
             .clone()
     }
 
-    /// `Ok` when ready; the reason otherwise.
-    pub fn readiness(&self, now: DateTime<Utc>) -> Result<(), String> {
+    /// `Ok` when ready; why not otherwise.
+    pub fn readiness(&self, now: DateTime<Utc>) -> Result<(), NotReady> {
+        let starting = |reason: String| NotReady {
+            phase: Phase::Starting,
+            reason,
+        };
         if let Some(e) = self
             .spec_error
             .lock()
@@ -165,22 +194,26 @@ impl AppState {
             .as_ref()
             && self.specs().slos.is_empty()
         {
-            return Err(format!("no valid specs: {e}"));
+            return Err(starting(format!("no valid specs: {e}")));
         }
         let h = self.health();
         let grace = self.intervals.readiness_grace();
-        match (h.last_ok, &h.last_error) {
-            (Some(ok), _) if now - ok <= grace => Ok(()),
-            (Some(ok), Some((_, e))) => Err(format!(
-                "degraded: no AWS call has succeeded since {} ({e})",
-                crate::render::rfc3339(ok)
-            )),
-            (Some(ok), None) => Err(format!(
-                "degraded: no AWS call has succeeded since {}",
-                crate::render::rfc3339(ok)
-            )),
-            (None, Some((_, e))) => Err(format!("starting: no AWS call has succeeded yet ({e})")),
-            (None, None) => Err("starting: no AWS round trip yet".to_owned()),
+        let last_error = h
+            .last_error
+            .as_ref()
+            .map_or(String::new(), |(_, e)| format!(" ({e})"));
+        match h.last_ok {
+            Some(ok) if now - ok <= grace => Ok(()),
+            Some(ok) => Err(NotReady {
+                phase: Phase::Degraded,
+                reason: format!(
+                    "degraded: no AWS call has succeeded since {}{last_error}",
+                    crate::render::rfc3339(ok)
+                ),
+            }),
+            None => Err(starting(format!(
+                "starting: no AWS call has succeeded yet{last_error}"
+            ))),
         }
     }
 }
