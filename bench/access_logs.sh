@@ -66,6 +66,7 @@ echo "| command | wall s | MB/s of log | peak RSS MB |"
 echo "|---|---|---|---|"
 measure "cat > /dev/null" cat "${plain[@]}"
 measure "zcat > /dev/null (.gz)" zcat "${gz[@]}"
+# shellcheck disable=SC2016 # the awk program is meant literally
 measure "mawk 5xx one-liner" mawk '$9 ~ /^5/ {e++} END {print e/NR}' "${plain[@]}"
 measure "goaccess --log-format=AWSALB" goaccess "${plain[@]}" --log-format=AWSALB -o "$data/goaccess.json"
 report=(report slo/ --at "$END" --format json)

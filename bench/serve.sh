@@ -36,7 +36,7 @@ echo "## idle, example specs (slo/), default intervals"
 port=$(free_port)
 $slo serve slo/ --listen "127.0.0.1:$port" --state "$work/state-idle" >"$work/idle.log" &
 idle=$!
-pids+=($idle)
+pids+=("$idle")
 wait_ready "$port"
 sleep 5
 t0=$(cpu_ticks $idle)
@@ -68,7 +68,7 @@ port=$(free_port)
 $slo serve "$work/many" --listen "127.0.0.1:$port" --state "$work/state-many" --refresh 30s \
   >"$work/many.log" &
 many=$!
-pids+=($many)
+pids+=("$many")
 wait_ready "$port"
 until [ "$(grep -c '"event":"refresh"' "$work/many.log")" -ge 4 ]; do sleep 1; done
 many_hwm=$(hwm_mb $many)

@@ -7,6 +7,7 @@ mod init;
 mod notify;
 mod plan;
 mod postmortem;
+mod probe;
 mod report;
 mod serve;
 mod validate;
@@ -48,6 +49,8 @@ enum Command {
     Notify(notify::Args),
     /// The long-running service: refreshes, notifications, heartbeat, HTTP API and dashboard.
     Serve(serve::Args),
+    /// The container's health check: exit 0 when `slo serve` answers /healthz with 200.
+    Probe(probe::Args),
 }
 
 /// What a command concluded, when it ran to the end.
@@ -81,6 +84,7 @@ pub fn run() -> ExitCode {
         Command::Postmortem(args) => postmortem::run(args),
         Command::Notify(args) => notify::run(args),
         Command::Serve(args) => serve::run(args),
+        Command::Probe(args) => probe::run(args),
     };
     match result {
         Ok(Outcome::Fine) => ExitCode::SUCCESS,

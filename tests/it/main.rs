@@ -4,6 +4,7 @@ mod alarms;
 mod cloudwatch;
 mod deployments;
 mod ecs;
+mod iam;
 mod init;
 mod messages;
 mod notify;

@@ -1,0 +1,118 @@
+# `slo plan` and `slo apply`: tests/it/iam.rs compares these two documents with the calls the
+# code makes for each command; an action no code calls, or a call no action allows, fails it.
+data "aws_iam_policy_document" "slo_plan" {
+  # Lists of the account's dashboards and log groups have no resource-level permissions.
+  statement {
+    sid       = "ListDashboardsAndLogGroups"
+    actions   = ["cloudwatch:ListDashboards", "logs:DescribeLogGroups"]
+    resources = ["*"]
+  }
+
+  # Alarms are asked by name prefix (`slo:`), not by name: the pattern covers the region's
+  # alarms, read only, so the answer does not depend on how IAM matches a prefix query.
+  statement {
+    sid       = "ListAlarms"
+    actions   = ["cloudwatch:DescribeAlarms"]
+    resources = ["arn:${local.partition}:cloudwatch:${local.region}:${local.account}:alarm:*"]
+  }
+
+  statement {
+    sid       = "ReadOwnedAlarmTags"
+    actions   = ["cloudwatch:ListTagsForResource"]
+    resources = [local.alarms]
+  }
+
+  statement {
+    sid       = "ReadOwnedDashboards"
+    actions   = ["cloudwatch:GetDashboard"]
+    resources = [local.dashboard]
+  }
+
+  statement {
+    sid       = "ReadMetricFiltersOfTheWatchedLogGroups"
+    actions   = ["logs:DescribeMetricFilters"]
+    resources = local.log_groups
+  }
+}
+
+data "aws_iam_policy_document" "slo_apply" {
+  source_policy_documents = [data.aws_iam_policy_document.slo_plan.json]
+
+  # Only alarms whose names start with `slo:`: slo never touches an alarm it does not own.
+  statement {
+    sid       = "WriteOwnedAlarms"
+    actions   = ["cloudwatch:PutMetricAlarm", "cloudwatch:PutCompositeAlarm", "cloudwatch:DeleteAlarms", "cloudwatch:TagResource"]
+    resources = [local.alarms]
+  }
+
+  statement {
+    sid       = "WriteOwnedDashboards"
+    actions   = ["cloudwatch:PutDashboard", "cloudwatch:DeleteDashboards"]
+    resources = [local.dashboard]
+  }
+
+  statement {
+    sid       = "WriteMetricFiltersOfTheWatchedLogGroups"
+    actions   = ["logs:PutMetricFilter", "logs:DeleteMetricFilter"]
+    resources = local.log_groups
+  }
+}
+
+# Not slo's own calls: pushing the image, `ecspresso deploy` and its tfstate plugin.
+data "aws_iam_policy_document" "deploy" {
+  statement {
+    sid       = "EcrLogin"
+    actions   = ["ecr:GetAuthorizationToken"]
+    resources = ["*"]
+  }
+
+  statement {
+    sid = "PushTheImage"
+    actions = [
+      "ecr:BatchCheckLayerAvailability", "ecr:InitiateLayerUpload", "ecr:UploadLayerPart",
+      "ecr:CompleteLayerUpload", "ecr:PutImage", "ecr:BatchGetImage",
+    ]
+    resources = [var.repository_arn]
+  }
+
+  # RegisterTaskDefinition and DescribeTaskDefinition have no resource-level permissions.
+  statement {
+    sid       = "RegisterTaskDefinitions"
+    actions   = ["ecs:RegisterTaskDefinition", "ecs:DescribeTaskDefinition"]
+    resources = ["*"]
+  }
+
+  statement {
+    sid       = "DeployTheSloService"
+    actions   = ["ecs:DescribeServices", "ecs:UpdateService"]
+    resources = ["arn:${local.partition}:ecs:${local.region}:${local.account}:service/${var.cluster}/${var.service}"]
+  }
+
+  statement {
+    sid       = "WatchTheRollout"
+    actions   = ["ecs:ListTasks", "ecs:DescribeTasks", "ecs:DescribeClusters"]
+    resources = ["arn:${local.partition}:ecs:${local.region}:${local.account}:*"]
+    condition {
+      test     = "ArnEquals"
+      variable = "ecs:cluster"
+      values   = ["arn:${local.partition}:ecs:${local.region}:${local.account}:cluster/${var.cluster}"]
+    }
+  }
+
+  statement {
+    sid       = "HandTheRolesToTheTask"
+    actions   = ["iam:PassRole"]
+    resources = var.pass_role_arns
+    condition {
+      test     = "StringEquals"
+      variable = "iam:PassedToService"
+      values   = ["ecs-tasks.amazonaws.com"]
+    }
+  }
+
+  statement {
+    sid       = "ReadTheTerraformOutputs"
+    actions   = ["s3:GetObject"]
+    resources = ["arn:${local.partition}:s3:::${var.state_bucket}/${var.state_key}"]
+  }
+}

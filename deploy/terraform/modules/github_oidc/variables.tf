@@ -1,0 +1,61 @@
+variable "name" {
+  description = "Prefix of the roles (e.g. slo-prod → slo-prod-plan, slo-prod-deploy)."
+  type        = string
+}
+
+variable "repository" {
+  description = "The GitHub repository, owner/name, whose workflows may assume the roles."
+  type        = string
+}
+
+variable "environment" {
+  description = "The GitHub environment of the deploy job (its protection rules gate the deploy role)."
+  type        = string
+}
+
+variable "create_oidc_provider" {
+  description = "Create the account's GitHub OIDC provider (false when it exists already)."
+  type        = bool
+  default     = true
+}
+
+variable "watched_log_groups" {
+  description = "Log groups slo apply keeps its metric filters on (the specs' ecs.logGroup)."
+  type        = list(string)
+}
+
+variable "repository_arn" {
+  description = "The ECR repository the image is pushed to."
+  type        = string
+}
+
+variable "cluster" {
+  description = "The ECS cluster slo serve runs in."
+  type        = string
+}
+
+variable "service" {
+  description = "The ECS service name of slo serve."
+  type        = string
+}
+
+variable "pass_role_arns" {
+  description = "The task and execution roles ecspresso puts in the task definition."
+  type        = list(string)
+}
+
+variable "state_bucket" {
+  description = "The S3 bucket of this environment's Terraform state (read by ecspresso's tfstate plugin)."
+  type        = string
+}
+
+variable "state_key" {
+  description = "The state object's key."
+  type        = string
+}
+
+variable "tags" {
+  description = "Tags for every resource."
+  type        = map(string)
+  default     = {}
+}

@@ -1,0 +1,89 @@
+# The operator policy: what a person running slo from a laptop needs (`slo init`, `slo report`
+# against CloudWatch, `slo notify --test`, `slo plan`). Attach it to the on-call's SSO permission
+# set or group; `slo apply` runs from CI only. tests/it/iam.rs checks it against the code.
+data "aws_caller_identity" "current" {}
+data "aws_region" "current" {}
+data "aws_partition" "current" {}
+
+locals {
+  arn = "arn:${data.aws_partition.current.partition}"
+  at  = "${data.aws_region.current.region}:${data.aws_caller_identity.current.account_id}"
+  watched_log_groups = flatten([for g in var.watched_log_groups : [
+    "${local.arn}:logs:${local.at}:log-group:${g}",
+    "${local.arn}:logs:${local.at}:log-group:${g}:*",
+  ]])
+}
+
+data "aws_iam_policy_document" "operator" {
+  # No resource-level permissions (GetMetricData, the ELB describes), or asked by prefix or for
+  # the account's list (alarms, dashboards, log groups).
+  statement {
+    sid = "ReadMetricsAlarmsAndLoadBalancers"
+    actions = [
+      "cloudwatch:GetMetricData", "cloudwatch:ListDashboards", "logs:DescribeLogGroups",
+      "elasticloadbalancing:DescribeLoadBalancers", "elasticloadbalancing:DescribeTargetGroups",
+    ]
+    resources = ["*"]
+  }
+
+  statement {
+    sid       = "ReadAlarms"
+    actions   = ["cloudwatch:DescribeAlarms", "cloudwatch:DescribeAlarmHistory"]
+    resources = ["${local.arn}:cloudwatch:${local.at}:alarm:*"]
+  }
+
+  statement {
+    sid       = "ReadOwnedAlarmTagsAndDashboards"
+    actions   = ["cloudwatch:ListTagsForResource", "cloudwatch:GetDashboard"]
+    resources = ["${local.arn}:cloudwatch:${local.at}:alarm:slo:*", "${local.arn}:cloudwatch::${data.aws_caller_identity.current.account_id}:dashboard/slo-*"]
+  }
+
+  # `slo init` looks through the account's clusters; the rest read the watched services.
+  statement {
+    sid = "ReadClustersServicesAndDeployments"
+    actions = [
+      "ecs:DescribeClusters", "ecs:ListServices", "ecs:DescribeServices",
+      "ecs:ListServiceDeployments", "ecs:DescribeServiceDeployments", "ecs:DescribeServiceRevisions",
+    ]
+    resources = ["${local.arn}:ecs:${local.at}:*"]
+  }
+
+  # Task definitions name their log group; the action has no resource-level permissions.
+  statement {
+    sid       = "ReadTaskDefinitions"
+    actions   = ["ecs:DescribeTaskDefinition"]
+    resources = ["*"]
+  }
+
+  statement {
+    sid       = "ReadEvidenceAndMetricFilters"
+    actions   = ["logs:FilterLogEvents", "logs:DescribeMetricFilters"]
+    resources = local.watched_log_groups
+  }
+
+  # `slo notify --test` sends a test notice through the journal.
+  statement {
+    sid       = "NotifyThroughTheJournal"
+    actions   = ["sns:Publish"]
+    resources = concat([module.notifications.topic_arn], var.extra_topic_arns)
+  }
+
+  statement {
+    sid       = "EncryptForTheTopics"
+    actions   = ["kms:GenerateDataKey", "kms:Decrypt"]
+    resources = [module.kms.key_arn]
+  }
+
+  statement {
+    sid       = "KeepTheJournal"
+    actions   = ["dynamodb:GetItem", "dynamodb:PutItem"]
+    resources = [module.journal.table_arn]
+  }
+}
+
+resource "aws_iam_policy" "operator" {
+  name        = "${var.name}-operator"
+  description = "slo init, report, notify --test and plan from a laptop"
+  policy      = data.aws_iam_policy_document.operator.json
+  tags        = var.tags
+}
