@@ -8,6 +8,7 @@ mod iam;
 mod init;
 mod messages;
 mod notify;
+mod probe;
 mod query_protocol;
 mod replay;
 mod report;
