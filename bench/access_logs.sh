@@ -41,7 +41,7 @@ bytes=$(cat "${plain[@]}" | wc -c)
 gz_bytes=$(du -cb "${gz[@]}" | tail -1 | cut -f1)
 lines=$(cat "${plain[@]}" | wc -l)
 
-# measure NAME COMMAND...: best wall time and its peak RSS over $RUNS runs.
+# measure NAME COMMAND...: best wall time and its peak RSS over $RUNS runs (the time also in $last).
 measure() {
   local name=$1; shift
   local best="" rss=""
@@ -53,6 +53,7 @@ measure() {
     m=${out#* }
     if [ -z "$best" ] || awk -v a="$t" -v b="$best" 'BEGIN{exit !(a<b)}'; then best=$t; rss=$m; fi
   done
+  last=$best
   awk -v n="$name" -v t="$best" -v m="$rss" -v b="$bytes" \
     'BEGIN{ if (t < 0.01) t = 0.01; printf "| %s | %.2f | %.0f | %.1f |\n", n, t, b/1e6/t, m/1024 }'
 }
@@ -74,3 +75,52 @@ measure "slo report, 1 thread" $slo "${report[@]}" --access-logs "$data/plain" -
 measure "slo report, $(nproc) threads" $slo "${report[@]}" --access-logs "$data/plain"
 measure "slo report .gz, 1 thread" $slo "${report[@]}" --access-logs "$data/gz" --threads 1
 measure "slo report .gz, $(nproc) threads" $slo "${report[@]}" --access-logs "$data/gz"
+
+# One large file: the same lines concatenated (what `cat`-ing a day of logs, or an archive,
+# gives), plain and as one .gz. Plain is read in pieces by every thread.
+if [ ! -f "$data/big/done" ]; then
+  rm -rf "$data/big"
+  mkdir -p "$data/big/plain" "$data/big/gz"
+  cat "${plain[@]}" >"$data/big/plain/all.log"
+  gzip -c "$data/big/plain/all.log" >"$data/big/gz/all.log.gz"
+  touch "$data/big/done"
+fi
+cat "$data/big/plain/all.log" "$data/big/gz/all.log.gz" >/dev/null
+echo
+echo "One file: $((bytes / 1000000)) MB plain; $(($(stat -c %s "$data/big/gz/all.log.gz") / 1000000)) MB as one .gz"
+echo
+echo "| command | wall s | MB/s of log | peak RSS MB |"
+echo "|---|---|---|---|"
+measure "cat > /dev/null" cat "$data/big/plain/all.log"
+measure "zcat > /dev/null (.gz)" zcat "$data/big/gz/all.log.gz"
+# shellcheck disable=SC2016 # the awk program is meant literally
+measure "mawk 5xx one-liner" mawk '$9 ~ /^5/ {e++} END {print e/NR}' "$data/big/plain/all.log"
+measure "slo report, 1 thread" $slo "${report[@]}" --access-logs "$data/big/plain" --threads 1
+measure "slo report, $(nproc) threads (pieces)" $slo "${report[@]}" --access-logs "$data/big/plain"
+measure "slo report .gz, 1 thread" $slo "${report[@]}" --access-logs "$data/big/gz" --threads 1
+
+# Many small files: the bundled example's S3 layout (17,280 five-minute .gz files) against the
+# same bytes as one file (its files concatenated: a multi-member .gz); the difference, divided
+# by the number of files, is what a file costs beyond its bytes.
+example=target/example-logs
+if [ ! -d "$example/AWSLogs" ]; then
+  $slo generate-logs --out "$example"
+fi
+mapfile -t small < <(find "$example/AWSLogs" -name '*.log.gz' | sort)
+if [ ! -f "$data/one-of-many/all.log.gz" ]; then
+  mkdir -p "$data/one-of-many"
+  cat "${small[@]}" >"$data/one-of-many/all.log.gz"
+fi
+small_bytes=$(zcat "${small[@]}" | wc -c)
+bytes=$small_bytes
+example_report=(report slo/ --at "$END" --format json)
+echo
+echo "Many files: ${#small[@]} .gz files, $((small_bytes / 1000000)) MB of log; the same bytes as one file"
+echo
+echo "| command | wall s | MB/s of log | peak RSS MB |"
+echo "|---|---|---|---|"
+measure "slo report, ${#small[@]} files, 1 thread" $slo "${example_report[@]}" --access-logs "$example/AWSLogs" --threads 1
+many=$last
+measure "slo report, 1 file, 1 thread" $slo "${example_report[@]}" --access-logs "$data/one-of-many" --threads 1
+awk -v a="$many" -v b="$last" -v n="${#small[@]}" \
+  'BEGIN { printf "\nCost of a file beyond its bytes: %.1f µs ((%.2f s - %.2f s) / %d files)\n", (a - b) / n * 1e6, a, b, n }'

@@ -7,7 +7,7 @@ use crate::core::deployments::ServiceHistory;
 use crate::core::events::SeriesError;
 use crate::core::model::ServiceSlo;
 use crate::report::{Report, SourceSummary, build};
-use crate::source::access_log::{LogFile, Selection, scan};
+use crate::source::access_log::{LogFile, ScanOptions, Selection, scan_with};
 use crate::source::cloudwatch::incremental::SeriesCache;
 use crate::source::cloudwatch::{self, FetchError};
 use chrono::{DateTime, TimeDelta, Utc};
@@ -31,8 +31,8 @@ pub struct Evaluation {
     pub data: crate::core::collected::Collected,
 }
 
-/// Every objective of `slos` at `at`, exactly, from ALB access-log `files`, read by up to
-/// `threads` threads; `progress` is advanced by the bytes read. Malformed lines and unreadable
+/// Every objective of `slos` at `at`, exactly, from ALB access-log `files`, read as `options`
+/// say (threads, large files split); `progress` is advanced by the bytes read. Malformed lines and unreadable
 /// files are counted in the source summary, never as good.
 pub fn from_access_logs(
     slos: &[&ServiceSlo],
@@ -40,11 +40,11 @@ pub fn from_access_logs(
     histories: &BTreeMap<String, ServiceHistory>,
     at: DateTime<Utc>,
     window_override: Option<TimeDelta>,
-    threads: usize,
+    options: ScanOptions,
     progress: Option<&AtomicU64>,
 ) -> Evaluation {
     let selection = Selection::new(slos, at, window_override);
-    let scanned = scan(files, &selection, threads, progress);
+    let scanned = scan_with(files, &selection, options, progress);
     Evaluation {
         report: build(slos, &scanned.data, histories, at, window_override),
         source: SourceSummary::AccessLogs(scanned.stats),

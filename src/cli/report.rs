@@ -29,9 +29,13 @@ pub struct SourceArgs {
     /// (which is configured as the AWS CLI is: AWS_PROFILE, AWS_REGION, AWS_ENDPOINT_URL, ...).
     #[arg(long, value_name = "DIR")]
     pub access_logs: Option<PathBuf>,
-    /// Files read in parallel. Default: all cores.
+    /// Threads reading files (and pieces of large plain files) in parallel. Default: all cores.
     #[arg(long, value_name = "N")]
     pub threads: Option<usize>,
+    /// Plain files over 8 MiB are read in pieces of this many bytes by all threads (tests and
+    /// benchmarks set it; the result never depends on it).
+    #[arg(long, value_name = "BYTES", hide = true, value_parser = clap::value_parser!(u64).range(1..))]
+    pub piece_bytes: Option<u64>,
     /// ECS deployments from FILE (what `aws ecs describe-service-deployments` prints) instead
     /// of from ECS; repeatable. With --access-logs, the only way to see deployments.
     #[arg(long = "deployments", value_name = "FILE")]
@@ -135,7 +139,15 @@ pub fn evaluate_from(
     let mut evaluation = match &args.access_logs {
         Some(dir) => {
             let histories = from_files.unwrap_or_default();
-            from_access_logs(slos, dir, &histories, at, window, args.threads)?
+            from_access_logs(
+                slos,
+                dir,
+                &histories,
+                at,
+                window,
+                args.threads,
+                args.piece_bytes,
+            )?
         }
         None => {
             let runtime = crate::cli::runtime()?;
@@ -193,6 +205,7 @@ fn from_access_logs(
     at: DateTime<Utc>,
     window: Option<TimeDelta>,
     threads: Option<usize>,
+    piece_bytes: Option<u64>,
 ) -> anyhow::Result<Evaluation> {
     let files = find_log_files(dir)?;
     if files.is_empty() {
@@ -203,6 +216,12 @@ fn from_access_logs(
     }
     let threads =
         threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from));
+    let mut options = slo::source::access_log::ScanOptions::threads(threads);
+    if let Some(piece) = piece_bytes {
+        // Every plain file is split: what the identity tests want.
+        options.piece = piece;
+        options.split_above = 0;
+    }
     let total: u64 = files.iter().map(|f| f.size).sum();
     let read = AtomicU64::new(0);
     let done = AtomicBool::new(false);
@@ -211,7 +230,7 @@ fn from_access_logs(
             s.spawn(|| progress_bar(&read, &done, total));
         }
         let e =
-            evaluate::from_access_logs(slos, &files, histories, at, window, threads, Some(&read));
+            evaluate::from_access_logs(slos, &files, histories, at, window, options, Some(&read));
         done.store(true, Ordering::Relaxed);
         e
     });

@@ -14,5 +14,6 @@ mod replay;
 mod report;
 mod schema;
 mod serve;
+mod split;
 mod support;
 mod validate;

@@ -6,4 +6,4 @@ pub mod line;
 pub mod scan;
 
 pub use files::{LogFile, find_log_files};
-pub use scan::{Scan, ScanStats, Selection, scan};
+pub use scan::{Scan, ScanOptions, ScanStats, Selection, scan, scan_with};

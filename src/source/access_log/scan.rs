@@ -14,7 +14,7 @@ use flate2::read::MultiGzDecoder;
 use std::collections::BTreeMap;
 use std::collections::HashSet;
 use std::fs::File;
-use std::io::{self, Read};
+use std::io::{self, Read, Seek, SeekFrom};
 use std::path::PathBuf;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
@@ -25,6 +25,27 @@ const MAX_LINE: usize = 1 << 20;
 const CHUNK: usize = 1 << 20;
 /// How many malformed lines are kept, with their location, for the report.
 pub const MALFORMED_SAMPLES: usize = 5;
+
+/// How the work is shared: files in parallel, and plain files larger than `split_above` cut at
+/// line boundaries into pieces of `piece` bytes, so one large file also keeps every thread busy.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ScanOptions {
+    pub threads: usize,
+    pub split_above: u64,
+    pub piece: u64,
+}
+
+impl ScanOptions {
+    /// Pieces of 4 MiB for plain files over 8 MiB: large enough that opening and seeking cost
+    /// nothing, small enough that two threads finish together.
+    pub fn threads(threads: usize) -> ScanOptions {
+        ScanOptions {
+            threads,
+            split_above: 8 << 20,
+            piece: 4 << 20,
+        }
+    }
+}
 
 /// Event series are kept per minute: the finest burn-rate window is five minutes.
 pub fn bucket() -> TimeDelta {
@@ -157,6 +178,43 @@ pub struct Scan {
     pub stats: ScanStats,
 }
 
+/// A part of a file a worker reads: the lines that *start* in `[start, end)` (a line that
+/// begins before `end` is read to its newline, past `end`). Whole files are `[0, u64::MAX)`.
+#[derive(Clone, Copy, Debug)]
+struct Piece<'f> {
+    file: &'f LogFile,
+    start: u64,
+    end: u64,
+}
+
+/// Every wanted file as one piece, but plain files over `split_above` (gzip cannot be entered
+/// in the middle), in file and offset order: a worker takes pieces in increasing order, so the
+/// first malformed lines of all are among the first ones each worker keeps.
+fn pieces<'f>(wanted: &[&'f LogFile], options: ScanOptions) -> Vec<Piece<'f>> {
+    let mut out = Vec::new();
+    for &file in wanted {
+        let split = options.threads > 1 && !file.gzipped && file.size > options.split_above;
+        if !split {
+            out.push(Piece {
+                file,
+                start: 0,
+                end: u64::MAX,
+            });
+            continue;
+        }
+        let piece = options.piece.max(1);
+        let mut start = 0;
+        while start < file.size {
+            let end = start + piece;
+            // The last piece reads to the end, should the file have grown since it was listed.
+            let end = if end >= file.size { u64::MAX } else { end };
+            out.push(Piece { file, start, end });
+            start = end;
+        }
+    }
+    out
+}
+
 /// Reads every file that may hold selected lines, with up to `threads` files at a time.
 /// `progress`, if given, is advanced by the bytes read.
 pub fn scan(
@@ -165,18 +223,30 @@ pub fn scan(
     threads: usize,
     progress: Option<&AtomicU64>,
 ) -> Scan {
+    scan_with(files, selection, ScanOptions::threads(threads), progress)
+}
+
+/// [`scan`], with large plain files split as `options` say. The result does not depend on
+/// the options: the same counts, the same malformed lines with the same line numbers.
+pub fn scan_with(
+    files: &[LogFile],
+    selection: &Selection,
+    options: ScanOptions,
+    progress: Option<&AtomicU64>,
+) -> Scan {
     let wanted: Vec<&LogFile> = files.iter().filter(|f| selection.may_hold(f)).collect();
+    let pieces = pieces(&wanted, options);
     let next = AtomicUsize::new(0);
     let results = Mutex::new(Vec::new());
-    let threads = threads.clamp(1, wanted.len().max(1));
+    let threads = options.threads.clamp(1, pieces.len().max(1));
     std::thread::scope(|s| {
         for _ in 0..threads {
             s.spawn(|| {
                 let mut worker = Worker::new(selection);
                 loop {
                     let i = next.fetch_add(1, Ordering::Relaxed);
-                    let Some(file) = wanted.get(i) else { break };
-                    worker.read_file(file, progress);
+                    let Some(piece) = pieces.get(i) else { break };
+                    worker.read_piece(piece, progress);
                 }
                 if let Ok(mut r) = results.lock() {
                     r.push(worker);
@@ -199,6 +269,7 @@ fn merge(workers: Vec<Worker>, selection: &Selection) -> Scan {
         .map(|c| (c.key.clone(), c.clone()))
         .collect();
     let mut stats = ScanStats::default();
+    let mut samples: Vec<(u64, MalformedLine)> = Vec::new();
     for w in workers {
         for from in w.groups.iter().flat_map(|g| &g.counters) {
             let Some(into) = merged.get_mut(&from.key) else {
@@ -216,14 +287,25 @@ fn merge(workers: Vec<Worker>, selection: &Selection) -> Scan {
         stats.lines += s.lines;
         stats.matched += s.matched;
         stats.malformed += s.malformed;
-        stats.malformed_samples.extend(s.malformed_samples);
+        samples.extend(w.sample_starts.into_iter().zip(s.malformed_samples));
         stats.unreadable.extend(s.unreadable);
     }
-    stats
-        .malformed_samples
-        .sort_by(|a, b| (&a.file, a.line).cmp(&(&b.file, b.line)));
-    stats.malformed_samples.truncate(MALFORMED_SAMPLES);
+    // In file order, then by where the piece starts, then by line within the piece.
+    samples.sort_by(|(sa, a), (sb, b)| (&a.file, sa, a.line).cmp(&(&b.file, sb, b.line)));
+    samples.truncate(MALFORMED_SAMPLES);
+    stats.malformed_samples = samples
+        .into_iter()
+        .map(|(start, mut m)| {
+            // Counted from the piece's first line: add the lines before it.
+            if start > 0 {
+                m.line += lines_before(&m.file, start);
+            }
+            m
+        })
+        .collect();
     stats.unreadable.sort();
+    // A file split in pieces fails once per piece: say it once.
+    stats.unreadable.dedup_by(|a, b| a.0 == b.0);
     let data = merged
         .into_iter()
         .map(|(key, c)| {
@@ -240,12 +322,34 @@ fn merge(workers: Vec<Worker>, selection: &Selection) -> Scan {
     Scan { data, stats }
 }
 
+/// How many lines end before byte `offset` of `path` (0 if it cannot be read: the sample then
+/// keeps its line number within the piece).
+fn lines_before(path: &std::path::Path, offset: u64) -> u64 {
+    let Ok(f) = File::open(path) else { return 0 };
+    let mut r = f.take(offset);
+    let mut buf = vec![0u8; CHUNK];
+    let mut lines = 0;
+    loop {
+        match r.read(&mut buf) {
+            Ok(0) => return lines,
+            Ok(n) => lines += memchr::memchr_iter(b'\n', &buf[..n]).count() as u64,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(_) => return lines,
+        }
+    }
+}
+
 struct Worker {
     /// Read buffer, reused from file to file.
     buf: Vec<u8>,
     /// This worker's own counters.
     groups: Vec<Group>,
     stats: ScanStats,
+    /// Where the first line of the piece of each of `stats.malformed_samples` starts: their
+    /// line numbers count from it.
+    sample_starts: Vec<u64>,
+    /// The current piece's first line's offset in the file.
+    piece_start: u64,
     from: i64,
     to: i64,
 }
@@ -256,22 +360,43 @@ impl Worker {
             buf: vec![0u8; CHUNK],
             groups: selection.groups.clone(),
             stats: ScanStats::default(),
+            sample_starts: Vec::new(),
+            piece_start: 0,
             from: selection.range.start.timestamp(),
             to: selection.range.end.timestamp(),
         }
     }
 
-    fn read_file(&mut self, file: &LogFile, progress: Option<&AtomicU64>) {
-        let result = File::open(&file.path).and_then(|f| {
+    fn read_piece(&mut self, piece: &Piece<'_>, progress: Option<&AtomicU64>) {
+        let file = piece.file;
+        self.piece_start = 0;
+        // A piece after the first starts on the byte before its own, so that a line starting
+        // exactly at `start` is recognised (the skipped partial line then is just "\n").
+        let begin = piece.start.saturating_sub(1);
+        let bounds = Bounds {
+            skip_first: piece.start > 0,
+            begin,
+            stop_at: piece.end.saturating_sub(begin),
+        };
+        let result = File::open(&file.path).and_then(|mut f| {
+            if begin > 0 {
+                f.seek(SeekFrom::Start(begin))?;
+            }
             let counted = Counted { inner: f, progress };
             if file.gzipped {
-                self.read_lines(MultiGzDecoder::new(counted), file)
+                self.read_lines(MultiGzDecoder::new(counted), file, bounds)
             } else {
-                self.read_lines(counted, file)
+                self.read_lines(counted, file, bounds)
             }
         });
-        self.stats.files_read += 1;
-        self.stats.bytes_read += file.size;
+        if piece.start == 0 {
+            self.stats.files_read += 1;
+        }
+        self.stats.bytes_read += if piece.end == u64::MAX {
+            file.size.saturating_sub(piece.start)
+        } else {
+            piece.end - piece.start
+        };
         if let Err(e) = result {
             self.stats
                 .unreadable
@@ -280,9 +405,9 @@ impl Worker {
     }
 
     /// Splits the stream into lines with a fixed buffer: memory does not grow with the file.
-    fn read_lines<R: Read>(&mut self, r: R, file: &LogFile) -> io::Result<()> {
+    fn read_lines<R: Read>(&mut self, r: R, file: &LogFile, bounds: Bounds) -> io::Result<()> {
         let mut buf = std::mem::take(&mut self.buf);
-        let result = self.read_lines_into(r, file, &mut buf);
+        let result = self.read_lines_into(r, file, &mut buf, bounds);
         self.buf = buf;
         result
     }
@@ -292,19 +417,29 @@ impl Worker {
         mut r: R,
         file: &LogFile,
         buf: &mut Vec<u8>,
+        bounds: Bounds,
     ) -> io::Result<()> {
-        let (mut filled, mut line_no, mut skipping_long) = (0usize, 0u64, false);
+        let (mut filled, mut line_no) = (0usize, 0u64);
+        // The first partial line of a piece is the previous piece's: dropped like an overlong one.
+        let mut skipping = bounds.skip_first;
+        let mut first = bounds.skip_first;
+        // Offset in the stream of buf[0].
+        let mut base = 0u64;
         loop {
             if filled == buf.len() {
                 if buf.len() < MAX_LINE {
                     buf.resize(buf.len() * 2, 0);
                 } else {
                     // A line longer than any ALB writes: report it once, drop until newline.
-                    if !skipping_long {
+                    if !skipping {
+                        if base >= bounds.stop_at {
+                            return Ok(());
+                        }
                         line_no += 1;
                         self.malformed(file, line_no, "line longer than 1 MiB".to_owned());
                     }
-                    skipping_long = true;
+                    skipping = true;
+                    base += filled as u64;
                     filled = 0;
                 }
             }
@@ -314,7 +449,7 @@ impl Worker {
                 Err(e) => return Err(e),
             };
             if n == 0 {
-                if filled > 0 && !skipping_long {
+                if filled > 0 && !skipping && base < bounds.stop_at {
                     line_no += 1;
                     self.line(&buf[..filled], file, line_no);
                 }
@@ -323,9 +458,17 @@ impl Worker {
             let mut start = 0;
             for nl in memchr::memchr_iter(b'\n', &buf[filled..filled + n]) {
                 let end = filled + nl;
-                if skipping_long {
-                    skipping_long = false;
+                if skipping {
+                    if first {
+                        // Line numbers in this piece count from here.
+                        self.piece_start = bounds.begin + base + end as u64 + 1;
+                        first = false;
+                    }
+                    skipping = false;
                 } else {
+                    if base + start as u64 >= bounds.stop_at {
+                        return Ok(());
+                    }
                     line_no += 1;
                     self.line(&buf[start..end], file, line_no);
                 }
@@ -334,12 +477,14 @@ impl Worker {
             filled += n;
             buf.copy_within(start..filled, 0);
             filled -= start;
+            base += start as u64;
         }
     }
 
     fn malformed(&mut self, file: &LogFile, line: u64, reason: String) {
         self.stats.malformed += 1;
         if self.stats.malformed_samples.len() < MALFORMED_SAMPLES {
+            self.sample_starts.push(self.piece_start);
             self.stats.malformed_samples.push(MalformedLine {
                 file: file.path.clone(),
                 line,
@@ -396,6 +541,16 @@ impl Worker {
         }
         self.stats.matched += u64::from(matched);
     }
+}
+
+/// Which lines of a stream a worker reads: all but a first partial one (`skip_first`), up to
+/// the first that starts at or after `stop_at` bytes into the stream.
+#[derive(Clone, Copy, Debug)]
+struct Bounds {
+    skip_first: bool,
+    /// Where in the file the stream begins.
+    begin: u64,
+    stop_at: u64,
 }
 
 /// Counts bytes as they are read from disk, for the progress bar.
