@@ -5,6 +5,8 @@
 #
 #   bench/access_logs.sh            # generates target/bench-logs/ once, then measures
 #   SCALE=140 bench/access_logs.sh  # more data (SCALE=70 over 2 days is ~1.2 GB)
+#   GOACCESS=0 bench/access_logs.sh # without the goaccess row (it takes minutes)
+#   SLO=path bench/access_logs.sh   # another build of slo (an earlier step), no cargo build
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -26,13 +28,15 @@ if [ ${#missing[@]} -gt 0 ]; then
   $sudo_cmd apt-get install -y -q "${missing[@]}" >/dev/null
 fi
 
-cargo build --release --locked --quiet
-slo=target/release/slo
+if [ -z "${SLO:-}" ]; then
+  cargo build --release --locked --quiet
+fi
+slo=${SLO:-target/release/slo}
 
 if [ ! -f "$data/done-$SCALE-$DAYS" ]; then
   rm -rf "$data"
-  $slo generate-logs --out "$data/plain" --plain --days "$DAYS" --scale "$SCALE" --end "$END"
-  $slo generate-logs --out "$data/gz" --days "$DAYS" --scale "$SCALE" --end "$END"
+  "$slo" generate-logs --out "$data/plain" --plain --days "$DAYS" --scale "$SCALE" --end "$END"
+  "$slo" generate-logs --out "$data/gz" --days "$DAYS" --scale "$SCALE" --end "$END"
   touch "$data/done-$SCALE-$DAYS"
 fi
 mapfile -t plain < <(find "$data/plain" -name '*.log' | sort)
@@ -69,12 +73,12 @@ measure "cat > /dev/null" cat "${plain[@]}"
 measure "zcat > /dev/null (.gz)" zcat "${gz[@]}"
 # shellcheck disable=SC2016 # the awk program is meant literally
 measure "mawk 5xx one-liner" mawk '$9 ~ /^5/ {e++} END {print e/NR}' "${plain[@]}"
-measure "goaccess --log-format=AWSALB" goaccess "${plain[@]}" --log-format=AWSALB -o "$data/goaccess.json"
+[ "${GOACCESS:-1}" = 0 ] || measure "goaccess --log-format=AWSALB" goaccess "${plain[@]}" --log-format=AWSALB -o "$data/goaccess.json"
 report=(report slo/ --at "$END" --format json)
-measure "slo report, 1 thread" $slo "${report[@]}" --access-logs "$data/plain" --threads 1
-measure "slo report, $(nproc) threads" $slo "${report[@]}" --access-logs "$data/plain"
-measure "slo report .gz, 1 thread" $slo "${report[@]}" --access-logs "$data/gz" --threads 1
-measure "slo report .gz, $(nproc) threads" $slo "${report[@]}" --access-logs "$data/gz"
+measure "slo report, 1 thread" "$slo" "${report[@]}" --access-logs "$data/plain" --threads 1
+measure "slo report, $(nproc) threads" "$slo" "${report[@]}" --access-logs "$data/plain"
+measure "slo report .gz, 1 thread" "$slo" "${report[@]}" --access-logs "$data/gz" --threads 1
+measure "slo report .gz, $(nproc) threads" "$slo" "${report[@]}" --access-logs "$data/gz"
 
 # One large file: the same lines concatenated (what `cat`-ing a day of logs, or an archive,
 # gives), plain and as one .gz. Plain is read in pieces by every thread.
@@ -95,23 +99,24 @@ measure "cat > /dev/null" cat "$data/big/plain/all.log"
 measure "zcat > /dev/null (.gz)" zcat "$data/big/gz/all.log.gz"
 # shellcheck disable=SC2016 # the awk program is meant literally
 measure "mawk 5xx one-liner" mawk '$9 ~ /^5/ {e++} END {print e/NR}' "$data/big/plain/all.log"
-measure "slo report, 1 thread" $slo "${report[@]}" --access-logs "$data/big/plain" --threads 1
-measure "slo report, $(nproc) threads (pieces)" $slo "${report[@]}" --access-logs "$data/big/plain"
-measure "slo report .gz, 1 thread" $slo "${report[@]}" --access-logs "$data/big/gz" --threads 1
+measure "slo report, 1 thread" "$slo" "${report[@]}" --access-logs "$data/big/plain" --threads 1
+measure "slo report, $(nproc) threads (pieces)" "$slo" "${report[@]}" --access-logs "$data/big/plain"
+measure "slo report .gz, 1 thread" "$slo" "${report[@]}" --access-logs "$data/big/gz" --threads 1
 
 # Many small files: the bundled example's S3 layout (17,280 five-minute .gz files) against the
 # same bytes as one file (its files concatenated: a multi-member .gz); the difference, divided
 # by the number of files, is what a file costs beyond its bytes.
 example=target/example-logs
 if [ ! -d "$example/AWSLogs" ]; then
-  $slo generate-logs --out "$example"
+  "$slo" generate-logs --out "$example"
 fi
 mapfile -t small < <(find "$example/AWSLogs" -name '*.log.gz' | sort)
 if [ ! -f "$data/one-of-many/all.log.gz" ]; then
   mkdir -p "$data/one-of-many"
-  cat "${small[@]}" >"$data/one-of-many/all.log.gz"
+  printf '%s\0' "${small[@]}" | xargs -0 cat >"$data/one-of-many.partial"
+  mv "$data/one-of-many.partial" "$data/one-of-many/all.log.gz"
 fi
-small_bytes=$(zcat "${small[@]}" | wc -c)
+small_bytes=$(zcat "$data/one-of-many/all.log.gz" | wc -c)
 bytes=$small_bytes
 example_report=(report slo/ --at "$END" --format json)
 echo
@@ -119,8 +124,8 @@ echo "Many files: ${#small[@]} .gz files, $((small_bytes / 1000000)) MB of log; 
 echo
 echo "| command | wall s | MB/s of log | peak RSS MB |"
 echo "|---|---|---|---|"
-measure "slo report, ${#small[@]} files, 1 thread" $slo "${example_report[@]}" --access-logs "$example/AWSLogs" --threads 1
+measure "slo report, ${#small[@]} files, 1 thread" "$slo" "${example_report[@]}" --access-logs "$example/AWSLogs" --threads 1
 many=$last
-measure "slo report, 1 file, 1 thread" $slo "${example_report[@]}" --access-logs "$data/one-of-many" --threads 1
+measure "slo report, 1 file, 1 thread" "$slo" "${example_report[@]}" --access-logs "$data/one-of-many" --threads 1
 awk -v a="$many" -v b="$last" -v n="${#small[@]}" \
   'BEGIN { printf "\nCost of a file beyond its bytes: %.1f µs ((%.2f s - %.2f s) / %d files)\n", (a - b) / n * 1e6, a, b, n }'

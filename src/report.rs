@@ -220,6 +220,37 @@ pub fn objective_report(
 /// looked up by its key in `data`; one the source has nothing for has an empty series, which
 /// reports as `no_data` (never as success). `histories`: deployments by the spec's service; a
 /// service missing there has none looked up.
+/// `f` of every item, in order, computed by up to as many threads as the machine has cores.
+fn parallel_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
+    let threads = std::thread::available_parallelism()
+        .map_or(1, usize::from)
+        .min(items.len());
+    if threads <= 1 {
+        return items.iter().map(f).collect();
+    }
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let mut done: Vec<(usize, R)> = std::thread::scope(|s| {
+        let workers: Vec<_> = (0..threads)
+            .map(|_| {
+                s.spawn(|| {
+                    let mut out = Vec::new();
+                    loop {
+                        let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        let Some(item) = items.get(i) else { break out };
+                        out.push((i, f(item)));
+                    }
+                })
+            })
+            .collect();
+        workers
+            .into_iter()
+            .flat_map(|w| w.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
+            .collect()
+    });
+    done.sort_by_key(|(i, _)| *i);
+    done.into_iter().map(|(_, r)| r).collect()
+}
+
 pub fn build(
     slos: &[&ServiceSlo],
     data: &Collected,
@@ -228,29 +259,36 @@ pub fn build(
     window_override: Option<TimeDelta>,
 ) -> Report {
     let none = ServiceHistory::none();
-    let objectives: Vec<ObjectiveReport> = slos
+    let alarms: Vec<_> = slos
         .iter()
-        .flat_map(|slo| {
-            let alarms = desired_alarms(slo).unwrap_or_default();
+        .map(|slo| desired_alarms(slo).unwrap_or_default())
+        .collect();
+    let work: Vec<_> = slos
+        .iter()
+        .zip(&alarms)
+        .flat_map(|(slo, alarms)| {
             let history = histories.get(&slo.service).unwrap_or(&none);
-            slo.keyed_objectives().map(move |(key, objective)| {
-                let collected = data.get(&key).cloned().unwrap_or_else(|| ObjectiveData {
-                    series: EventSeries::new(TimeDelta::minutes(1))
-                        .expect("one minute is a valid bucket"),
-                    p99: None,
-                });
-                objective_report(
-                    slo,
-                    objective,
-                    &collected,
-                    &alarms,
-                    history,
-                    at,
-                    window_override,
-                )
-            })
+            slo.keyed_objectives()
+                .map(move |(key, objective)| (*slo, alarms, history, key, objective))
         })
         .collect();
+    // Objectives are independent, and replaying their alarms over every minute of the data
+    // range is most of a report's own time: they are built on all cores.
+    let objectives = parallel_map(&work, |(slo, alarms, history, key, objective)| {
+        let collected = data.get(key).cloned().unwrap_or_else(|| ObjectiveData {
+            series: EventSeries::new(TimeDelta::minutes(1)).expect("one minute is a valid bucket"),
+            p99: None,
+        });
+        objective_report(
+            slo,
+            objective,
+            &collected,
+            alarms,
+            history,
+            at,
+            window_override,
+        )
+    });
     let mut deployments = Vec::new();
     for slo in slos {
         let Some(history) = histories.get(&slo.service) else {

@@ -2,6 +2,7 @@
 //! folder), read streaming.
 
 pub mod files;
+mod gunzip;
 pub mod line;
 pub mod scan;
 

@@ -2,6 +2,7 @@
 //! memory, with files read in parallel.
 
 use super::files::LogFile;
+use super::gunzip::{self, Gunzip, Inflated};
 use super::line::Entry;
 use crate::core::collected::{Collected, ObjectiveData};
 use crate::core::events::{Counts, EventSeries};
@@ -350,6 +351,8 @@ struct Worker {
     sample_starts: Vec<u64>,
     /// The current piece's first line's offset in the file.
     piece_start: u64,
+    /// Decompressor and buffers for whole .gz files, kept from file to file.
+    gunzip: Option<Gunzip>,
     from: i64,
     to: i64,
 }
@@ -362,6 +365,7 @@ impl Worker {
             stats: ScanStats::default(),
             sample_starts: Vec::new(),
             piece_start: 0,
+            gunzip: None,
             from: selection.range.start.timestamp(),
             to: selection.range.end.timestamp(),
         }
@@ -378,17 +382,11 @@ impl Worker {
             begin,
             stop_at: piece.end.saturating_sub(begin),
         };
-        let result = File::open(&file.path).and_then(|mut f| {
-            if begin > 0 {
-                f.seek(SeekFrom::Start(begin))?;
-            }
-            let counted = Counted { inner: f, progress };
-            if file.gzipped {
-                self.read_lines(MultiGzDecoder::new(counted), file, bounds)
-            } else {
-                self.read_lines(counted, file, bounds)
-            }
-        });
+        let result = if file.gzipped && file.size <= gunzip::MAX_COMPRESSED {
+            self.read_gzip_whole(file, progress)
+        } else {
+            self.read_stream(file, begin, bounds, progress)
+        };
         if piece.start == 0 {
             self.stats.files_read += 1;
         }
@@ -402,6 +400,52 @@ impl Worker {
                 .unreadable
                 .push((file.path.clone(), e.to_string()));
         }
+    }
+
+    /// A small .gz file: read whole, decompressed in one go, its lines split from memory.
+    fn read_gzip_whole(&mut self, file: &LogFile, progress: Option<&AtomicU64>) -> io::Result<()> {
+        let mut gz = self.gunzip.take().unwrap_or_else(Gunzip::new);
+        gz.input.clear();
+        let result = File::open(&file.path)
+            .and_then(|mut f| f.read_to_end(&mut gz.input))
+            .and_then(|n| {
+                if let Some(p) = progress {
+                    p.fetch_add(n as u64, Ordering::Relaxed);
+                }
+                match gz.inflate()? {
+                    Inflated::Done(lines) => {
+                        self.read_lines(lines, file, Bounds::WHOLE).map(|_| true)
+                    }
+                    Inflated::TooLarge => Ok(false),
+                }
+            });
+        self.gunzip = Some(gz);
+        match result {
+            Ok(true) => Ok(()),
+            // Too large for the bounded buffers: streamed, in constant memory.
+            Ok(false) => self.read_stream(file, 0, Bounds::WHOLE, None),
+            Err(e) => Err(e),
+        }
+    }
+
+    fn read_stream(
+        &mut self,
+        file: &LogFile,
+        begin: u64,
+        bounds: Bounds,
+        progress: Option<&AtomicU64>,
+    ) -> io::Result<()> {
+        File::open(&file.path).and_then(|mut f| {
+            if begin > 0 {
+                f.seek(SeekFrom::Start(begin))?;
+            }
+            let counted = Counted { inner: f, progress };
+            if file.gzipped {
+                self.read_lines(MultiGzDecoder::new(counted), file, bounds)
+            } else {
+                self.read_lines(counted, file, bounds)
+            }
+        })
     }
 
     /// Splits the stream into lines with a fixed buffer: memory does not grow with the file.
@@ -551,6 +595,14 @@ struct Bounds {
     /// Where in the file the stream begins.
     begin: u64,
     stop_at: u64,
+}
+
+impl Bounds {
+    const WHOLE: Bounds = Bounds {
+        skip_first: false,
+        begin: 0,
+        stop_at: u64::MAX,
+    };
 }
 
 /// Counts bytes as they are read from disk, for the progress bar.
