@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Access-log throughput: slo report against cat, zcat, a mawk one-liner and goaccess, on the
-# same generated files (>= 1 GB uncompressed), page cache warm. Prints a Markdown table of wall
+# same generated files (>= 1 GB uncompressed), page cache warm. "1 core" rows run under
+# `taskset -c 0` (--threads sets the readers only; the report's own work uses every core). Prints a Markdown table of wall
 # time, MB/s (of uncompressed log bytes) and peak RSS; the best of $RUNS runs (default 3).
 #
 #   bench/access_logs.sh            # generates target/bench-logs/ once, then measures
@@ -75,9 +76,9 @@ measure "zcat > /dev/null (.gz)" zcat "${gz[@]}"
 measure "mawk 5xx one-liner" mawk '$9 ~ /^5/ {e++} END {print e/NR}' "${plain[@]}"
 [ "${GOACCESS:-1}" = 0 ] || measure "goaccess --log-format=AWSALB" goaccess "${plain[@]}" --log-format=AWSALB -o "$data/goaccess.json"
 report=(report slo/ --at "$END" --format json)
-measure "slo report, 1 thread" "$slo" "${report[@]}" --access-logs "$data/plain" --threads 1
+measure "slo report, 1 thread, 1 core" taskset -c 0 "$slo" "${report[@]}" --access-logs "$data/plain" --threads 1
 measure "slo report, $(nproc) threads" "$slo" "${report[@]}" --access-logs "$data/plain"
-measure "slo report .gz, 1 thread" "$slo" "${report[@]}" --access-logs "$data/gz" --threads 1
+measure "slo report .gz, 1 thread, 1 core" taskset -c 0 "$slo" "${report[@]}" --access-logs "$data/gz" --threads 1
 measure "slo report .gz, $(nproc) threads" "$slo" "${report[@]}" --access-logs "$data/gz"
 
 # One large file: the same lines concatenated (what `cat`-ing a day of logs, or an archive,
@@ -99,9 +100,9 @@ measure "cat > /dev/null" cat "$data/big/plain/all.log"
 measure "zcat > /dev/null (.gz)" zcat "$data/big/gz/all.log.gz"
 # shellcheck disable=SC2016 # the awk program is meant literally
 measure "mawk 5xx one-liner" mawk '$9 ~ /^5/ {e++} END {print e/NR}' "$data/big/plain/all.log"
-measure "slo report, 1 thread" "$slo" "${report[@]}" --access-logs "$data/big/plain" --threads 1
+measure "slo report, 1 thread, 1 core" taskset -c 0 "$slo" "${report[@]}" --access-logs "$data/big/plain" --threads 1
 measure "slo report, $(nproc) threads (pieces)" "$slo" "${report[@]}" --access-logs "$data/big/plain"
-measure "slo report .gz, 1 thread" "$slo" "${report[@]}" --access-logs "$data/big/gz" --threads 1
+measure "slo report .gz, 1 thread, 1 core" taskset -c 0 "$slo" "${report[@]}" --access-logs "$data/big/gz" --threads 1
 
 # Many small files: the bundled example's S3 layout (17,280 five-minute .gz files) against the
 # same bytes as one file (its files concatenated: a multi-member .gz); the difference, divided
@@ -124,8 +125,8 @@ echo "Many files: ${#small[@]} .gz files, $((small_bytes / 1000000)) MB of log; 
 echo
 echo "| command | wall s | MB/s of log | peak RSS MB |"
 echo "|---|---|---|---|"
-measure "slo report, ${#small[@]} files, 1 thread" "$slo" "${example_report[@]}" --access-logs "$example/AWSLogs" --threads 1
+measure "slo report, ${#small[@]} files, 1 core" taskset -c 0 "$slo" "${example_report[@]}" --access-logs "$example/AWSLogs" --threads 1
 many=$last
-measure "slo report, 1 file, 1 thread" "$slo" "${example_report[@]}" --access-logs "$data/one-of-many" --threads 1
+measure "slo report, 1 file, 1 core" taskset -c 0 "$slo" "${example_report[@]}" --access-logs "$data/one-of-many" --threads 1
 awk -v a="$many" -v b="$last" -v n="${#small[@]}" \
   'BEGIN { printf "\nCost of a file beyond its bytes: %.1f µs ((%.2f s - %.2f s) / %d files)\n", (a - b) / n * 1e6, a, b, n }'
