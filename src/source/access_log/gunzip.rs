@@ -8,8 +8,9 @@ use std::ptr::NonNull;
 
 /// Compressed files up to this size are read whole.
 pub const MAX_COMPRESSED: u64 = 4 << 20;
-/// Their decompressed bytes must fit in this; past it the file is streamed.
-pub const MAX_DECOMPRESSED: usize = 16 << 20;
+/// Their decompressed bytes must fit in this; past it the file is streamed. With the 1 MiB
+/// line buffer, a thread holds at most ~17 MiB, so two stay well under 64 MB in all.
+pub const MAX_DECOMPRESSED: usize = 12 << 20;
 
 /// A libdeflate decompressor, and the buffers it reads from and writes to.
 pub struct Gunzip {
