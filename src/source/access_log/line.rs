@@ -99,12 +99,26 @@ pub struct Entry<'a> {
     line: &'a [u8],
     starts: [u32; FIELD_NAMES.len() + 1],
     count: usize,
+    /// Fields whose bounds are in `starts`: all of them, or (from [`Entry::parse`]) those up to
+    /// `target_group_arn`, the last one the SLIs read.
+    known: usize,
 }
+
+/// [`Entry::parse`] walks the fields up to here one by one, and only counts the rest.
+const WALKED: usize = field::TARGET_GROUP_ARN + 1;
 
 impl<'a> Entry<'a> {
     /// Splits `line` (without its newline) into fields, checking quotes and field count only.
     #[inline(always)]
     pub fn split(line: &'a [u8]) -> Result<Entry<'a>, LineError> {
+        Entry::split_with(line, false)
+    }
+
+    /// With `count_tail`, the fields after `target_group_arn` are counted and checked a block of
+    /// 64 bytes at a time instead of walked (their bounds are not kept); a tail that needs the
+    /// walk (a backslash, a quote inside a field, anything malformed) is walked.
+    #[inline(always)]
+    fn split_with(line: &'a [u8], count_tail: bool) -> Result<Entry<'a>, LineError> {
         let n = line.len();
         if u32::try_from(n).is_err() {
             return Err(LineError::FieldCount(0));
@@ -113,7 +127,17 @@ impl<'a> Entry<'a> {
         let mut starts = [0u32; FIELD_NAMES.len() + 1];
         let mut count = 0usize;
         let mut i = 0usize;
+        let mut known = FIELD_NAMES.len();
         while i < n {
+            if count_tail
+                && count == WALKED
+                && let Some(rest) = tail_fields(line, i)
+            {
+                starts[count] = i as u32;
+                known = WALKED;
+                count += rest;
+                break;
+            }
             let end = if line[i] == b'"' {
                 let mut q = scan.next_quote(i + 1).ok_or(LineError::UnterminatedQuote)?;
                 while escaped(line, q) {
@@ -136,7 +160,7 @@ impl<'a> Entry<'a> {
             count += 1;
             i = end + 1;
         }
-        if count < starts.len() {
+        if count < starts.len() && known == FIELD_NAMES.len() {
             starts[count] = i.max(n + 1) as u32;
         }
         if count < MIN_FIELDS {
@@ -146,13 +170,15 @@ impl<'a> Entry<'a> {
             line,
             starts,
             count,
+            known: known.min(count),
         })
     }
 
-    /// Splits and reads the fields the SLIs need.
+    /// Splits and reads the fields the SLIs need; the entry keeps the bounds of the fields up
+    /// to `target_group_arn` only.
     #[inline(always)]
     pub fn parse(line: &'a [u8]) -> Result<Request<'a>, LineError> {
-        let e = Entry::split(line)?;
+        let e = Entry::split_with(line, true)?;
         e.kind()?;
         let elb = e.elb();
         if !elb.starts_with(b"app/") {
@@ -172,9 +198,10 @@ impl<'a> Entry<'a> {
         self.count
     }
 
-    /// Field `i` of [`FIELD_NAMES`]; empty if the line is of an older, shorter format.
+    /// Field `i` of [`FIELD_NAMES`]; empty if the line is of an older, shorter format (or,
+    /// from [`Entry::parse`], past `target_group_arn`).
     pub fn field(&self, i: usize) -> &'a [u8] {
-        if i >= self.count.min(FIELD_NAMES.len()) {
+        if i >= self.known {
             return &[];
         }
         let (start, end) = (self.starts[i] as usize, self.starts[i + 1] as usize - 1);
@@ -244,6 +271,13 @@ impl Request<'_> {
 /// Bit `k` set where `chunk[k]` is a space, and where it is a quote: the parser's inner loop.
 #[inline]
 fn masks(chunk: &[u8]) -> (u64, u64) {
+    let [spaces, quotes] = eq_masks(chunk, [b' ', b'"']);
+    (spaces, quotes)
+}
+
+/// Bit `k` of mask `j` set where `chunk[k]` (at most 64 bytes) is `needles[j]` (never 0).
+#[inline]
+fn eq_masks<const N: usize>(chunk: &[u8], needles: [u8; N]) -> [u64; N] {
     let mut block = [0u8; 64];
     let block: &[u8; 64] = match chunk.try_into() {
         Ok(full) => full,
@@ -252,40 +286,40 @@ fn masks(chunk: &[u8]) -> (u64, u64) {
             &block
         }
     };
-    masks64(block)
+    eq_masks64(block, needles)
 }
 
 #[cfg(target_arch = "x86_64")]
-#[inline]
-fn masks64(block: &[u8; 64]) -> (u64, u64) {
+#[inline(always)]
+fn eq_masks64<const N: usize>(block: &[u8; 64], needles: [u8; N]) -> [u64; N] {
     use std::arch::x86_64::{
         __m128i, _mm_cmpeq_epi8, _mm_loadu_si128, _mm_movemask_epi8, _mm_set1_epi8,
     };
-    let (mut spaces, mut quotes) = (0u64, 0u64);
+    let mut out = [0u64; N];
     // SAFETY: SSE2 is part of the x86_64 baseline, so these intrinsics are always available;
     // each load reads 16 bytes at offsets 0, 16, 32, 48 of a 64-byte array (unaligned loads).
     unsafe {
-        let (space, quote) = (_mm_set1_epi8(b' ' as i8), _mm_set1_epi8(b'"' as i8));
         for k in 0..4 {
             let v = _mm_loadu_si128(block.as_ptr().add(16 * k).cast::<__m128i>());
-            let s = _mm_movemask_epi8(_mm_cmpeq_epi8(v, space)) as u32 as u64;
-            let q = _mm_movemask_epi8(_mm_cmpeq_epi8(v, quote)) as u32 as u64;
-            spaces |= s << (16 * k);
-            quotes |= q << (16 * k);
+            for (mask, &needle) in out.iter_mut().zip(&needles) {
+                let eq = _mm_cmpeq_epi8(v, _mm_set1_epi8(needle as i8));
+                *mask |= (_mm_movemask_epi8(eq) as u32 as u64) << (16 * k);
+            }
         }
     }
-    (spaces, quotes)
+    out
 }
 
 #[cfg(not(target_arch = "x86_64"))]
 #[inline]
-fn masks64(block: &[u8; 64]) -> (u64, u64) {
-    let (mut spaces, mut quotes) = (0u64, 0u64);
+fn eq_masks64<const N: usize>(block: &[u8; 64], needles: [u8; N]) -> [u64; N] {
+    let mut out = [0u64; N];
     for (k, &b) in block.iter().enumerate() {
-        spaces |= u64::from(b == b' ') << k;
-        quotes |= u64::from(b == b'"') << k;
+        for (mask, &needle) in out.iter_mut().zip(&needles) {
+            *mask |= u64::from(b == needle) << k;
+        }
     }
-    (spaces, quotes)
+    out
 }
 
 /// Finds spaces and quotes in a line, one 64-byte block at a time, as the field walk moves
@@ -348,6 +382,65 @@ impl<'a> Blocks<'a> {
             bits = if quote { self.quotes } else { self.spaces };
         }
     }
+}
+
+/// How many fields `line[p..]` holds (`p` starts a field), if it is plain: every quote opens a
+/// field or closes one, no backslash, no empty field, no quote left open. `None` otherwise:
+/// the caller walks the fields to find out exactly what is wrong, or to honour escapes.
+#[inline]
+fn tail_fields(line: &[u8], p: usize) -> Option<usize> {
+    let n = line.len();
+    if p >= n || line[n - 1] == b' ' {
+        return None;
+    }
+    let (mut fields, mut inside, mut after_separator, mut after_close) =
+        (1usize, 0u64, true, false);
+    let mut at = p;
+    while at < n {
+        let chunk = &line[at..n.min(at + 64)];
+        let valid = if chunk.len() == 64 {
+            u64::MAX
+        } else {
+            (1u64 << chunk.len()) - 1
+        };
+        let [spaces, quotes, backslashes] = eq_masks(chunk, [b' ', b'"', b'\\']);
+        if backslashes != 0 {
+            return None;
+        }
+        // Bit k set while inside quotes after byte k: a quote opens where it turns on.
+        let within = prefix_xor(quotes) ^ inside;
+        let opens = quotes & within;
+        let closes = quotes & !within;
+        let separators = spaces & !within & valid;
+        let field_starts = (separators << 1) | u64::from(after_separator);
+        let after_closes = (closes << 1) | u64::from(after_close);
+        // A quote inside a field, text right after a closing quote, two separators in a row.
+        if opens & !field_starts != 0
+            || after_closes & valid & !separators != 0
+            || separators & field_starts != 0
+        {
+            return None;
+        }
+        fields += separators.count_ones() as usize;
+        let last = chunk.len() - 1;
+        inside = if within >> last & 1 == 1 { u64::MAX } else { 0 };
+        after_separator = separators >> last & 1 == 1;
+        after_close = closes >> last & 1 == 1;
+        at += 64;
+    }
+    (inside == 0).then_some(fields)
+}
+
+/// Bit `k` is the XOR of bits `0..=k`.
+#[inline]
+fn prefix_xor(mut x: u64) -> u64 {
+    x ^= x << 1;
+    x ^= x << 2;
+    x ^= x << 4;
+    x ^= x << 8;
+    x ^= x << 16;
+    x ^= x << 32;
+    x
 }
 
 /// A quote preceded by an odd number of backslashes is escaped (`\"` in user agents).
@@ -453,6 +546,20 @@ mod tests {
     pub const AWS_LAMBDA_FAILED: &str = r#"http 2018-11-30T22:23:00.186641Z app/my-loadbalancer/50dc6c495c0c9188 192.168.131.39:2817 - 0.000 0.001 0.000 502 - 34 366 "GET http://www.example.com:80/ HTTP/1.1" "curl/7.46.0" - - arn:aws:elasticloadbalancing:us-east-2:123456789012:targetgroup/my-targets/73e2d6bc24d8a067 "Root=1-58337364-23a8c76965a2ef7629b185e3" "-" "-" 0 2018-11-30T22:22:48.364000Z "forward" "-" "LambdaInvalidResponse" "-" "-" "-" "-" TID_1234abcd5678ef90 "-" "-" "-""#;
 
     #[test]
+    fn the_tail_is_counted_without_a_walk_when_it_is_plain() {
+        let line = AWS_HTTPS.as_bytes();
+        let p = Entry::split(line).unwrap().starts[WALKED] as usize;
+        assert_eq!(tail_fields(line, p), Some(FIELD_NAMES.len() - WALKED));
+        // What needs the walk: an escaped quote, a quote inside a field, an empty field.
+        for bad in [r#" "a\"b""#, r#" a"b"#, "  x", r#" "open"#, " x "] {
+            let longer = [line, bad.as_bytes()].concat();
+            assert_eq!(tail_fields(&longer, p), None, "{bad}");
+        }
+        // Quotes at bits 1, 4 and 7: inside from 1 to 3, and from 7 on.
+        assert_eq!(prefix_xor(0b1001_0010), 0xFFFF_FFFF_FFFF_FF8E);
+    }
+
+    #[test]
     fn every_documented_example_parses() {
         for line in [
             AWS_HTTP,
@@ -471,7 +578,10 @@ mod tests {
                 e.target_group(),
                 Some(&b"targetgroup/my-targets/73e2d6bc24d8a067"[..])
             );
-            assert_eq!(e.field(field::CONN_TRACE_ID), b"TID_1234abcd5678ef90");
+            // `parse` keeps the bounds up to target_group_arn; `split` keeps them all.
+            assert_eq!(e.field(field::CONN_TRACE_ID), b"");
+            let all = Entry::split(line.as_bytes()).unwrap();
+            assert_eq!(all.field(field::CONN_TRACE_ID), b"TID_1234abcd5678ef90");
         }
     }
 
@@ -488,8 +598,9 @@ mod tests {
             e.field(field::REQUEST),
             b"GET https://www.example.com:443/ HTTP/1.1"
         );
-        assert_eq!(e.field(22), b"authenticate,forward");
-        assert_eq!(e.field(32), b"TransformSuccess");
+        let all = Entry::split(AWS_HTTPS.as_bytes()).unwrap();
+        assert_eq!(all.field(22), b"authenticate,forward");
+        assert_eq!(all.field(32), b"TransformSuccess");
     }
 
     #[test]
@@ -497,7 +608,8 @@ mod tests {
         let r = Entry::parse(AWS_LAMBDA_FAILED.as_bytes()).unwrap();
         assert!(r.is_server_error());
         assert_eq!(r.entry.field(field::TARGET_STATUS_CODE), b"-");
-        assert_eq!(r.entry.field(24), b"LambdaInvalidResponse");
+        let all = Entry::split(AWS_LAMBDA_FAILED.as_bytes()).unwrap();
+        assert_eq!(all.field(24), b"LambdaInvalidResponse");
     }
 
     #[test]
@@ -613,6 +725,37 @@ mod tests {
         #[test]
         fn arbitrary_bytes_never_panic(bytes in prop::collection::vec(any::<u8>(), 0..600)) {
             let _ = Entry::parse(&bytes);
+        }
+
+        /// Counting the tail a block at a time finds what the field-by-field walk finds.
+        #[test]
+        fn counting_the_tail_agrees_with_walking_it(
+            which in 0usize..7,
+            edits in prop::collection::vec((0usize..800, prop::sample::select(vec![b' ', b'"', b'\\', b'x', b'-'])), 0..4),
+            cut in 0usize..900,
+        ) {
+            let examples = [AWS_HTTP, AWS_HTTPS, AWS_H2, AWS_WS, AWS_WSS, AWS_LAMBDA, AWS_LAMBDA_FAILED];
+            let mut line = examples[which].as_bytes().to_vec();
+            // Lines of more than one 64-byte block of tail, and of every length.
+            line.extend_from_slice(br#" "extra field with spaces" more"#);
+            for (at, byte) in edits {
+                if at < line.len() {
+                    line[at] = byte;
+                }
+            }
+            line.truncate(cut.max(1));
+            let walked = Entry::split(&line);
+            let counted = Entry::split_with(&line, true);
+            match (walked, counted) {
+                (Ok(w), Ok(c)) => {
+                    prop_assert_eq!(w.count, c.count);
+                    for f in 0..WALKED {
+                        prop_assert_eq!(w.field(f), c.field(f));
+                    }
+                }
+                (Err(w), Err(c)) => prop_assert_eq!(w, c),
+                (w, c) => prop_assert!(false, "walked {:?}, counted {:?}", w.map(|e| e.count), c.map(|e| e.count)),
+            }
         }
 
         #[test]
