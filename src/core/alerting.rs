@@ -95,8 +95,9 @@ fn tier_state<'t>(
     guard: TrafficGuard,
     at: DateTime<Utc>,
 ) -> TierState<'t> {
-    let long_counts = sums.sum(TimeRange::ending_at(at, tier.long));
-    let short_counts = sums.sum(TimeRange::ending_at(at, tier.short));
+    let at = at.timestamp();
+    let long_counts = sums.sum_secs(at - tier.long.num_seconds(), at);
+    let short_counts = sums.sum_secs(at - tier.short.num_seconds(), at);
     let long = BurnRate::of(long_counts, target);
     let short = BurnRate::of(short_counts, target);
     let below_guard = !guard.admits(long_counts, tier.long) || !guard.admits_short(short_counts);

@@ -156,10 +156,16 @@ impl EventSeries {
     }
 
     fn index_bounds(&self, range: TimeRange) -> (usize, usize) {
+        self.index_bounds_secs(range.start.timestamp(), range.end.timestamp())
+    }
+
+    /// [`EventSeries::index_bounds`] of `[start, end)` in Unix seconds: burn rates are asked at
+    /// every minute of a window, and chrono's calendar arithmetic would be most of their cost.
+    fn index_bounds_secs(&self, start: i64, end: i64) -> (usize, usize) {
         let n = self.counts.len() as i64;
-        // First bucket whose start is >= range.start, first whose start is >= range.end.
-        let lo = ceil_div(range.start.timestamp(), self.bucket_secs) - self.first;
-        let hi = ceil_div(range.end.timestamp(), self.bucket_secs) - self.first;
+        // First bucket whose start is >= start, first whose start is >= end.
+        let lo = ceil_div(start, self.bucket_secs) - self.first;
+        let hi = ceil_div(end, self.bucket_secs) - self.first;
         let clamp = |x: i64| x.clamp(0, n) as usize;
         (clamp(lo), clamp(hi).max(clamp(lo)))
     }
@@ -267,7 +273,12 @@ impl PrefixSums<'_> {
 
     /// Same answer as [`EventSeries::sum`].
     pub fn sum(&self, range: TimeRange) -> Counts {
-        let (from, to) = self.series.index_bounds(range);
+        self.sum_secs(range.start.timestamp(), range.end.timestamp())
+    }
+
+    /// [`PrefixSums::sum`] of `[start, end)` in Unix seconds.
+    pub fn sum_secs(&self, start: i64, end: i64) -> Counts {
+        let (from, to) = self.series.index_bounds_secs(start, end);
         let (a, b) = (self.cum[from], self.cum[to]);
         Counts {
             good: b.good - a.good,

@@ -56,8 +56,10 @@ pub struct SeverityNotification {
 
 /// Per-step data of one objective, as the alarms' metrics see it.
 struct Data {
-    first: DateTime<Utc>,
     step: TimeDelta,
+    /// The first step's start and the step, in seconds, for the per-minute lookups.
+    first_secs: i64,
+    step_secs: i64,
     /// Prefix sums over steps: total, good, steps with any total, steps with any bad.
     total: Vec<u64>,
     good: Vec<u64>,
@@ -88,8 +90,9 @@ impl Data {
             }
         }
         let mut d = Data {
-            first: range.start,
             step,
+            first_secs: range.start.timestamp(),
+            step_secs: step.num_seconds().max(1),
             total: vec![0],
             good: vec![0],
             any_total: vec![0],
@@ -108,7 +111,7 @@ impl Data {
     /// Prefix index of Unix second `t` (clamped to the data). Plain integers: this runs for
     /// every metric of every alarm at every minute of the window.
     fn index(&self, t: i64) -> usize {
-        let i = (t - self.first.timestamp()).div_euclid(self.step.num_seconds().max(1));
+        let i = (t - self.first_secs).div_euclid(self.step_secs);
         usize::try_from(i.max(0))
             .unwrap_or(0)
             .min(self.total.len() - 1)
