@@ -32,8 +32,8 @@ pub struct Evaluation {
 }
 
 /// Every objective of `slos` at `at`, exactly, from ALB access-log `files`, read as `options`
-/// say (threads, large files split); `progress` is advanced by the bytes read. Malformed lines and unreadable
-/// files are counted in the source summary, never as good.
+/// say (threads, large files split); `progress` is advanced by the bytes read. Malformed lines
+/// and unreadable files are counted in the source summary, never as good.
 pub fn from_access_logs(
     slos: &[&ServiceSlo],
     files: &[LogFile],

@@ -216,10 +216,6 @@ pub fn objective_report(
     }
 }
 
-/// The report for every objective of `slos`, in spec then objective order. Each objective is
-/// looked up by its key in `data`; one the source has nothing for has an empty series, which
-/// reports as `no_data` (never as success). `histories`: deployments by the spec's service; a
-/// service missing there has none looked up.
 /// `f` of every item, in order, computed by up to as many threads as the machine has cores.
 fn parallel_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
     let threads = std::thread::available_parallelism()
@@ -251,6 +247,10 @@ fn parallel_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Ve
     done.into_iter().map(|(_, r)| r).collect()
 }
 
+/// The report for every objective of `slos`, in spec then objective order. Each objective is
+/// looked up by its key in `data`; one the source has nothing for has an empty series, which
+/// reports as `no_data` (never as success). `histories`: deployments by the spec's service; a
+/// service missing there has none looked up.
 pub fn build(
     slos: &[&ServiceSlo],
     data: &Collected,

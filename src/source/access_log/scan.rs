@@ -385,7 +385,7 @@ impl Worker {
         let result = if file.gzipped && file.size <= gunzip::MAX_COMPRESSED {
             self.read_gzip_whole(file, progress)
         } else {
-            self.read_stream(file, begin, bounds, progress)
+            self.read_stream(file, bounds, progress)
         };
         if piece.start == 0 {
             self.stats.files_read += 1;
@@ -423,7 +423,7 @@ impl Worker {
         match result {
             Ok(true) => Ok(()),
             // Too large for the bounded buffers: streamed, in constant memory.
-            Ok(false) => self.read_stream(file, 0, Bounds::WHOLE, None),
+            Ok(false) => self.read_stream(file, Bounds::WHOLE, None),
             Err(e) => Err(e),
         }
     }
@@ -431,13 +431,12 @@ impl Worker {
     fn read_stream(
         &mut self,
         file: &LogFile,
-        begin: u64,
         bounds: Bounds,
         progress: Option<&AtomicU64>,
     ) -> io::Result<()> {
         File::open(&file.path).and_then(|mut f| {
-            if begin > 0 {
-                f.seek(SeekFrom::Start(begin))?;
+            if bounds.begin > 0 {
+                f.seek(SeekFrom::Start(bounds.begin))?;
             }
             let counted = Counted { inner: f, progress };
             if file.gzipped {
