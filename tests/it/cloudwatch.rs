@@ -1,7 +1,7 @@
 //! `slo report` from CloudWatch, against the AWS emulator, driven by the real AWS SDK.
 
 use crate::support::emulator::{Session, session};
-use crate::support::{text, write_spec};
+use crate::support::{now_minute, text, write_spec};
 use aws_sdk_cloudwatch::primitives::DateTime as AwsDateTime;
 use aws_sdk_cloudwatch::types::{
     Dimension, Metric, MetricDataQuery, MetricDatum, MetricStat, StandardUnit,
@@ -159,11 +159,6 @@ fn objective<'a>(r: &'a Value, service: &str, name: &str) -> &'a Value {
         .iter()
         .find(|o| o["service"] == service && o["objective"] == name)
         .unwrap()
-}
-
-fn now_minute() -> DateTime<Utc> {
-    let now = Utc::now().timestamp();
-    DateTime::from_timestamp(now - now % 60, 0).unwrap()
 }
 
 #[tokio::test]

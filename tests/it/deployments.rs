@@ -3,7 +3,7 @@
 //! throttled calls), and from files as the AWS CLI prints them.
 
 use crate::support::emulator::{Session, session};
-use crate::support::{root, slo, text};
+use crate::support::{now_minute, root, slo, text};
 use aws_sdk_cloudwatch::primitives::DateTime as AwsDateTime;
 use aws_sdk_cloudwatch::types::{Dimension, MetricDatum, StandardUnit};
 use chrono::{DateTime, TimeDelta, Utc};
@@ -12,11 +12,6 @@ use std::path::Path;
 
 const LB: &str = "app/shop-prod/50dc6c495c0c9188";
 const SERVICE_ARN: &str = "arn:aws:ecs:us-east-1:123456789012:service/prod/checkout";
-
-fn now_minute() -> DateTime<Utc> {
-    let t = Utc::now().timestamp();
-    DateTime::from_timestamp(t - t % 60, 0).unwrap()
-}
 
 fn spec(dir: &Path) {
     spec_with(dir, "");
@@ -67,6 +62,21 @@ fn epoch(t: DateTime<Utc>) -> f64 {
 
 /// 110 clean deployments (two list pages, six describe calls), then the bad
 /// one two minutes before the errors, rolled back by the circuit breaker as they stopped.
+/// The checkout service with this minute's traffic and its rolled-back deployment, as the
+/// correlation and `slo serve` tests start; the minute is returned.
+pub async fn rolled_back_checkout(s: &Session) -> DateTime<Utc> {
+    let now = now_minute();
+    s.checkout_service(false).await;
+    traffic(s, now).await;
+    let (status, body) = s.http(
+        "POST",
+        "/_slo/ecs/state",
+        &service_deployments(now).to_string(),
+    );
+    assert_eq!(status, 200, "{body}");
+    now
+}
+
 pub fn service_deployments(now: DateTime<Utc>) -> Value {
     let arn = |id: &str| {
         format!("arn:aws:ecs:us-east-1:123456789012:service-deployment/prod/checkout/{id}")
@@ -121,15 +131,7 @@ fn report(s: &Session, dir: &Path, now: DateTime<Utc>) -> (Value, String) {
 #[tokio::test]
 async fn a_cloudwatch_report_names_the_deployment_its_image_and_the_rollback() {
     let s = session();
-    let now = now_minute();
-    s.checkout_service(false).await;
-    traffic(&s, now).await;
-    let (status, body) = s.http(
-        "POST",
-        "/_slo/ecs/state",
-        &service_deployments(now).to_string(),
-    );
-    assert_eq!(status, 200, "{body}");
+    let now = rolled_back_checkout(&s).await;
     s.inject("DescribeServiceDeployments", "throttle", 2);
     let tmp = tempfile::tempdir().unwrap();
     spec(tmp.path());

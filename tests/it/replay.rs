@@ -2,7 +2,7 @@
 //! 2026-11-15 14:00–16:00, errors stop at 15:59; a `catalog` timeout incident on 2026-11-08):
 //! one page per incident, early, and nothing after recovery.
 
-use crate::support::{root, slo, text};
+use crate::support::{generate_logs, root, slo, text};
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 use slo::core::alarms::{Alarm, desired_alarms};
@@ -15,8 +15,7 @@ fn example_logs() -> &'static std::path::Path {
     static LOGS: OnceLock<tempfile::TempDir> = OnceLock::new();
     LOGS.get_or_init(|| {
         let tmp = tempfile::tempdir().unwrap();
-        let out = slo(&["generate-logs", "--out", tmp.path().to_str().unwrap()]);
-        assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+        generate_logs(tmp.path(), &[]);
         tmp
     })
     .path()

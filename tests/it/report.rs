@@ -1,7 +1,7 @@
 //! `slo report --access-logs`: checked against an independent reading of the same logs
 //! (tests/tools/alb_oracle.py), on the bundled example and on logs it has never seen.
 
-use crate::support::{root, slo, text, write_spec};
+use crate::support::{generate_logs, root, slo, text, walk, write_spec};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -184,8 +184,7 @@ fn the_report_matches_an_independent_reading_of_logs_it_has_never_seen() {
 fn the_report_on_the_bundled_example_matches_an_independent_reading() {
     let tmp = tempfile::tempdir().unwrap();
     let logs = tmp.path().join("logs");
-    let out = slo(&["generate-logs", "--out", logs.to_str().unwrap()]);
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    generate_logs(&logs, &[]);
     let at = "2026-11-20T00:00:00Z";
     let report = report_json(&[
         "report",
@@ -238,16 +237,7 @@ fn the_report_on_the_bundled_example_matches_an_independent_reading() {
 fn a_corrupt_gzip_file_is_named_and_the_rest_still_counted() {
     let tmp = tempfile::tempdir().unwrap();
     let logs = tmp.path().join("logs");
-    let out = slo(&[
-        "generate-logs",
-        "--out",
-        logs.to_str().unwrap(),
-        "--days",
-        "1",
-        "--end",
-        AT,
-    ]);
-    assert_eq!(out.status.code(), Some(0));
+    generate_logs(&logs, &["--days", "1", "--end", AT]);
     let args = [
         "report",
         "--access-logs",
@@ -387,18 +377,4 @@ fn an_invalid_spec_stops_the_report_with_exit_one() {
     ]);
     assert_eq!(out.status.code(), Some(1));
     assert!(text(&out.stderr).contains("bare-percentage.yaml:7:13"));
-}
-
-fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
-    let mut out = Vec::new();
-    for e in std::fs::read_dir(dir).unwrap() {
-        let p = e.unwrap().path();
-        if p.is_dir() {
-            out.extend(walk(&p));
-        } else {
-            out.push(p);
-        }
-    }
-    out.sort();
-    out
 }

@@ -2,7 +2,7 @@
 //! Slack as a local HTTP server, SNS deliveries counted at an SQS subscription, the dashboard
 //! in headless Chromium, and schemathesis against the OpenAPI document.
 
-use crate::deployments::{service_deployments, traffic};
+use crate::deployments::rolled_back_checkout;
 use crate::support::emulator::{Session, session};
 use crate::support::proxy::Proxy;
 use crate::support::slack::Slack;
@@ -116,18 +116,7 @@ fn metric(body: &str, line_start: &str) -> Option<f64> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn serve_refreshes_notifies_once_survives_an_outage_and_stops_on_sigterm() {
     let s = session();
-    let now = {
-        let t = chrono::Utc::now().timestamp();
-        chrono::DateTime::from_timestamp(t - t % 60, 0).unwrap()
-    };
-    s.checkout_service(false).await;
-    traffic(&s, now).await;
-    let (status, body) = s.http(
-        "POST",
-        "/_slo/ecs/state",
-        &service_deployments(now).to_string(),
-    );
-    assert_eq!(status, 200, "{body}");
+    rolled_back_checkout(&s).await;
     s.python(
         "import boto3\nsns = boto3.client('sns', region_name='us-east-1'); q = boto3.client('sqs', region_name='us-east-1')\narn = sns.create_topic(Name='slo-alerts')['TopicArn']\nurl = q.create_queue(QueueName='slo-deliveries')['QueueUrl']\nqarn = q.get_queue_attributes(QueueUrl=url, AttributeNames=['QueueArn'])['Attributes']['QueueArn']\nsns.subscribe(TopicArn=arn, Protocol='sqs', Endpoint=qarn)",
     );

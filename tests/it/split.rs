@@ -1,7 +1,7 @@
 //! One large plain file read in pieces by several threads gives the very same report, byte for
 //! byte, as one thread reading it whole: wherever the pieces' boundaries fall in a line.
 
-use crate::support::{slo, text};
+use crate::support::{generate_logs, slo, text, walk};
 use std::path::Path;
 
 const AT: &str = "2026-11-20T00:00:00Z";
@@ -11,22 +11,9 @@ const AT: &str = "2026-11-20T00:00:00Z";
 fn one_file(out: &Path, max_lines: usize) {
     let tmp = tempfile::tempdir().unwrap();
     let generated = tmp.path().join("gen");
-    let made = slo(&[
-        "generate-logs",
-        "--out",
-        generated.to_str().unwrap(),
-        "--plain",
-        "--days",
-        "1",
-        "--end",
-        AT,
-    ]);
-    assert_eq!(made.status.code(), Some(0), "{}", text(&made.stderr));
-    let mut files = Vec::new();
-    collect(&generated, &mut files);
-    files.sort();
+    generate_logs(&generated, &["--plain", "--days", "1", "--end", AT]);
     let mut lines: Vec<String> = Vec::new();
-    for f in files {
+    for f in walk(&generated) {
         lines.extend(
             std::fs::read_to_string(f)
                 .unwrap()
@@ -48,17 +35,6 @@ fn one_file(out: &Path, max_lines: usize) {
     lines.insert(n - 2, partial);
     // The last line has no newline.
     std::fs::write(out, lines.join("\n")).unwrap();
-}
-
-fn collect(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
-    for e in std::fs::read_dir(dir).unwrap() {
-        let p = e.unwrap().path();
-        if p.is_dir() {
-            collect(&p, out);
-        } else {
-            out.push(p);
-        }
-    }
 }
 
 fn report(logs: &Path, extra: &[&str]) -> (Vec<u8>, String) {

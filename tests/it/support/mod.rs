@@ -4,8 +4,38 @@ pub mod emulator;
 pub mod proxy;
 pub mod slack;
 
+use chrono::{DateTime, Utc};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
+
+/// `slo generate-logs --out OUT EXTRA…`, which must succeed.
+pub fn generate_logs(out: &Path, extra: &[&str]) {
+    let mut args = vec!["generate-logs", "--out", out.to_str().unwrap()];
+    args.extend_from_slice(extra);
+    let made = slo(&args);
+    assert_eq!(made.status.code(), Some(0), "{}", text(&made.stderr));
+}
+
+/// Every file under `dir`, recursively, in path order.
+pub fn walk(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).unwrap() {
+        let p = e.unwrap().path();
+        if p.is_dir() {
+            out.extend(walk(&p));
+        } else {
+            out.push(p);
+        }
+    }
+    out.sort();
+    out
+}
+
+/// The current minute, for data the emulator keeps at one-minute resolution.
+pub fn now_minute() -> DateTime<Utc> {
+    let t = Utc::now().timestamp();
+    DateTime::from_timestamp(t - t % 60, 0).unwrap()
+}
 
 /// Every subcommand, for checks that apply to all of them.
 pub const COMMANDS: &[&str] = &[
