@@ -24,9 +24,7 @@ need goaccess goaccess
 [ -x /usr/bin/time ] || missing+=(time)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "installing ${missing[*]} (Debian packages)" >&2
-  sudo_cmd=""
-  [ "$(id -u)" -eq 0 ] || sudo_cmd=sudo
-  $sudo_cmd apt-get install -y -q "${missing[@]}" >/dev/null
+  scripts/apt-install "${missing[@]}"
 fi
 
 if [ -z "${SLO:-}" ]; then

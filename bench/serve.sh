@@ -11,7 +11,7 @@ idle_seconds=${IDLE_SECONDS:-60}
 services=${SERVICES:-500}
 wrk_seconds=${WRK_SECONDS:-10}
 
-command -v wrk >/dev/null || { apt-get install -y -q wrk >/dev/null 2>&1 || sudo apt-get install -y -q wrk >/dev/null; }
+command -v wrk >/dev/null || scripts/apt-install wrk
 [ -n "${SKIP_BUILD:-}" ] || cargo build --release --locked --quiet
 slo=target/release/slo
 work=$(mktemp -d)
