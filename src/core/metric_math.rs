@@ -5,15 +5,17 @@
 
 use std::collections::BTreeMap;
 
+/// An expression whose metrics are named by `M`: their ids as written, or whatever a caller
+/// resolved them to once ([`Expr::map_metrics`]), so that evaluating compares no strings.
 #[derive(Clone, Debug, PartialEq)]
-pub enum Expr {
+pub enum Expr<M = String> {
     Number(f64),
-    Metric(String),
-    If(Box<Expr>, Box<Expr>, Box<Expr>),
-    Fill(Box<Expr>, Box<Expr>),
-    Not(Box<Expr>),
-    Neg(Box<Expr>),
-    Binary(Op, Box<Expr>, Box<Expr>),
+    Metric(M),
+    If(Box<Expr<M>>, Box<Expr<M>>, Box<Expr<M>>),
+    Fill(Box<Expr<M>>, Box<Expr<M>>),
+    Not(Box<Expr<M>>),
+    Neg(Box<Expr<M>>),
+    Binary(Op, Box<Expr<M>>, Box<Expr<M>>),
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -62,12 +64,28 @@ impl Expr {
 
     /// The value at one timestamp, given each metric's value there.
     pub fn eval(&self, metrics: &BTreeMap<&str, Option<f64>>) -> Option<f64> {
-        self.eval_with(&|id| metrics.get(id).copied().flatten())
+        self.eval_with(&|id| metrics.get(id.as_str()).copied().flatten())
+    }
+}
+
+impl<M> Expr<M> {
+    /// The same expression with each metric replaced by `f` of it.
+    pub fn map_metrics<N>(&self, f: &mut impl FnMut(&M) -> N) -> Expr<N> {
+        let mut map = |e: &Expr<M>| Box::new(e.map_metrics(f));
+        match self {
+            Expr::Number(n) => Expr::Number(*n),
+            Expr::Metric(m) => Expr::Metric(f(m)),
+            Expr::If(c, a, b) => Expr::If(map(c), map(a), map(b)),
+            Expr::Fill(m, v) => Expr::Fill(map(m), map(v)),
+            Expr::Not(e) => Expr::Not(map(e)),
+            Expr::Neg(e) => Expr::Neg(map(e)),
+            Expr::Binary(op, l, r) => Expr::Binary(*op, map(l), map(r)),
+        }
     }
 
     /// The value at one timestamp; `metric` gives each metric's value there (no allocation,
     /// for the replay's minute-by-minute evaluation).
-    pub fn eval_with(&self, metric: &dyn Fn(&str) -> Option<f64>) -> Option<f64> {
+    pub fn eval_with(&self, metric: &dyn Fn(&M) -> Option<f64>) -> Option<f64> {
         let truth = |b: bool| if b { 1.0 } else { 0.0 };
         match self {
             Expr::Number(n) => Some(*n),

@@ -27,7 +27,7 @@ use crate::core::metric_math::Expr;
 use crate::core::stat::Stat;
 use crate::core::tiers::Severity;
 use crate::core::window::TimeRange;
-use chrono::{DateTime, TimeDelta, Utc};
+use chrono::{DateTime, Utc};
 use std::collections::BTreeMap;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -56,7 +56,6 @@ pub struct SeverityNotification {
 
 /// Per-step data of one objective, as the alarms' metrics see it.
 struct Data {
-    step: TimeDelta,
     /// The first step's start and the step, in seconds, for the per-minute lookups.
     first_secs: i64,
     step_secs: i64,
@@ -90,7 +89,6 @@ impl Data {
             }
         }
         let mut d = Data {
-            step,
             first_secs: range.start.timestamp(),
             step_secs: step.num_seconds().max(1),
             total: vec![0],
@@ -117,9 +115,9 @@ impl Data {
             .min(self.total.len() - 1)
     }
 
-    /// The metric's value over `[start, end)`: `None` when it has no datapoint there.
-    fn value(&self, feed: Feed, start: i64, end: i64) -> Option<f64> {
-        let (a, b) = (self.index(start), self.index(end));
+    /// The metric's value between prefix indices `a` and `b`: `None` when it has no datapoint
+    /// there.
+    fn value(&self, feed: Feed, a: usize, b: usize) -> Option<f64> {
         let diff = |v: &Vec<u64>| v[b] - v[a];
         let (sum, present) = match feed {
             Feed::Total => (diff(&self.total), diff(&self.any_total)),
@@ -140,55 +138,49 @@ fn feed_of(name: &str, stat: &Stat) -> Feed {
     }
 }
 
-/// A metric alarm, ready to evaluate.
+/// A metric alarm, ready to evaluate: its metrics resolved to the series they read.
 struct Compiled<'a> {
     alarm: &'a MetricAlarm,
-    /// `None`: a single metric; otherwise the expression and its metrics by id.
-    expr: Option<Expr>,
-    feeds: Vec<(&'a str, Feed)>,
+    expr: Expr<Feed>,
     period: i64,
 }
 
 impl<'a> Compiled<'a> {
     fn new(alarm: &'a MetricAlarm) -> Compiled<'a> {
-        let (expr, feeds) = match &alarm.source {
-            AlarmSource::Metric(m) => (None, vec![("", feed_of(&m.name, &m.stat))]),
+        let expr = match &alarm.source {
+            AlarmSource::Metric(m) => Expr::Metric(feed_of(&m.name, &m.stat)),
             AlarmSource::Math {
                 expression,
                 metrics,
-            } => (
+            } => match Expr::parse(expression) {
+                Ok(e) => e.map_metrics(&mut |id: &String| {
+                    metrics
+                        .iter()
+                        .find(|m| m.id == *id)
+                        .map_or(Feed::Nothing, |m| feed_of(&m.name, &m.stat))
+                }),
                 // An expression this evaluator cannot read evaluates as no data.
-                Expr::parse(expression).ok(),
-                metrics
-                    .iter()
-                    .map(|m| (m.id.as_str(), feed_of(&m.name, &m.stat)))
-                    .collect(),
-            ),
+                Err(_) => Expr::Metric(Feed::Nothing),
+            },
         };
         Compiled {
             alarm,
             expr,
-            feeds,
             period: i64::from(alarm.source.period_secs().max(1)),
         }
     }
 
+    /// The datapoint of the period ending at Unix second `end`.
     fn datapoint(&self, data: &Data, end: i64) -> Option<f64> {
-        let start = end - self.period;
-        match &self.expr {
-            None => data.value(self.feeds.first()?.1, start, end),
-            Some(e) => e.eval_with(&|id| {
-                let (_, feed) = self.feeds.iter().find(|(i, _)| *i == id)?;
-                data.value(*feed, start, end)
-            }),
-        }
+        let (a, b) = (data.index(end - self.period), data.index(end));
+        self.expr.eval_with(&|feed| data.value(*feed, a, b))
     }
 
-    fn state(&self, data: &Data, at: DateTime<Utc>, previous: State) -> State {
+    fn state(&self, data: &Data, at: i64, previous: State) -> State {
         let a = self.alarm;
         let (mut breaching, mut missing) = (0u32, 0u32);
         for i in 0..a.evaluation_periods.max(1) {
-            match self.datapoint(data, at.timestamp() - self.period * i64::from(i)) {
+            match self.datapoint(data, at - self.period * i64::from(i)) {
                 Some(v) if a.comparison.breaches(v, a.threshold) => breaching += 1,
                 Some(_) => {}
                 None => missing += 1,
@@ -246,17 +238,22 @@ impl RuleIndex {
     }
 }
 
-/// Where a composite's actions stand while it is in ALARM.
+/// Where a composite's actions stand while it is in ALARM (times in Unix seconds).
 #[derive(Clone, Copy, Debug)]
 enum Pending {
     /// Actions ran: a notification is open since then.
-    Notified(DateTime<Utc>),
+    Notified(i64),
     /// Waiting for the suppressor to fire, until then.
-    Waiting(DateTime<Utc>),
+    Waiting(i64),
     /// The suppressor is in ALARM.
     Suppressed,
     /// The suppressor left ALARM; actions run at that time if still in ALARM.
-    Extension(DateTime<Utc>),
+    Extension(i64),
+}
+
+/// Unix seconds of a time the replay went through, back to a time.
+fn utc(secs: i64) -> DateTime<Utc> {
+    DateTime::from_timestamp(secs, 0).unwrap_or(DateTime::<Utc>::MIN_UTC)
 }
 
 struct CompositeRun<'a> {
@@ -267,17 +264,16 @@ struct CompositeRun<'a> {
 }
 
 impl CompositeRun<'_> {
-    fn step(&mut self, at: DateTime<Utc>, alarm: bool, suppressor: Option<State>) {
+    fn step(&mut self, at: i64, alarm: bool, suppressor: Option<State>) {
         let suppressor_alarm = suppressor == Some(State::Alarm);
         let s = self.alarm.suppressor.as_ref();
-        let secs = |n: u32| TimeDelta::seconds(i64::from(n));
         match (self.state == State::Alarm, alarm) {
             (false, true) => {
                 self.state = State::Alarm;
                 self.pending = Some(match s {
                     None => Pending::Notified(at),
                     Some(_) if suppressor_alarm => Pending::Suppressed,
-                    Some(s) => Pending::Waiting(at + secs(s.wait_period_secs)),
+                    Some(s) => Pending::Waiting(at + i64::from(s.wait_period_secs)),
                 });
             }
             (true, false) => {
@@ -285,8 +281,8 @@ impl CompositeRun<'_> {
                 if let Some(Pending::Notified(start)) = self.pending.take() {
                     self.done.push(Notification {
                         alarm: self.alarm.name.clone(),
-                        start,
-                        end: Some(at),
+                        start: utc(start),
+                        end: Some(utc(at)),
                     });
                 }
             }
@@ -300,7 +296,7 @@ impl CompositeRun<'_> {
                         Some(Pending::Notified(at))
                     }
                     Some(Pending::Suppressed) if !suppressor_alarm => {
-                        Some(Pending::Extension(at + secs(extension)))
+                        Some(Pending::Extension(at + i64::from(extension)))
                     }
                     other => other,
                 };
@@ -313,7 +309,7 @@ impl CompositeRun<'_> {
         if let Some(Pending::Notified(start)) = self.pending {
             self.done.push(Notification {
                 alarm: self.alarm.name.clone(),
-                start,
+                start: utc(start),
                 end: None,
             });
         }
@@ -363,10 +359,11 @@ pub fn replay(alarms: &[Alarm], series: &EventSeries, range: TimeRange) -> Vec<N
         })
         .collect();
     let mut states: Vec<State> = vec![State::Ok; names.len()];
-    let mut in_alarm: Vec<Option<DateTime<Utc>>> = vec![None; metric.len()];
+    let mut in_alarm: Vec<Option<i64>> = vec![None; metric.len()];
     let mut out: Vec<Notification> = Vec::new();
-    let mut at = range.start + data.step;
-    while at <= range.end {
+    let step = data.step_secs;
+    let (mut at, last) = (range.start.timestamp() + step, range.end.timestamp());
+    while at <= last {
         for (i, m) in metric.iter().enumerate() {
             let state = m.state(&data, at, states[i]);
             match (in_alarm[i], state == State::Alarm) {
@@ -375,8 +372,8 @@ pub fn replay(alarms: &[Alarm], series: &EventSeries, range: TimeRange) -> Vec<N
                     in_alarm[i] = None;
                     out.push(Notification {
                         alarm: names[i].to_owned(),
-                        start,
-                        end: Some(at),
+                        start: utc(start),
+                        end: Some(utc(at)),
                     });
                 }
                 _ => {}
@@ -389,12 +386,12 @@ pub fn replay(alarms: &[Alarm], series: &EventSeries, range: TimeRange) -> Vec<N
             c.step(at, firing, suppressor.map(|s| states[s]));
             states[metric.len() + k] = c.state;
         }
-        at += data.step;
+        at += step;
     }
     let open: Vec<(String, DateTime<Utc>)> = in_alarm
         .iter()
         .enumerate()
-        .filter_map(|(i, t)| t.map(|t| (names[i].to_owned(), t)))
+        .filter_map(|(i, t)| t.map(|t| (names[i].to_owned(), utc(t))))
         .collect();
     out.extend(open.into_iter().map(|(alarm, start)| Notification {
         alarm,
@@ -475,6 +472,7 @@ mod tests {
         Comparison, EvaluationWindow, MetricRef, Suppressor, TreatMissingData,
     };
     use crate::core::events::Counts;
+    use chrono::TimeDelta;
     use std::collections::BTreeMap as Map;
 
     fn t(m: i64) -> DateTime<Utc> {

@@ -4,6 +4,7 @@
 pub mod files;
 mod gunzip;
 pub mod line;
+mod masks;
 pub mod scan;
 
 pub use files::{LogFile, find_log_files};
