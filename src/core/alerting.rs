@@ -95,7 +95,16 @@ fn tier_state<'t>(
     guard: TrafficGuard,
     at: DateTime<Utc>,
 ) -> TierState<'t> {
-    let at = at.timestamp();
+    tier_state_secs(sums, target, tier, guard, at.timestamp())
+}
+
+fn tier_state_secs<'t>(
+    sums: &PrefixSums<'_>,
+    target: Target,
+    tier: &'t Tier,
+    guard: TrafficGuard,
+    at: i64,
+) -> TierState<'t> {
     let long_counts = sums.sum_secs(at - tier.long.num_seconds(), at);
     let short_counts = sums.sum_secs(at - tier.short.num_seconds(), at);
     let long = BurnRate::of(long_counts, target);
@@ -171,12 +180,12 @@ pub fn episodes(
             }
         };
         for at in evaluation_times(range, step) {
-            let state = tier_state(sums, target, tier, guard, at);
+            let state = tier_state_secs(sums, target, tier, guard, at.secs);
             match (&mut open, state.firing) {
-                (None, true) => open = Some((at, burn_value(state.long))),
+                (None, true) => open = Some((at.time(range), burn_value(state.long))),
                 (Some((_, peak)), true) => *peak = peak.max(burn_value(state.long)),
                 (Some((start, peak)), false) => {
-                    found.push(close(*start, at, false, *peak));
+                    found.push(close(*start, at.time(range), false, *peak));
                     open = None;
                 }
                 (None, false) => {}
@@ -194,28 +203,44 @@ fn burn_value(b: Option<BurnRate>) -> f64 {
     b.map_or(0.0, BurnRate::get)
 }
 
+/// One evaluation instant, in Unix seconds: every minute of a window is evaluated, and
+/// chrono's calendar arithmetic would be most of the cost.
+#[derive(Clone, Copy)]
+struct Evaluation {
+    secs: i64,
+    /// The end of the range, which need not be a whole second.
+    last: bool,
+}
+
+impl Evaluation {
+    fn time(self, range: TimeRange) -> DateTime<Utc> {
+        if self.last {
+            range.end
+        } else {
+            DateTime::from_timestamp(self.secs, 0).unwrap_or(range.end)
+        }
+    }
+}
+
 /// Bucket boundaries in `(range.start, range.end]`, then `range.end` itself if it is not one.
-fn evaluation_times(range: TimeRange, step: TimeDelta) -> impl Iterator<Item = DateTime<Utc>> {
-    let step_s = step.num_seconds().max(1);
-    let first = (range.start.timestamp().div_euclid(step_s) + 1) * step_s;
-    let end = range.end;
-    let mut next = DateTime::from_timestamp(first, 0);
-    let mut done = false;
-    std::iter::from_fn(move || {
-        if done {
-            return None;
-        }
-        match next {
-            Some(t) if t < end => {
-                next = t.checked_add_signed(step);
-                Some(t)
-            }
-            _ => {
-                done = true;
-                (range.start < end).then_some(end)
-            }
-        }
-    })
+fn evaluation_times(range: TimeRange, step: TimeDelta) -> impl Iterator<Item = Evaluation> {
+    let step = step.num_seconds().max(1);
+    let first = (range.start.timestamp().div_euclid(step) + 1) * step;
+    let end = range.end.timestamp();
+    // A boundary is before the end if it is before its whole second, or at it when the end has
+    // a fraction.
+    let before_end = match range.end.timestamp_subsec_nanos() {
+        0 => end,
+        _ => end + 1,
+    };
+    let boundaries = (first..before_end)
+        .step_by(step as usize)
+        .map(|secs| Evaluation { secs, last: false });
+    let last = (range.start < range.end).then_some(Evaluation {
+        secs: end,
+        last: true,
+    });
+    boundaries.chain(last)
 }
 
 #[cfg(test)]
@@ -335,13 +360,29 @@ mod tests {
             start: t0(),
             end: t0() + TimeDelta::seconds(150),
         };
-        let times: Vec<_> = evaluation_times(range, TimeDelta::minutes(1)).collect();
+        let times = |range: TimeRange| -> Vec<DateTime<Utc>> {
+            evaluation_times(range, TimeDelta::minutes(1))
+                .map(|e| e.time(range))
+                .collect()
+        };
+        let secs = |s: i64| t0() + TimeDelta::seconds(s);
+        assert_eq!(times(range), vec![secs(60), secs(120), secs(150)]);
+        // An end on a boundary is evaluated once; an end with a fraction of a second, as is.
+        let on_boundary = TimeRange {
+            start: t0(),
+            end: secs(120),
+        };
+        assert_eq!(times(on_boundary), vec![secs(60), secs(120)]);
+        let fraction = TimeRange {
+            start: t0(),
+            end: secs(120) + TimeDelta::milliseconds(500),
+        };
         assert_eq!(
-            times,
+            times(fraction),
             vec![
-                t0() + TimeDelta::seconds(60),
-                t0() + TimeDelta::seconds(120),
-                t0() + TimeDelta::seconds(150)
+                secs(60),
+                secs(120),
+                secs(120) + TimeDelta::milliseconds(500)
             ]
         );
     }

@@ -139,6 +139,14 @@ impl EventSeries {
             .map(|(k, c)| (self.start_of(self.first + k as i64), *c))
     }
 
+    /// [`EventSeries::iter`] with start times in Unix seconds, for per-minute loops.
+    pub fn iter_unix(&self) -> impl Iterator<Item = (i64, Counts)> + '_ {
+        self.counts
+            .iter()
+            .enumerate()
+            .map(|(k, c)| ((self.first + k as i64) * self.bucket_secs, *c))
+    }
+
     /// The time span the series covers, if it has any bucket.
     pub fn span(&self) -> Option<TimeRange> {
         (!self.counts.is_empty()).then(|| TimeRange {

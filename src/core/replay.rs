@@ -79,10 +79,9 @@ impl Data {
         let step = series.bucket();
         let steps = ((range.end - range.start).num_seconds() / step.num_seconds().max(1)).max(0);
         let mut per: Vec<(u64, u64)> = vec![(0, 0); steps as usize];
-        for (t, c) in series.iter() {
-            let i = (t - range.start)
-                .num_seconds()
-                .div_euclid(step.num_seconds().max(1));
+        let start = range.start.timestamp();
+        for (t, c) in series.iter_unix() {
+            let i = (t - start).div_euclid(step.num_seconds().max(1));
             if let Some(slot) = usize::try_from(i).ok().and_then(|i| per.get_mut(i)) {
                 slot.0 += c.total;
                 slot.1 += c.good;

@@ -187,8 +187,7 @@ impl<'a> Entry<'a> {
         })
     }
 
-    /// Splits and reads the fields the SLIs need; the entry keeps the bounds of the fields up
-    /// to `target_group_arn` only.
+    /// Splits and reads the fields the SLIs need.
     #[inline(always)]
     pub fn parse(line: &'a [u8]) -> Result<Request<'a>, LineError> {
         let e = Entry::split_with(line, true)?;
@@ -202,7 +201,7 @@ impl<'a> Entry<'a> {
             elb,
             elb_status: e.elb_status()?,
             target_ms: e.target_ms()?,
-            entry: e,
+            target_group: e.target_group(),
         })
     }
 
@@ -271,7 +270,8 @@ pub struct Request<'a> {
     pub elb_status: Option<u16>,
     /// `None` when the target never answered (`-1`).
     pub target_ms: Option<u64>,
-    pub entry: Entry<'a>,
+    /// The target group as CloudWatch names it ([`Entry::target_group`]).
+    pub target_group: Option<&'a [u8]>,
 }
 
 impl Request<'_> {
@@ -444,6 +444,13 @@ fn parse_status(s: &[u8]) -> Result<Option<u16>, LineError> {
 /// `0.048` → 48, `12` → 12000, `0.0005` → 1 (any fraction of a millisecond rounds up, so a
 /// threshold is never met by rounding). `-1` → None.
 fn parse_seconds_as_ms(s: &[u8]) -> Result<Option<u64>, LineError> {
+    // What ALB writes for anything under ten seconds: one digit and three decimals.
+    if let &[i, b'.', a, b, c] = s
+        && [i, a, b, c].iter().all(u8::is_ascii_digit)
+    {
+        let d = |x: u8| u64::from(x - b'0');
+        return Ok(Some(d(i) * 1000 + d(a) * 100 + d(b) * 10 + d(c)));
+    }
     if s == b"-1" {
         return Ok(None);
     }
@@ -468,7 +475,57 @@ fn parse_seconds_as_ms(s: &[u8]) -> Result<Option<u64>, LineError> {
 }
 
 /// `2018-07-02T22:23:00.186641Z` → Unix seconds (fraction dropped).
+#[inline]
 pub fn parse_time(s: &[u8]) -> Option<i64> {
+    parse_alb_time(s).or_else(|| parse_any_time(s))
+}
+
+/// The shape ALB writes (microseconds, 27 bytes), checked and read eight bytes at a time;
+/// `None` for anything else, which [`parse_any_time`] reads or rejects.
+#[inline]
+fn parse_alb_time(s: &[u8]) -> Option<i64> {
+    /// Each template's `0`s stand for digits; its other bytes must be there as they are.
+    const TEMPLATES: [&[u8; 8]; 4] = [b"0000-00-", b"00T00:00", b":00.0000", b".000000Z"];
+    const fn fixed(t: &[u8; 8]) -> u64 {
+        let (mut mask, mut i) = (0u64, 0);
+        while i < 8 {
+            if t[i] != b'0' {
+                mask |= 0xFF << (8 * i);
+            }
+            i += 1;
+        }
+        mask
+    }
+    const HIGH: u64 = 0xF0F0_F0F0_F0F0_F0F0;
+    const SIX: u64 = 0x0606_0606_0606_0606;
+    if s.len() != 27 {
+        return None;
+    }
+    let mut words = [0u64; 4];
+    for (k, (word, from)) in words.iter_mut().zip([0, 8, 16, 19]).enumerate() {
+        let w = u64::from_le_bytes(s[from..from + 8].try_into().ok()?);
+        // Digits become 0..=9 and fixed bytes 0: any other byte has a high nibble, or gets
+        // one when 6 is added.
+        let d = w ^ u64::from_le_bytes(*TEMPLATES[k]);
+        if d & HIGH != 0 || (d + SIX) & HIGH != 0 || d & fixed(TEMPLATES[k]) != 0 {
+            return None;
+        }
+        *word = d;
+    }
+    let digit = |w: usize, i: usize| (words[w] >> (8 * i) & 0xFF) as i64;
+    let two = |w: usize, i: usize| digit(w, i) * 10 + digit(w, i + 1);
+    let y = two(0, 0) * 100 + two(0, 2);
+    let (m, d) = (two(0, 5), two(1, 0));
+    let (hh, mm, ss) = (two(1, 3), two(1, 6), two(2, 1));
+    if !(1..=12).contains(&m) || !(1..=31).contains(&d) || hh > 23 || mm > 59 || ss > 60 {
+        return None;
+    }
+    Some(days_from_civil(y, m, d) * 86_400 + hh * 3600 + mm * 60 + ss)
+}
+
+/// Any ISO 8601 UTC time with whole or fractional seconds.
+#[cold]
+fn parse_any_time(s: &[u8]) -> Option<i64> {
     if s.len() < 20
         || s[4] != b'-'
         || s[7] != b'-'
@@ -583,14 +640,15 @@ mod tests {
             AWS_LAMBDA_FAILED,
         ] {
             let r = Entry::parse(line.as_bytes()).unwrap_or_else(|err| panic!("{err}: {line}"));
-            let e = &r.entry;
+            let e = Entry::split_with(line.as_bytes(), true).unwrap();
             assert_eq!(e.field_count(), 33);
             assert_eq!(r.elb, b"app/my-loadbalancer/50dc6c495c0c9188");
             assert_eq!(
-                e.target_group(),
+                r.target_group,
                 Some(&b"targetgroup/my-targets/73e2d6bc24d8a067"[..])
             );
-            // `parse` keeps the bounds up to target_group_arn; `split` keeps them all.
+            // Split for `parse`, a line keeps the bounds up to target_group_arn; `split` keeps
+            // them all.
             assert_eq!(e.field(field::CONN_TRACE_ID), b"");
             let all = Entry::split(line.as_bytes()).unwrap();
             assert_eq!(all.field(field::CONN_TRACE_ID), b"TID_1234abcd5678ef90");
@@ -600,7 +658,7 @@ mod tests {
     #[test]
     fn the_documented_https_entry_reads_field_by_field() {
         let r = Entry::parse(AWS_HTTPS.as_bytes()).unwrap();
-        let e = &r.entry;
+        let e = Entry::split_with(AWS_HTTPS.as_bytes(), true).unwrap();
         assert_eq!(e.kind(), Ok(&b"https"[..]));
         assert_eq!(r.time, 1_530_570_180);
         assert_eq!(r.target_ms, Some(48));
@@ -619,7 +677,8 @@ mod tests {
     fn a_failed_lambda_is_a_502_with_no_target_status() {
         let r = Entry::parse(AWS_LAMBDA_FAILED.as_bytes()).unwrap();
         assert!(r.is_server_error());
-        assert_eq!(r.entry.field(field::TARGET_STATUS_CODE), b"-");
+        let e = Entry::split_with(AWS_LAMBDA_FAILED.as_bytes(), true).unwrap();
+        assert_eq!(e.field(field::TARGET_STATUS_CODE), b"-");
         let all = Entry::split(AWS_LAMBDA_FAILED.as_bytes()).unwrap();
         assert_eq!(all.field(24), b"LambdaInvalidResponse");
     }
@@ -630,7 +689,8 @@ mod tests {
             r#""curl/7.46.0""#,
             r#""Mozilla/5.0 (X11; Linux) \"quoted\" C:\\dir\\""#,
         );
-        let e = Entry::parse(line.as_bytes()).unwrap().entry;
+        assert!(Entry::parse(line.as_bytes()).is_ok());
+        let e = Entry::split_with(line.as_bytes(), true).unwrap();
         assert_eq!(
             e.field(field::USER_AGENT),
             br#"Mozilla/5.0 (X11; Linux) \"quoted\" C:\\dir\\"#
@@ -650,7 +710,8 @@ mod tests {
     #[test]
     fn fields_appended_by_aws_later_are_tolerated() {
         let line = format!("{AWS_HTTP} \"new-field\" 42");
-        let e = Entry::parse(line.as_bytes()).unwrap().entry;
+        assert!(Entry::parse(line.as_bytes()).is_ok());
+        let e = Entry::split_with(line.as_bytes(), true).unwrap();
         assert_eq!(e.field_count(), 35);
         let older: Vec<&str> = AWS_HTTP.split(' ').collect();
         let without_transforms = older[..older.len() - 3].join(" ");
@@ -711,6 +772,29 @@ mod tests {
         assert_eq!(parse_time(b"2026-13-01T00:00:00.0Z"), None);
         assert_eq!(parse_time(b"2026-11-22T05:30:59.999999"), None);
         assert_eq!(parse_time(b"2026-11-22T05:30:5x.9Z"), None);
+        // ALB's own shape, read eight bytes at a time, with each kind of damage.
+        let alb = b"2026-11-22T05:30:59.999999Z";
+        assert_eq!(parse_alb_time(alb), Some(1_795_325_459));
+        for (at, byte) in [
+            (0, b'x'),
+            (4, b'/'),
+            (7, b'.'),
+            (10, b't'),
+            (13, b'-'),
+            (16, b';'),
+            (19, b','),
+            (22, b':'),
+            (26, b'z'),
+        ] {
+            let mut bad = *alb;
+            bad[at] = byte;
+            assert_eq!(
+                parse_alb_time(&bad),
+                None,
+                "{}",
+                String::from_utf8_lossy(&bad)
+            );
+        }
     }
 
     #[test]
@@ -727,6 +811,34 @@ mod tests {
     }
 
     proptest! {
+        /// The eight-bytes-at-a-time reader accepts nothing the general one rejects, and
+        /// reads the same time.
+        #[test]
+        fn alb_times_read_as_any_time(
+            secs in 0i64..4_000_000_000,
+            micros in 0u32..1_000_000,
+            edits in prop::collection::vec((0usize..27, any::<u8>()), 0..3),
+        ) {
+            let t = chrono::DateTime::from_timestamp(secs, micros * 1000).unwrap();
+            let mut s = t.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string().into_bytes();
+            for (at, byte) in edits {
+                s[at] = byte;
+            }
+            if let Some(fast) = parse_alb_time(&s) {
+                prop_assert_eq!(Some(fast), parse_any_time(&s));
+            }
+        }
+
+        /// `D.DDD`, read directly, is what the general reader makes of `D.DDD0`.
+        #[test]
+        fn three_decimals_read_as_any_decimals(text in "[0-9x]\\.[0-9x][0-9][0-9]") {
+            let longer = format!("{text}0");
+            prop_assert_eq!(
+                parse_seconds_as_ms(text.as_bytes()),
+                parse_seconds_as_ms(longer.as_bytes())
+            );
+        }
+
         #[test]
         fn times_agree_with_chrono(secs in 0i64..4_000_000_000, micros in 0u32..1_000_000) {
             let t = chrono::DateTime::from_timestamp(secs, micros * 1000).unwrap();

@@ -4,6 +4,7 @@
 pub mod files;
 mod gunzip;
 pub mod line;
+mod mapped;
 mod masks;
 pub mod scan;
 

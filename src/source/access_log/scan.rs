@@ -4,6 +4,7 @@
 use super::files::LogFile;
 use super::gunzip::{self, Gunzip, Inflated};
 use super::line::Entry;
+use super::mapped::Mapped;
 use crate::core::collected::{Collected, ObjectiveData};
 use crate::core::events::{Counts, EventSeries};
 use crate::core::latency::LatencyHistogram;
@@ -24,6 +25,8 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 const MAX_LINE: usize = 1 << 20;
 /// Read buffer per worker.
 const CHUNK: usize = 1 << 20;
+/// Plain files are mapped this much at a time (plus the longest line past it).
+const WINDOW: u64 = 4 << 20;
 /// How many malformed lines are kept, with their location, for the report.
 pub const MALFORMED_SAMPLES: usize = 5;
 
@@ -382,7 +385,9 @@ impl Worker {
             begin,
             stop_at: piece.end.saturating_sub(begin),
         };
-        let result = if file.gzipped && file.size <= gunzip::MAX_COMPRESSED {
+        let result = if !file.gzipped {
+            self.read_mapped(piece, progress)
+        } else if file.size <= gunzip::MAX_COMPRESSED {
             self.read_gzip_whole(file, progress)
         } else {
             self.read_stream(file, bounds, progress)
@@ -402,6 +407,46 @@ impl Worker {
         }
     }
 
+    /// A plain file's piece, through memory maps of [`WINDOW`] bytes (and the longest line
+    /// past them) at a time. Anything but a regular file (a pipe) is streamed instead.
+    fn read_mapped(&mut self, piece: &Piece<'_>, progress: Option<&AtomicU64>) -> io::Result<()> {
+        let file = piece.file;
+        let f = File::open(&file.path)?;
+        let meta = f.metadata()?;
+        if !meta.is_file() {
+            let begin = piece.start.saturating_sub(1);
+            let bounds = Bounds {
+                skip_first: piece.start > 0,
+                begin,
+                stop_at: piece.end.saturating_sub(begin),
+            };
+            return self.read_stream(file, bounds, progress);
+        }
+        // The size now: the file may have changed since it was listed.
+        let size = meta.len();
+        let end = piece.end.min(size);
+        let mut start = piece.start;
+        while start < end {
+            let stop = (start + WINDOW).min(end);
+            // From the byte before `start`, so that a line starting exactly there is seen; to
+            // the end of the longest line that may start before `stop`.
+            let begin = start.saturating_sub(1);
+            let last = (stop + MAX_LINE as u64 + 1).min(size);
+            let map = Mapped::new(&f, begin, (last - begin) as usize)?;
+            let bounds = Bounds {
+                skip_first: start > 0,
+                begin,
+                stop_at: stop - begin,
+            };
+            self.lines_in(map.bytes(), file, bounds);
+            if let Some(p) = progress {
+                p.fetch_add(stop - start, Ordering::Relaxed);
+            }
+            start = stop;
+        }
+        Ok(())
+    }
+
     /// A small .gz file: read whole, decompressed in one go, its lines split from memory.
     fn read_gzip_whole(&mut self, file: &LogFile, progress: Option<&AtomicU64>) -> io::Result<()> {
         let mut gz = self.gunzip.take().unwrap_or_else(Gunzip::new);
@@ -414,7 +459,8 @@ impl Worker {
                 }
                 match gz.inflate()? {
                     Inflated::Done(lines) => {
-                        self.read_lines(lines, file, Bounds::WHOLE).map(|_| true)
+                        self.lines_in(lines, file, Bounds::WHOLE);
+                        Ok(true)
                     }
                     Inflated::TooLarge => Ok(false),
                 }
@@ -524,6 +570,42 @@ impl Worker {
         }
     }
 
+    /// [`Worker::read_lines`] of a stream held in memory whole: the same lines, line numbers
+    /// and malformed ones, without copying a byte.
+    fn lines_in(&mut self, data: &[u8], file: &LogFile, bounds: Bounds) {
+        let mut start = 0usize;
+        self.piece_start = bounds.begin;
+        if bounds.skip_first {
+            // The first partial line of a piece is the previous piece's.
+            let Some(nl) = memchr::memchr(b'\n', data) else {
+                return;
+            };
+            start = nl + 1;
+            self.piece_start = bounds.begin + start as u64;
+        }
+        let mut line_no = 0u64;
+        let mut one = |w: &mut Worker, line: &[u8]| {
+            line_no += 1;
+            if line.len() >= MAX_LINE {
+                w.malformed(file, line_no, "line longer than 1 MiB".to_owned());
+            } else {
+                w.line(line, file, line_no);
+            }
+        };
+        let from = start;
+        for nl in memchr::memchr_iter(b'\n', &data[from..]) {
+            if start as u64 >= bounds.stop_at {
+                return;
+            }
+            let end = from + nl;
+            one(self, &data[start..end]);
+            start = end + 1;
+        }
+        if start < data.len() && (start as u64) < bounds.stop_at {
+            one(self, &data[start..]);
+        }
+    }
+
     fn malformed(&mut self, file: &LogFile, line: u64, reason: String) {
         self.stats.malformed += 1;
         if self.stats.malformed_samples.len() < MALFORMED_SAMPLES {
@@ -556,7 +638,7 @@ impl Worker {
                 continue;
             }
             if let Some(tg) = &g.target_group
-                && r.entry.target_group() != Some(tg.as_slice())
+                && r.target_group != Some(tg.as_slice())
             {
                 continue;
             }
