@@ -32,8 +32,9 @@ pub struct SourceArgs {
     /// Threads reading files (and pieces of large plain files) in parallel. Default: all cores.
     #[arg(long, value_name = "N")]
     pub threads: Option<usize>,
-    /// Plain files over 8 MiB are read in pieces of this many bytes by all threads (tests and
-    /// benchmarks set it; the result never depends on it).
+    /// Plain files over 8 MiB are read in pieces of this many bytes by all threads, each
+    /// mapped this much at a time (tests and benchmarks set it; the result never depends on
+    /// it).
     #[arg(long, value_name = "BYTES", hide = true, value_parser = clap::value_parser!(u64).range(1..))]
     pub piece_bytes: Option<u64>,
     /// ECS deployments from FILE (what `aws ecs describe-service-deployments` prints) instead
@@ -208,6 +209,8 @@ fn from_access_logs(
     piece_bytes: Option<u64>,
 ) -> anyhow::Result<Evaluation> {
     let files = find_log_files(dir)?;
+    // Plain files are memory-mapped: one that shrinks meanwhile is an error, not a crash.
+    slo::source::access_log::explain_sigbus();
     if files.is_empty() {
         bail!(
             "no access-log files (*.log, *.log.gz) under {}",
@@ -218,8 +221,10 @@ fn from_access_logs(
         threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from));
     let mut options = slo::source::access_log::ScanOptions::threads(threads);
     if let Some(piece) = piece_bytes {
-        // Every plain file is split: what the identity tests want.
+        // Every plain file is split, and mapped in windows this small: what the identity
+        // tests want.
         options.piece = piece;
+        options.window = piece;
         options.split_above = 0;
     }
     let total: u64 = files.iter().map(|f| f.size).sum();

@@ -1,5 +1,6 @@
-//! One large plain file read in pieces by several threads gives the very same report, byte for
-//! byte, as one thread reading it whole: wherever the pieces' boundaries fall in a line.
+//! One large plain file read in pieces by several threads, or mapped a window at a time by one,
+//! gives the very same report, byte for byte, as one thread reading it whole: wherever the
+//! pieces' boundaries fall in a line. And a pipe, which is streamed, reads as the file does.
 
 use crate::support::{generate_logs, slo, text, walk};
 use std::path::Path;
@@ -62,8 +63,13 @@ fn assert_pieces_change_nothing(logs: &Path, pieces: &[u64]) {
     let (want, want_err) = report(logs, &["--threads", "1"]);
     assert!(want_err.contains("malformed"), "{want_err}");
     for (k, piece) in pieces.iter().enumerate() {
-        // Three threads now and then: pieces taken out of order by more workers.
-        let threads: &[&str] = if k % 8 == 0 { &["2", "3"] } else { &["2"] };
+        // One thread maps the file in windows of the piece's size; three threads now and then
+        // take pieces out of order.
+        let threads: &[&str] = if k % 8 == 0 {
+            &["1", "2", "3"]
+        } else {
+            &["1", "2"]
+        };
         for &threads in threads {
             let p = piece.to_string();
             let (got, err) = report(logs, &["--threads", threads, "--piece-bytes", &p]);
@@ -115,4 +121,48 @@ fn a_larger_file_in_pieces_gives_the_one_thread_report() {
     let (whole, _) = report(tmp.path(), &["--threads", "1"]);
     let (default, _) = report(tmp.path(), &[]);
     assert!(whole == default);
+}
+
+/// The report's JSON without what differs between a file and a pipe of the same lines: the
+/// bytes read (a pipe has no size).
+fn without_sizes(json: &[u8]) -> serde_json::Value {
+    let mut v: serde_json::Value = serde_json::from_slice(json).unwrap();
+    v["input"].as_object_mut().unwrap().remove("bytes_read");
+    v
+}
+
+#[test]
+fn a_pipe_is_streamed_and_reads_as_the_mapped_file() {
+    let tmp = tempfile::tempdir().unwrap();
+    let logs = tmp.path().join("logs");
+    std::fs::create_dir(&logs).unwrap();
+    let file = logs.join("all.log");
+    one_file(&file, 3000);
+    // A line longer than any ALB writes (1 MiB), among the others.
+    let mut content = std::fs::read(&file).unwrap();
+    let middle = content.len() / 2 + memchr_newline(&content[content.len() / 2..]) + 1;
+    let long = [vec![b'x'; (1 << 20) + 10], b"\n".to_vec()].concat();
+    content.splice(middle..middle, long);
+    std::fs::write(&file, &content).unwrap();
+    let (mapped, mapped_err) = report(&logs, &["--threads", "1"]);
+    assert!(mapped_err.contains("longer than 1 MiB"), "{mapped_err}");
+
+    // The same lines through a FIFO behind a symlink named like a log file.
+    std::fs::remove_file(&file).unwrap();
+    let fifo = tmp.path().join("pipe");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    std::os::unix::fs::symlink(&fifo, &file).unwrap();
+    let writer = std::thread::spawn(move || std::fs::write(&fifo, content).unwrap());
+    let (streamed, streamed_err) = report(&logs, &["--threads", "1"]);
+    writer.join().unwrap();
+    assert_eq!(without_sizes(&streamed), without_sizes(&mapped));
+    assert_eq!(streamed_err, mapped_err);
+}
+
+fn memchr_newline(bytes: &[u8]) -> usize {
+    bytes.iter().position(|&b| b == b'\n').unwrap()
 }

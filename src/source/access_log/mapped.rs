@@ -1,6 +1,9 @@
 //! Plain log files read through memory maps, a window at a time: the parser reads the page
 //! cache directly, so the copy `read` makes (as much time as the parsing itself on one core)
 //! is gone, while memory stays bounded by the window.
+//!
+//! A mapped file that shrinks while it is read (truncated, rewritten in place) raises SIGBUS
+//! on the pages it lost; [`explain_sigbus`] turns that into a clear error.
 
 use std::fs::File;
 use std::io;
@@ -75,5 +78,84 @@ impl Drop for Mapped {
             // SAFETY: the mapping made in `new`, unmapped once, here.
             unsafe { libc::munmap(self.ptr.as_ptr(), self.len) };
         }
+    }
+}
+
+/// Makes SIGBUS, which only a mapped file that shrank while it was read raises here, end the
+/// process with a message and exit status 2 (a runtime error) instead of "Bus error". Nothing
+/// is left half-done: a report writes its output only at the end.
+pub fn explain_sigbus() {
+    extern "C" fn on_sigbus(_: libc::c_int) {
+        const MESSAGE: &[u8] = b"slo: error: an access-log file shrank while it was read \
+(truncated or rewritten in place); run the report again once the files are complete\n";
+        // SAFETY: write(2) and _exit(2) are async-signal-safe; the message is a static buffer.
+        unsafe {
+            libc::write(2, MESSAGE.as_ptr().cast(), MESSAGE.len());
+            libc::_exit(2);
+        }
+    }
+    // SAFETY: a zeroed sigaction is valid (no flags, empty mask once sigemptyset ran); the
+    // handler only calls async-signal-safe functions.
+    unsafe {
+        let mut action: libc::sigaction = std::mem::zeroed();
+        action.sa_sigaction = on_sigbus as extern "C" fn(libc::c_int) as libc::sighandler_t;
+        libc::sigemptyset(&mut action.sa_mask);
+        libc::sigaction(libc::SIGBUS, &action, std::ptr::null_mut());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write as _;
+
+    #[test]
+    fn a_window_is_the_bytes_asked_for_wherever_it_starts() {
+        let mut f = tempfile::tempfile().unwrap();
+        let data: Vec<u8> = (0..20_000u32).map(|i| (i % 251) as u8).collect();
+        f.write_all(&data).unwrap();
+        for (offset, len) in [
+            (0, 20_000),
+            (1, 100),
+            (4095, 2),
+            (4096, 5000),
+            (12_345, 7655),
+            (100, 0),
+        ] {
+            let m = Mapped::new(&f, offset, len).unwrap();
+            assert_eq!(m.bytes(), &data[offset as usize..offset as usize + len]);
+        }
+    }
+
+    const CHILD: &str = "SLO_SIGBUS_CHILD";
+
+    /// Run by `a_file_that_shrinks_while_mapped_is_a_clear_error` in a child process: maps a
+    /// file, truncates it, reads the lost pages.
+    #[test]
+    fn shrinking_child() {
+        if std::env::var_os(CHILD).is_none() {
+            return;
+        }
+        explain_sigbus();
+        let mut f = tempfile::tempfile().unwrap();
+        f.write_all(&vec![b'a'; 64 << 10]).unwrap();
+        let m = Mapped::new(&f, 0, 64 << 10).unwrap();
+        f.set_len(0).unwrap();
+        let sum: u64 = m.bytes().iter().map(|&b| u64::from(b)).sum();
+        panic!("read {sum} from a truncated file without SIGBUS");
+    }
+
+    #[test]
+    fn a_file_that_shrinks_while_mapped_is_a_clear_error() {
+        let name = concat!(module_path!(), "::shrinking_child");
+        let name = name.split_once("::").map_or(name, |(_, rest)| rest);
+        let out = std::process::Command::new(std::env::current_exe().unwrap())
+            .args([name, "--exact", "--nocapture", "--test-threads", "1"])
+            .env(CHILD, "1")
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{stderr}");
+        assert!(stderr.contains("shrank while it was read"), "{stderr}");
     }
 }

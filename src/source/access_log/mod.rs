@@ -9,4 +9,5 @@ mod masks;
 pub mod scan;
 
 pub use files::{LogFile, find_log_files};
+pub use mapped::explain_sigbus;
 pub use scan::{Scan, ScanOptions, ScanStats, Selection, scan, scan_with};

@@ -16,37 +16,40 @@ use flate2::read::MultiGzDecoder;
 use std::collections::BTreeMap;
 use std::collections::HashSet;
 use std::fs::File;
-use std::io::{self, Read, Seek, SeekFrom};
+use std::io::{self, Read};
 use std::path::PathBuf;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 
 /// Lines longer than this are malformed: ALB truncates its long fields well below it.
 const MAX_LINE: usize = 1 << 20;
+const TOO_LONG: &str = "line longer than 1 MiB";
 /// Read buffer per worker.
 const CHUNK: usize = 1 << 20;
-/// Plain files are mapped this much at a time (plus the longest line past it).
-const WINDOW: u64 = 4 << 20;
 /// How many malformed lines are kept, with their location, for the report.
 pub const MALFORMED_SAMPLES: usize = 5;
 
 /// How the work is shared: files in parallel, and plain files larger than `split_above` cut at
 /// line boundaries into pieces of `piece` bytes, so one large file also keeps every thread busy.
+/// Plain files are mapped `window` bytes at a time (and the longest line past it).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ScanOptions {
     pub threads: usize,
     pub split_above: u64,
     pub piece: u64,
+    pub window: u64,
 }
 
 impl ScanOptions {
     /// Pieces of 4 MiB for plain files over 8 MiB: large enough that opening and seeking cost
-    /// nothing, small enough that two threads finish together.
+    /// nothing, small enough that two threads finish together. Windows of 4 MiB: memory
+    /// stays flat, and mapping costs nothing beside the reading.
     pub fn threads(threads: usize) -> ScanOptions {
         ScanOptions {
             threads,
             split_above: 8 << 20,
             piece: 4 << 20,
+            window: 4 << 20,
         }
     }
 }
@@ -246,7 +249,7 @@ pub fn scan_with(
     std::thread::scope(|s| {
         for _ in 0..threads {
             s.spawn(|| {
-                let mut worker = Worker::new(selection);
+                let mut worker = Worker::new(selection, options.window);
                 loop {
                     let i = next.fetch_add(1, Ordering::Relaxed);
                     let Some(piece) = pieces.get(i) else { break };
@@ -354,6 +357,8 @@ struct Worker {
     sample_starts: Vec<u64>,
     /// The current piece's first line's offset in the file.
     piece_start: u64,
+    /// How much of a plain file is mapped at a time.
+    window: u64,
     /// Decompressor and buffers for whole .gz files, kept from file to file.
     gunzip: Option<Gunzip>,
     from: i64,
@@ -361,8 +366,9 @@ struct Worker {
 }
 
 impl Worker {
-    fn new(selection: &Selection) -> Worker {
+    fn new(selection: &Selection, window: u64) -> Worker {
         Worker {
+            window,
             buf: vec![0u8; CHUNK],
             groups: selection.groups.clone(),
             stats: ScanStats::default(),
@@ -377,20 +383,12 @@ impl Worker {
     fn read_piece(&mut self, piece: &Piece<'_>, progress: Option<&AtomicU64>) {
         let file = piece.file;
         self.piece_start = 0;
-        // A piece after the first starts on the byte before its own, so that a line starting
-        // exactly at `start` is recognised (the skipped partial line then is just "\n").
-        let begin = piece.start.saturating_sub(1);
-        let bounds = Bounds {
-            skip_first: piece.start > 0,
-            begin,
-            stop_at: piece.end.saturating_sub(begin),
-        };
         let result = if !file.gzipped {
             self.read_mapped(piece, progress)
         } else if file.size <= gunzip::MAX_COMPRESSED {
             self.read_gzip_whole(file, progress)
         } else {
-            self.read_stream(file, bounds, progress)
+            self.read_stream(file, progress)
         };
         if piece.start == 0 {
             self.stats.files_read += 1;
@@ -407,27 +405,25 @@ impl Worker {
         }
     }
 
-    /// A plain file's piece, through memory maps of [`WINDOW`] bytes (and the longest line
-    /// past them) at a time. Anything but a regular file (a pipe) is streamed instead.
+    /// A plain file's piece, through memory maps of `window` bytes (and the longest line past
+    /// them) at a time. Anything but a regular file (a pipe) is streamed instead.
     fn read_mapped(&mut self, piece: &Piece<'_>, progress: Option<&AtomicU64>) -> io::Result<()> {
         let file = piece.file;
         let f = File::open(&file.path)?;
         let meta = f.metadata()?;
         if !meta.is_file() {
-            let begin = piece.start.saturating_sub(1);
-            let bounds = Bounds {
-                skip_first: piece.start > 0,
-                begin,
-                stop_at: piece.end.saturating_sub(begin),
+            // A pipe (a symlink to one) has no size to cut it by: its one piece streams it.
+            return match piece.start {
+                0 => self.read_stream(file, progress),
+                _ => Ok(()),
             };
-            return self.read_stream(file, bounds, progress);
         }
         // The size now: the file may have changed since it was listed.
         let size = meta.len();
         let end = piece.end.min(size);
         let mut start = piece.start;
         while start < end {
-            let stop = (start + WINDOW).min(end);
+            let stop = (start + self.window.max(1)).min(end);
             // From the byte before `start`, so that a line starting exactly there is seen; to
             // the end of the longest line that may start before `stop`.
             let begin = start.saturating_sub(1);
@@ -469,34 +465,27 @@ impl Worker {
         match result {
             Ok(true) => Ok(()),
             // Too large for the bounded buffers: streamed, in constant memory.
-            Ok(false) => self.read_stream(file, Bounds::WHOLE, None),
+            Ok(false) => self.read_stream(file, None),
             Err(e) => Err(e),
         }
     }
 
-    fn read_stream(
-        &mut self,
-        file: &LogFile,
-        bounds: Bounds,
-        progress: Option<&AtomicU64>,
-    ) -> io::Result<()> {
-        File::open(&file.path).and_then(|mut f| {
-            if bounds.begin > 0 {
-                f.seek(SeekFrom::Start(bounds.begin))?;
-            }
+    /// A whole file read as a stream (a large .gz file, a pipe), in constant memory.
+    fn read_stream(&mut self, file: &LogFile, progress: Option<&AtomicU64>) -> io::Result<()> {
+        File::open(&file.path).and_then(|f| {
             let counted = Counted { inner: f, progress };
             if file.gzipped {
-                self.read_lines(MultiGzDecoder::new(counted), file, bounds)
+                self.read_lines(MultiGzDecoder::new(counted), file)
             } else {
-                self.read_lines(counted, file, bounds)
+                self.read_lines(counted, file)
             }
         })
     }
 
     /// Splits the stream into lines with a fixed buffer: memory does not grow with the file.
-    fn read_lines<R: Read>(&mut self, r: R, file: &LogFile, bounds: Bounds) -> io::Result<()> {
+    fn read_lines<R: Read>(&mut self, r: R, file: &LogFile) -> io::Result<()> {
         let mut buf = std::mem::take(&mut self.buf);
-        let result = self.read_lines_into(r, file, &mut buf, bounds);
+        let result = self.read_lines_into(r, file, &mut buf);
         self.buf = buf;
         result
     }
@@ -506,14 +495,10 @@ impl Worker {
         mut r: R,
         file: &LogFile,
         buf: &mut Vec<u8>,
-        bounds: Bounds,
     ) -> io::Result<()> {
         let (mut filled, mut line_no) = (0usize, 0u64);
-        // The first partial line of a piece is the previous piece's: dropped like an overlong one.
-        let mut skipping = bounds.skip_first;
-        let mut first = bounds.skip_first;
-        // Offset in the stream of buf[0].
-        let mut base = 0u64;
+        // Dropping the rest of a line too long to be one.
+        let mut skipping = false;
         loop {
             if filled == buf.len() {
                 if buf.len() < MAX_LINE {
@@ -521,14 +506,10 @@ impl Worker {
                 } else {
                     // A line longer than any ALB writes: report it once, drop until newline.
                     if !skipping {
-                        if base >= bounds.stop_at {
-                            return Ok(());
-                        }
                         line_no += 1;
-                        self.malformed(file, line_no, "line longer than 1 MiB".to_owned());
+                        self.malformed(file, line_no, TOO_LONG.to_owned());
                     }
                     skipping = true;
-                    base += filled as u64;
                     filled = 0;
                 }
             }
@@ -538,7 +519,7 @@ impl Worker {
                 Err(e) => return Err(e),
             };
             if n == 0 {
-                if filled > 0 && !skipping && base < bounds.stop_at {
+                if filled > 0 && !skipping {
                     line_no += 1;
                     self.line(&buf[..filled], file, line_no);
                 }
@@ -548,16 +529,8 @@ impl Worker {
             for nl in memchr::memchr_iter(b'\n', &buf[filled..filled + n]) {
                 let end = filled + nl;
                 if skipping {
-                    if first {
-                        // Line numbers in this piece count from here.
-                        self.piece_start = bounds.begin + base + end as u64 + 1;
-                        first = false;
-                    }
                     skipping = false;
                 } else {
-                    if base + start as u64 >= bounds.stop_at {
-                        return Ok(());
-                    }
                     line_no += 1;
                     self.line(&buf[start..end], file, line_no);
                 }
@@ -566,12 +539,12 @@ impl Worker {
             filled += n;
             buf.copy_within(start..filled, 0);
             filled -= start;
-            base += start as u64;
         }
     }
 
-    /// [`Worker::read_lines`] of a stream held in memory whole: the same lines, line numbers
-    /// and malformed ones, without copying a byte.
+    /// The lines of bytes held in memory (a decompressed file, a mapped window) within
+    /// `bounds`: the lines, line numbers and malformed lines [`Worker::read_lines`] finds in a
+    /// stream, without copying a byte.
     fn lines_in(&mut self, data: &[u8], file: &LogFile, bounds: Bounds) {
         let mut start = 0usize;
         self.piece_start = bounds.begin;
@@ -587,7 +560,7 @@ impl Worker {
         let mut one = |w: &mut Worker, line: &[u8]| {
             line_no += 1;
             if line.len() >= MAX_LINE {
-                w.malformed(file, line_no, "line longer than 1 MiB".to_owned());
+                w.malformed(file, line_no, TOO_LONG.to_owned());
             } else {
                 w.line(line, file, line_no);
             }
@@ -668,12 +641,12 @@ impl Worker {
     }
 }
 
-/// Which lines of a stream a worker reads: all but a first partial one (`skip_first`), up to
-/// the first that starts at or after `stop_at` bytes into the stream.
+/// Which lines of bytes in memory a worker reads: all but a first partial one (`skip_first`),
+/// up to the first that starts at or after `stop_at` bytes in.
 #[derive(Clone, Copy, Debug)]
 struct Bounds {
     skip_first: bool,
-    /// Where in the file the stream begins.
+    /// Where in the file the bytes begin.
     begin: u64,
     stop_at: u64,
 }
