@@ -20,7 +20,7 @@ data=target/bench-logs
 need() { command -v "$1" >/dev/null || missing+=("$2"); }
 missing=()
 need mawk mawk
-need goaccess goaccess
+[ "${GOACCESS:-1}" = 0 ] || need goaccess goaccess
 [ -x /usr/bin/time ] || missing+=(time)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "installing ${missing[*]} (Debian packages)" >&2
