@@ -368,11 +368,45 @@ fn plain_fields_with<S: Simd>(line: &[u8], p: usize, starts: &mut [u32]) -> Opti
     if p >= n || line[n - 1] == b' ' {
         return None;
     }
-    let (mut fields, mut inside, mut after_separator, mut after_close, mut after_backslash) =
-        (0usize, 0u64, true, false, false);
+    let mut state = Carry {
+        fields: 0,
+        inside: 0,
+        after_separator: 1,
+        after_close: 0,
+        after_backslash: 0,
+    };
     let mut at = p;
-    while at < n {
-        let len = (n - at).min(64);
+    // Full blocks apart from the last one, so that their shifts are by constants.
+    while at + 64 <= n {
+        state.block::<S>(line, at, 64, starts)?;
+        at += 64;
+    }
+    if at < n {
+        state.block::<S>(line, at, n - at, starts)?;
+    }
+    (state.inside == 0).then_some(state.fields)
+}
+
+/// What one block of [`plain_fields`] hands the next: fields so far, and whether its last
+/// byte was inside quotes (all ones or 0), a separator, a closing quote, a backslash (1 or 0).
+struct Carry {
+    fields: usize,
+    inside: u64,
+    after_separator: u64,
+    after_close: u64,
+    after_backslash: u64,
+}
+
+impl Carry {
+    /// The `len` (1..=64) bytes of `line` from `at`; `None` if they are not plain.
+    #[inline(always)]
+    fn block<S: Simd>(
+        &mut self,
+        line: &[u8],
+        at: usize,
+        len: usize,
+        starts: &mut [u32],
+    ) -> Option<()> {
         let valid = if len == 64 {
             u64::MAX
         } else {
@@ -381,7 +415,7 @@ fn plain_fields_with<S: Simd>(line: &[u8], p: usize, starts: &mut [u32]) -> Opti
         let [spaces, mut quotes, backslashes] = eq_masks_at::<S, 3>(line, at, [b' ', b'"', b'\\']);
         // A quote right after a backslash may be escaped (`\"` in user agents): rare, so each
         // is settled by the walk's own rule.
-        let mut maybe_escaped = quotes & ((backslashes << 1) | u64::from(after_backslash));
+        let mut maybe_escaped = quotes & ((backslashes << 1) | self.after_backslash);
         while maybe_escaped != 0 {
             let k = maybe_escaped.trailing_zeros();
             if escaped(line, at + k as usize) {
@@ -390,12 +424,12 @@ fn plain_fields_with<S: Simd>(line: &[u8], p: usize, starts: &mut [u32]) -> Opti
             maybe_escaped &= maybe_escaped - 1;
         }
         // Bit k set while inside quotes after byte k: a quote opens where it turns on.
-        let within = prefix_xor(quotes) ^ inside;
+        let within = prefix_xor(quotes) ^ self.inside;
         let opens = quotes & within;
         let closes = quotes & !within;
         let separators = spaces & !within & valid;
-        let field_starts = (separators << 1) | u64::from(after_separator);
-        let after_closes = (closes << 1) | u64::from(after_close);
+        let field_starts = (separators << 1) | self.after_separator;
+        let after_closes = (closes << 1) | self.after_close;
         // A quote inside a field, text right after a closing quote, two separators in a row.
         if opens & !field_starts != 0
             || after_closes & valid & !separators != 0
@@ -404,20 +438,21 @@ fn plain_fields_with<S: Simd>(line: &[u8], p: usize, starts: &mut [u32]) -> Opti
             return None;
         }
         let mut new = field_starts & valid;
-        while fields < starts.len() && new != 0 {
-            starts[fields] = (at + new.trailing_zeros() as usize) as u32;
-            fields += 1;
+        while self.fields < starts.len() && new != 0 {
+            starts[self.fields] = (at + new.trailing_zeros() as usize) as u32;
+            self.fields += 1;
             new &= new - 1;
         }
-        fields += new.count_ones() as usize;
+        self.fields += new.count_ones() as usize;
         let last = len - 1;
-        inside = if within >> last & 1 == 1 { u64::MAX } else { 0 };
-        after_separator = separators >> last & 1 == 1;
-        after_close = closes >> last & 1 == 1;
-        after_backslash = backslashes >> last & 1 == 1;
-        at += 64;
+        // Bit `last`, as 1 or 0; `inside` spreads it to every bit.
+        let bit = |m: u64| m >> last & 1;
+        self.inside = bit(within).wrapping_neg();
+        self.after_separator = bit(separators);
+        self.after_close = bit(closes);
+        self.after_backslash = bit(backslashes);
+        Some(())
     }
-    (inside == 0).then_some(fields)
 }
 
 /// A quote preceded by an odd number of backslashes is escaped (`\"` in user agents).
