@@ -304,6 +304,14 @@ impl CompositeRun<'_> {
         }
     }
 
+    /// Whether its actions wait for a time to come (a wait or extension period).
+    fn waits(&self) -> bool {
+        matches!(
+            self.pending,
+            Some(Pending::Waiting(_) | Pending::Extension(_))
+        )
+    }
+
     fn finish(mut self) -> Vec<Notification> {
         if let Some(Pending::Notified(start)) = self.pending {
             self.done.push(Notification {
@@ -362,9 +370,14 @@ pub fn replay(alarms: &[Alarm], series: &EventSeries, range: TimeRange) -> Vec<N
     let mut out: Vec<Notification> = Vec::new();
     let step = data.step_secs;
     let (mut at, last) = (range.start.timestamp() + step, range.end.timestamp());
+    // The last step changed no state and no composite waits for a time: the composites' rules
+    // see what they saw then, and are not evaluated again until a metric alarm moves.
+    let mut settled = false;
     while at <= last {
+        let mut changed = false;
         for (i, m) in metric.iter().enumerate() {
             let state = m.state(&data, at, states[i]);
+            changed |= state != states[i];
             match (in_alarm[i], state == State::Alarm) {
                 (None, true) => in_alarm[i] = Some(at),
                 (Some(start), false) => {
@@ -379,11 +392,16 @@ pub fn replay(alarms: &[Alarm], series: &EventSeries, range: TimeRange) -> Vec<N
             }
             states[i] = state;
         }
-        for (k, c) in composites.iter_mut().enumerate() {
-            let (rule, suppressor) = &rules[k];
-            let firing = rule.holds(&states);
-            c.step(at, firing, suppressor.map(|s| states[s]));
-            states[metric.len() + k] = c.state;
+        if changed || !settled {
+            let mut moved = false;
+            for (k, c) in composites.iter_mut().enumerate() {
+                let (rule, suppressor) = &rules[k];
+                let firing = rule.holds(&states);
+                c.step(at, firing, suppressor.map(|s| states[s]));
+                moved |= states[metric.len() + k] != c.state;
+                states[metric.len() + k] = c.state;
+            }
+            settled = !changed && !moved && !composites.iter().any(CompositeRun::waits);
         }
         at += step;
     }
