@@ -42,7 +42,7 @@ impl Mapped {
                 std::ptr::null_mut(),
                 total,
                 libc::PROT_READ,
-                libc::MAP_PRIVATE | libc::MAP_POPULATE,
+                libc::MAP_PRIVATE,
                 file.as_raw_fd(),
                 at,
             )
