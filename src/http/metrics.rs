@@ -197,6 +197,15 @@ pub fn render(state: &AppState) -> String {
             s.refreshed_at.timestamp()
         );
     }
+    family(
+        &mut out,
+        "slo_refresh_warnings",
+        "gauge",
+        "Warnings of the last successful refresh (services whose deployments or evidence could not be read; logged once when they appear).",
+    );
+    if let Some(s) = &snapshot {
+        let _ = writeln!(out, "slo_refresh_warnings {}", s.warnings.len());
+    }
     family(&mut out, "slo_specs_loaded", "gauge", "Specs in force.");
     let _ = writeln!(out, "slo_specs_loaded {}", state.specs().slos.len());
     family(

@@ -111,8 +111,19 @@ pub async fn refresh(state: &AppState, aws: &Aws) {
                 .unwrap_or_default()
         }
     };
-    for w in &warnings {
+    // A warning is logged when it appears and when it clears, not at every refresh: a missing
+    // cluster would otherwise repeat itself every minute (noise, and log ingestion cost). The
+    // current ones stay in the API and in `slo_refresh_warnings`.
+    let previous = state
+        .snapshot()
+        .map(|s| s.warnings.clone())
+        .unwrap_or_default();
+    let (appeared, cleared) = warning_changes(&previous, &warnings);
+    for w in appeared {
         tracing::warn!(event = "refresh_warning", warning = %w, "refresh warning");
+    }
+    for w in cleared {
+        tracing::info!(event = "refresh_warning_cleared", warning = %w, "refresh warning cleared");
     }
     let calls = refreshed.calls;
     tracing::info!(
@@ -132,6 +143,16 @@ pub async fn refresh(state: &AppState, aws: &Aws) {
         infra,
         warnings,
     });
+}
+
+/// The warnings in `now` that were not in `before`, and those of `before` gone from `now`.
+fn warning_changes<'a>(
+    before: &'a [String],
+    now: &'a [String],
+) -> (Vec<&'a String>, Vec<&'a String>) {
+    let appeared = now.iter().filter(|w| !before.contains(w)).collect();
+    let cleared = before.iter().filter(|w| !now.contains(w)).collect();
+    (appeared, cleared)
 }
 
 fn infra_lights(
@@ -281,5 +302,22 @@ pub async fn heartbeat(state: &AppState, aws: &Aws) {
     match aws.metrics.put_heartbeat(Utc::now()).await {
         Ok(()) => state.aws_ok(Utc::now()),
         Err(e) => record(state, &e, "heartbeat"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_warning_is_told_when_it_appears_and_when_it_clears_only() {
+        let w = |s: &[&str]| s.iter().map(|s| (*s).to_owned()).collect::<Vec<String>>();
+        let (first, second, third) = (w(&["no cluster"]), w(&["no cluster"]), w(&["no logs"]));
+        assert_eq!(warning_changes(&[], &first), (vec![&first[0]], vec![]));
+        assert_eq!(warning_changes(&first, &second), (vec![], vec![]));
+        assert_eq!(
+            warning_changes(&second, &third),
+            (vec![&third[0]], vec![&second[0]])
+        );
     }
 }

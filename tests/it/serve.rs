@@ -185,6 +185,8 @@ async fn serve_refreshes_notifies_once_survives_an_outage_and_stops_on_sigterm()
         )
     );
     assert!(metrics.contains("slo_last_refresh_timestamp_seconds "));
+    // The rolled-back checkout's cluster is there: nothing to warn about.
+    assert_eq!(metric(&metrics, "slo_refresh_warnings "), Some(0.0));
     let (st, openapi) = http(port, "GET", "/api/v1/openapi.json");
     assert_eq!(st, 200);
     let openapi: Value = serde_json::from_str(&openapi).unwrap();
@@ -301,6 +303,20 @@ async fn serve_refreshes_notifies_once_survives_an_outage_and_stops_on_sigterm()
             !line.contains("/services/T000"),
             "the webhook URL is a secret: {line}"
         );
+    }
+    // A refresh warning is logged when it appears, again only after it cleared.
+    let mut open: Vec<String> = Vec::new();
+    for line in log.lines() {
+        let v: Value = serde_json::from_str(line).unwrap();
+        let w = v["warning"].as_str().unwrap_or_default().to_owned();
+        match v["event"].as_str() {
+            Some("refresh_warning") => {
+                assert!(!open.contains(&w), "logged twice without clearing: {w}");
+                open.push(w);
+            }
+            Some("refresh_warning_cleared") => open.retain(|o| *o != w),
+            _ => {}
+        }
     }
     assert!(log.contains("\"event\":\"notification\""));
     assert!(log.contains("\"event\":\"refresh\""));

@@ -108,7 +108,7 @@ pub struct Entry<'a> {
 }
 
 /// [`Entry::parse`] keeps the bounds of the fields before this one: the SLIs read none after.
-const WALKED: usize = field::TARGET_GROUP_ARN + 1;
+const HEAD: usize = field::TARGET_GROUP_ARN + 1;
 
 impl<'a> Entry<'a> {
     /// Splits `line` (without its newline) into fields, checking quotes and field count only.
@@ -117,16 +117,17 @@ impl<'a> Entry<'a> {
         Entry::split_with(line, false)
     }
 
-    /// With `fast`, a plain line (no backslash, nothing malformed) is split 64 bytes at a
-    /// time, keeping the bounds of the fields up to `target_group_arn` only; any other line is
-    /// walked field by field, which honours escapes and says exactly what is wrong.
+    /// With `fast`, a plain line (quotes only where fields start and end, but escaped ones;
+    /// nothing malformed) is split 64 bytes at a time, keeping the bounds of the fields up to
+    /// `target_group_arn` only; any other line is walked field by field, which says exactly
+    /// what is wrong.
     #[inline(always)]
     fn split_with(line: &'a [u8], fast: bool) -> Result<Entry<'a>, LineError> {
         if u32::try_from(line.len()).is_err() {
             return Err(LineError::FieldCount(0));
         }
         let mut starts = [0u32; FIELD_NAMES.len() + 1];
-        if fast && let Some(count) = plain_fields(line, 0, &mut starts[..=WALKED]) {
+        if fast && let Some(count) = plain_fields(line, 0, &mut starts[..=HEAD]) {
             if count < MIN_FIELDS {
                 return Err(LineError::FieldCount(count));
             }
@@ -134,7 +135,7 @@ impl<'a> Entry<'a> {
                 line,
                 starts,
                 count,
-                known: WALKED,
+                known: HEAD,
             });
         }
         Entry::walk(line, starts)
@@ -345,7 +346,7 @@ impl<'a> Blocks<'a> {
 /// How many fields `line[p..]` holds (`p` starts a field), if it is plain: every quote (but
 /// escaped ones) opens a field or closes one, no empty field, no quote left open; the first
 /// `starts.len()` of them start where `starts` says. `None` otherwise: the caller walks the
-/// fields to find out exactly what is wrong, or to honour escapes.
+/// fields to find out exactly what is wrong.
 #[inline]
 fn plain_fields(line: &[u8], p: usize, starts: &mut [u32]) -> Option<usize> {
     #[cfg(target_arch = "x86_64")]
@@ -618,10 +619,10 @@ mod tests {
     fn a_plain_line_is_split_a_block_at_a_time() {
         let line = AWS_HTTPS.as_bytes();
         let walked = Entry::split(line).unwrap();
-        let p = walked.starts[WALKED] as usize;
+        let p = walked.starts[HEAD] as usize;
         assert_eq!(
             plain_fields(line, p, &mut []),
-            Some(FIELD_NAMES.len() - WALKED)
+            Some(FIELD_NAMES.len() - HEAD)
         );
         let mut starts = [0u32; 5];
         assert_eq!(plain_fields(line, 0, &mut starts), Some(FIELD_NAMES.len()));
@@ -634,7 +635,7 @@ mod tests {
         let escaped = [line, br#" "a\"b""#].concat();
         assert_eq!(
             plain_fields(&escaped, p, &mut []),
-            Some(FIELD_NAMES.len() - WALKED + 1)
+            Some(FIELD_NAMES.len() - HEAD + 1)
         );
     }
 
@@ -653,7 +654,7 @@ mod tests {
                 match (walked, fast) {
                     (Ok(w), Ok(f)) => {
                         assert_eq!(w.count, f.count, "{pad} {run}");
-                        for i in 0..WALKED {
+                        for i in 0..HEAD {
                             assert_eq!(w.field(i), f.field(i), "{pad} {run} field {i}");
                         }
                     }
@@ -908,7 +909,7 @@ mod tests {
             match (walked, counted) {
                 (Ok(w), Ok(c)) => {
                     prop_assert_eq!(w.count, c.count);
-                    for f in 0..WALKED {
+                    for f in 0..HEAD {
                         prop_assert_eq!(w.field(f), c.field(f));
                     }
                 }
