@@ -265,7 +265,19 @@ impl EventSeries {
 }
 
 fn ceil_div(a: i64, b: i64) -> i64 {
-    -((-a).div_euclid(b))
+    -div_floor(-a, b)
+}
+
+/// `a.div_euclid(b)`, dividing by a constant for the one-minute buckets every series here has:
+/// the burn-rate and replay loops divide at every minute of every window, and dividing by a
+/// value known only at run time is several times slower.
+#[inline]
+pub(crate) fn div_floor(a: i64, b: i64) -> i64 {
+    if b == 60 {
+        a.div_euclid(60)
+    } else {
+        a.div_euclid(b)
+    }
 }
 
 /// A series with its running totals; `sum` answers in constant time.

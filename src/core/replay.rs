@@ -22,7 +22,7 @@
 use crate::core::alarms::{
     Alarm, AlarmSource, CompositeAlarm, MetricAlarm, Rule, TreatMissingData,
 };
-use crate::core::events::EventSeries;
+use crate::core::events::{EventSeries, div_floor};
 use crate::core::metric_math::Expr;
 use crate::core::stat::Stat;
 use crate::core::tiers::Severity;
@@ -108,7 +108,7 @@ impl Data {
     /// Prefix index of Unix second `t` (clamped to the data). Plain integers: this runs for
     /// every metric of every alarm at every minute of the window.
     fn index(&self, t: i64) -> usize {
-        let i = (t - self.first_secs).div_euclid(self.step_secs);
+        let i = div_floor(t - self.first_secs, self.step_secs);
         usize::try_from(i.max(0))
             .unwrap_or(0)
             .min(self.total.len() - 1)
