@@ -414,7 +414,7 @@ impl Worker {
         if !meta.is_file() {
             // A pipe (a symlink to one) has no size to cut it by: its one piece streams it.
             return match piece.start {
-                0 => self.read_stream(file, progress),
+                0 => self.stream(f, file, progress),
                 _ => Ok(()),
             };
         }
@@ -472,14 +472,19 @@ impl Worker {
 
     /// A whole file read as a stream (a large .gz file, a pipe), in constant memory.
     fn read_stream(&mut self, file: &LogFile, progress: Option<&AtomicU64>) -> io::Result<()> {
-        File::open(&file.path).and_then(|f| {
-            let counted = Counted { inner: f, progress };
-            if file.gzipped {
-                self.read_lines(MultiGzDecoder::new(counted), file)
-            } else {
-                self.read_lines(counted, file)
-            }
-        })
+        let f = File::open(&file.path)?;
+        self.stream(f, file, progress)
+    }
+
+    /// [`Worker::read_stream`] of a file already open (a pipe cannot be opened twice for one
+    /// reading).
+    fn stream(&mut self, f: File, file: &LogFile, progress: Option<&AtomicU64>) -> io::Result<()> {
+        let counted = Counted { inner: f, progress };
+        if file.gzipped {
+            self.read_lines(MultiGzDecoder::new(counted), file)
+        } else {
+            self.read_lines(counted, file)
+        }
     }
 
     /// Splits the stream into lines with a fixed buffer: memory does not grow with the file.
