@@ -274,15 +274,15 @@ pub fn build(
         .collect();
     // Objectives are independent, and replaying their alarms over every minute of the data
     // range is most of a report's own time: they are built on all cores.
+    let nothing = ObjectiveData {
+        series: EventSeries::new(TimeDelta::minutes(1)).expect("one minute is a valid bucket"),
+        p99: None,
+    };
     let objectives = parallel_map(&work, |(slo, alarms, history, key, objective)| {
-        let collected = data.get(key).cloned().unwrap_or_else(|| ObjectiveData {
-            series: EventSeries::new(TimeDelta::minutes(1)).expect("one minute is a valid bucket"),
-            p99: None,
-        });
         objective_report(
             slo,
             objective,
-            &collected,
+            data.get(key).unwrap_or(&nothing),
             alarms,
             history,
             at,
