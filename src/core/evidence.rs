@@ -4,7 +4,7 @@
 //! Masking: a line is split on whitespace and `,;()[]{}"'=`; a token that contains a digit is a
 //! variable (`ch_3f9c1e0e5b`, `req-42`, `30000ms`, `10.0.3.7:6379`, a timestamp), and so are
 //! UUIDs and quoted values. Lines that differ only in variables share a template. Secrets are
-//! redacted before anything else looks at a line.
+//! redacted (`core::redact`) before anything else looks at a line.
 
 use chrono::{DateTime, Utc};
 use regex::Regex;
@@ -36,23 +36,6 @@ pub struct Template {
     pub sample: String,
 }
 
-/// Replaced by a marker naming what was there.
-static SECRETS: LazyLock<Vec<(Regex, &'static str)>> = LazyLock::new(|| {
-    [
-        (r"(?i)\b(authorization\s*[:=]\s*)(?:(?:bearer|basic|token)\s+)?[^\s,;]+", "${1}[REDACTED]"),
-        (r"(?i)\bbearer\s+[A-Za-z0-9._~+/=-]+", "Bearer [REDACTED]"),
-        (
-            r#"(?i)\b((?:password|passwd|pwd|token|access_token|refresh_token|secret|client_secret|api_key|apikey|api-key)\s*[=:]\s*)("[^"]*"|'[^']*'|[^\s,;&]+)"#,
-            "${1}[REDACTED]",
-        ),
-        (r"\b(?:AKIA|ASIA)[A-Z0-9]{16}\b", "[REDACTED-AWS-KEY]"),
-        (r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}", "[REDACTED-EMAIL]"),
-    ]
-    .into_iter()
-    .map(|(re, with)| (Regex::new(re).expect("a valid secret pattern"), with))
-    .collect()
-});
-
 static UUID: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
         .expect("a valid UUID pattern")
@@ -69,9 +52,7 @@ pub fn redact(message: &str) -> String {
         .chars()
         .map(|c| if c.is_control() { ' ' } else { c })
         .collect();
-    SECRETS.iter().fold(clean, |text, (re, with)| {
-        re.replace_all(&text, *with).into_owned()
-    })
+    super::redact::secrets(&clean)
 }
 
 fn is_separator(c: char) -> bool {

@@ -16,6 +16,7 @@ pub mod metric_math;
 pub mod model;
 pub mod notify;
 pub mod ratio;
+pub mod redact;
 pub mod replay;
 pub mod sli_metrics;
 pub mod stat;

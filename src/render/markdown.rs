@@ -54,6 +54,7 @@ pub fn render(report: &Report, source: &SourceSummary) -> String {
             notifications: "\n### Notifications the planned alarms would have sent (replayed)\n\n",
             item: "- ",
             sub_item: "  - ",
+            escape: super::escape::markdown,
         },
     ));
     if !report.links.is_empty() {

@@ -2,7 +2,7 @@
 //! AWS Chatbot's custom notification (SNS `https`, for Slack through Chatbot), and Slack Block
 //! Kit (an incoming webhook).
 
-use super::percent;
+use super::{escape, percent};
 use crate::core::correlate::Attribution;
 use crate::core::deployments::RollbackTrigger;
 use crate::core::evidence::Evidence;
@@ -250,13 +250,14 @@ pub struct ChatbotMetadata {
 }
 
 pub fn chatbot(m: &Message) -> ChatbotNotification {
-    let mut description = email(m).lines().skip(2).collect::<Vec<_>>().join("\n");
+    let mut description = escape::slack(&email(m).lines().skip(2).collect::<Vec<_>>().join("\n"));
     description.truncate(
         description
             .char_indices()
             .nth(7_000)
             .map_or(description.len(), |(i, _)| i),
     );
+    let description = escape::without_partial_entity(&description).to_owned();
     let mut next_steps = Vec::new();
     if let Some(u) = &m.runbook {
         next_steps.push(format!("Follow the runbook: {u}"));
@@ -282,13 +283,13 @@ pub fn chatbot(m: &Message) -> ChatbotNotification {
         source: "custom",
         content: ChatbotContent {
             text_type: "client-markdown",
-            title: subject(m),
+            title: escape::slack(&subject(m)),
             description,
-            next_steps,
+            next_steps: next_steps.iter().map(|s| escape::slack(s)).collect(),
         },
         metadata: ChatbotMetadata {
             thread_id: format!("slo-{}-{}", m.service, m.objective),
-            summary: subject(m),
+            summary: escape::slack(&subject(m)),
             event_type: format!("slo.{}.{}", m.severity, m.kind.name()),
             related_resources: related,
         },
@@ -309,21 +310,23 @@ pub fn slack(m: &Message) -> serde_json::Value {
         if s.chars().count() <= n {
             s.to_owned()
         } else {
-            format!("{}…", s.chars().take(n - 1).collect::<String>())
+            let kept: String = s.chars().take(n - 1).collect();
+            format!("{}…", escape::without_partial_entity(&kept))
         }
     };
-    let body = email(m).lines().skip(2).collect::<Vec<_>>().join("\n");
+    // The header is plain_text (shown as it is); the section and the fallback are mrkdwn.
+    let body = escape::slack(&email(m).lines().skip(2).collect::<Vec<_>>().join("\n"));
     let mut blocks = vec![
         serde_json::json!({"type": "header", "text": {"type": "plain_text", "text": cut(&subject(m), 150)}}),
         serde_json::json!({"type": "section", "text": {"type": "mrkdwn", "text": cut(&body, 3000)}}),
     ];
     let links: Vec<String> = links(m)
         .into_iter()
-        .map(|(l, u)| format!("<{u}|{l}>"))
+        .map(|(l, u)| format!("<{}|{l}>", escape::slack_url(u)))
         .collect();
     if !links.is_empty() {
         blocks.push(serde_json::json!({"type": "context", "elements": [{"type": "mrkdwn", "text": cut(&links.join(" · "), 3000)}]}));
     }
     blocks.truncate(50);
-    serde_json::json!({ "text": subject(m), "blocks": blocks })
+    serde_json::json!({ "text": escape::slack(&subject(m)), "blocks": blocks })
 }

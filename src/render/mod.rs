@@ -1,6 +1,7 @@
 //! Reports as JSON, a terminal table, or Markdown. Every renderer reads the same `Report` and
 //! the same source summary, so the formats never disagree.
 
+pub mod escape;
 pub mod html;
 pub mod json;
 pub mod markdown;
@@ -265,6 +266,8 @@ pub struct Layout {
     pub notifications: &'static str,
     pub item: &'static str,
     pub sub_item: &'static str,
+    /// Applied to every line's text: lines carry log templates and ECS's words.
+    pub escape: fn(&str) -> String,
 }
 
 /// Incidents (with their evidence), deployments and replayed notifications.
@@ -274,9 +277,13 @@ pub fn sections(report: &Report, layout: &Layout) -> String {
     if !incidents.is_empty() {
         out.push_str(layout.incidents);
         for (o, i) in incidents {
-            out.push_str(&format!("{}{}\n", layout.item, incident_line(o, i)));
+            out.push_str(&format!(
+                "{}{}\n",
+                layout.item,
+                (layout.escape)(&incident_line(o, i))
+            ));
             for e in evidence_lines(i, 3) {
-                out.push_str(&format!("{}{e}\n", layout.sub_item));
+                out.push_str(&format!("{}{}\n", layout.sub_item, (layout.escape)(&e)));
             }
         }
         if left_out > 0 {
@@ -289,14 +296,22 @@ pub fn sections(report: &Report, layout: &Layout) -> String {
     if !report.deployments.is_empty() {
         out.push_str(layout.deployments);
         for d in &report.deployments {
-            out.push_str(&format!("{}{}\n", layout.item, deployment_line(report, d)));
+            out.push_str(&format!(
+                "{}{}\n",
+                layout.item,
+                (layout.escape)(&deployment_line(report, d))
+            ));
         }
     }
     let sent = notifications(report);
     if !sent.is_empty() {
         out.push_str(layout.notifications);
         for (o, n) in sent {
-            out.push_str(&format!("{}{}\n", layout.item, notification_line(o, n)));
+            out.push_str(&format!(
+                "{}{}\n",
+                layout.item,
+                (layout.escape)(&notification_line(o, n))
+            ));
         }
     }
     out

@@ -1,6 +1,7 @@
 //! A post-mortem draft in markdown for one incident: summary, impact, timeline, evidence, the
 //! deployment, and headings left for the root cause and the action items.
 
+use super::escape::{self, markdown as md};
 use super::{human_duration, percent, short_arn};
 use crate::core::incidents::Incident;
 use crate::postmortem::timeline;
@@ -113,7 +114,7 @@ pub fn render(
         out.push_str(&format!(
             "| {} | {} |\n",
             e.at.format("%Y-%m-%d %H:%M"),
-            e.what
+            md(&e.what)
         ));
     }
     out.push_str("\n## Evidence\n\n");
@@ -123,16 +124,16 @@ pub fn render(
         ),
         Some(e) if e.reason.is_some() => out.push_str(&format!(
             "The logs of {} could not be read: {}.\n",
-            e.log_group,
-            e.reason.as_deref().unwrap_or_default()
+            md(&e.log_group),
+            md(e.reason.as_deref().unwrap_or_default())
         )),
         Some(e) if e.top.is_empty() => {
-            out.push_str(&format!("No matching lines in {}.\n", e.log_group))
+            out.push_str(&format!("No matching lines in {}.\n", md(&e.log_group)))
         }
         Some(e) => {
             out.push_str(&format!(
                 "Top log templates in {} from {} to {}:\n\n| count | first | last | template |\n|---|---|---|---|\n",
-                e.log_group,
+                md(&e.log_group),
                 hm(e.from),
                 hm(e.to)
             ));
@@ -142,11 +143,14 @@ pub fn render(
                     t.count,
                     hm(t.first_seen),
                     hm(t.last_seen),
-                    t.template.replace('|', "\\|").replace('`', "'")
+                    escape::markdown_code(&t.template)
                 ));
             }
             if let Some(t) = e.top.first() {
-                out.push_str(&format!("\nSample: `{}`\n", t.sample.replace('`', "'")));
+                out.push_str(&format!(
+                    "\nSample: `{}`\n",
+                    escape::markdown_code(&t.sample)
+                ));
             }
         }
     }
@@ -155,18 +159,18 @@ pub fn render(
         None => out.push_str("No deployment of the service was in progress or had just started.\n"),
         Some(a) => {
             let d = &a.deployment;
-            out.push_str(&format!("- {}: {}", d.arn, d.status));
+            out.push_str(&format!("- {}: {}", md(&d.arn), md(&d.status)));
             if let Some(s) = &d.strategy {
-                out.push_str(&format!(", {s}"));
+                out.push_str(&format!(", {}", md(s)));
             }
             out.push('\n');
             for im in &d.images {
                 out.push_str(&format!(
                     "- image {}{}\n",
-                    im.image,
+                    md(&im.image),
                     im.digest
                         .as_ref()
-                        .map_or(String::new(), |g| format!(" ({g})"))
+                        .map_or(String::new(), |g| format!(" ({})", md(g)))
                 ));
             }
             if let Some(r) = &d.rollback {
@@ -175,7 +179,7 @@ pub fn render(
                     r.trigger.name().replace('_', " "),
                     r.reason
                         .as_ref()
-                        .map_or(String::new(), |x| format!(": {x}"))
+                        .map_or(String::new(), |x| format!(": {}", md(x)))
                 ));
             }
             out.push_str(&format!(

@@ -28,21 +28,7 @@ pub struct Marker {
     pub alert: bool,
 }
 
-/// `&`, `<`, `>`, `"` and `'` escaped, for text and attribute values.
-pub fn escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
+pub use super::escape::html as escape;
 
 /// The chart of `points` over `range`: the budget left (solid), the even-spending line
 /// (dashed), 0 % marked, `shades` and `markers` on top.

@@ -55,6 +55,7 @@ pub fn render(report: &Report, source: &SourceSummary, colour: bool) -> String {
             notifications: "\nNotifications the planned alarms would have sent (replayed):\n",
             item: "  ",
             sub_item: "    ",
+            escape: str::to_owned,
         },
     ));
     if report

@@ -259,6 +259,18 @@ fn a_foreign_or_malformed_deployments_file_is_an_error_naming_it() {
 /// The incident's log lines, put through the real CloudWatch Logs SDK: timeouts during the
 /// errors, health lines all along, one line with a secret.
 async fn app_logs(s: &Session, now: DateTime<Utc>) {
+    put_app_logs(
+        s,
+        now,
+        &["ERROR login failed password=hunter2 for ops@example.com"],
+    )
+    .await;
+}
+
+/// Timeouts during the errors and health lines all along in `/ecs/checkout`, plus each of
+/// `extra` (with a `[req-…]` of its own) at every minute from 120 to 90 minutes before `now`,
+/// once at 110 when it is the only one.
+pub async fn put_app_logs(s: &Session, now: DateTime<Utc>, extra: &[&str]) {
     let logs = s.logs().await;
     logs.create_log_group()
         .log_group_name("/ecs/checkout")
@@ -290,11 +302,16 @@ async fn app_logs(s: &Session, now: DateTime<Utc>) {
                 ),
             ));
         }
-        if m == 110 {
-            events.push(event(
-                t + 2,
-                "ERROR login failed password=hunter2 for ops@example.com".into(),
-            ));
+        let every_minute = extra.len() > 1 && (90..=120).contains(&m);
+        if every_minute || m == 110 {
+            for (k, line) in extra.iter().enumerate() {
+                let line = if every_minute {
+                    line.replacen("ERROR", &format!("ERROR [req-{m}-{k}]"), 1)
+                } else {
+                    (*line).to_owned()
+                };
+                events.push(event(t + 2 + k as i64, line));
+            }
         }
     }
     logs.put_log_events()

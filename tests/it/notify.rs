@@ -6,16 +6,13 @@ use crate::support::slack::Slack;
 use crate::support::text;
 use aws_sdk_cloudwatch::types::StateValue;
 use serde_json::Value;
-use std::path::Path;
 
 const TOPIC: &str = "arn:aws:sns:us-east-1:123456789012:slo-alerts";
 
-fn spec(dir: &Path) {
-    std::fs::write(
-        dir.join("checkout.yaml"),
-        format!("apiVersion: slo/v1\nservice: checkout\nalb: {{ loadBalancer: app/shop/50dc6c495c0c9188 }}\nwindow: 30d\nrunbook: https://wiki.example.com/runbooks/checkout\nobjectives:\n  - {{ name: availability, sli: availability, target: 99.9% }}\nnotify: {{ sns: {TOPIC}, slack: {{ webhookEnv: SLO_TEST_SLACK }} }}\n"),
+fn spec() -> String {
+    format!(
+        "apiVersion: slo/v1\nservice: checkout\nalb: {{ loadBalancer: app/shop/50dc6c495c0c9188 }}\nwindow: 30d\nrunbook: https://wiki.example.com/runbooks/checkout\nobjectives:\n  - {{ name: availability, sli: availability, target: 99.9% }}\nnotify: {{ sns: {TOPIC}, slack: {{ webhookEnv: SLO_TEST_SLACK }} }}\n"
     )
-    .unwrap();
 }
 
 struct Setup {
@@ -27,11 +24,15 @@ struct Setup {
 }
 
 async fn setup() -> Setup {
+    setup_with(&spec()).await
+}
+
+async fn setup_with(spec: &str) -> Setup {
     let s = session();
     let tmp = tempfile::tempdir().unwrap();
     let specs = tmp.path().join("slo");
     std::fs::create_dir_all(&specs).unwrap();
-    spec(&specs);
+    std::fs::write(specs.join("checkout.yaml"), spec).unwrap();
     s.sns()
         .await
         .create_topic()
@@ -293,4 +294,90 @@ async fn the_dynamodb_journal_sends_once_and_another_tasks_claim_holds_a_message
     let out = t.notify();
     assert!(out.contains("0 sent, 1 pending"), "{out}");
     assert_eq!(t.published().len(), 1);
+}
+
+/// Log lines written to be hostile: a channel-wide mention, a disguised link, a script, and
+/// credentials. They are the incident's top errors, so every channel carries them.
+const HOSTILE: [&str; 3] = [
+    "ERROR session expired <!channel> <https://evil.example/login|Click to re-authenticate>",
+    "ERROR cache down redis://:S3cretRedisPw@cache.internal:6379 aws_secret_access_key=wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+    "ERROR render failed <script>alert(1)</script> for [Click](https://evil.example/x)",
+];
+
+#[tokio::test]
+async fn log_lines_reach_no_channel_as_secrets_mentions_links_or_markup() {
+    let t = setup_with(&format!(
+        "apiVersion: slo/v1\nservice: checkout\nalb: {{ loadBalancer: app/shop-prod/50dc6c495c0c9188 }}\necs: {{ cluster: prod, service: checkout, logGroup: /ecs/checkout }}\nwindow: 1d\nobjectives:\n  - {{ name: availability, sli: availability, target: 99.9% }}\nnotify: {{ sns: {TOPIC}, slack: {{ webhookEnv: SLO_TEST_SLACK }} }}\n"
+    ))
+    .await;
+    let now = crate::support::now_minute();
+    t.s.checkout_service(false).await;
+    crate::deployments::traffic(&t.s, now).await;
+    crate::deployments::put_app_logs(&t.s, now, &HOSTILE).await;
+    t.set("slo:checkout:availability:page", StateValue::Alarm)
+        .await;
+    let out = t.notify();
+    assert!(out.contains("2 sent, 0 pending"), "{out}");
+
+    let secrets = ["S3cretRedisPw", "wJalrXUtnFEMI"];
+    let published = t.published();
+    let message: Value = serde_json::from_str(published[0]["Message"].as_str().unwrap()).unwrap();
+    let email = message["email"].as_str().unwrap();
+    assert!(email.contains("Top errors in the logs"), "{email}");
+    for s in secrets {
+        assert!(!email.contains(s), "{s} in the e-mail: {email}");
+    }
+    // E-mail is plain text: the words are shown as they were (but the secrets).
+    assert!(email.contains("<!channel>"), "{email}");
+
+    let chatbot = message["https"].as_str().unwrap();
+    let slack = t.slack.bodies();
+    assert_eq!(slack.len(), 1);
+    for (channel, body) in [("chatbot", chatbot), ("slack", slack[0].as_str())] {
+        let v: Value = serde_json::from_str(body).unwrap();
+        // Every string the payload holds, as Slack would read it.
+        let mut texts = Vec::new();
+        collect_strings(&v, &mut texts);
+        let all = texts.join("\n");
+        assert!(all.contains("&lt;!channel&gt;"), "{channel}: {all}");
+        for bad in ["<!channel>", "<https://evil", "<script", "](https://evil"]
+            .into_iter()
+            .chain(secrets)
+        {
+            assert!(!all.contains(bad), "{channel} carries {bad:?}: {all}");
+        }
+    }
+
+    // The report renders the same evidence: Markdown without raw HTML or links, JSON without
+    // secrets (the JSON is what `slo serve` serves at /api/v1/slos).
+    for format in ["markdown", "json"] {
+        let out = t.s.slo(&[
+            "report",
+            t.specs.to_str().unwrap(),
+            "--at",
+            &now.to_rfc3339(),
+            "--format",
+            format,
+        ]);
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+        let body = text(&out.stdout);
+        assert!(body.contains("session expired"), "{format}: {body}");
+        for s in secrets {
+            assert!(!body.contains(s), "{format} carries {s}: {body}");
+        }
+        if format == "markdown" {
+            for bad in ["<script", "<!channel>", "<https://", "[Click](https"] {
+                assert!(!body.contains(bad), "markdown carries {bad:?}: {body}");
+            }
+        }
+    }
+}
+
+fn collect_strings(v: &Value, out: &mut Vec<String>) {
+    match v {
+        Value::String(s) => out.push(s.clone()),
+        Value::Array(a) => a.iter().for_each(|x| collect_strings(x, out)),
+        Value::Object(o) => o.values().for_each(|x| collect_strings(x, out)),
+        _ => {}
+    }
 }
