@@ -1,23 +1,30 @@
 //! `slo`: SLOs, error budgets and burn-rate alerting for ECS Fargate services behind an ALB.
 //!
-//! `core` is pure (no I/O, no clock); `spec` reads and validates spec files; `source` turns
-//! ALB access logs into event series; `render` prints reports.
+//! Layers, each importing only those above it (a test in `tests/it/layout.rs` holds this):
+//! - `core`: pure model and math — objectives, budgets, burn rates, the alarm plan, replay,
+//!   incidents, correlation, notification decisions, redaction. No I/O, no clock, no AWS.
+//! - `spec`: spec files read, checked and converted into the core's model.
+//! - `aws`: the ports (traits in the core's types), their SDK adapters, in-memory versions
+//!   and a failure-injecting wrapper. The only place the AWS SDK appears.
+//! - `source`: ALB access logs and CloudWatch metrics turned into the core's event series.
+//! - `report`: a report built from sources, deployment histories and log evidence; the
+//!   post-mortem's facts.
+//! - `alarms`: the plan of CloudWatch alarms, dashboards and metric filters, diffed and applied.
+//! - `render`: reports, plans, messages and post-mortems as text, JSON, Markdown and HTML.
+//! - `notify`: notification passes, their journal, and the channels (SNS, Slack).
+//! - `init`: specs drafted from what runs in ECS. `example`: the example-log generator.
+//! - `serve`: `slo serve`'s loops and state; `http`: its router, API and dashboard.
+//! - `cli` (in the binary): parses arguments and wires the rest.
 
+pub mod alarms;
 pub mod aws;
 pub mod core;
-pub mod deployments;
-pub mod evaluate;
-pub mod evidence;
-pub mod example_logs;
+pub mod example;
 pub mod http;
+pub mod init;
 pub mod notify;
-pub mod onboard;
-pub mod output;
-pub mod postmortem;
-pub mod reconcile;
 pub mod render;
 pub mod report;
 pub mod serve;
-pub mod slack;
 pub mod source;
 pub mod spec;

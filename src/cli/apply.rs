@@ -39,15 +39,15 @@ async fn apply(args: Args) -> anyhow::Result<Outcome> {
     }
     if !plan.conflicts.is_empty() {
         // Nothing is changed, filters included.
-        slo::reconcile::apply(plan, &prepared.store).await?;
+        slo::alarms::reconcile::apply(plan, &prepared.store).await?;
     }
     for g in &filters.missing_log_groups {
         eprintln!("slo: warning: log group {g} does not exist: its metric filters were skipped");
     }
-    let mut done = slo::reconcile::apply_filters(filters, &prepared.logs).await?;
-    done += slo::reconcile::apply(plan, &prepared.store).await?;
+    let mut done = slo::alarms::reconcile::apply_filters(filters, &prepared.logs).await?;
+    done += slo::alarms::reconcile::apply(plan, &prepared.store).await?;
     // After the alarms its alarm widget names.
-    done += slo::reconcile::apply_dashboards(&prepared.dashboard_changes, &prepared.store).await?;
+    done += slo::alarms::reconcile::apply_dashboards(&prepared.dashboard_changes, &prepared.store).await?;
     writeln!(out, "Applied {done} change(s).")?;
     Ok(Outcome::Fine)
 }

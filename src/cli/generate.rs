@@ -1,7 +1,7 @@
 use crate::cli::Outcome;
 use anyhow::Context;
 use chrono::{DateTime, Utc};
-use slo::example_logs::{Options, generate};
+use slo::example::{Options, generate};
 use std::path::PathBuf;
 
 #[derive(clap::Args, Debug)]

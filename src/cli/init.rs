@@ -1,7 +1,7 @@
 use crate::cli::Outcome;
 use anyhow::{Context, bail};
 use slo::core::alarms;
-use slo::onboard::{DraftOptions, discover, drafts};
+use slo::init::{DraftOptions, discover, drafts};
 use slo::spec::diag::Diagnostics;
 use slo::spec::load::parse_spec;
 use std::io::Write;
@@ -94,7 +94,7 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
         } else if path.exists() && !args.force {
             kept.push(path);
         } else {
-            slo::output::write_atomically(&path, d.yaml.as_bytes())
+            slo::render::file::write_atomically(&path, d.yaml.as_bytes())
                 .with_context(|| format!("cannot write {}", path.display()))?;
             written.push(path);
         }

@@ -36,10 +36,10 @@ impl Enrich for FromAws<'_> {
             .filter(|s| services.contains(&s.service.as_str()))
             .collect();
         let ecs = slo::aws::EcsDeployments::new(self.config);
-        let (histories, _) = slo::evaluate::deployment_histories(&slos, &ecs, now, None).await;
+        let (histories, _) = slo::report::evaluate::deployment_histories(&slos, &ecs, now, None).await;
         let reader = slo::aws::CloudWatchMetrics::new(self.config);
         let Ok(evaluation) =
-            slo::evaluate::from_cloudwatch(&slos, &reader, &histories, now, None, now).await
+            slo::report::evaluate::from_cloudwatch(&slos, &reader, &histories, now, None, now).await
         else {
             // Without numbers the message still says what fired.
             return Context::new();
@@ -53,7 +53,7 @@ impl Enrich for FromAws<'_> {
             let region = self.config.region().map(|r| r.as_ref().to_owned());
             let mut m = context_from_report(o, slo);
             if let Some(i) = o.assessment.incidents.last() {
-                m.evidence = slo::evidence::for_incident(&logs, slo, i.start, i.end).await;
+                m.evidence = slo::report::evidence::for_incident(&logs, slo, i.start, i.end).await;
             }
             slo::notify::add_links(&mut m, slo, region.as_deref());
             out.insert(o.key.clone(), m);
@@ -76,7 +76,7 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
         let webhook = if targets.slack.is_empty() {
             None
         } else {
-            Some(slo::slack::Webhook::new().context("cannot set up HTTPS for Slack")?)
+            Some(slo::notify::channel::slack::Webhook::new().context("cannot set up HTTPS for Slack")?)
         };
         if args.test {
             return slo::notify::send_test(

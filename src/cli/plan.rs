@@ -3,7 +3,7 @@ use anyhow::Context;
 use slo::aws::{CloudWatchAlarms, CloudWatchLogs};
 use slo::core::alarms::dashboard::Dashboard;
 use slo::core::alarms::{self, Alarm, AlarmPlan, MetricFilter};
-use slo::reconcile::{DashboardChange, FilterPlan};
+use slo::alarms::reconcile::{DashboardChange, FilterPlan};
 use slo::render;
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::Write;
@@ -122,7 +122,7 @@ pub async fn prepare(specs: &SpecPaths) -> anyhow::Result<Result<Prepared, Outco
         }
     }
     let store = CloudWatchAlarms::new(&config);
-    let plan = slo::reconcile::plan(&store, &desired, &services)
+    let plan = slo::alarms::reconcile::plan(&store, &desired, &services)
         .await
         .context("cannot read the existing alarms")?;
     let desired_filters: Vec<MetricFilter> = loaded
@@ -143,11 +143,11 @@ pub async fn prepare(specs: &SpecPaths) -> anyhow::Result<Result<Prepared, Outco
     let filters = if desired_filters.is_empty() && owned.is_empty() {
         FilterPlan::default()
     } else {
-        slo::reconcile::plan_filters(&logs, &desired_filters, &owned)
+        slo::alarms::reconcile::plan_filters(&logs, &desired_filters, &owned)
             .await
             .context("cannot read the existing metric filters")?
     };
-    let dashboard_changes = slo::reconcile::plan_dashboards(&store, &dashboards, &services)
+    let dashboard_changes = slo::alarms::reconcile::plan_dashboards(&store, &dashboards, &services)
         .await
         .context("cannot read the existing dashboards")?;
     Ok(Ok(Prepared {

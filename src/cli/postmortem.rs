@@ -46,7 +46,7 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
     }
     let evaluation = evaluate_from(&slos, &args.source, end, None)?;
     let Some((o, incident, others)) =
-        slo::postmortem::covering(&evaluation.report, &args.service, at)
+        slo::report::postmortem::covering(&evaluation.report, &args.service, at)
     else {
         bail!(
             "no incident of {} covers {} (in the window ending {end})",
@@ -56,7 +56,7 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
     };
     let text = slo::render::postmortem::render(o, incident, &others);
     match &args.output {
-        Some(path) => slo::output::write_atomically(path, text.as_bytes())
+        Some(path) => slo::render::file::write_atomically(path, text.as_bytes())
             .with_context(|| format!("cannot write {}", path.display()))?,
         None => std::io::stdout().lock().write_all(text.as_bytes())?,
     }

@@ -3,7 +3,7 @@ use anyhow::{Context, bail};
 use chrono::{DateTime, TimeDelta, Utc};
 use slo::core::deployments::ServiceHistory;
 use slo::core::model::ServiceSlo;
-use slo::evaluate::{self, Evaluation};
+use slo::report::evaluate::{self, Evaluation};
 use slo::render;
 use slo::source::access_log::{ScanStats, find_log_files};
 use slo::spec::scalars::parse_duration;
@@ -114,7 +114,7 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
         }
     };
     match &args.output {
-        Some(path) => slo::output::write_atomically(path, text.as_bytes())
+        Some(path) => slo::render::file::write_atomically(path, text.as_bytes())
             .with_context(|| format!("cannot write {}", path.display()))?,
         None => std::io::stdout().lock().write_all(text.as_bytes())?,
     }
@@ -134,7 +134,7 @@ pub fn evaluate_from(
     window: Option<TimeDelta>,
 ) -> anyhow::Result<Evaluation> {
     let from_files = (!args.deployments.is_empty())
-        .then(|| slo::deployments::from_files(&args.deployments, slos))
+        .then(|| slo::report::history::from_files(&args.deployments, slos))
         .transpose()?;
     let app_logs = read_app_logs(&args.app_logs, slos)?;
     let mut evaluation = match &args.access_logs {
@@ -171,7 +171,7 @@ pub fn evaluate_from(
                 if app_logs.is_empty() {
                     let logs = slo::aws::CloudWatchLogs::new(&config);
                     let warnings =
-                        slo::evidence::attach_from_cloudwatch(&mut evaluation.report, slos, &logs)
+                        slo::report::evidence::attach_from_cloudwatch(&mut evaluation.report, slos, &logs)
                             .await;
                     print_warnings(&warnings)?;
                 }
@@ -179,7 +179,7 @@ pub fn evaluate_from(
             })?
         }
     };
-    slo::evidence::attach_from_files(&mut evaluation.report, slos, &app_logs);
+    slo::report::evidence::attach_from_files(&mut evaluation.report, slos, &app_logs);
     Ok(evaluation)
 }
 
@@ -259,7 +259,7 @@ fn read_app_logs(
             bail!("--app-logs {pair}: no spec has service `{service}`");
         }
         let path = PathBuf::from(file);
-        let lines = slo::evidence::read_app_logs(&path)?;
+        let lines = slo::report::evidence::read_app_logs(&path)?;
         out.insert(service.to_owned(), (path, lines));
     }
     Ok(out)

@@ -2,6 +2,7 @@
 //! the same source summary, so the formats never disagree.
 
 pub mod escape;
+pub mod file;
 pub mod html;
 pub mod json;
 pub mod markdown;

@@ -4,7 +4,7 @@
 use super::escape::{self, markdown as md};
 use super::{human_duration, percent, short_arn};
 use crate::core::incidents::Incident;
-use crate::postmortem::timeline;
+use crate::report::postmortem::timeline;
 use crate::report::ObjectiveReport;
 
 pub fn render(

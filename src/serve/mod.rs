@@ -44,7 +44,7 @@ pub enum ServeError {
     #[error("cannot set up signal handling")]
     Signals(#[source] std::io::Error),
     #[error("cannot set up HTTPS for Slack")]
-    Slack(#[source] crate::slack::SlackError),
+    Slack(#[source] crate::notify::channel::slack::SlackError),
 }
 
 /// A loop that runs `pass` every `every` until shutdown; a pass in flight is never cut short.

@@ -9,7 +9,7 @@ use crate::aws::{HeartbeatWriter, Sns};
 use crate::core::alarms::naming;
 use crate::core::model::{ObjectiveKey, ServiceSlo};
 use crate::core::notify::Outgoing;
-use crate::evaluate::EvaluateError;
+use crate::report::evaluate::EvaluateError;
 use crate::notify::{AnyJournal, Context, Enrich, Targets};
 use crate::render::html::AlarmRow;
 use crate::source::cloudwatch::FetchError;
@@ -29,7 +29,7 @@ pub struct Aws {
     logs: CloudWatchLogs,
     sns: Sns,
     journal: AnyJournal,
-    webhook: crate::slack::Webhook,
+    webhook: crate::notify::channel::slack::Webhook,
     /// Evidence per incident, read once when it opens and once when it resolves: keyed by
     /// objective, start and whether it was still ongoing.
     evidence: Mutex<BTreeMap<IncidentKey, crate::core::evidence::Evidence>>,
@@ -39,7 +39,7 @@ impl Aws {
     pub fn new(
         config: &aws_config::SdkConfig,
         state: &str,
-    ) -> Result<Aws, crate::slack::SlackError> {
+    ) -> Result<Aws, crate::notify::channel::slack::SlackError> {
         // A task's identity in DynamoDB claims: its ECS task id when it has one.
         let owner = std::env::var("ECS_CONTAINER_METADATA_URI_V4")
             .ok()
@@ -53,7 +53,7 @@ impl Aws {
             logs: CloudWatchLogs::new(config),
             sns: Sns::new(config),
             journal: AnyJournal::open(config, state, &owner),
-            webhook: crate::slack::Webhook::new()?,
+            webhook: crate::notify::channel::slack::Webhook::new()?,
             evidence: Mutex::new(BTreeMap::new()),
         })
     }
@@ -73,8 +73,8 @@ pub async fn refresh(state: &AppState, aws: &Aws) {
     let now = Utc::now();
     let started = std::time::Instant::now();
     let (histories, mut warnings) =
-        crate::evaluate::deployment_histories(&slos, &aws.ecs, now, None).await;
-    let refreshed = match crate::evaluate::refresh_from_cloudwatch(
+        crate::report::evaluate::deployment_histories(&slos, &aws.ecs, now, None).await;
+    let refreshed = match crate::report::evaluate::refresh_from_cloudwatch(
         &slos,
         &aws.metrics,
         &state.cache,
@@ -198,7 +198,7 @@ async fn attach_evidence(aws: &Aws, report: &mut crate::report::Report, slos: &[
     for (k, slo, end) in wanted {
         let e = match known.get(&k) {
             Some(e) => Some(e.clone()),
-            None => crate::evidence::for_incident(&aws.logs, slo, k.1, end).await,
+            None => crate::report::evidence::for_incident(&aws.logs, slo, k.1, end).await,
         };
         if let Some(e) = e {
             next.insert(k, e);

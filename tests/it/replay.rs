@@ -34,10 +34,10 @@ fn time(v: &Value) -> Option<DateTime<Utc>> {
 #[test]
 fn the_example_report_shows_the_deployment_behind_the_incident() {
     let logs = example_logs();
-    let deployments = logs.join(slo::example_logs::DEPLOYMENTS_FILE);
+    let deployments = logs.join(slo::example::DEPLOYMENTS_FILE);
     let app_logs = format!(
         "checkout={}",
-        logs.join(slo::example_logs::APP_LOGS_FILE).display()
+        logs.join(slo::example::APP_LOGS_FILE).display()
     );
     let out = slo(&[
         "report",
@@ -170,10 +170,10 @@ fn the_5xx_rate_alarm_fires_during_the_incidents_and_almost_never_otherwise() {
 #[test]
 fn the_postmortem_draft_of_the_checkout_incident_matches_its_golden_file() {
     let logs = example_logs();
-    let deployments = logs.join(slo::example_logs::DEPLOYMENTS_FILE);
+    let deployments = logs.join(slo::example::DEPLOYMENTS_FILE);
     let app_logs = format!(
         "checkout={}",
-        logs.join(slo::example_logs::APP_LOGS_FILE).display()
+        logs.join(slo::example::APP_LOGS_FILE).display()
     );
     let run = |at: &str| {
         slo(&[

@@ -4,6 +4,8 @@
 //! the next. Delivery is at least once: the journal is written before a message is sent and
 //! after; a crash between the two may repeat that one message.
 
+pub mod channel;
+
 use crate::aws::alarms::{AlarmWatcher, CompositeState, StateChange};
 use crate::aws::{AwsError, Publisher};
 use crate::core::alarms::naming;
@@ -13,7 +15,7 @@ use crate::core::notify::{
 };
 use crate::core::tiers::Severity;
 use crate::render::messages::{self, Message};
-use crate::slack::{SlackError, Webhook};
+use crate::notify::channel::slack::{SlackError, Webhook};
 use chrono::{DateTime, Utc};
 use std::collections::BTreeMap;
 use std::future::Future;
@@ -110,7 +112,7 @@ impl Journal for FileJournal {
             std::fs::create_dir_all(dir).map_err(write)?;
         }
         let bytes = serde_json::to_vec_pretty(state).unwrap_or_default();
-        crate::output::write_atomically(&self.path, &bytes).map_err(write)
+        crate::render::file::write_atomically(&self.path, &bytes).map_err(write)
     }
 }
 

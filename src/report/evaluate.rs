@@ -123,7 +123,7 @@ pub async fn deployment_histories<R: crate::aws::DeploymentReader>(
     for slo in slos {
         let mut range = crate::report::data_range(&[slo], at, window_override);
         range.start -= slo.correlation_lead;
-        let fetched = crate::deployments::history(reader, slo, range).await;
+        let fetched = crate::report::history::history(reader, slo, range).await;
         warnings.extend(fetched.warning);
         histories.insert(slo.service.clone(), fetched.history);
     }

@@ -1,0 +1,3 @@
+//! Where notifications go.
+
+pub mod slack;
