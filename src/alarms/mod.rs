@@ -2,3 +2,6 @@
 //! specs call for, diffed against what exists (`slo plan`) and applied (`slo apply`).
 
 pub mod reconcile;
+
+#[cfg(test)]
+mod desired_tests;

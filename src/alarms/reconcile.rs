@@ -2,16 +2,10 @@
 //! alarms, apply the plan. `slo plan`, `slo apply` and `slo serve` share it.
 
 use crate::aws::{AlarmStore, AwsError, MetricFilterStore};
-use crate::core::alarms::{self, Alarm, AlarmPlan, Change, FilterChange, MetricFilter, naming};
+use crate::core::alarms::{
+    self, Alarm, AlarmPlan, Change, DashboardChange, FilterChange, FilterPlan, MetricFilter, naming,
+};
 use std::collections::{BTreeMap, BTreeSet};
-
-/// The metric-filter half of a plan: what to change, and the log groups that do not exist
-/// (their filters are skipped, with a warning).
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct FilterPlan {
-    pub changes: Vec<FilterChange>,
-    pub missing_log_groups: Vec<String>,
-}
 
 /// The filters that turn the store's `slo-…` filters into `desired`; `owned`: each planned
 /// service's log group (see [`alarms::plan_filters`]).
@@ -220,35 +214,6 @@ mod tests {
             ));
             assert_eq!(denied.inner.snapshot(), before);
         });
-    }
-}
-
-/// A dashboard to put or delete.
-#[derive(Clone, Debug, PartialEq)]
-pub enum DashboardChange {
-    Put {
-        dashboard: crate::core::alarms::dashboard::Dashboard,
-        create: bool,
-    },
-    Delete {
-        name: String,
-    },
-}
-
-impl DashboardChange {
-    pub fn action(&self) -> alarms::Action {
-        match self {
-            DashboardChange::Put { create: true, .. } => alarms::Action::Create,
-            DashboardChange::Put { .. } => alarms::Action::Update,
-            DashboardChange::Delete { .. } => alarms::Action::Delete,
-        }
-    }
-
-    pub fn name(&self) -> &str {
-        match self {
-            DashboardChange::Put { dashboard, .. } => &dashboard.name,
-            DashboardChange::Delete { name } => name,
-        }
     }
 }
 

@@ -4,8 +4,8 @@
 //! before it is sent, so two tasks do not both send it.
 
 use super::error::AwsError;
+use super::journal::{Journal, JournalError};
 use crate::core::notify::JournalState;
-use crate::notify::{Journal, JournalError};
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::types::AttributeValue;
 use chrono::{DateTime, TimeDelta, Utc};

@@ -1,6 +1,6 @@
 //! ECS deployment history: the `DeploymentReader` capability (one ECS call per method, in our
 //! own types) and its SDK implementation. Paging, batching and the fallback to
-//! `DescribeServices` are `crate::report::history`, which works with any reader.
+//! `DescribeServices` are the report's deployment history, which works with any reader.
 
 use super::error::{AwsError, ErrorKind};
 use crate::core::deployments::{

@@ -6,8 +6,8 @@ use super::alarms::AlarmStore;
 use super::error::{AwsError, ErrorKind};
 use super::metrics::{MetricDataPage, MetricsReader};
 use crate::core::alarms::Alarm;
+use crate::core::sli_metrics::MetricQuery;
 use crate::core::window::TimeRange;
-use crate::source::cloudwatch::MetricQuery;
 use std::collections::BTreeSet;
 use std::sync::atomic::{AtomicUsize, Ordering};
 

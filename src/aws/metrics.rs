@@ -1,10 +1,10 @@
 //! Reading CloudWatch metrics: the `MetricsReader` capability (one `GetMetricData` page per
 //! call, in our own types) and its SDK implementation. Paging and all-or-nothing fetching are
-//! `source::cloudwatch::fetch`, which works with any reader.
+//! the CloudWatch source, which works with any reader.
 
 use super::error::AwsError;
+use crate::core::sli_metrics::MetricQuery;
 use crate::core::window::TimeRange;
-use crate::source::cloudwatch::MetricQuery;
 use aws_sdk_cloudwatch::Client;
 use aws_sdk_cloudwatch::primitives::DateTime as AwsDateTime;
 use aws_sdk_cloudwatch::types::{

@@ -9,6 +9,7 @@ pub mod ecs;
 pub mod error;
 pub mod failing;
 pub mod inventory;
+pub mod journal;
 pub mod logs;
 pub mod memory;
 pub mod metrics;

@@ -47,7 +47,8 @@ async fn apply(args: Args) -> anyhow::Result<Outcome> {
     let mut done = slo::alarms::reconcile::apply_filters(filters, &prepared.logs).await?;
     done += slo::alarms::reconcile::apply(plan, &prepared.store).await?;
     // After the alarms its alarm widget names.
-    done += slo::alarms::reconcile::apply_dashboards(&prepared.dashboard_changes, &prepared.store).await?;
+    done += slo::alarms::reconcile::apply_dashboards(&prepared.dashboard_changes, &prepared.store)
+        .await?;
     writeln!(out, "Applied {done} change(s).")?;
     Ok(Outcome::Fine)
 }

@@ -36,10 +36,12 @@ impl Enrich for FromAws<'_> {
             .filter(|s| services.contains(&s.service.as_str()))
             .collect();
         let ecs = slo::aws::EcsDeployments::new(self.config);
-        let (histories, _) = slo::report::evaluate::deployment_histories(&slos, &ecs, now, None).await;
+        let (histories, _) =
+            slo::report::evaluate::deployment_histories(&slos, &ecs, now, None).await;
         let reader = slo::aws::CloudWatchMetrics::new(self.config);
         let Ok(evaluation) =
-            slo::report::evaluate::from_cloudwatch(&slos, &reader, &histories, now, None, now).await
+            slo::report::evaluate::from_cloudwatch(&slos, &reader, &histories, now, None, now)
+                .await
         else {
             // Without numbers the message still says what fired.
             return Context::new();
@@ -76,7 +78,10 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
         let webhook = if targets.slack.is_empty() {
             None
         } else {
-            Some(slo::notify::channel::slack::Webhook::new().context("cannot set up HTTPS for Slack")?)
+            Some(
+                slo::notify::channel::slack::Webhook::new()
+                    .context("cannot set up HTTPS for Slack")?,
+            )
         };
         if args.test {
             return slo::notify::send_test(

@@ -3,7 +3,7 @@ use anyhow::Context;
 use slo::aws::{CloudWatchAlarms, CloudWatchLogs};
 use slo::core::alarms::dashboard::Dashboard;
 use slo::core::alarms::{self, Alarm, AlarmPlan, MetricFilter};
-use slo::alarms::reconcile::{DashboardChange, FilterPlan};
+use slo::core::alarms::{DashboardChange, FilterPlan};
 use slo::render;
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::Write;

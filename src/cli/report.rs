@@ -3,8 +3,8 @@ use anyhow::{Context, bail};
 use chrono::{DateTime, TimeDelta, Utc};
 use slo::core::deployments::ServiceHistory;
 use slo::core::model::ServiceSlo;
-use slo::report::evaluate::{self, Evaluation};
 use slo::render;
+use slo::report::evaluate::{self, Evaluation};
 use slo::source::access_log::{ScanStats, find_log_files};
 use slo::spec::scalars::parse_duration;
 use std::collections::BTreeMap;
@@ -170,9 +170,12 @@ pub fn evaluate_from(
                         .await?;
                 if app_logs.is_empty() {
                     let logs = slo::aws::CloudWatchLogs::new(&config);
-                    let warnings =
-                        slo::report::evidence::attach_from_cloudwatch(&mut evaluation.report, slos, &logs)
-                            .await;
+                    let warnings = slo::report::evidence::attach_from_cloudwatch(
+                        &mut evaluation.report,
+                        slos,
+                        &logs,
+                    )
+                    .await;
                     print_warnings(&warnings)?;
                 }
                 anyhow::Ok(evaluation)

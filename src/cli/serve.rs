@@ -80,7 +80,7 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
     runtime.block_on(async {
         let config = slo::aws::load_config().await;
         let env = Arc::new(|v: &str| std::env::var(v).ok());
-        slo::serve::run(settings, specs, config, env).await
+        slo::serve::run(settings, specs, config, env, slo::http::app).await
     })?;
     Ok(Outcome::Fine)
 }

@@ -4,12 +4,12 @@ use crate::core::alerting::{Episode, episodes, tier_states};
 use crate::core::budget::{BurnRate, ErrorBudget};
 use crate::core::events::{Counts, EventSeries};
 use crate::core::incidents::{Incident, incidents};
-use crate::core::model::Alerting;
+use crate::core::model::{Alerting, ServiceSlo};
 use crate::core::ratio::Target;
 use crate::core::status::Status;
 use crate::core::tiers::Severity;
-use crate::core::window::TimeRange;
-use chrono::TimeDelta;
+use crate::core::window::{SloWindow, TimeRange};
+use chrono::{DateTime, TimeDelta, Utc};
 
 /// The windows a report shows burn rates for, shortest first: the long windows of the
 /// workbook tiers. Every renderer and the data range read this table.
@@ -97,6 +97,36 @@ pub fn assess(
         episodes,
         status: Status::of(budget.as_ref(), page_firing),
     }
+}
+
+/// The window an objective's budget is counted over, ending at `at`.
+pub fn window_for(slo: &ServiceSlo, window_override: Option<TimeDelta>) -> SloWindow {
+    match window_override {
+        Some(length) => SloWindow::Rolling(length),
+        None => slo.window.clone(),
+    }
+}
+
+/// The span of events a source must provide so that every budget window, every reported burn
+/// rate and every tier's long window ending in the budget window can be computed.
+pub fn data_range(
+    slos: &[&ServiceSlo],
+    at: DateTime<Utc>,
+    window_override: Option<TimeDelta>,
+) -> TimeRange {
+    let mut start = at - longest_report_burn_window();
+    for slo in slos {
+        let budget = window_for(slo, window_override).range_at(at);
+        let longest_tier = slo
+            .alerting
+            .tiers
+            .iter()
+            .map(|t| t.long)
+            .max()
+            .unwrap_or_default();
+        start = start.min(budget.start - longest_tier);
+    }
+    TimeRange { start, end: at }
 }
 
 #[cfg(test)]

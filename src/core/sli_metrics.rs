@@ -1,8 +1,10 @@
 //! The one mapping from an SLI to the ALB metrics CloudWatch has for it. The report's queries
 //! and the burn-rate alarms both read it, so they can never count differently.
 
+use crate::core::model::ObjectiveKey;
 use crate::core::model::{ServiceSlo, Sli};
 use crate::core::stat::Stat;
+use crate::core::window::TimeRange;
 
 pub const ALB_NAMESPACE: &str = "AWS/ApplicationELB";
 
@@ -21,6 +23,36 @@ pub enum Role {
     WithinThreshold,
     /// `TargetResponseTime`, `p99`: reported, not counted.
     P99,
+}
+
+/// One metric query, in our own terms (the adapter turns it into the SDK's).
+#[derive(Clone, Debug, PartialEq)]
+pub struct MetricQuery {
+    /// Unique within a call: `q<n>`.
+    pub id: String,
+    /// The objective it serves.
+    pub objective: ObjectiveKey,
+    pub role: Role,
+    pub namespace: &'static str,
+    pub metric: &'static str,
+    /// `(name, value)` pairs.
+    pub dimensions: Vec<(&'static str, String)>,
+    pub stat: Stat,
+    pub period_secs: i64,
+    pub range: TimeRange,
+    /// Human label for errors: `checkout/availability RequestCount`.
+    pub label: String,
+}
+
+impl MetricQuery {
+    /// The most datapoints this query can return.
+    pub fn datapoints(&self) -> u64 {
+        let secs = (self.range.end - self.range.start)
+            .num_seconds()
+            .max(0)
+            .unsigned_abs();
+        secs.div_ceil(self.period_secs.max(1).unsigned_abs())
+    }
 }
 
 /// One ALB metric and statistic.

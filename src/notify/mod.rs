@@ -14,8 +14,8 @@ use crate::core::notify::{
     self, AlarmState, Channel, JournalState, Missed, Outgoing, REPORT_AFTER_ATTEMPTS,
 };
 use crate::core::tiers::Severity;
-use crate::render::messages::{self, Message};
 use crate::notify::channel::slack::{SlackError, Webhook};
+use crate::render::messages::{self, Message};
 use chrono::{DateTime, Utc};
 use std::collections::BTreeMap;
 use std::future::Future;
@@ -28,49 +28,7 @@ pub const MAX_RETRY_AFTER: Duration = Duration::from_secs(5);
 /// Slack's incoming webhooks accept about one message a second.
 pub const SLACK_SPACING: Duration = Duration::from_secs(1);
 
-#[derive(Debug, thiserror::Error)]
-pub enum JournalError {
-    #[error("cannot read the journal {path}")]
-    Read {
-        path: PathBuf,
-        #[source]
-        source: std::io::Error,
-    },
-    #[error("the journal {path} is damaged: {message}")]
-    Damaged { path: PathBuf, message: String },
-    #[error("cannot write the journal {path}")]
-    Write {
-        path: PathBuf,
-        #[source]
-        source: std::io::Error,
-    },
-    /// Another task wrote the journal since this one read it: the next pass reloads it.
-    #[error("the journal in {table} was changed by another task")]
-    Conflict { table: String },
-    #[error("the journal in DynamoDB table {table}")]
-    Aws {
-        table: String,
-        #[source]
-        source: AwsError,
-    },
-}
-
-/// What was sent and what is pending.
-pub trait Journal {
-    fn load(&self) -> impl Future<Output = Result<JournalState, JournalError>> + Send;
-    fn save(&self, state: &JournalState) -> impl Future<Output = Result<(), JournalError>> + Send;
-
-    /// Takes the message `id` for this process before sending it: `false` when another one
-    /// holds it (with more than one task running, only one sends). The file journal belongs to
-    /// one process: it always says yes.
-    fn claim(
-        &self,
-        _id: &str,
-        _now: DateTime<Utc>,
-    ) -> impl Future<Output = Result<bool, JournalError>> + Send {
-        std::future::ready(Ok(true))
-    }
-}
+pub use crate::aws::journal::{Journal, JournalError};
 
 /// The embedded journal: one JSON file under `--state DIR`, replaced atomically and fsynced on
 /// every write, so a crash leaves the old or the new state, never half of one. The state is

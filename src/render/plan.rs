@@ -8,7 +8,7 @@ use crate::core::alarms::{
     Action, Alarm, AlarmPlan, CENTS_PER_ALARM_METRIC, CENTS_PER_COMPOSITE, CENTS_PER_CUSTOM_METRIC,
     MetricFilter, monthly_cost_usd,
 };
-use crate::alarms::reconcile::{DashboardChange, FilterPlan};
+use crate::core::alarms::{DashboardChange, FilterPlan};
 use schemars::JsonSchema;
 use serde::Serialize;
 

@@ -4,8 +4,8 @@
 use super::escape::{self, markdown as md};
 use super::{human_duration, percent, short_arn};
 use crate::core::incidents::Incident;
-use crate::report::postmortem::timeline;
 use crate::report::ObjectiveReport;
+use crate::report::postmortem::timeline;
 
 pub fn render(
     o: &ObjectiveReport,

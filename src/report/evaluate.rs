@@ -121,7 +121,7 @@ pub async fn deployment_histories<R: crate::aws::DeploymentReader>(
     let mut histories = BTreeMap::new();
     let mut warnings = Vec::new();
     for slo in slos {
-        let mut range = crate::report::data_range(&[slo], at, window_override);
+        let mut range = crate::core::assess::data_range(&[slo], at, window_override);
         range.start -= slo.correlation_lead;
         let fetched = crate::report::history::history(reader, slo, range).await;
         warnings.extend(fetched.warning);

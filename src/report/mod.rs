@@ -9,7 +9,8 @@ pub mod history;
 pub mod postmortem;
 
 use crate::core::alarms::{Alarm, desired_alarms, naming};
-use crate::core::assess::{Assessment, assess, longest_report_burn_window};
+use crate::core::assess::{Assessment, assess};
+use crate::core::assess::{data_range, window_for};
 use crate::core::collected::{Collected, ObjectiveData};
 use crate::core::correlate::correlate;
 use crate::core::deployments::{Deployment, DeploymentSource, ServiceHistory};
@@ -18,7 +19,7 @@ use crate::core::model::{Objective, ObjectiveKey, ServiceSlo, Sli};
 use crate::core::ratio::Target;
 use crate::core::replay::{SeverityNotification, severity_notifications};
 use crate::core::status::Status;
-use crate::core::window::{SloWindow, TimeRange};
+use crate::core::window::SloWindow;
 use chrono::{DateTime, TimeDelta, Utc};
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -141,36 +142,6 @@ impl Report {
             .iter()
             .any(|o| o.assessment.status == Status::Breached)
     }
-}
-
-/// The window an objective's budget is counted over, ending at `at`.
-pub fn window_for(slo: &ServiceSlo, window_override: Option<TimeDelta>) -> SloWindow {
-    match window_override {
-        Some(length) => SloWindow::Rolling(length),
-        None => slo.window.clone(),
-    }
-}
-
-/// The span of events a source must provide so that every budget window, every reported burn
-/// rate and every tier's long window ending in the budget window can be computed.
-pub fn data_range(
-    slos: &[&ServiceSlo],
-    at: DateTime<Utc>,
-    window_override: Option<TimeDelta>,
-) -> TimeRange {
-    let mut start = at - longest_report_burn_window();
-    for slo in slos {
-        let budget = window_for(slo, window_override).range_at(at);
-        let longest_tier = slo
-            .alerting
-            .tiers
-            .iter()
-            .map(|t| t.long)
-            .max()
-            .unwrap_or_default();
-        start = start.min(budget.start - longest_tier);
-    }
-    TimeRange { start, end: at }
 }
 
 /// Assesses one objective from its events. `alarms`: the spec's planned alarms, replayed over

@@ -19,6 +19,10 @@ use tokio::sync::watch;
 /// The environment, passed in (the Slack webhook URLs are read from it by name).
 pub type Env = Arc<dyn Fn(&str) -> Option<String> + Send + Sync>;
 
+/// The HTTP side, given by the caller (`http::app`): the service's loops do not depend on how
+/// they are shown.
+pub type App = fn(Arc<AppState>) -> axum::Router;
+
 /// How long SIGTERM waits for in-flight passes: ECS kills the task 30 s after SIGTERM.
 pub const DRAIN: Duration = Duration::from_secs(25);
 
@@ -75,6 +79,7 @@ pub async fn run(
     specs: Specs,
     config: aws_config::SdkConfig,
     env: Env,
+    app: App,
 ) -> Result<(), ServeError> {
     use tokio::signal::unix::{SignalKind, signal};
     let state = Arc::new(AppState::new(specs, settings.intervals, chrono::Utc::now()));
@@ -143,7 +148,7 @@ pub async fn run(
         ));
     }
     let server = {
-        let app = crate::http::app(state.clone());
+        let app = app(state.clone());
         let mut stopped = stopped.clone();
         tokio::spawn(async move {
             axum::serve(listener, app)

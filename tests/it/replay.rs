@@ -146,7 +146,7 @@ fn the_5xx_rate_alarm_fires_during_the_incidents_and_almost_never_otherwise() {
             .into_iter()
             .filter(|a| a.name().ends_with(":infra:http-5xx-rate"))
             .collect();
-        let range = slo::report::data_range(&[slo], at, None);
+        let range = slo::core::assess::data_range(&[slo], at, None);
         let fired = replay(&alarm, series, range);
         let (from, to) = match slo.service.as_str() {
             "checkout" => (t("2026-11-15T14:00:00Z"), t("2026-11-15T16:05:00Z")),

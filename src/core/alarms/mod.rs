@@ -16,5 +16,7 @@ pub use model::{
     Alarm, AlarmSource, Comparison, CompositeAlarm, EvaluationWindow, MetricAlarm, MetricFilter,
     MetricRef, Suppressor, TreatMissingData,
 };
-pub use plan::{Action, AlarmPlan, Change, FilterChange, plan, plan_filters};
+pub use plan::{
+    Action, AlarmPlan, Change, DashboardChange, FilterChange, FilterPlan, plan, plan_filters,
+};
 pub use rule::Rule;

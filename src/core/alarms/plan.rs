@@ -249,6 +249,43 @@ fn dependency_order<'a>(alarms: impl Iterator<Item = &'a Alarm>) -> BTreeMap<&'a
     depth
 }
 
+/// The metric-filter half of a plan: what to change, and the log groups that do not exist
+/// (their filters are skipped, with a warning).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct FilterPlan {
+    pub changes: Vec<FilterChange>,
+    pub missing_log_groups: Vec<String>,
+}
+
+/// A dashboard to put or delete.
+#[derive(Clone, Debug, PartialEq)]
+pub enum DashboardChange {
+    Put {
+        dashboard: super::dashboard::Dashboard,
+        create: bool,
+    },
+    Delete {
+        name: String,
+    },
+}
+
+impl DashboardChange {
+    pub fn action(&self) -> Action {
+        match self {
+            DashboardChange::Put { create: true, .. } => Action::Create,
+            DashboardChange::Put { .. } => Action::Update,
+            DashboardChange::Delete { .. } => Action::Delete,
+        }
+    }
+
+    pub fn name(&self) -> &str {
+        match self {
+            DashboardChange::Put { dashboard, .. } => &dashboard.name,
+            DashboardChange::Delete { name } => name,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,46 +1,15 @@
 //! What to ask CloudWatch for, and how to pack it into `GetMetricData` calls. Pure: no SDK.
 
-use crate::core::model::{ObjectiveKey, ServiceSlo, Sli};
-pub use crate::core::sli_metrics::Role;
+use crate::core::assess::{data_range, window_for};
+use crate::core::model::{ServiceSlo, Sli};
+pub use crate::core::sli_metrics::{MetricQuery, Role};
 use crate::core::sli_metrics::{SliMetric, counting_metrics, p99_metric};
-use crate::core::stat::Stat;
 use crate::core::window::TimeRange;
-use crate::report::{data_range, window_for};
 use chrono::{DateTime, TimeDelta, Utc};
 
 /// `GetMetricData` limits (CloudWatch API reference).
 pub const MAX_QUERIES_PER_CALL: usize = 500;
 pub const MAX_DATAPOINTS_PER_CALL: u64 = 100_800;
-
-/// One metric query, in our own terms (the adapter turns it into the SDK's).
-#[derive(Clone, Debug, PartialEq)]
-pub struct MetricQuery {
-    /// Unique within a call: `q<n>`.
-    pub id: String,
-    /// The objective it serves.
-    pub objective: ObjectiveKey,
-    pub role: Role,
-    pub namespace: &'static str,
-    pub metric: &'static str,
-    /// `(name, value)` pairs.
-    pub dimensions: Vec<(&'static str, String)>,
-    pub stat: Stat,
-    pub period_secs: i64,
-    pub range: TimeRange,
-    /// Human label for errors: `checkout/availability RequestCount`.
-    pub label: String,
-}
-
-impl MetricQuery {
-    /// The most datapoints this query can return.
-    pub fn datapoints(&self) -> u64 {
-        let secs = (self.range.end - self.range.start)
-            .num_seconds()
-            .max(0)
-            .unsigned_abs();
-        secs.div_ceil(self.period_secs.max(1).unsigned_abs())
-    }
-}
 
 /// The period CloudWatch still has data for at `start`, seen from `now`: 60 s data is kept 15
 /// days, 300 s data 63 days, 3600 s data 455 days.
@@ -160,6 +129,8 @@ pub fn pack(mut queries: Vec<MetricQuery>) -> Vec<Vec<MetricQuery>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::core::model::ObjectiveKey;
+    use crate::core::stat::Stat;
     use crate::spec::diag::Diagnostics;
     use crate::spec::load::parse_spec;
     use std::path::Path;
