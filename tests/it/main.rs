@@ -6,6 +6,7 @@ mod deployments;
 mod ecs;
 mod iam;
 mod init;
+mod layout;
 mod messages;
 mod notify;
 mod probe;
