@@ -3,7 +3,7 @@ use anyhow::Context as _;
 use chrono::Utc;
 use slo::core::model::ServiceSlo;
 use slo::core::notify::Outgoing;
-use slo::notify::{Context, Enrich, Targets, context_from_report, pass};
+use slo::notify::{Channels, Context, Enrich, context_from_report, pass};
 use std::io::Write;
 
 #[derive(clap::Args, Debug)]
@@ -69,34 +69,36 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
         return Ok(Outcome::Findings);
     };
     let slos: Vec<&ServiceSlo> = loaded.specs.iter().map(|s| &s.slo).collect();
-    let targets = Targets::of(&slos, &|v| std::env::var(v).ok());
+    let env = |v: &str| std::env::var(v).ok();
     let runtime = crate::cli::runtime()?;
     let mut out = std::io::stdout().lock();
     let outcome = runtime.block_on(async {
         let config = slo::aws::load_config().await;
         let publisher = slo::aws::Sns::new(&config);
-        let webhook = if targets.slack.is_empty() {
-            None
-        } else {
+        let wants_slack = slos.iter().any(|s| {
+            s.notify
+                .slack_webhook_env
+                .as_deref()
+                .and_then(env)
+                .is_some()
+        });
+        let webhook = if wants_slack {
             Some(
                 slo::notify::channel::slack::Webhook::new()
                     .context("cannot set up HTTPS for Slack")?,
             )
+        } else {
+            None
         };
+        let channels = Channels::for_specs(&slos, &env, &publisher, webhook.as_ref());
         if args.test {
-            return slo::notify::send_test(
-                &slos,
-                &publisher,
-                webhook.as_ref(),
-                &targets,
-                Utc::now(),
-            )
-            .await
-            .map(|sent| slo::notify::PassOutcome {
-                sent,
-                ..Default::default()
-            })
-            .map_err(anyhow::Error::msg);
+            return slo::notify::send_test(&slos, &channels, Utc::now())
+                .await
+                .map(|sent| slo::notify::PassOutcome {
+                    sent,
+                    ..Default::default()
+                })
+                .map_err(anyhow::Error::msg);
         }
         let watcher = slo::aws::CloudWatchAlarms::new(&config);
         let enrich = FromAws {
@@ -105,24 +107,14 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
         };
         let owner = format!("slo-{}", std::process::id());
         let journal = slo::notify::AnyJournal::open(&config, &args.state, &owner);
-        let outcome = pass(
-            &slos,
-            &watcher,
-            &publisher,
-            webhook.as_ref(),
-            &journal,
-            &targets,
-            &enrich,
-            Utc::now(),
-        )
-        .await?;
+        let outcome = pass(&slos, &watcher, &channels, &journal, &enrich, Utc::now()).await?;
         Ok(outcome)
     })?;
-    for id in &outcome.sent {
-        writeln!(out, "sent {id}")?;
+    for d in &outcome.sent {
+        writeln!(out, "sent {}", d.id)?;
     }
-    for (id, error) in &outcome.pending {
-        writeln!(out, "pending {id}: {error}")?;
+    for (d, error) in &outcome.pending {
+        writeln!(out, "pending {}: {error}", d.id)?;
     }
     if !outcome.stuck.is_empty() {
         writeln!(

@@ -30,22 +30,26 @@ pub struct Missed {
     pub end: DateTime<Utc>,
 }
 
-/// Where a message goes.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Channel {
-    /// SNS: e-mail text, and AWS Chatbot's custom notification for Slack.
-    Sns,
-    /// A Slack incoming webhook.
-    Slack,
+/// Where a message goes: the name of a notification channel (`sns`, `slack`), as the journal
+/// records it. The channels themselves are the notify feature's; the decisions here only
+/// need to tell them apart.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct ChannelName(String);
+
+impl ChannelName {
+    pub fn new(name: &str) -> ChannelName {
+        ChannelName(name.to_owned())
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
 }
 
-impl Channel {
-    pub fn name(self) -> &'static str {
-        match self {
-            Channel::Sns => "sns",
-            Channel::Slack => "slack",
-        }
+impl std::fmt::Display for ChannelName {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
     }
 }
 
@@ -86,7 +90,7 @@ pub struct Outgoing {
     pub since: DateTime<Utc>,
     /// When it was decided (for `Resolved`/`Missed`: when it stopped).
     pub at: DateTime<Utc>,
-    pub channel: Channel,
+    pub channel: ChannelName,
 }
 
 impl Outgoing {
@@ -122,7 +126,7 @@ pub struct GroupState {
     #[serde(default, with = "option_severity")]
     pub severity: Option<Severity>,
     /// The last firing or repeat message per channel.
-    pub last_sent: BTreeMap<Channel, DateTime<Utc>>,
+    pub last_sent: BTreeMap<ChannelName, DateTime<Utc>>,
 }
 
 mod option_severity {
@@ -195,7 +199,7 @@ pub fn decide(
     journal: &mut JournalState,
     states: &[AlarmState],
     missed: &[Missed],
-    channels: &dyn Fn(&ObjectiveKey) -> Vec<Channel>,
+    channels: &dyn Fn(&ObjectiveKey) -> Vec<ChannelName>,
     repeat: &dyn Fn(&ObjectiveKey) -> TimeDelta,
     now: DateTime<Utc>,
 ) {
@@ -297,7 +301,7 @@ pub fn decide(
         if matches!(o.kind, Kind::Firing | Kind::Repeat)
             && let Some(g) = journal.groups.get_mut(&group_name(&o.key()))
         {
-            g.last_sent.insert(o.channel, now);
+            g.last_sent.insert(o.channel.clone(), now);
         }
         journal.pending.insert(
             o.id.clone(),
@@ -319,7 +323,7 @@ fn outgoing(
     severity: Severity,
     since: DateTime<Utc>,
     at: DateTime<Utc>,
-    channel: Channel,
+    channel: ChannelName,
     repeat_at: Option<DateTime<Utc>>,
 ) -> Outgoing {
     // The transition is named by the group's start (and the repeat's time): a pass that sees
@@ -330,7 +334,7 @@ fn outgoing(
         (k, _) => format!("{}@{}", k.name(), since.timestamp()),
     };
     Outgoing {
-        id: format!("{key}|{transition}|{}", channel.name()),
+        id: format!("{key}|{transition}|{channel}"),
         service: key.service.clone(),
         objective: key.objective.clone(),
         kind,
@@ -388,7 +392,7 @@ mod tests {
             j,
             states,
             &[],
-            &|_| vec![Channel::Sns, Channel::Slack],
+            &|_| vec![ChannelName::new("sns"), ChannelName::new("slack")],
             &|_| TimeDelta::hours(4),
             t(now),
         );
@@ -470,7 +474,7 @@ mod tests {
             &mut j,
             &[state(Severity::Page, true, 0)],
             &[],
-            &|_| vec![Channel::Slack],
+            &|_| vec![ChannelName::new("slack")],
             &|_| TimeDelta::hours(4),
             t(1),
         );
@@ -484,7 +488,7 @@ mod tests {
             &mut j,
             &[state(Severity::Page, true, 0)],
             &[],
-            &|_| vec![Channel::Slack],
+            &|_| vec![ChannelName::new("slack")],
             &|_| TimeDelta::hours(4),
             t(3),
         );
@@ -502,7 +506,7 @@ mod tests {
                 &mut j,
                 &[],
                 &missed,
-                &|_| vec![Channel::Sns],
+                &|_| vec![ChannelName::new("sns")],
                 &|_| TimeDelta::hours(4),
                 t(now),
             );

@@ -6,16 +6,17 @@
 
 pub mod channel;
 
+pub use channel::{Channel, Channels};
+
+use crate::aws::AwsError;
 use crate::aws::alarms::{AlarmWatcher, CompositeState, StateChange};
-use crate::aws::{AwsError, Publisher};
 use crate::core::alarms::naming;
 use crate::core::model::{ObjectiveKey, ServiceSlo};
 use crate::core::notify::{
-    self, AlarmState, Channel, JournalState, Missed, Outgoing, REPORT_AFTER_ATTEMPTS,
+    self, AlarmState, ChannelName, JournalState, Missed, Outgoing, REPORT_AFTER_ATTEMPTS,
 };
 use crate::core::tiers::Severity;
-use crate::notify::channel::slack::{SlackError, Webhook};
-use crate::render::messages::{self, Message};
+use crate::render::messages::Message;
 use chrono::{DateTime, Utc};
 use std::collections::BTreeMap;
 use std::future::Future;
@@ -25,8 +26,6 @@ use std::time::Duration;
 /// Tries per message within one pass, and the most a pass waits for a `Retry-After`.
 pub const TRIES_PER_PASS: u32 = 3;
 pub const MAX_RETRY_AFTER: Duration = Duration::from_secs(5);
-/// Slack's incoming webhooks accept about one message a second.
-pub const SLACK_SPACING: Duration = Duration::from_secs(1);
 
 pub use crate::aws::journal::{Journal, JournalError};
 
@@ -221,56 +220,23 @@ pub fn message_for(o: &Outgoing, context: &Context, slos: &[&ServiceSlo]) -> Mes
     m
 }
 
-/// Where the channels of each spec go.
-pub struct Targets {
-    /// The SNS topic of each service (`notify.sns`).
-    pub sns: BTreeMap<String, String>,
-    /// The Slack webhook URL of each service, read from `notify.slack.webhookEnv`.
-    pub slack: BTreeMap<String, String>,
-}
-
-impl Targets {
-    /// `env`: the environment (passed in, so tests and the service decide).
-    pub fn of(slos: &[&ServiceSlo], env: &dyn Fn(&str) -> Option<String>) -> Targets {
-        Targets {
-            // With `notify.via: cloudwatch` the composites notify SNS themselves.
-            sns: slos
-                .iter()
-                .filter(|s| s.notify.via == crate::core::model::NotifyVia::Serve)
-                .filter_map(|s| Some((s.service.clone(), s.notify.sns_topic.clone()?)))
-                .collect(),
-            slack: slos
-                .iter()
-                .filter_map(|s| {
-                    let var = s.notify.slack_webhook_env.as_ref()?;
-                    Some((s.service.clone(), env(var)?))
-                })
-                .collect(),
-        }
-    }
-
-    pub fn channels(&self, key: &ObjectiveKey) -> Vec<Channel> {
-        let mut out = Vec::new();
-        if self.sns.contains_key(&key.service) {
-            out.push(Channel::Sns);
-        }
-        if self.slack.contains_key(&key.service) {
-            out.push(Channel::Slack);
-        }
-        out
-    }
+/// A message of a pass, and the channel it went to.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Delivery {
+    pub id: String,
+    pub channel: ChannelName,
 }
 
 /// What a pass did.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct PassOutcome {
-    pub sent: Vec<String>,
+    pub sent: Vec<Delivery>,
     /// Tried in this pass and failed, with the error (still pending).
-    pub failed: Vec<(String, String)>,
+    pub failed: Vec<(Delivery, String)>,
     /// Still pending after this pass, with the last error.
-    pub pending: Vec<(String, String)>,
+    pub pending: Vec<(Delivery, String)>,
     /// Pending messages that failed [`REPORT_AFTER_ATTEMPTS`] times or more.
-    pub stuck: Vec<String>,
+    pub stuck: Vec<Delivery>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -281,53 +247,29 @@ pub enum PassError {
     Alarms(#[source] AwsError),
 }
 
-/// Sends one message, retrying within the pass.
-async fn send<P: Publisher>(
+type Sleep = dyn Fn(Duration) -> std::pin::Pin<Box<dyn Future<Output = ()> + Send>> + Sync;
+
+/// Sends one message on its channel, retrying within the pass.
+async fn send(
     o: &Outgoing,
     m: &Message,
-    targets: &Targets,
-    publisher: &P,
-    webhook: Option<&Webhook>,
-    sleep: &(dyn Fn(Duration) -> std::pin::Pin<Box<dyn Future<Output = ()> + Send>> + Sync),
+    channels: &Channels<'_>,
+    sleep: &Sleep,
 ) -> Result<(), String> {
+    let Some(channel) = channels.get(&o.channel) else {
+        return Err(format!("no {} channel any more", o.channel));
+    };
     let mut last = String::new();
     for attempt in 0..TRIES_PER_PASS {
-        let result = match o.channel {
-            Channel::Sns => match targets.sns.get(&o.service) {
-                Some(topic) => publisher
-                    .publish(topic, &messages::subject(m), &messages::sns_message(m))
-                    .await
-                    .map(|_| ())
-                    .map_err(|e| (e.kind.is_retryable(), None, format!("SNS: {e}"))),
-                None => Err((
-                    false,
-                    None,
-                    "no SNS topic for the service any more".to_owned(),
-                )),
-            },
-            Channel::Slack => match (targets.slack.get(&o.service), webhook) {
-                (Some(url), Some(w)) => w
-                    .post(url, &messages::slack(m), Duration::from_secs(10))
-                    .await
-                    .map_err(|e| {
-                        let wait = match &e {
-                            SlackError::RateLimited { retry_after } => *retry_after,
-                            _ => None,
-                        };
-                        (e.is_retryable(), wait, format!("Slack: {e}"))
-                    }),
-                _ => Err((false, None, "no Slack webhook for the service".to_owned())),
-            },
-        };
-        match result {
+        match channel.send(&o.service, m).await {
             Ok(()) => return Ok(()),
-            Err((retryable, wait, message)) => {
-                last = message;
-                if !retryable || attempt + 1 == TRIES_PER_PASS {
+            Err(e) => {
+                last = e.message;
+                if !e.retryable || attempt + 1 == TRIES_PER_PASS {
                     break;
                 }
                 let backoff = Duration::from_millis(500 * (1 << attempt));
-                sleep(wait.unwrap_or(backoff).min(MAX_RETRY_AFTER)).await;
+                sleep(e.wait.unwrap_or(backoff).min(MAX_RETRY_AFTER)).await;
             }
         }
     }
@@ -335,14 +277,11 @@ async fn send<P: Publisher>(
 }
 
 /// The pass: read, decide, record, send, record.
-#[allow(clippy::too_many_arguments)]
-pub async fn pass<W: AlarmWatcher, P: Publisher, J: Journal, E: Enrich>(
+pub async fn pass<W: AlarmWatcher, J: Journal, E: Enrich>(
     slos: &[&ServiceSlo],
     watcher: &W,
-    publisher: &P,
-    webhook: Option<&Webhook>,
+    channels: &Channels<'_>,
     journal: &J,
-    targets: &Targets,
     enrich: &E,
     now: DateTime<Utc>,
 ) -> Result<PassOutcome, PassError> {
@@ -369,7 +308,7 @@ pub async fn pass<W: AlarmWatcher, P: Publisher, J: Journal, E: Enrich>(
         &mut state,
         &states,
         &missed,
-        &|k| targets.channels(k),
+        &|k| channels.names_for(k),
         &|k| {
             repeat
                 .get(&k.service)
@@ -394,41 +333,50 @@ pub async fn pass<W: AlarmWatcher, P: Publisher, J: Journal, E: Enrich>(
         Box::pin(tokio::time::sleep(d))
     };
     let mut outcome = PassOutcome::default();
-    let mut last_slack: Option<std::time::Instant> = None;
+    // When each channel last sent, for the ones that ask for spacing (Slack).
+    let mut last_sent: BTreeMap<ChannelName, std::time::Instant> = BTreeMap::new();
     for o in due {
         if !journal.claim(&o.id, now).await? {
             continue;
         }
-        // Slack takes about one webhook message a second.
-        if o.channel == Channel::Slack {
-            if let Some(t) = last_slack {
-                let gap = SLACK_SPACING.saturating_sub(t.elapsed());
-                if !gap.is_zero() {
-                    sleep(gap).await;
-                }
+        let spacing = channels
+            .get(&o.channel)
+            .map_or(Duration::ZERO, |c| c.spacing());
+        if let Some(t) = last_sent.get(&o.channel) {
+            let gap = spacing.saturating_sub(t.elapsed());
+            if !gap.is_zero() {
+                sleep(gap).await;
             }
-            last_slack = Some(std::time::Instant::now());
         }
+        last_sent.insert(o.channel.clone(), std::time::Instant::now());
         let m = message_for(&o, &context, slos);
-        match send(&o, &m, targets, publisher, webhook, &sleep).await {
+        let delivery = Delivery {
+            id: o.id.clone(),
+            channel: o.channel.clone(),
+        };
+        match send(&o, &m, channels, &sleep).await {
             Ok(()) => {
                 notify::delivered(&mut state, &o.id, Utc::now().max(now));
-                outcome.sent.push(o.id.clone());
+                outcome.sent.push(delivery);
             }
             Err(e) => {
-                outcome.failed.push((o.id.clone(), e.clone()));
+                outcome.failed.push((delivery, e.clone()));
                 notify::failed(&mut state, &o.id, e, now)
             }
         }
         journal.save(&state).await?;
     }
     for (id, p) in &state.pending {
+        let delivery = Delivery {
+            id: id.clone(),
+            channel: p.message.channel.clone(),
+        };
+        if p.attempts >= REPORT_AFTER_ATTEMPTS {
+            outcome.stuck.push(delivery.clone());
+        }
         outcome
             .pending
-            .push((id.clone(), p.last_error.clone().unwrap_or_default()));
-        if p.attempts >= REPORT_AFTER_ATTEMPTS {
-            outcome.stuck.push(id.clone());
-        }
+            .push((delivery, p.last_error.clone().unwrap_or_default()));
     }
     Ok(outcome)
 }
@@ -514,14 +462,13 @@ pub fn logs_console_url(
     )
 }
 
-/// `slo notify --test`: a sample message to every configured channel of every spec.
-pub async fn send_test<P: Publisher>(
+/// `slo notify --test`: a sample message to every channel of every spec, now, without the
+/// journal. Every channel a spec names is tried; the first failure is the error.
+pub async fn send_test(
     slos: &[&ServiceSlo],
-    publisher: &P,
-    webhook: Option<&Webhook>,
-    targets: &Targets,
+    channels: &Channels<'_>,
     now: DateTime<Utc>,
-) -> Result<Vec<String>, String> {
+) -> Result<Vec<Delivery>, String> {
     let mut sent = Vec::new();
     let sleep = |d: Duration| -> std::pin::Pin<Box<dyn Future<Output = ()> + Send>> {
         Box::pin(tokio::time::sleep(d))
@@ -531,21 +478,21 @@ pub async fn send_test<P: Publisher>(
             continue;
         };
         let key = slo.key(objective);
-        for channel in targets.channels(&key) {
+        for channel in channels.names_for(&key) {
             let o = Outgoing {
-                id: format!("{key}|test@{}|{}", now.timestamp(), channel.name()),
+                id: format!("{key}|test@{}|{channel}", now.timestamp()),
                 service: key.service.clone(),
                 objective: key.objective.clone(),
                 kind: notify::Kind::Firing,
                 severity: Severity::Ticket,
                 since: now,
                 at: now,
-                channel,
+                channel: channel.clone(),
             };
             let mut m = message_for(&o, &Context::new(), slos);
             m.service = format!("{} (test)", m.service);
-            send(&o, &m, targets, publisher, webhook, &sleep).await?;
-            sent.push(o.id);
+            send(&o, &m, channels, &sleep).await?;
+            sent.push(Delivery { id: o.id, channel });
         }
     }
     Ok(sent)
@@ -554,7 +501,7 @@ pub async fn send_test<P: Publisher>(
 #[cfg(test)]
 mod tests {
     use super::*;
-
+    use crate::aws::Publisher;
     use std::sync::atomic::{AtomicUsize, Ordering};
 
     struct Firing;
@@ -623,8 +570,8 @@ mod tests {
             let dir = tempfile::tempdir().unwrap();
             let slo = spec();
             let slos = [&slo];
-            let targets = Targets::of(&slos, &|_| None);
             let publisher = Counting::default();
+            let channels = Channels::for_specs(&slos, &|_| None, &publisher, None);
             let now = DateTime::from_timestamp(1_795_000_100, 0).unwrap();
             // Save 1 records the decision; save 2 (after the send) never happens.
             let crashing = CrashingJournal {
@@ -632,19 +579,14 @@ mod tests {
                 crash_at: 2,
                 saves: AtomicUsize::new(0),
             };
-            let r = pass(
-                &slos, &Firing, &publisher, None, &crashing, &targets, &Plain, now,
-            )
-            .await;
+            let r = pass(&slos, &Firing, &channels, &crashing, &Plain, now).await;
             assert!(r.is_err());
             assert_eq!(publisher.0.load(Ordering::SeqCst), 1);
             let journal = FileJournal::in_dir(dir.path());
             for _ in 0..3 {
-                pass(
-                    &slos, &Firing, &publisher, None, &journal, &targets, &Plain, now,
-                )
-                .await
-                .unwrap();
+                pass(&slos, &Firing, &channels, &journal, &Plain, now)
+                    .await
+                    .unwrap();
             }
             assert_eq!(
                 publisher.0.load(Ordering::SeqCst),

@@ -9,7 +9,7 @@ use crate::aws::{HeartbeatWriter, Sns};
 use crate::core::alarms::naming;
 use crate::core::model::{ObjectiveKey, ServiceSlo};
 use crate::core::notify::Outgoing;
-use crate::notify::{AnyJournal, Context, Enrich, Targets};
+use crate::notify::{AnyJournal, Channels, Context, Enrich};
 use crate::render::html::AlarmRow;
 use crate::report::evaluate::EvaluateError;
 use crate::source::cloudwatch::FetchError;
@@ -249,36 +249,27 @@ pub async fn notify(
 ) {
     let specs = state.specs();
     let slos = specs.refs();
-    let targets = Targets::of(&slos, &|v| env(v));
+    let channels = Channels::for_specs(&slos, &|v| env(v), &aws.sns, Some(&aws.webhook));
     let enrich = FromSnapshot {
         state,
         slos: &slos,
         region: aws.region.as_deref(),
     };
     let now = Utc::now();
-    let result = crate::notify::pass(
-        &slos,
-        &aws.alarms,
-        &aws.sns,
-        Some(&aws.webhook),
-        &aws.journal,
-        &targets,
-        &enrich,
-        now,
-    )
-    .await;
+    let result =
+        crate::notify::pass(&slos, &aws.alarms, &channels, &aws.journal, &enrich, now).await;
     match result {
         Ok(outcome) => {
             state.aws_ok(Utc::now());
-            for id in &outcome.sent {
-                let channel = channel_of(id);
+            for d in &outcome.sent {
+                let channel = d.channel.as_str();
                 state.counters.notification(channel, "sent");
-                tracing::info!(event = "notification", id = %id, channel, outcome = "sent", "notification sent");
+                tracing::info!(event = "notification", id = %d.id, channel, outcome = "sent", "notification sent");
             }
-            for (id, error) in &outcome.failed {
-                let channel = channel_of(id);
+            for (d, error) in &outcome.failed {
+                let channel = d.channel.as_str();
                 state.counters.notification(channel, "failed");
-                tracing::warn!(event = "notification", id = %id, channel, outcome = "failed", error = %error, "notification failed; kept pending");
+                tracing::warn!(event = "notification", id = %d.id, channel, outcome = "failed", error = %error, "notification failed; kept pending");
             }
         }
         Err(crate::notify::PassError::Alarms(e)) => record(state, &e, "notify"),
@@ -290,11 +281,6 @@ pub async fn notify(
             }
         }
     }
-}
-
-/// `checkout/availability|firing-page@1795000000|slack` → `slack`.
-fn channel_of(id: &str) -> &str {
-    id.rsplit('|').next().unwrap_or("unknown")
 }
 
 /// The heartbeat the `slo:heartbeat` alarm watches.

@@ -28,7 +28,10 @@ fn module_path(rel: &Path) -> Vec<String> {
         .components()
         .map(|c| c.as_os_str().to_string_lossy().into_owned())
         .collect();
-    if matches!(parts.last().map(String::as_str), Some("mod" | "lib" | "main")) {
+    if matches!(
+        parts.last().map(String::as_str),
+        Some("mod" | "lib" | "main")
+    ) {
         parts.pop();
     }
     parts
@@ -186,12 +189,13 @@ fn src_has_feature_folders_a_pure_core_aws_on_core_only_and_no_circles() {
 /// The checker itself: it finds what it is meant to find.
 #[test]
 fn the_layout_checker_reads_paths_groups_supers_and_circles() {
-    let tops: BTreeSet<String> = ["core", "aws", "report", "notify"]
-        .map(String::from)
-        .into();
+    let tops: BTreeSet<String> = ["core", "aws", "report", "notify"].map(String::from).into();
     let named = |rel: &str, text: &str| named_modules(Path::new(rel), text, &tops);
     assert_eq!(
-        named("aws/x.rs", "use crate::{core::a, report::b};\n// see crate::notify"),
+        named(
+            "aws/x.rs",
+            "use crate::{core::a, report::b};\n// see crate::notify"
+        ),
         ["core", "notify", "report"].map(String::from).into()
     );
     assert_eq!(

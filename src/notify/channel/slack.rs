@@ -1,7 +1,82 @@
-//! Slack incoming webhooks: POST a Block Kit message. The URL is a secret: it is never
-//! logged, and errors name the webhook by its host only.
+//! Slack incoming webhooks: POST a Block Kit message to the URL named by the service's
+//! `notify.slack.webhookEnv`. The URL is a secret: it is never logged, and errors name the
+//! webhook by its host only.
 
+use super::{Channel, SendError, Sending};
+use crate::core::model::ServiceSlo;
+use crate::core::notify::ChannelName;
+use crate::render::messages::{self, Message};
+use std::collections::BTreeMap;
 use std::time::Duration;
+
+pub const NAME: &str = "slack";
+/// Slack's incoming webhooks accept about one message a second.
+pub const SPACING: Duration = Duration::from_secs(1);
+/// How long one POST may take.
+pub const TIMEOUT: Duration = Duration::from_secs(10);
+
+pub struct SlackChannel<'a> {
+    webhook: &'a Webhook,
+    /// The webhook URL of each service.
+    urls: BTreeMap<String, String>,
+}
+
+impl<'a> SlackChannel<'a> {
+    /// The services whose `webhookEnv` is set in `env`.
+    pub fn for_specs(
+        slos: &[&ServiceSlo],
+        env: &dyn Fn(&str) -> Option<String>,
+        webhook: &'a Webhook,
+    ) -> SlackChannel<'a> {
+        SlackChannel {
+            webhook,
+            urls: slos
+                .iter()
+                .filter_map(|s| {
+                    let var = s.notify.slack_webhook_env.as_ref()?;
+                    Some((s.service.clone(), env(var)?))
+                })
+                .collect(),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.urls.is_empty()
+    }
+}
+
+impl Channel for SlackChannel<'_> {
+    fn name(&self) -> ChannelName {
+        ChannelName::new(NAME)
+    }
+
+    fn serves(&self, service: &str) -> bool {
+        self.urls.contains_key(service)
+    }
+
+    fn spacing(&self) -> Duration {
+        SPACING
+    }
+
+    fn send<'a>(&'a self, service: &'a str, m: &'a Message) -> Sending<'a> {
+        Box::pin(async move {
+            let Some(url) = self.urls.get(service) else {
+                return Err(SendError::permanent("no Slack webhook for the service"));
+            };
+            self.webhook
+                .post(url, &messages::slack(m), TIMEOUT)
+                .await
+                .map_err(|e| SendError {
+                    retryable: e.is_retryable(),
+                    wait: match &e {
+                        SlackError::RateLimited { retry_after } => *retry_after,
+                        _ => None,
+                    },
+                    message: format!("Slack: {e}"),
+                })
+        })
+    }
+}
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum SlackError {
