@@ -131,6 +131,65 @@ pub async fn apply<S: AlarmStore>(plan: &AlarmPlan, store: &S) -> Result<usize, 
     Ok(done)
 }
 
+/// The dashboards that turn the store's into `desired`. `slo` owns exactly the names
+/// `slo-<service>` of the planned services (dashboard tags cannot be relied on): another
+/// dashboard is never touched. Bodies are compared parsed, not as strings.
+pub async fn plan_dashboards<S: crate::aws::alarms::DashboardStore>(
+    store: &S,
+    desired: &[crate::core::alarms::dashboard::Dashboard],
+    services: &BTreeSet<String>,
+) -> Result<Vec<DashboardChange>, AwsError> {
+    let existing = store.list_dashboards("slo-").await?;
+    let mut out = Vec::new();
+    for d in desired {
+        match existing.iter().find(|(n, _)| *n == d.name) {
+            None => out.push(DashboardChange::Put {
+                dashboard: d.clone(),
+                create: true,
+            }),
+            Some((_, body)) if *body != d.body => out.push(DashboardChange::Put {
+                dashboard: d.clone(),
+                create: false,
+            }),
+            Some(_) => {}
+        }
+    }
+    for (name, _) in &existing {
+        let ours = services.iter().any(|s| {
+            crate::core::alarms::dashboard::dashboard_name(s)
+                .ok()
+                .as_ref()
+                == Some(name)
+        });
+        if ours && !desired.iter().any(|d| &d.name == name) {
+            out.push(DashboardChange::Delete { name: name.clone() });
+        }
+    }
+    Ok(out)
+}
+
+pub async fn apply_dashboards<S: crate::aws::alarms::DashboardStore>(
+    changes: &[DashboardChange],
+    store: &S,
+) -> Result<usize, ApplyError> {
+    for (done, c) in changes.iter().enumerate() {
+        let result = match c {
+            DashboardChange::Put { dashboard, .. } => {
+                store.put_dashboard(&dashboard.name, &dashboard.body).await
+            }
+            DashboardChange::Delete { name } => store.delete_dashboard(name).await,
+        };
+        result.map_err(|source| ApplyError::Failed {
+            verb: "put dashboard",
+            alarm: c.name().to_owned(),
+            done,
+            total: changes.len(),
+            source,
+        })?;
+    }
+    Ok(changes.len())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -215,63 +274,4 @@ mod tests {
             assert_eq!(denied.inner.snapshot(), before);
         });
     }
-}
-
-/// The dashboards that turn the store's into `desired`. `slo` owns exactly the names
-/// `slo-<service>` of the planned services (dashboard tags cannot be relied on): another
-/// dashboard is never touched. Bodies are compared parsed, not as strings.
-pub async fn plan_dashboards<S: crate::aws::alarms::DashboardStore>(
-    store: &S,
-    desired: &[crate::core::alarms::dashboard::Dashboard],
-    services: &BTreeSet<String>,
-) -> Result<Vec<DashboardChange>, AwsError> {
-    let existing = store.list_dashboards("slo-").await?;
-    let mut out = Vec::new();
-    for d in desired {
-        match existing.iter().find(|(n, _)| *n == d.name) {
-            None => out.push(DashboardChange::Put {
-                dashboard: d.clone(),
-                create: true,
-            }),
-            Some((_, body)) if *body != d.body => out.push(DashboardChange::Put {
-                dashboard: d.clone(),
-                create: false,
-            }),
-            Some(_) => {}
-        }
-    }
-    for (name, _) in &existing {
-        let ours = services.iter().any(|s| {
-            crate::core::alarms::dashboard::dashboard_name(s)
-                .ok()
-                .as_ref()
-                == Some(name)
-        });
-        if ours && !desired.iter().any(|d| &d.name == name) {
-            out.push(DashboardChange::Delete { name: name.clone() });
-        }
-    }
-    Ok(out)
-}
-
-pub async fn apply_dashboards<S: crate::aws::alarms::DashboardStore>(
-    changes: &[DashboardChange],
-    store: &S,
-) -> Result<usize, ApplyError> {
-    for (done, c) in changes.iter().enumerate() {
-        let result = match c {
-            DashboardChange::Put { dashboard, .. } => {
-                store.put_dashboard(&dashboard.name, &dashboard.body).await
-            }
-            DashboardChange::Delete { name } => store.delete_dashboard(name).await,
-        };
-        result.map_err(|source| ApplyError::Failed {
-            verb: "put dashboard",
-            alarm: c.name().to_owned(),
-            done,
-            total: changes.len(),
-            source,
-        })?;
-    }
-    Ok(changes.len())
 }
