@@ -6,6 +6,7 @@ pub mod assess;
 pub mod budget;
 pub mod burndown;
 pub mod collected;
+pub mod console;
 pub mod correlate;
 pub mod deployments;
 pub mod events;

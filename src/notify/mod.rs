@@ -432,34 +432,16 @@ pub fn add_links(m: &mut Message, slo: &ServiceSlo, region: Option<&str>) {
         && slo.dashboard
         && let Ok(name) = crate::core::alarms::dashboard::dashboard_name(&slo.service)
     {
-        m.dashboard_url = Some(crate::core::alarms::dashboard::dashboard_url(region, &name));
+        m.dashboard_url = Some(crate::core::console::dashboard_url(region, &name));
     }
     if let Some(e) = &m.evidence {
-        m.logs_url = Some(logs_console_url(region, &e.log_group, e.from, e.to));
+        m.logs_url = Some(crate::core::console::log_events_url(
+            region,
+            &e.log_group,
+            e.from,
+            e.to,
+        ));
     }
-}
-
-/// The CloudWatch console's events of `group` over `[from, to)` in `region`.
-pub fn logs_console_url(
-    region: &str,
-    group: &str,
-    from: DateTime<Utc>,
-    to: DateTime<Utc>,
-) -> String {
-    // The console's fragment encodes `/` and `?`/`=`/`&` its own way: `$252F`, `$3F`, `$3D`, `$26`.
-    let group: String = group
-        .chars()
-        .map(|c| match c {
-            '/' => "$252F".to_owned(),
-            c if c.is_ascii_alphanumeric() || "-_.".contains(c) => c.to_string(),
-            c => format!("$25{:02X}", c as u32),
-        })
-        .collect();
-    format!(
-        "https://{region}.console.aws.amazon.com/cloudwatch/home?region={region}#logsV2:log-groups/log-group/{group}/log-events$3Fstart$3D{}$26end$3D{}",
-        from.timestamp_millis(),
-        to.timestamp_millis()
-    )
 }
 
 /// `slo notify --test`: a sample message to every channel of every spec, now, without the

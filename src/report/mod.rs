@@ -97,13 +97,11 @@ fn region_of(slo: &ServiceSlo) -> Option<String> {
 
 fn links_of(slo: &ServiceSlo) -> Option<ServiceLinks> {
     let region = region_of(slo)?;
-    let console =
-        format!("https://{region}.console.aws.amazon.com/cloudwatch/home?region={region}");
     let dashboard = slo
         .dashboard
         .then(|| crate::core::alarms::dashboard::dashboard_name(&slo.service).ok())
         .flatten()
-        .map(|n| crate::core::alarms::dashboard::dashboard_url(&region, &n));
+        .map(|n| crate::core::console::dashboard_url(&region, &n));
     let alarms = slo
         .objectives
         .iter()
@@ -115,17 +113,7 @@ fn links_of(slo: &ServiceSlo) -> Option<ServiceLinks> {
             .map(|s| naming::severity(&slo.service, &o.name, s))
         })
         .map(|name| {
-            let encoded: String = name
-                .chars()
-                .map(|c| {
-                    if c == ':' {
-                        "%3A".to_owned()
-                    } else {
-                        c.to_string()
-                    }
-                })
-                .collect();
-            let url = format!("{console}#alarmsV2:alarm/{encoded}");
+            let url = crate::core::console::alarm_url(&region, &name);
             (name, url)
         })
         .collect();

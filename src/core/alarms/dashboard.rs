@@ -265,10 +265,3 @@ pub fn desired_dashboard(
         }),
     })
 }
-
-/// The console's link to a dashboard.
-pub fn dashboard_url(region: &str, name: &str) -> String {
-    format!(
-        "https://{region}.console.aws.amazon.com/cloudwatch/home?region={region}#dashboards/dashboard/{name}"
-    )
-}
