@@ -2,12 +2,20 @@
 //! client), so retry and half-way paths are tested without a network: "the third put is
 //! throttled", "every call is denied".
 
-use super::alarms::AlarmStore;
+use super::alarms::{AlarmStore, AlarmWatcher, CompositeState, DashboardStore, StateChange};
+use super::ecs::DeploymentReader;
 use super::error::{AwsError, ErrorKind};
-use super::metrics::{MetricDataPage, MetricsReader};
-use crate::core::alarms::Alarm;
+use super::inventory::{EcsService, Inventory, LoadBalancer, TargetGroup};
+use super::journal::{Journal, JournalError};
+use super::logs::{LogPage, LogReader, MetricFilterStore};
+use super::metrics::{HeartbeatWriter, MetricDataPage, MetricsReader};
+use super::sns::Publisher;
+use crate::core::alarms::{Alarm, MetricFilter};
+use crate::core::deployments::{EcsServiceRecord, Image, ServiceDeploymentRecord};
+use crate::core::notify::JournalState;
 use crate::core::sli_metrics::MetricQuery;
 use crate::core::window::TimeRange;
+use chrono::{DateTime, Utc};
 use std::collections::BTreeSet;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -99,7 +107,7 @@ impl<T: MetricsReader + Sync> MetricsReader for Failing<T> {
     }
 }
 
-impl<T: crate::aws::ecs::DeploymentReader + Sync> crate::aws::ecs::DeploymentReader for Failing<T> {
+impl<T: DeploymentReader + Sync> DeploymentReader for Failing<T> {
     async fn list_service_deployments(
         &self,
         cluster: &str,
@@ -116,7 +124,7 @@ impl<T: crate::aws::ecs::DeploymentReader + Sync> crate::aws::ecs::DeploymentRea
     async fn describe_service_deployments(
         &self,
         arns: &[String],
-    ) -> Result<Vec<crate::core::deployments::ServiceDeploymentRecord>, AwsError> {
+    ) -> Result<Vec<ServiceDeploymentRecord>, AwsError> {
         self.check("DescribeServiceDeployments")?;
         self.inner.describe_service_deployments(arns).await
     }
@@ -124,7 +132,7 @@ impl<T: crate::aws::ecs::DeploymentReader + Sync> crate::aws::ecs::DeploymentRea
     async fn describe_service_revisions(
         &self,
         arns: &[String],
-    ) -> Result<Vec<(String, Vec<crate::core::deployments::Image>)>, AwsError> {
+    ) -> Result<Vec<(String, Vec<Image>)>, AwsError> {
         self.check("DescribeServiceRevisions")?;
         self.inner.describe_service_revisions(arns).await
     }
@@ -133,8 +141,169 @@ impl<T: crate::aws::ecs::DeploymentReader + Sync> crate::aws::ecs::DeploymentRea
         &self,
         cluster: &str,
         service: &str,
-    ) -> Result<crate::core::deployments::EcsServiceRecord, AwsError> {
+    ) -> Result<EcsServiceRecord, AwsError> {
         self.check("DescribeServices")?;
         self.inner.describe_service(cluster, service).await
+    }
+}
+
+impl<T: HeartbeatWriter + Sync> HeartbeatWriter for Failing<T> {
+    async fn put_heartbeat(&self, at: DateTime<Utc>) -> Result<(), AwsError> {
+        self.check("PutMetricData")?;
+        self.inner.put_heartbeat(at).await
+    }
+}
+
+impl<T: AlarmWatcher + Sync> AlarmWatcher for Failing<T> {
+    async fn composite_states(&self, prefix: &str) -> Result<Vec<CompositeState>, AwsError> {
+        self.check("DescribeAlarms")?;
+        self.inner.composite_states(prefix).await
+    }
+
+    async fn state_changes(
+        &self,
+        prefix: &str,
+        from: DateTime<Utc>,
+    ) -> Result<Vec<StateChange>, AwsError> {
+        self.check("DescribeAlarmHistory")?;
+        self.inner.state_changes(prefix, from).await
+    }
+
+    async fn metric_alarm_states(&self, prefix: &str) -> Result<Vec<CompositeState>, AwsError> {
+        self.check("DescribeAlarms")?;
+        self.inner.metric_alarm_states(prefix).await
+    }
+}
+
+impl<T: DashboardStore + Sync> DashboardStore for Failing<T> {
+    async fn list_dashboards(
+        &self,
+        prefix: &str,
+    ) -> Result<Vec<(String, serde_json::Value)>, AwsError> {
+        self.check("ListDashboards")?;
+        self.inner.list_dashboards(prefix).await
+    }
+
+    async fn put_dashboard(&self, name: &str, body: &serde_json::Value) -> Result<(), AwsError> {
+        self.check("PutDashboard")?;
+        self.inner.put_dashboard(name, body).await
+    }
+
+    async fn delete_dashboard(&self, name: &str) -> Result<(), AwsError> {
+        self.check("DeleteDashboards")?;
+        self.inner.delete_dashboard(name).await
+    }
+}
+
+impl<T: LogReader + Sync> LogReader for Failing<T> {
+    async fn filter_log_events(
+        &self,
+        group: &str,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        filter_pattern: Option<&str>,
+        next_token: Option<String>,
+    ) -> Result<LogPage, AwsError> {
+        self.check("FilterLogEvents")?;
+        self.inner
+            .filter_log_events(group, from, to, filter_pattern, next_token)
+            .await
+    }
+}
+
+impl<T: MetricFilterStore + Sync> MetricFilterStore for Failing<T> {
+    async fn list_filters(&self, prefix: &str) -> Result<Vec<MetricFilter>, AwsError> {
+        self.check("DescribeMetricFilters")?;
+        self.inner.list_filters(prefix).await
+    }
+
+    async fn log_group_exists(&self, group: &str) -> Result<bool, AwsError> {
+        self.check("DescribeLogGroups")?;
+        self.inner.log_group_exists(group).await
+    }
+
+    async fn put_filter(&self, filter: &MetricFilter) -> Result<(), AwsError> {
+        self.check("PutMetricFilter")?;
+        self.inner.put_filter(filter).await
+    }
+
+    async fn delete_filter(&self, name: &str, log_group: &str) -> Result<(), AwsError> {
+        self.check("DeleteMetricFilter")?;
+        self.inner.delete_filter(name, log_group).await
+    }
+}
+
+impl<T: Publisher + Sync> Publisher for Failing<T> {
+    async fn publish(&self, topic: &str, subject: &str, message: &str) -> Result<String, AwsError> {
+        self.check("Publish")?;
+        self.inner.publish(topic, subject, message).await
+    }
+}
+
+impl<T: Inventory + Sync> Inventory for Failing<T> {
+    async fn cluster_exists(&self, cluster: &str) -> Result<bool, AwsError> {
+        self.check("DescribeClusters")?;
+        self.inner.cluster_exists(cluster).await
+    }
+
+    async fn list_services(
+        &self,
+        cluster: &str,
+        next_token: Option<String>,
+    ) -> Result<(Vec<String>, Option<String>), AwsError> {
+        self.check("ListServices")?;
+        self.inner.list_services(cluster, next_token).await
+    }
+
+    async fn describe_services(
+        &self,
+        cluster: &str,
+        services: &[String],
+    ) -> Result<Vec<EcsService>, AwsError> {
+        self.check("DescribeServices")?;
+        self.inner.describe_services(cluster, services).await
+    }
+
+    async fn log_group(&self, task_definition: &str) -> Result<Option<String>, AwsError> {
+        self.check("DescribeTaskDefinition")?;
+        self.inner.log_group(task_definition).await
+    }
+
+    async fn describe_target_groups(&self, arns: &[String]) -> Result<Vec<TargetGroup>, AwsError> {
+        self.check("DescribeTargetGroups")?;
+        self.inner.describe_target_groups(arns).await
+    }
+
+    async fn describe_load_balancers(
+        &self,
+        arns: &[String],
+    ) -> Result<Vec<LoadBalancer>, AwsError> {
+        self.check("DescribeLoadBalancers")?;
+        self.inner.describe_load_balancers(arns).await
+    }
+}
+
+/// The journal's failures are AWS failures of its store (DynamoDB's, for the injected ones).
+impl<T: Journal + Sync> Journal for Failing<T> {
+    async fn load(&self) -> Result<JournalState, JournalError> {
+        self.check("GetItem").map_err(injected_journal)?;
+        self.inner.load().await
+    }
+
+    async fn save(&self, state: &JournalState) -> Result<(), JournalError> {
+        self.check("PutItem").map_err(injected_journal)?;
+        self.inner.save(state).await
+    }
+
+    async fn claim(&self, id: &str, now: DateTime<Utc>) -> Result<bool, JournalError> {
+        self.check("PutItem").map_err(injected_journal)?;
+        self.inner.claim(id, now).await
+    }
+}
+
+fn injected_journal(source: AwsError) -> JournalError {
+    JournalError::Aws {
+        table: "(injected)".to_owned(),
+        source,
     }
 }

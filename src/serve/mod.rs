@@ -95,7 +95,7 @@ pub async fn run(
     let mut int = signal(SignalKind::interrupt()).map_err(ServeError::Signals)?;
     let mut hup = signal(SignalKind::hangup()).map_err(ServeError::Signals)?;
     let (stop, stopped) = watch::channel(false);
-    let aws = Arc::new(passes::Aws::new(&config, &settings.state).map_err(ServeError::Slack)?);
+    let aws = Arc::new(passes::Adapters::sdk(&config, &settings.state).map_err(ServeError::Slack)?);
 
     let mut tasks = tokio::task::JoinSet::new();
     {

@@ -4,11 +4,13 @@
 
 use super::state::{AppState, Snapshot};
 use crate::aws::alarms::AlarmWatcher;
+use crate::aws::journal::Journal;
 use crate::aws::{AwsError, CloudWatchAlarms, CloudWatchLogs, CloudWatchMetrics, EcsDeployments};
-use crate::aws::{HeartbeatWriter, Sns};
+use crate::aws::{DeploymentReader, HeartbeatWriter, LogReader, MetricsReader, Publisher, Sns};
 use crate::core::alarms::naming;
 use crate::core::model::{ObjectiveKey, ServiceSlo};
 use crate::core::notify::Outgoing;
+use crate::notify::channel::slack::{SlackError, Webhook};
 use crate::notify::{AnyJournal, Channels, Context, Enrich};
 use crate::render::html::AlarmRow;
 use crate::report::evaluate::EvaluateError;
@@ -20,32 +22,81 @@ use std::sync::Mutex;
 /// An incident as far as its evidence goes: objective, start, and whether it was ongoing.
 type IncidentKey = (ObjectiveKey, DateTime<Utc>, bool);
 
-/// The AWS clients, the journal and the Slack client, made once.
-pub struct Aws {
+/// The ports `slo serve`'s loops use, by kind: the SDK adapters on Fargate ([`Sdk`]), the
+/// in-memory ones (`aws::memory`) in tests.
+pub trait Ports: Send + Sync + 'static {
+    type Metrics: MetricsReader + HeartbeatWriter + Send + Sync;
+    type Alarms: AlarmWatcher + Send + Sync;
+    type Deployments: DeploymentReader + Send + Sync;
+    type Logs: LogReader + Send + Sync;
+    type Topics: Publisher + Send + Sync;
+    type Journal: Journal + Send + Sync;
+}
+
+/// The AWS SDK's adapters.
+pub struct Sdk;
+
+impl Ports for Sdk {
+    type Metrics = CloudWatchMetrics;
+    type Alarms = CloudWatchAlarms;
+    type Deployments = EcsDeployments;
+    type Logs = CloudWatchLogs;
+    type Topics = Sns;
+    type Journal = AnyJournal;
+}
+
+/// The ports, the journal and the Slack client, made once.
+pub struct Adapters<P: Ports> {
     region: Option<String>,
-    metrics: CloudWatchMetrics,
-    alarms: CloudWatchAlarms,
-    ecs: EcsDeployments,
-    logs: CloudWatchLogs,
-    sns: Sns,
-    journal: AnyJournal,
-    webhook: crate::notify::channel::slack::Webhook,
+    pub metrics: P::Metrics,
+    pub alarms: P::Alarms,
+    pub ecs: P::Deployments,
+    pub logs: P::Logs,
+    pub sns: P::Topics,
+    pub journal: P::Journal,
+    webhook: Webhook,
     /// Evidence per incident, read once when it opens and once when it resolves: keyed by
     /// objective, start and whether it was still ongoing.
     evidence: Mutex<BTreeMap<IncidentKey, crate::core::evidence::Evidence>>,
 }
 
-impl Aws {
-    pub fn new(
-        config: &aws_config::SdkConfig,
-        state: &str,
-    ) -> Result<Aws, crate::notify::channel::slack::SlackError> {
+/// The ports of [`Adapters::new`], by name.
+pub struct Parts<P: Ports> {
+    /// The region messages link the console in.
+    pub region: Option<String>,
+    pub metrics: P::Metrics,
+    pub alarms: P::Alarms,
+    pub ecs: P::Deployments,
+    pub logs: P::Logs,
+    pub sns: P::Topics,
+    pub journal: P::Journal,
+}
+
+impl<P: Ports> Adapters<P> {
+    pub fn new(parts: Parts<P>) -> Result<Adapters<P>, SlackError> {
+        Ok(Adapters {
+            region: parts.region,
+            metrics: parts.metrics,
+            alarms: parts.alarms,
+            ecs: parts.ecs,
+            logs: parts.logs,
+            sns: parts.sns,
+            journal: parts.journal,
+            webhook: Webhook::new()?,
+            evidence: Mutex::new(BTreeMap::new()),
+        })
+    }
+}
+
+impl Adapters<Sdk> {
+    /// The SDK's adapters; `state`: the journal's directory or `dynamodb://TABLE`.
+    pub fn sdk(config: &aws_config::SdkConfig, state: &str) -> Result<Adapters<Sdk>, SlackError> {
         // A task's identity in DynamoDB claims: its ECS task id when it has one.
         let owner = std::env::var("ECS_CONTAINER_METADATA_URI_V4")
             .ok()
             .and_then(|u| u.rsplit('/').next().map(str::to_owned))
             .unwrap_or_else(|| format!("slo-{}", std::process::id()));
-        Ok(Aws {
+        Adapters::new(Parts {
             region: config.region().map(|r| r.as_ref().to_owned()),
             metrics: CloudWatchMetrics::new(config),
             alarms: CloudWatchAlarms::new(config),
@@ -53,8 +104,6 @@ impl Aws {
             logs: CloudWatchLogs::new(config),
             sns: Sns::new(config),
             journal: AnyJournal::open(config, state, &owner),
-            webhook: crate::notify::channel::slack::Webhook::new()?,
-            evidence: Mutex::new(BTreeMap::new()),
         })
     }
 }
@@ -67,7 +116,7 @@ fn record(state: &AppState, e: &AwsError, during: &str) {
 
 /// Refreshes every objective: the minutes since the last refresh from CloudWatch, the
 /// deployments from ECS, evidence for incidents that opened or resolved, the infra alarms.
-pub async fn refresh(state: &AppState, aws: &Aws) {
+pub async fn refresh<P: Ports>(state: &AppState, aws: &Adapters<P>) {
     let specs = state.specs();
     let slos = specs.refs();
     let now = Utc::now();
@@ -178,7 +227,11 @@ fn infra_lights(
 
 /// Evidence for each incident: reused while nothing changed, read when an incident is new or
 /// has just resolved. Entries of incidents no longer in the report are forgotten.
-async fn attach_evidence(aws: &Aws, report: &mut crate::report::Report, slos: &[&ServiceSlo]) {
+async fn attach_evidence<P: Ports>(
+    aws: &Adapters<P>,
+    report: &mut crate::report::Report,
+    slos: &[&ServiceSlo],
+) {
     // (incident, its spec, its end)
     let mut wanted: Vec<(IncidentKey, &ServiceSlo, DateTime<Utc>)> = Vec::new();
     for o in &report.objectives {
@@ -242,9 +295,9 @@ impl Enrich for FromSnapshot<'_> {
 
 /// One notification pass, as `slo notify` makes it; every message sent or failed is counted
 /// and logged (its id, channel and outcome; never a URL or a secret).
-pub async fn notify(
+pub async fn notify<P: Ports>(
     state: &AppState,
-    aws: &Aws,
+    aws: &Adapters<P>,
     env: &(dyn Fn(&str) -> Option<String> + Send + Sync),
 ) {
     let specs = state.specs();
@@ -284,7 +337,7 @@ pub async fn notify(
 }
 
 /// The heartbeat the `slo:heartbeat` alarm watches.
-pub async fn heartbeat(state: &AppState, aws: &Aws) {
+pub async fn heartbeat<P: Ports>(state: &AppState, aws: &Adapters<P>) {
     match aws.metrics.put_heartbeat(Utc::now()).await {
         Ok(()) => state.aws_ok(Utc::now()),
         Err(e) => record(state, &e, "heartbeat"),
@@ -304,6 +357,159 @@ mod tests {
         assert_eq!(
             warning_changes(&second, &third),
             (vec![&third[0]], vec![&second[0]])
+        );
+    }
+}
+
+/// A whole `slo serve` round — refresh, notify, heartbeat, then the resolution — against the
+/// in-memory ports, without the emulator: the loops take ports, not SDK clients.
+#[cfg(test)]
+mod in_memory {
+    use super::*;
+    use crate::aws::ErrorKind;
+    use crate::aws::failing::{FailOn, Failing};
+    use crate::aws::memory::{
+        Datapoint, MemoryAlarms, MemoryDeployments, MemoryJournal, MemoryLogs, MemoryMetrics,
+        MemoryTopics,
+    };
+    use crate::core::evidence::LogLine;
+    use crate::serve::state::{Intervals, Specs};
+    use chrono::TimeDelta;
+    use std::time::Duration;
+
+    struct Fakes;
+
+    impl Ports for Fakes {
+        type Metrics = MemoryMetrics;
+        type Alarms = MemoryAlarms;
+        type Deployments = MemoryDeployments;
+        type Logs = MemoryLogs;
+        /// The first publish is throttled: the pass retries it.
+        type Topics = Failing<MemoryTopics>;
+        type Journal = MemoryJournal;
+    }
+
+    const LB: &str = "app/shop/50dc6c495c0c9188";
+    const PAGE: &str = "slo:checkout:availability:page";
+
+    fn slo() -> ServiceSlo {
+        let text = format!(
+            "apiVersion: slo/v1\nservice: checkout\nalb: {{ loadBalancer: {LB} }}\necs: {{ cluster: prod, service: checkout, logGroup: /ecs/checkout }}\nwindow: 1d\nobjectives:\n  - {{ name: availability, sli: availability, target: 99.9% }}\nnotify: {{ sns: arn:aws:sns:us-east-1:123456789012:alerts }}\n"
+        );
+        let mut d = crate::spec::diag::Diagnostics::new(std::path::Path::new("checkout.yaml"));
+        let parsed = crate::spec::load::parse_spec(text.as_bytes(), &mut d);
+        assert!(!d.has_errors(), "{:?}", d.items);
+        parsed.unwrap().0
+    }
+
+    /// 10 requests a minute for three hours before `now`, 3 of them 5xx from 120 to 90 minutes
+    /// ago; the service's timeouts in its log group meanwhile.
+    fn traffic(metrics: &MemoryMetrics, logs: &MemoryLogs, now: DateTime<Utc>) {
+        let point = |metric: &str, at, value| Datapoint {
+            namespace: "AWS/ApplicationELB".into(),
+            metric: metric.into(),
+            dimensions: vec![("LoadBalancer".into(), LB.into())],
+            at,
+            value,
+        };
+        for m in 1..=180 {
+            let at = now - TimeDelta::minutes(m);
+            metrics.put([point("RequestCount", at, 10.0)]);
+            if (91..=120).contains(&m) {
+                metrics.put([point("HTTPCode_Target_5XX_Count", at, 3.0)]);
+                logs.put(
+                    "/ecs/checkout",
+                    [LogLine {
+                        timestamp: at,
+                        message: format!(
+                            "ERROR [req-{m}] TimeoutException: card-gateway password=hunter{m}"
+                        ),
+                    }],
+                );
+            }
+        }
+    }
+
+    #[tokio::test]
+    async fn refresh_notify_and_heartbeat_run_against_in_memory_ports() {
+        let now = DateTime::from_timestamp(Utc::now().timestamp() / 60 * 60, 0).unwrap();
+        let slo = slo();
+        let aws = Adapters::<Fakes>::new(Parts {
+            region: Some("us-east-1".into()),
+            metrics: MemoryMetrics::default(),
+            alarms: MemoryAlarms::new(crate::core::alarms::desired_alarms(&slo).unwrap()),
+            ecs: MemoryDeployments::default(),
+            logs: MemoryLogs::default(),
+            sns: Failing::new(
+                MemoryTopics::default(),
+                FailOn::Calls([1].into()),
+                ErrorKind::Throttled,
+            ),
+            journal: MemoryJournal::default(),
+        })
+        .unwrap();
+        traffic(&aws.metrics, &aws.logs, now);
+        let specs = Specs {
+            slos: vec![slo],
+            files: Vec::new(),
+            loaded_at: now,
+        };
+        let second = Duration::from_secs(1);
+        let state = AppState::new(
+            specs,
+            Intervals {
+                notify: second,
+                refresh: second,
+                heartbeat: second,
+                spec_poll: second,
+            },
+            now,
+        );
+
+        refresh(&state, &aws).await;
+        let snapshot = state.snapshot().expect("a refresh made a snapshot");
+        let o = &snapshot.report.objectives[0];
+        assert_eq!(o.assessment.counts.total, 1800, "{:?}", o.assessment.counts);
+        assert_eq!(o.assessment.counts.bad(), 90);
+        let incident = o.assessment.incidents.last().expect("an incident");
+        let evidence = incident
+            .evidence
+            .as_ref()
+            .expect("evidence from the log group");
+        assert_eq!(evidence.top[0].count, 30, "{evidence:#?}");
+        assert!(!format!("{evidence:?}").contains("hunter"), "{evidence:#?}");
+
+        aws.alarms
+            .set_state(PAGE, "ALARM", now - TimeDelta::minutes(100));
+        notify(&state, &aws, &|_| None).await;
+        let published = aws.sns.inner.published();
+        assert_eq!(published.len(), 1, "one page, sent on the retry");
+        assert_eq!(aws.sns.calls(), 2, "the throttled publish was tried again");
+        assert!(
+            published[0]
+                .subject
+                .starts_with("[PAGE] checkout availability"),
+            "{published:#?}"
+        );
+        assert!(published[0].message.contains("Top errors in the logs"));
+        let journal = aws.journal.state();
+        assert_eq!(journal.sent.len(), 1);
+        assert!(journal.pending.is_empty());
+
+        heartbeat(&state, &aws).await;
+        assert_eq!(aws.metrics.heartbeats().len(), 1);
+        assert!(state.health().last_ok.is_some());
+
+        // Nothing twice; then the resolution, once.
+        notify(&state, &aws, &|_| None).await;
+        assert_eq!(aws.sns.inner.published().len(), 1);
+        aws.alarms.set_state(PAGE, "OK", now);
+        notify(&state, &aws, &|_| None).await;
+        let published = aws.sns.inner.published();
+        assert_eq!(published.len(), 2);
+        assert!(
+            published[1].subject.starts_with("[RESOLVED]"),
+            "{published:#?}"
         );
     }
 }

@@ -222,3 +222,37 @@ fn the_layout_checker_reads_paths_groups_supers_and_circles() {
         Some(["a", "b", "c"].map(String::from).to_vec())
     );
 }
+
+/// Every port (a `pub trait` of `src/aws/`) has an in-memory implementation in
+/// `aws/memory.rs` and is covered by the failure-injecting wrapper in `aws/failing.rs`.
+#[test]
+fn every_port_has_an_in_memory_version_and_a_failing_wrapper() {
+    let dir = root().join("src/aws");
+    let read = |name: &str| std::fs::read_to_string(dir.join(name)).unwrap();
+    let (memory, failing) = (read("memory.rs"), read("failing.rs"));
+    let mut ports = Vec::new();
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let text = std::fs::read_to_string(entry.unwrap().path()).unwrap();
+        for line in text.lines() {
+            if let Some(rest) = line.strip_prefix("pub trait ") {
+                let name: String = rest
+                    .chars()
+                    .take_while(|c| c.is_alphanumeric() || *c == '_')
+                    .collect();
+                ports.push(name);
+            }
+        }
+    }
+    ports.sort();
+    assert!(ports.len() >= 11, "ports found: {ports:?}");
+    for port in &ports {
+        assert!(
+            memory.contains(&format!(" {port} for ")),
+            "{port} has no in-memory implementation in aws/memory.rs"
+        );
+        assert!(
+            failing.contains(&format!(" {port} for Failing<T>")),
+            "{port} is not covered by aws/failing.rs"
+        );
+    }
+}
