@@ -1,9 +1,7 @@
 //! Reading spec files and directories into validated `ServiceSlo`s plus diagnostics.
 
 use crate::core::model::ServiceSlo;
-use crate::spec::convert::convert;
 use crate::spec::diag::{Diagnostic, Diagnostics, Level};
-use crate::spec::wire::SpecDoc;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
@@ -101,7 +99,8 @@ fn spec_files(path: &Path) -> Result<Vec<PathBuf>, LoadError> {
     Ok(out)
 }
 
-type Parsed = (ServiceSlo, Option<(u64, u64)>);
+/// A spec and the location (line, column) of its `service` value.
+pub type Parsed = (ServiceSlo, Option<(u64, u64)>);
 
 fn load_file(file: &Path) -> Result<(Option<Parsed>, Vec<Diagnostic>), LoadError> {
     let io = |source| LoadError::Io {
@@ -149,38 +148,11 @@ pub fn parse_spec(bytes: &[u8], d: &mut Diagnostics) -> Option<Parsed> {
         );
         return None;
     }
-    // Every unknown key and misshapen value at once (serde would stop at the first); the
-    // typed pass then has nothing new to say about them.
-    if super::keys::check_structure(text, d).is_some_and(|n| n > 0) {
-        return None;
-    }
-    let doc = parse_yaml(text, d)?;
-    let service = doc.service.referenced;
-    let at = (service.line() > 0).then(|| (service.line(), service.column()));
-    convert(&doc, d).map(|slo| (slo, at))
-}
-
-fn parse_yaml(text: &str, d: &mut Diagnostics) -> Option<SpecDoc> {
-    let mut field = String::new();
-    let parsed = serde_saphyr::with_deserializer_from_str(text, |de| {
-        serde_path_to_error::deserialize(de).map_err(|e| {
-            field = clean_path(&e.path().to_string());
-            e.into_inner()
-        })
-    });
-    match parsed {
-        Ok(doc) => Some(doc),
-        Err(e) => {
-            let message = strip_location(&e.without_snippet().to_string());
-            let hint = hint_for(&message);
-            d.push(Level::Error, e.location(), field, message, hint);
-            None
-        }
-    }
+    super::slo_v1::parse(text, d)
 }
 
 /// `objectives[1].target.value` → `objectives[1].target`: `.value` is `Spanned`'s inside.
-fn clean_path(path: &str) -> String {
+pub(super) fn clean_path(path: &str) -> String {
     let p = path.strip_suffix(".value").unwrap_or(path);
     let p = p.replace(".value.", ".").replace(".value[", "[");
     // serde_path_to_error says `.` for the root and `?` for a key it could not name.
@@ -192,14 +164,14 @@ fn clean_path(path: &str) -> String {
 }
 
 /// The parser appends " at line L, column C"; the diagnostic prints the location itself.
-fn strip_location(message: &str) -> String {
+pub(super) fn strip_location(message: &str) -> String {
     match message.rfind(" at line ") {
         Some(i) if message[i..].contains(", column ") => message[..i].to_owned(),
         _ => message.to_owned(),
     }
 }
 
-fn hint_for(message: &str) -> Option<String> {
+pub(super) fn hint_for(message: &str) -> Option<String> {
     if message.contains("unknown field") {
         Some("check the spelling; the spec format is in README.md".to_owned())
     } else if message.contains("duplicate mapping key") {

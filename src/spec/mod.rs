@@ -1,12 +1,12 @@
-//! SLO spec files: wire format (`wire`), notations (`scalars`), checks (`convert`), files
-//! and directories (`load`), and the diagnostics they produce (`diag`).
+//! SLO spec files: files and directories read and each document handed to its format's
+//! loader (`load`), the `slo/v1` format (`slo_v1/`: wire types, structure walk, checks), the
+//! notations formats share (`scalars`: targets, durations, rates), and the diagnostics with
+//! file, line, field and hint they all produce (`diag`).
 
-pub mod convert;
 pub mod diag;
-pub mod keys;
 pub mod load;
 pub mod scalars;
-pub mod wire;
+pub mod slo_v1;
 
 pub use diag::{Diagnostic, Level};
 pub use load::{LoadError, Loaded, LoadedSpec, load_paths};

@@ -1,6 +1,6 @@
 //! Where notifications go: one file per channel, each a [`Channel`]. Adding one (PagerDuty,
 //! say) touches this folder (a file implementing [`Channel`], one line in
-//! [`Channels::for_specs`]), its spec field (`spec/wire.rs`, `core::model::Notify`) and its
+//! [`Channels::for_specs`]), its spec field (`spec/slo_v1/wire.rs` and `convert.rs`, `core::model::Notify`) and its
 //! message renderer (`render/messages.rs`); the pass, the journal and `slo serve` do not change.
 
 pub mod slack;

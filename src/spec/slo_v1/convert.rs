@@ -12,7 +12,7 @@ use crate::spec::diag::Diagnostics;
 use crate::spec::scalars::{
     Problem, Scalar, parse_duration, parse_fraction, parse_positive, parse_rate_per_hour,
 };
-use crate::spec::wire::*;
+use crate::spec::slo_v1::wire::*;
 use chrono::TimeDelta;
 use serde_saphyr::Location;
 use std::collections::HashSet;

@@ -330,7 +330,7 @@ fn closest<'k>(name: &str, keys: &[&'k str]) -> Option<&'k str> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::spec::wire::SpecDoc;
+    use crate::spec::slo_v1::wire::SpecDoc;
     use std::path::Path;
 
     /// A spec that uses every key of `KEYS`.
