@@ -892,3 +892,322 @@ fn check_url(v: &Sp<String>, field: &str, d: &mut Diagnostics) -> Option<String>
     }
     Some(url.to_owned())
 }
+
+/// One test per section of a spec: what converts, and what is refused with which field.
+#[cfg(test)]
+mod tests {
+    use crate::core::model::{NotifyVia, ServiceSlo, Sli};
+    use crate::core::tiers::Severity;
+    use crate::core::window::{CalendarPeriod, SloWindow};
+    use crate::spec::diag::{Diagnostic, Diagnostics};
+    use chrono::TimeDelta;
+    use std::time::Duration;
+
+    /// A valid spec with `sections` (top-level key, YAML value) put in place of the defaults.
+    fn spec(sections: &[(&str, &str)]) -> String {
+        let mut keys: Vec<(&str, String)> = [
+            ("apiVersion", "slo/v1"),
+            ("service", "checkout"),
+            ("alb", "{ loadBalancer: app/shop/50dc6c495c0c9188 }"),
+            (
+                "objectives",
+                "\n  - { name: availability, sli: availability, target: 99.9% }",
+            ),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k, v.to_owned()))
+        .collect();
+        for (k, v) in sections {
+            match keys.iter_mut().find(|(key, _)| key == k) {
+                Some(slot) => slot.1 = (*v).to_owned(),
+                None => keys.push((k, (*v).to_owned())),
+            }
+        }
+        keys.iter().map(|(k, v)| format!("{k}: {v}\n")).collect()
+    }
+
+    fn run(sections: &[(&str, &str)]) -> (Option<ServiceSlo>, Vec<Diagnostic>) {
+        let text = spec(sections);
+        let mut d = Diagnostics::new(std::path::Path::new("checkout.yaml"));
+        let parsed = crate::spec::load::parse_spec(text.as_bytes(), &mut d);
+        (parsed.map(|p| p.0), d.items)
+    }
+
+    fn ok(sections: &[(&str, &str)]) -> ServiceSlo {
+        let (slo, d) = run(sections);
+        assert!(d.iter().all(|d| !d.is_error()), "{d:#?}");
+        slo.expect("a spec")
+    }
+
+    /// The one error, at `field`, with its line; nothing converted.
+    fn refused(sections: &[(&str, &str)], field: &str) -> Diagnostic {
+        let (slo, d) = run(sections);
+        assert!(slo.is_none(), "converted despite errors: {d:#?}");
+        let errors: Vec<&Diagnostic> = d.iter().filter(|d| d.is_error()).collect();
+        let e = errors
+            .iter()
+            .find(|e| e.field == field)
+            .unwrap_or_else(|| panic!("no error at {field}: {errors:#?}"));
+        assert!(e.at.is_some_and(|(line, _)| line > 0), "{e:#?}");
+        (*e).clone()
+    }
+
+    #[test]
+    fn api_version_is_slo_v1_and_openslo_is_pointed_at() {
+        refused(&[("apiVersion", "slo/v2")], "apiVersion");
+        let e = refused(&[("apiVersion", "openslo/v1")], "apiVersion");
+        assert!(e.hint.unwrap_or_default().contains("OpenSLO"));
+    }
+
+    #[test]
+    fn service_names_end_up_in_alarm_names_so_they_stay_plain() {
+        assert_eq!(ok(&[("service", "check-out_2.v")]).service, "check-out_2.v");
+        refused(&[("service", "\"check out\"")], "service");
+        refused(&[("service", "\"slo:x\"")], "service");
+    }
+
+    #[test]
+    fn alb_dimensions_have_cloudwatchs_shape() {
+        let slo = ok(&[(
+            "alb",
+            "{ loadBalancer: app/shop/50dc6c495c0c9188, targetGroup: targetgroup/checkout/73e2d6bc24d8a067, includeElb5xx: false }",
+        )]);
+        assert_eq!(
+            slo.alb.target_group.as_deref(),
+            Some("targetgroup/checkout/73e2d6bc24d8a067")
+        );
+        assert!(!slo.alb.include_elb_5xx);
+        assert!(ok(&[]).alb.include_elb_5xx, "ELB 5xx count by default");
+        refused(
+            &[("alb", "{ loadBalancer: app/shop/xyz }")],
+            "alb.loadBalancer",
+        );
+        refused(
+            &[(
+                "alb",
+                "{ loadBalancer: arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/app/shop/50dc6c495c0c9188 }",
+            )],
+            "alb.loadBalancer",
+        );
+        refused(
+            &[(
+                "alb",
+                "{ loadBalancer: app/shop/50dc6c495c0c9188, targetGroup: tg/x/73e2d6bc24d8a067 }",
+            )],
+            "alb.targetGroup",
+        );
+    }
+
+    #[test]
+    fn ecs_names_the_service_and_its_log_group() {
+        let slo = ok(&[(
+            "ecs",
+            "{ cluster: prod, service: checkout, logGroup: /ecs/checkout }",
+        )]);
+        let ecs = slo.ecs.unwrap();
+        assert_eq!(
+            (ecs.cluster.as_str(), ecs.service.as_str()),
+            ("prod", "checkout")
+        );
+        assert_eq!(ecs.log_group.as_deref(), Some("/ecs/checkout"));
+        assert!(ok(&[]).ecs.is_none());
+        refused(
+            &[("ecs", "{ cluster: \"\", service: checkout }")],
+            "ecs.cluster",
+        );
+    }
+
+    #[test]
+    fn windows_are_rolling_or_calendar_and_within_cloudwatchs_retention() {
+        assert_eq!(ok(&[]).window, SloWindow::Rolling(TimeDelta::days(30)));
+        assert_eq!(
+            ok(&[("window", "7d")]).window,
+            SloWindow::Rolling(TimeDelta::days(7))
+        );
+        match ok(&[("window", "{ calendar: month, timeZone: Asia/Tokyo }")]).window {
+            SloWindow::Calendar { period, tz } => {
+                assert_eq!(period, CalendarPeriod::Month);
+                assert_eq!(tz.name(), "Asia/Tokyo");
+            }
+            w => panic!("{w:?}"),
+        }
+        assert!(ok(&[("window", "455d")]).window.nominal() == TimeDelta::days(455));
+        refused(&[("window", "456d")], "window");
+        refused(&[("window", "thirty days")], "window");
+        refused(
+            &[("window", "{ calendar: month, timeZone: Mars/Olympus }")],
+            "window.timeZone",
+        );
+    }
+
+    #[test]
+    fn objectives_have_unique_names_a_sli_and_a_target_as_a_fraction() {
+        let slo = ok(&[(
+            "objectives",
+            "\n  - { name: availability, sli: availability, target: 0.999 }\n  - { name: latency, sli: latency, threshold: 1s, target: 99% }",
+        )]);
+        assert_eq!(slo.objectives.len(), 2);
+        assert!((slo.objectives[0].target.get() - 0.999).abs() < 1e-12);
+        assert_eq!(
+            slo.objectives[1].sli,
+            Sli::Latency {
+                threshold: Duration::from_secs(1)
+            }
+        );
+        let e = refused(
+            &[(
+                "objectives",
+                "\n  - { name: availability, sli: availability, target: 99.9 }",
+            )],
+            "objectives[0].target",
+        );
+        assert!(e.hint.unwrap_or_default().contains("99.9%"));
+        refused(
+            &[(
+                "objectives",
+                "\n  - { name: latency, sli: latency, target: 99% }",
+            )],
+            "objectives[0].threshold",
+        );
+        refused(
+            &[(
+                "objectives",
+                "\n  - { name: a, sli: availability, target: 99% }\n  - { name: a, sli: availability, target: 99.9% }",
+            )],
+            "objectives[1].name",
+        );
+        refused(
+            &[(
+                "objectives",
+                "\n  - { name: a, sli: throughput, target: 99% }",
+            )],
+            "objectives[0].sli",
+        );
+    }
+
+    #[test]
+    fn alerting_is_the_workbook_scaled_or_own_tiers_with_a_traffic_guard() {
+        let default = ok(&[]);
+        assert_eq!(default.alerting.tiers.len(), 4);
+        assert_eq!(default.alerting.tiers[0].burn_rate, 14.4);
+        let own = ok(&[(
+            "alerting",
+            "{ minRequests: 100/h, tiers: [ { name: fast, severity: page, longWindow: 1h, shortWindow: 5m, burnRate: 10 } ] }",
+        )]);
+        assert_eq!(own.alerting.tiers.len(), 1);
+        assert_eq!(own.alerting.tiers[0].severity, Severity::Page);
+        assert_eq!(own.alerting.tiers[0].burn_rate, 10.0);
+        refused(
+            &[(
+                "alerting",
+                "{ policy: sre-workbook, tiers: [ { name: fast, severity: page, longWindow: 1h, shortWindow: 5m, burnRate: 10 } ] }",
+            )],
+            "alerting.policy",
+        );
+        refused(&[("alerting", "{ policy: google }")], "alerting.policy");
+        refused(
+            &[("alerting", "{ minRequests: lots }")],
+            "alerting.minRequests",
+        );
+        refused(
+            &[("alerting", "{ minBadEvents: 1.5 }")],
+            "alerting.minBadEvents",
+        );
+        refused(&[("alerting", "{ tiers: [] }")], "alerting.tiers");
+    }
+
+    #[test]
+    fn infra_thresholds_are_fractions() {
+        let slo = ok(&[("alerting", "{ infra: { cpu: 70%, memory: 0.9 } }")]);
+        assert!((slo.alerting.infra.cpu.get() - 0.7).abs() < 1e-12);
+        assert!((slo.alerting.infra.memory.get() - 0.9).abs() < 1e-12);
+        refused(
+            &[("alerting", "{ infra: { cpu: 80 } }")],
+            "alerting.infra.cpu",
+        );
+        refused(
+            &[("alerting", "{ infra: { latencyP99: 0s } }")],
+            "alerting.infra.latencyP99",
+        );
+    }
+
+    #[test]
+    fn log_alarms_need_the_log_group() {
+        let sections = [
+            (
+                "ecs",
+                "{ cluster: prod, service: checkout, logGroup: /ecs/checkout }",
+            ),
+            (
+                "alerting",
+                "{ logs: [ { name: panics, pattern: panic, above: 5/5m, severity: page } ] }",
+            ),
+        ];
+        let slo = ok(&sections);
+        assert_eq!(slo.alerting.logs[0].name, "panics");
+        assert_eq!(slo.alerting.logs[0].above, 5);
+        refused(&sections[1..], "alerting.logs");
+    }
+
+    #[test]
+    fn evidence_patterns_are_regular_expressions() {
+        assert_eq!(
+            ok(&[("logs", "{ patterns: \"oom|killed\", top: 3 }")])
+                .logs
+                .top,
+            3
+        );
+        refused(&[("logs", "{ patterns: \"(unclosed\" }")], "logs.patterns");
+        refused(&[("logs", "{ top: 51 }")], "logs.top");
+    }
+
+    #[test]
+    fn notify_names_a_topic_an_environment_variable_and_how_often_to_repeat() {
+        let slo = ok(&[(
+            "notify",
+            "{ sns: arn:aws:sns:us-east-1:123456789012:alerts, slack: { webhookEnv: SLACK_WEBHOOK_URL }, repeat: 2h, via: cloudwatch }",
+        )]);
+        assert_eq!(
+            slo.notify.sns_topic.as_deref(),
+            Some("arn:aws:sns:us-east-1:123456789012:alerts")
+        );
+        assert_eq!(
+            slo.notify.slack_webhook_env.as_deref(),
+            Some("SLACK_WEBHOOK_URL")
+        );
+        assert_eq!(slo.notify.repeat, TimeDelta::hours(2));
+        assert_eq!(slo.notify.via, NotifyVia::CloudWatch);
+        refused(
+            &[("notify", "{ sns: arn:aws:sns:us-east-1:1234:alerts }")],
+            "notify.sns",
+        );
+        let e = refused(
+            &[(
+                "notify",
+                "{ slack: { webhookEnv: \"https://hooks.slack.com/services/T0/B0/X\" } }",
+            )],
+            "notify.slack.webhookEnv",
+        );
+        assert!(
+            !e.message.contains("hooks.slack.com/services/T0"),
+            "the secret is not repeated: {e:#?}"
+        );
+        refused(&[("notify", "{ repeat: 30s }")], "notify.repeat");
+        refused(&[("notify", "{ via: pager }")], "notify.via");
+    }
+
+    #[test]
+    fn runbook_and_correlation_lead() {
+        let slo = ok(&[
+            ("runbook", "https://wiki.example.com/checkout"),
+            ("correlation", "{ lead: 10m }"),
+        ]);
+        assert_eq!(
+            slo.runbook.as_deref(),
+            Some("https://wiki.example.com/checkout")
+        );
+        assert_eq!(slo.correlation_lead, TimeDelta::minutes(10));
+        refused(&[("runbook", "wiki/checkout")], "runbook");
+        refused(&[("correlation", "{ lead: 2d }")], "correlation.lead");
+    }
+}
