@@ -1,16 +1,15 @@
 use crate::cli::{Outcome, SpecPaths};
 use anyhow::{Context, bail};
 use chrono::{DateTime, TimeDelta, Utc};
-use slo::core::deployments::ServiceHistory;
 use slo::core::model::ServiceSlo;
 use slo::render;
-use slo::report::evaluate::{self, Evaluation};
-use slo::source::access_log::{ScanStats, find_log_files};
+use slo::report::evaluate::Evaluation;
+use slo::report::inputs::{self, Inputs, Progress};
+use slo::source::access_log::{ScanOptions, ScanStats};
 use slo::spec::scalars::parse_duration;
-use std::collections::BTreeMap;
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 #[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -125,65 +124,57 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
     })
 }
 
-/// The report at `at` from the sources the flags name: access logs (no AWS call) or
-/// CloudWatch, deployments from files or ECS, evidence from files or CloudWatch Logs.
+/// The report at `at` from the sources the flags name (see `slo::report::inputs`), with a
+/// progress bar for large scans and every warning and unreadable input told on stderr.
 pub fn evaluate_from(
     slos: &[&ServiceSlo],
     args: &SourceArgs,
     at: DateTime<Utc>,
     window: Option<TimeDelta>,
 ) -> anyhow::Result<Evaluation> {
-    let from_files = (!args.deployments.is_empty())
-        .then(|| slo::report::history::from_files(&args.deployments, slos))
-        .transpose()?;
-    let app_logs = read_app_logs(&args.app_logs, slos)?;
-    let mut evaluation = match &args.access_logs {
-        Some(dir) => {
-            let histories = from_files.unwrap_or_default();
-            from_access_logs(
-                slos,
-                dir,
-                &histories,
-                at,
-                window,
-                args.threads,
-                args.piece_bytes,
-            )?
+    let mut app_logs = Vec::new();
+    for pair in &args.app_logs {
+        let Some((service, file)) = pair.split_once('=') else {
+            bail!("--app-logs {pair}: write SERVICE=FILE");
+        };
+        app_logs.push((service.to_owned(), PathBuf::from(file)));
+    }
+    let scan = (args.threads.is_some() || args.piece_bytes.is_some()).then(|| {
+        let threads = args
+            .threads
+            .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from));
+        let mut options = ScanOptions::threads(threads);
+        if let Some(piece) = args.piece_bytes {
+            // Every plain file is split, and mapped in windows this small: what the identity
+            // tests want.
+            options.piece = piece;
+            options.window = piece;
+            options.split_above = 0;
         }
-        None => {
-            let runtime = crate::cli::runtime()?;
-            runtime.block_on(async {
-                let config = slo::aws::load_config().await;
-                let histories = match from_files {
-                    Some(h) => h,
-                    None => {
-                        let ecs = slo::aws::EcsDeployments::new(&config);
-                        let (h, warnings) =
-                            evaluate::deployment_histories(slos, &ecs, at, window).await;
-                        print_warnings(&warnings)?;
-                        h
-                    }
-                };
-                let reader = slo::aws::CloudWatchMetrics::new(&config);
-                let mut evaluation =
-                    evaluate::from_cloudwatch(slos, &reader, &histories, at, window, Utc::now())
-                        .await?;
-                if app_logs.is_empty() {
-                    let logs = slo::aws::CloudWatchLogs::new(&config);
-                    let warnings = slo::report::evidence::attach_from_cloudwatch(
-                        &mut evaluation.report,
-                        slos,
-                        &logs,
-                    )
-                    .await;
-                    print_warnings(&warnings)?;
-                }
-                anyhow::Ok(evaluation)
-            })?
-        }
+        options
+    });
+    let inputs = Inputs {
+        access_logs: args.access_logs.clone(),
+        scan,
+        deployments: args.deployments.clone(),
+        app_logs,
     };
-    slo::report::evidence::attach_from_files(&mut evaluation.report, slos, &app_logs);
-    Ok(evaluation)
+    let progress = Progress::default();
+    let done = AtomicBool::new(false);
+    let runtime = crate::cli::runtime()?;
+    let evaluated = std::thread::scope(|s| {
+        if std::io::stderr().is_terminal() {
+            s.spawn(|| progress_bar(&progress, &done));
+        }
+        let e = runtime.block_on(inputs::evaluate(slos, &inputs, at, window, &progress));
+        done.store(true, Ordering::Relaxed);
+        e
+    })?;
+    print_warnings(&evaluated.warnings)?;
+    if let render::SourceSummary::AccessLogs(stats) = &evaluated.evaluation.source {
+        report_input_problems(stats)?;
+    }
+    Ok(evaluated.evaluation)
 }
 
 fn parse_window(text: &str) -> anyhow::Result<TimeDelta> {
@@ -198,74 +189,6 @@ fn parse_window(text: &str) -> anyhow::Result<TimeDelta> {
         bail!("--window {text}: use at least 1h");
     }
     Ok(d)
-}
-
-/// The scan itself is the library's; here: finding the files, the progress bar, and telling
-/// the user about lines and files that could not be read.
-fn from_access_logs(
-    slos: &[&ServiceSlo],
-    dir: &std::path::Path,
-    histories: &BTreeMap<String, ServiceHistory>,
-    at: DateTime<Utc>,
-    window: Option<TimeDelta>,
-    threads: Option<usize>,
-    piece_bytes: Option<u64>,
-) -> anyhow::Result<Evaluation> {
-    let files = find_log_files(dir)?;
-    // Plain files are memory-mapped: one that shrinks meanwhile is an error, not a crash.
-    slo::source::access_log::explain_sigbus();
-    if files.is_empty() {
-        bail!(
-            "no access-log files (*.log, *.log.gz) under {}",
-            dir.display()
-        );
-    }
-    let threads =
-        threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from));
-    let mut options = slo::source::access_log::ScanOptions::threads(threads);
-    if let Some(piece) = piece_bytes {
-        // Every plain file is split, and mapped in windows this small: what the identity
-        // tests want.
-        options.piece = piece;
-        options.window = piece;
-        options.split_above = 0;
-    }
-    let total: u64 = files.iter().map(|f| f.size).sum();
-    let read = AtomicU64::new(0);
-    let done = AtomicBool::new(false);
-    let evaluation = std::thread::scope(|s| {
-        if std::io::stderr().is_terminal() && total > 64 << 20 {
-            s.spawn(|| progress_bar(&read, &done, total));
-        }
-        let e =
-            evaluate::from_access_logs(slos, &files, histories, at, window, options, Some(&read));
-        done.store(true, Ordering::Relaxed);
-        e
-    });
-    if let render::SourceSummary::AccessLogs(stats) = &evaluation.source {
-        report_input_problems(stats)?;
-    }
-    Ok(evaluation)
-}
-
-/// `SERVICE=FILE` pairs, each SERVICE a spec's, each FILE read.
-fn read_app_logs(
-    pairs: &[String],
-    slos: &[&ServiceSlo],
-) -> anyhow::Result<BTreeMap<String, (PathBuf, Vec<slo::core::evidence::LogLine>)>> {
-    let mut out = BTreeMap::new();
-    for pair in pairs {
-        let Some((service, file)) = pair.split_once('=') else {
-            bail!("--app-logs {pair}: write SERVICE=FILE");
-        };
-        if !slos.iter().any(|s| s.service == service) {
-            bail!("--app-logs {pair}: no spec has service `{service}`");
-        }
-        let path = PathBuf::from(file);
-        let lines = slo::report::evidence::read_app_logs(&path)?;
-        out.insert(service.to_owned(), (path, lines));
-    }
-    Ok(out)
 }
 
 /// A service whose deployments could not be read is reported without them, and says so.
@@ -296,12 +219,19 @@ fn report_input_problems(stats: &ScanStats) -> std::io::Result<()> {
     Ok(())
 }
 
-fn progress_bar(read: &AtomicU64, done: &AtomicBool, total: u64) {
+/// Shown for scans over 64 MB only, once the files are found.
+fn progress_bar(progress: &Progress, done: &AtomicBool) {
     let start = Instant::now();
     let mut err = std::io::stderr();
+    let mut shown = false;
     while !done.load(Ordering::Relaxed) {
         std::thread::sleep(Duration::from_millis(200));
-        let n = read.load(Ordering::Relaxed);
+        let total = progress.total.load(Ordering::Relaxed);
+        if total <= 64 << 20 {
+            continue;
+        }
+        shown = true;
+        let n = progress.read.load(Ordering::Relaxed);
         let secs = start.elapsed().as_secs_f64().max(1e-3);
         let _ = write!(
             err,
@@ -312,5 +242,7 @@ fn progress_bar(read: &AtomicU64, done: &AtomicBool, total: u64) {
             n as f64 / 1e6 / secs
         );
     }
-    let _ = write!(err, "\r{}\r", " ".repeat(60));
+    if shown {
+        let _ = write!(err, "\r{}\r", " ".repeat(60));
+    }
 }

@@ -1,11 +1,13 @@
 //! The report: every objective of every spec, assessed at one instant. This file is pure: the
 //! event series come from a source (access logs, CloudWatch), the time from the caller.
 //! Beside it: `evaluate` (sources → a report), `history` (ECS deployments, read and matched),
-//! `evidence` (application logs behind each incident), `postmortem` (an incident's facts).
+//! `evidence` (application logs behind each incident), `inputs` (the sources a user names →
+//! a report), `postmortem` (an incident's facts).
 
 pub mod evaluate;
 pub mod evidence;
 pub mod history;
+pub mod inputs;
 pub mod postmortem;
 
 use crate::core::alarms::{Alarm, desired_alarms, naming};
