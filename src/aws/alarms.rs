@@ -388,14 +388,8 @@ fn composite_from(
     }
 }
 
-/// A composite's state as `DescribeAlarms` gives it.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct CompositeState {
-    pub name: String,
-    /// `ALARM`, `OK` or `INSUFFICIENT_DATA`.
-    pub state: String,
-    pub since: chrono::DateTime<chrono::Utc>,
-}
+/// An alarm's state as `DescribeAlarms` gives it (composites' and metric alarms' alike).
+pub type CompositeState = crate::core::alarms::AlarmStatus;
 
 /// One state change from `DescribeAlarmHistory`.
 #[derive(Clone, Debug, PartialEq, Eq)]

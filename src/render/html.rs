@@ -4,10 +4,10 @@
 
 use super::svg::{Marker, Shade, burn_down_chart, escape};
 use super::{burn, deployment_line, incident_line, notification_line, percent, time};
+use crate::core::alarms::AlarmStatus;
 use crate::core::burndown::burn_down;
 use crate::core::collected::Collected;
 use crate::report::{ObjectiveReport, Report};
-use chrono::{DateTime, Utc};
 use std::fmt::Write;
 
 /// Points on each burn-down line: about one an hour over 30 days.
@@ -15,14 +15,6 @@ pub const CHART_POINTS: usize = 720;
 
 /// Clean deployments listed under an objective (those with incidents or rollbacks always are).
 const CLEAN_DEPLOYMENTS_SHOWN: usize = 5;
-
-/// An alarm's state, as the page lists it per service.
-#[derive(Clone, Debug)]
-pub struct AlarmRow {
-    pub name: String,
-    pub state: String,
-    pub since: DateTime<Utc>,
-}
 
 /// What a page shows beyond the report.
 #[derive(Default)]
@@ -32,7 +24,7 @@ pub struct Extras<'a> {
     /// Shown at the top: degraded AWS access, a spec reload that failed, warnings.
     pub notices: &'a [String],
     /// Per service, its infra alarms' states (the dashboard knows them; a report does not).
-    pub infra: Option<&'a [(String, Vec<AlarmRow>)]>,
+    pub infra: Option<&'a [(String, Vec<AlarmStatus>)]>,
     /// Where the page's numbers came from, for its footer.
     pub source: &'a str,
 }

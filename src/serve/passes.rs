@@ -7,12 +7,12 @@ use crate::aws::alarms::AlarmWatcher;
 use crate::aws::journal::Journal;
 use crate::aws::{AwsError, CloudWatchAlarms, CloudWatchLogs, CloudWatchMetrics, EcsDeployments};
 use crate::aws::{DeploymentReader, HeartbeatWriter, LogReader, MetricsReader, Publisher, Sns};
+use crate::core::alarms::AlarmStatus;
 use crate::core::alarms::naming;
 use crate::core::model::{ObjectiveKey, ServiceSlo};
 use crate::core::notify::Outgoing;
 use crate::notify::channel::slack::{SlackError, Webhook};
 use crate::notify::{AnyJournal, Channels, Context, Enrich};
-use crate::render::html::AlarmRow;
 use crate::report::evaluate::EvaluateError;
 use crate::source::cloudwatch::FetchError;
 use chrono::{DateTime, Utc};
@@ -207,14 +207,14 @@ fn warning_changes<'a>(
 fn infra_lights(
     slos: &[&ServiceSlo],
     states: Vec<crate::aws::alarms::CompositeState>,
-) -> Vec<(String, Vec<AlarmRow>)> {
+) -> Vec<(String, Vec<AlarmStatus>)> {
     let mut out = Vec::new();
     for s in slos {
         let prefix = naming::infra(&s.service, "");
         let lights = states
             .iter()
             .filter(|a| a.name.starts_with(&prefix))
-            .map(|a| AlarmRow {
+            .map(|a| AlarmStatus {
                 name: a.name.clone(),
                 state: a.state.clone(),
                 since: a.since,

@@ -2,8 +2,8 @@
 //! specs in force, the last refresh, the health of the AWS round trips, and counters.
 //! Locks are never held across an `.await`.
 
+use crate::core::alarms::AlarmStatus;
 use crate::core::model::ServiceSlo;
-use crate::render::html::AlarmRow;
 use crate::report::Report;
 use crate::source::cloudwatch::incremental::SeriesCache;
 use chrono::{DateTime, TimeDelta, Utc};
@@ -36,7 +36,7 @@ pub struct Snapshot {
     pub calls: usize,
     pub queries: usize,
     /// Per service, its infra alarms' states.
-    pub infra: Vec<(String, Vec<AlarmRow>)>,
+    pub infra: Vec<(String, Vec<AlarmStatus>)>,
     /// Warnings of the refresh (services without deployments or evidence, and why).
     pub warnings: Vec<String>,
 }

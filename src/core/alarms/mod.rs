@@ -13,8 +13,8 @@ pub use desired::{
     desired_alarms, desired_filters, heartbeat_alarm, monthly_cost_usd,
 };
 pub use model::{
-    Alarm, AlarmSource, Comparison, CompositeAlarm, EvaluationWindow, MetricAlarm, MetricFilter,
-    MetricRef, Suppressor, TreatMissingData,
+    Alarm, AlarmSource, AlarmStatus, Comparison, CompositeAlarm, EvaluationWindow, MetricAlarm,
+    MetricFilter, MetricRef, Suppressor, TreatMissingData,
 };
 pub use plan::{
     Action, AlarmPlan, Change, DashboardChange, FilterChange, FilterPlan, plan, plan_filters,

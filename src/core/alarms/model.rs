@@ -267,3 +267,13 @@ pub struct MetricFilter {
     pub namespace: String,
     pub metric: String,
 }
+
+/// An alarm's state and since when: what `slo notify` reads of the composites, and what the
+/// dashboard lists of the infra alarms.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AlarmStatus {
+    pub name: String,
+    /// `ALARM`, `OK` or `INSUFFICIENT_DATA`.
+    pub state: String,
+    pub since: chrono::DateTime<chrono::Utc>,
+}
