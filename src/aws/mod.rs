@@ -1,7 +1,12 @@
-//! The only place the AWS SDK appears. Each AWS capability is a small trait in our own types
-//! (`MetricsReader`, `AlarmStore`, `DeploymentReader`), with an SDK implementation, an in-memory one for tests and
-//! dry runs (`memory`), and a wrapper that fails chosen calls (`failing`). Every failure is an
-//! [`AwsError`] whose [`ErrorKind`] tells throttling from missing credentials.
+//! The ports to AWS, and the only place the AWS SDK appears. Each capability is a small trait
+//! in the core's types, with its SDK adapter beside it: `metrics` (`MetricsReader`,
+//! `HeartbeatWriter`), `alarms` (`AlarmStore`, `AlarmWatcher`, `DashboardStore`), `ecs`
+//! (`DeploymentReader`), `logs` (`LogReader`, `MetricFilterStore`), `sns` (`Publisher`),
+//! `inventory` (`Inventory`, for `slo init`), `journal` (`Journal`, the notification journal's
+//! port) with `dynamodb` (its DynamoDB adapter). Every port has an in-memory version
+//! (`memory`) and is covered by a wrapper that fails chosen calls (`failing`); a test holds
+//! both. Every failure is an [`AwsError`] whose [`ErrorKind`] tells throttling from missing
+//! credentials (`error`). `aws/` imports nothing of the crate but `core/`.
 
 pub mod alarms;
 pub mod dynamodb;

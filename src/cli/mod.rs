@@ -1,5 +1,6 @@
-//! The command line: parse arguments, run one command, map the outcome to an exit code
-//! (0 fine, 1 SLO breached or spec invalid, 2 usage or runtime error).
+//! The command line: one file per command, each parsing its flags, calling the library and
+//! printing; here the commands are dispatched and each outcome mapped to an exit code (0
+//! fine, 1 SLO breached or spec invalid, 2 usage or runtime error).
 
 mod apply;
 mod generate;

@@ -1,4 +1,11 @@
-//! The pure core: SLO arithmetic with no I/O, no clock and no AWS. Time is always an argument.
+//! The pure core: no I/O, no clock, no AWS, no tokio; time is always an argument, and it
+//! imports nothing of the crate. The spec's model (`model`, `ratio`, `window`, `tiers`), the
+//! SLI's metrics (`sli_metrics`, `stat`), event series and their math (`events`, `collected`,
+//! `latency`, `budget`, `alerting`, `assess`, `status`, `burndown`, `incidents`), alarms as
+//! values (`alarms/`: desired alarms, names, rules, dashboards, the plan's diff, and
+//! `metric_math` with the `replay` of what they would do), deployments and their correlation
+//! with incidents (`deployments`, `correlate`), log evidence (`evidence`, `redact`),
+//! notification decisions (`notify`) and console links (`console`).
 
 pub mod alarms;
 pub mod alerting;

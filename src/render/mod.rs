@@ -1,5 +1,9 @@
-//! Reports as JSON, a terminal table, or Markdown. Every renderer reads the same `Report` and
-//! the same source summary, so the formats never disagree.
+//! Everything `slo` shows people, from the same values so the formats never disagree: the
+//! report as a terminal table (`table`), JSON with its generated schema (`json`, `schema`),
+//! Markdown (`markdown`) and an HTML page with SVG charts (`html`, `svg`, also `slo serve`'s
+//! dashboard); the alarm plan (`plan`); notification messages — e-mail, AWS Chatbot, Slack
+//! Block Kit (`messages`); the post-mortem draft (`postmortem`). `escape` makes outside text
+//! inert for each format; `file` writes output files atomically.
 
 pub mod escape;
 pub mod file;

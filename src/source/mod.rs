@@ -1,4 +1,6 @@
-//! Where events come from: ALB access logs (exact, offline) and CloudWatch ALB metrics.
+//! Where events come from: ALB access logs (`access_log`: exact, offline, read at the
+//! machine's limit) and CloudWatch ALB metrics (`cloudwatch`: the query plan, paged fetching
+//! through a `MetricsReader`, results → series, and the incremental cache of `slo serve`).
 
 pub mod access_log;
 pub mod cloudwatch;

@@ -148,6 +148,8 @@ pub fn parse_spec(bytes: &[u8], d: &mut Diagnostics) -> Option<Parsed> {
         );
         return None;
     }
+    // One loader per format, chosen by `apiVersion`: `slo/v1` only today, which also reports
+    // a missing or unknown version (and points OpenSLO documents at their conversion).
     super::slo_v1::parse(text, d)
 }
 
