@@ -22,7 +22,9 @@
                          "count": 2, "delay_ms": 300}
      GET  /_slo/calls   {"GetMetricData": 3, ...}
    POST /moto-api/reset clears moto and all of the above.
-The JSON (boto3, AWS CLI) and query protocols keep working: scripts and people seed with them.
+6. CloudWatch's query protocol (older boto3 and AWS CLIs): the operations above answered over
+   it too, the form read and the XML written from botocore's model, so every client sees the
+   same CloudWatch (tests/emulator/test_protocols.py checks CBOR, JSON and query alike).
 """
 import argparse
 import base64
@@ -52,6 +54,7 @@ ECS_PREFIX = "AmazonEC2ContainerServiceV20141113"
 LOGS_PREFIX = "Logs_20140328"
 CBOR_PATH = re.compile(r"^/service/(?P<service>[^/]+)/operation/(?P<op>[^/]+)$")
 CW_MODEL = botocore.session.Session().get_service_model("cloudwatch")
+CW_XMLNS = "http://monitoring.amazonaws.com/doc/2010-08-01/"
 MAX_DATAPOINTS = 100_800
 MAX_QUERIES = 500
 
@@ -119,6 +122,100 @@ def to_cbor(value, shape):
     if t == "blob":
         return base64.b64decode(value) if isinstance(value, str) else value
     return value
+
+
+def from_query(form, shape, prefix=""):
+    """An awsQuery form (`AlarmNames.member.1=…`, `Tags.member.1.Key=…`) → the awsJson1_0
+    value of `shape`, by the query protocol's rules: list items under `.member.N` (or the
+    member's own name; flattened lists directly under `.N`), map entries under `.entry.N.key`
+    and `.value`, scalars as text. None when the form holds nothing under `prefix`."""
+    t = shape.type_name
+    if t == "structure":
+        out = {}
+        for name, member in shape.members.items():
+            key = member.serialization.get("name", name)
+            value = from_query(form, member, "%s.%s" % (prefix, key) if prefix else key)
+            if value is not None:
+                out[name] = value
+        if prefix and not out and not any(k.startswith(prefix + ".") for k in form):
+            return None
+        return out
+    if t in ("list", "map"):
+        if t == "list":
+            item = shape.member.serialization.get("name", "member")
+            base = prefix if shape.serialization.get("flattened") else "%s.%s" % (prefix, item)
+        else:
+            base = prefix if shape.serialization.get("flattened") else "%s.entry" % prefix
+        items, i = [], 1
+        while any(k == "%s.%d" % (base, i) or k.startswith("%s.%d." % (base, i)) for k in form):
+            at = "%s.%d" % (base, i)
+            if t == "list":
+                items.append(from_query(form, shape.member, at))
+            else:
+                items.append((from_query(form, shape.key, at + ".key"),
+                              from_query(form, shape.value, at + ".value")))
+            i += 1
+        if not items and form.get(prefix) is None:
+            return None
+        return items if t == "list" else dict(items)
+    text = form.get(prefix)
+    if text is None:
+        return None
+    if t in ("integer", "long"):
+        return int(text)
+    if t in ("double", "float"):
+        return float(text)
+    if t == "boolean":
+        return text.lower() == "true"
+    return text
+
+
+def iso8601(value):
+    return dt.datetime.fromtimestamp(epoch(value), dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+
+
+def to_xml(value, shape, name):
+    """An awsJson1_0 value of `shape` → the query protocol's XML element `name`."""
+    if value is None:
+        return ""
+    t = shape.type_name
+    if t == "structure":
+        inner = "".join(to_xml(v, shape.members[k], shape.members[k].serialization.get("name", k))
+                        for k, v in value.items() if k in shape.members)
+        return "<%s>%s</%s>" % (name, inner, name)
+    if t == "list":
+        item = shape.member.serialization.get("name", "member")
+        if shape.serialization.get("flattened"):
+            return "".join(to_xml(v, shape.member, name) for v in value)
+        return "<%s>%s</%s>" % (name, "".join(to_xml(v, shape.member, item) for v in value), name)
+    if t == "map":
+        entries = "".join("<entry>%s%s</entry>" % (to_xml(k, shape.key, "key"), to_xml(v, shape.value, "value"))
+                          for k, v in value.items())
+        return "<%s>%s</%s>" % (name, entries, name)
+    if t == "timestamp":
+        text = iso8601(value)
+    elif t == "boolean":
+        text = "true" if value is True or str(value).lower() == "true" else "false"
+    elif t == "blob":
+        text = value if isinstance(value, str) else base64.b64encode(value).decode()
+    else:
+        text = str(value)
+    return "<%s>%s</%s>" % (name, xml_escape(text), name)
+
+
+def xml_escape(text):
+    return (text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+            .replace('"', "&quot;"))
+
+
+def query_response(op, opm, out):
+    """The query protocol's answer: `<OpResponse><OpResult>…</OpResult><ResponseMetadata>`."""
+    result = ""
+    if opm.output_shape is not None:
+        wrapper = opm.output_shape.serialization.get("resultWrapper", op + "Result")
+        result = to_xml(out, opm.output_shape, wrapper)
+    return ('<%sResponse xmlns="%s">%s<ResponseMetadata><RequestId>%s</RequestId>'
+            "</ResponseMetadata></%sResponse>") % (op, CW_XMLNS, result, uuid.uuid4(), op)
 
 
 # ---------------------------------------------------------------- statistics
@@ -251,6 +348,15 @@ class Emulator:
                 return self.json_own(req, op)(environ, start_response)
         else:
             action = req.values.get("Action") or target.split(".")[-1]
+            if action and service_of(req) == "monitoring":
+                # CloudWatch over the query protocol (older boto3 and AWS CLIs, tools pinning
+                # them): the same operations, answered in XML.
+                fault = self.fault(action)
+                if fault:
+                    return self.xml_error(*fault)(environ, start_response)
+                if action in OWN_OPS:
+                    return self.query(req, action)(environ, start_response)
+                return to_moto(environ, start_response)
             if action:
                 fault = self.fault(action)
                 if fault:
@@ -379,6 +485,19 @@ class Emulator:
         return Response(json.dumps(out or {}, default=epoch), 200,
                         content_type="application/x-amz-json-1.0")
 
+    def query(self, req, op):
+        opm = CW_MODEL.operation_model(op)
+        form = {k: v for k, v in req.values.items() if k not in ("Action", "Version")}
+        try:
+            params = from_query(form, opm.input_shape) if opm.input_shape else {}
+            out = OWN_OPS[op](self, region_of(req), params)
+        except ApiError as e:
+            return self.xml_error(e.status, e.code, e.message)
+        except Exception as e:
+            traceback.print_exc()
+            return self.xml_error(500, "InternalFailure", "emulator error: %r" % e)
+        return Response(query_response(op, opm, out or {}), 200, content_type="text/xml")
+
     @staticmethod
     def cbor_error(status, code, message):
         return Response(cbor2.dumps({"__type": code, "message": message}), status,
@@ -391,8 +510,9 @@ class Emulator:
 
     @staticmethod
     def xml_error(status, code, message):
-        xml = ("<ErrorResponse><Error><Type>Sender</Type><Code>%s</Code><Message>%s</Message>"
-               "</Error><RequestId>%s</RequestId></ErrorResponse>") % (code, message, uuid.uuid4())
+        xml = ('<ErrorResponse xmlns="%s"><Error><Type>%s</Type><Code>%s</Code><Message>%s</Message>'
+               "</Error><RequestId>%s</RequestId></ErrorResponse>") % (
+                   CW_XMLNS, "Receiver" if status >= 500 else "Sender", code, xml_escape(message), uuid.uuid4())
         return Response(xml, status, content_type="text/xml")
 
     # -- CloudWatch operations moto lacks or gets wrong ----------------------------------------
@@ -850,6 +970,12 @@ OWN_OPS = {
     "SetAlarmState": Emulator.set_alarm_state,
     "DescribeAlarmHistory": Emulator.describe_alarm_history,
 }
+
+
+def service_of(req):
+    """The service a SigV4-signed request is for (`monitoring`, `sns`, …)."""
+    m = re.search(r"Credential=[^/]+/\d{8}/[^/]+/([^/]+)/", req.headers.get("Authorization", ""))
+    return m.group(1) if m else ""
 
 
 def region_of(req):

@@ -10,6 +10,7 @@ mod layout;
 mod messages;
 mod notify;
 mod probe;
+mod protocols;
 mod query_protocol;
 mod replay;
 mod report;
