@@ -22,6 +22,9 @@
                          "count": 2, "delay_ms": 300}
      GET  /_slo/calls   {"GetMetricData": 3, ...}
    POST /moto-api/reset clears moto and all of the above.
+7. Alarm evaluation as CloudWatch's documentation describes it (evaluation.py), off unless
+   `--evaluate` or POST /_slo/evaluate asks for it; per-minute metrics bulk-loaded through
+   POST /_slo/metrics; the clock set through POST /_slo/clock; SNS actions published.
 6. CloudWatch's query protocol (older boto3 and AWS CLIs): the operations above answered over
    it too, the form read and the XML written from botocore's model, so every client sees the
    same CloudWatch (tests/emulator/test_protocols.py checks CBOR, JSON and query alike).
@@ -43,9 +46,11 @@ from collections import Counter
 
 import botocore.session
 import cbor2
+import evaluation
 from moto.cloudwatch.models import MetricAggregatedDatum, MetricDatum, cloudwatch_backends
 from moto.core import DEFAULT_ACCOUNT_ID
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
+from moto.sns.models import sns_backends
 from werkzeug.serving import run_simple
 from werkzeug.wrappers import Request, Response
 
@@ -282,10 +287,54 @@ def same_dimensions(stored, wanted):
 
 # ---------------------------------------------------------------- the application
 
-class Emulator:
+class BulkSeries:
+    """One statistic of one metric, per minute, as prefix sums over a contiguous range."""
+
     def __init__(self):
+        self.points = {}
+        self.start = None
+        self.sums = None
+        self.counts = None
+
+    def add(self, points):
+        for t, v in points:
+            minute = int(t) // 60 * 60
+            self.points[minute] = self.points.get(minute, 0.0) + float(v)
+        self.sums = None
+
+    def build(self):
+        self.start = min(self.points) if self.points else 0
+        end = max(self.points) + 60 if self.points else 0
+        sums, counts, total, count = [0.0], [0], 0.0, 0
+        for minute in range(self.start, end, 60):
+            if minute in self.points:
+                total += self.points[minute]
+                count += 1
+            sums.append(total)
+            counts.append(count)
+        self.sums, self.counts = sums, counts
+
+    def window(self, lo, hi):
+        """The sum over minutes in [lo, hi); None when no minute there has a datapoint."""
+        if self.sums is None:
+            self.build()
+        n = len(self.sums) - 1
+
+        def index(t):
+            return max(0, min(n, (int(t) - self.start + 59) // 60))
+        a, b = index(lo), index(hi)
+        if self.counts[b] - self.counts[a] == 0:
+            return None
+        return self.sums[b] - self.sums[a]
+
+
+class Emulator:
+    def __init__(self, evaluate=False):
         self.moto = DomainDispatcherApplication(create_backend_app)
         self.lock = threading.Lock()
+        # One evaluation at a time: the minute loop and the control endpoint share the engine.
+        self.evaluating_lock = threading.Lock()
+        self.evaluate_by_default = evaluate
         self.reset()
 
     def reset(self):
@@ -300,6 +349,13 @@ class Emulator:
             self.published = []  # every SNS Publish request, as sent
             self.tags = {}  # arn -> {key: value}
             self.ecs = {}  # (cluster name, service name) -> state overlay
+            self.engine = evaluation.Engine()
+            self.evaluate_every_minute = self.evaluate_by_default
+            self.clock_offset = 0.0  # the emulator's now is time.time() + this
+            self.bulk = {}  # (namespace, name, dims, stat) -> BulkSeries
+            self.raw_index = {}  # (region, namespace, name, dims) -> [(t, datum)], from moto's data
+            self.raw_indexed = {}  # region -> how many of moto's datapoints are indexed
+            self.actions = []  # every alarm action run: {"alarm", "state", "at", "topics"}
 
     # -- WSGI ----------------------------------------------------------------------------
     def __call__(self, environ, start_response):
@@ -388,6 +444,29 @@ class Emulator:
                     if field in state:
                         current[field] = state[field]
             return Response("{}", content_type="application/json")
+        if req.path == "/_slo/clock" and req.method == "POST":
+            body = json.loads(req.get_data() or b"{}")
+            with self.lock:
+                self.clock_offset = 0.0 if body.get("now") is None else float(body["now"]) - time.time()
+            return Response(json.dumps({"now": self.now()}), content_type="application/json")
+        if req.path == "/_slo/metrics" and req.method == "POST":
+            body = json.loads(req.get_data() or b"{}")
+            loaded = self.load_metrics(body.get("metrics") or [])
+            return Response(json.dumps({"datapoints": loaded}), content_type="application/json")
+        if req.path == "/_slo/evaluate" and req.method == "POST":
+            body = json.loads(req.get_data() or b"{}")
+            if "enabled" in body:
+                with self.lock:
+                    self.evaluate_every_minute = bool(body["enabled"])
+                return Response(json.dumps({"enabled": self.evaluate_every_minute}), content_type="application/json")
+            start = body.get("from", self.now())
+            end = body.get("to", start)
+            region = body.get("region", "us-east-1")
+            out = self.evaluate_range(region, int(start) // 60 * 60, int(end) // 60 * 60)
+            return Response(json.dumps(out), content_type="application/json")
+        if req.path == "/_slo/actions":
+            with self.lock:
+                return Response(json.dumps(self.actions), content_type="application/json")
         if req.path == "/_slo/faults" and req.method == "POST":
             rule = json.loads(req.get_data() or b"{}")
             if rule.get("kind") not in ("throttle", "error", "delay", "denied") or not rule.get("action"):
@@ -514,6 +593,128 @@ class Emulator:
                "</Error><RequestId>%s</RequestId></ErrorResponse>") % (
                    CW_XMLNS, "Receiver" if status >= 500 else "Sender", code, xml_escape(message), uuid.uuid4())
         return Response(xml, status, content_type="text/xml")
+
+    # -- alarm evaluation (evaluation.py: the rules, from AWS's documentation) ------------------
+    def now(self):
+        return time.time() + self.clock_offset
+
+    def load_metrics(self, metrics):
+        """Per-minute values of one statistic each, e.g. {"namespace": "AWS/ApplicationELB",
+        "name": "RequestCount", "dimensions": [{"Name": "LoadBalancer", "Value": "…"}],
+        "stat": "Sum", "points": [[epoch, value], …]}: kept as prefix sums, so a window of any
+        length is read at once. Only statistics that add up across minutes (Sum, SampleCount,
+        TC(…)) may be loaded so."""
+        n = 0
+        with self.lock:
+            for m in metrics:
+                key = (m["namespace"], m["name"], evaluation.dims_of(m.get("dimensions")), m["stat"])
+                self.bulk.setdefault(key, BulkSeries()).add(m["points"])
+                n += len(m["points"])
+        return n
+
+    def metric_source(self, region):
+        backend = cloudwatch_backends[DEFAULT_ACCOUNT_ID][region]
+        with self.lock:
+            done = self.raw_indexed.get(region, 0)
+            for d in backend.metric_data[done:]:
+                key = (region, d.namespace, d.name, tuple(sorted((x.name, x.value) for x in d.dimensions)))
+                self.raw_index.setdefault(key, []).append((epoch(d.timestamp), d))
+            self.raw_indexed[region] = len(backend.metric_data)
+            bulk, raw = dict(self.bulk), self.raw_index
+
+        def source(namespace, name, dims, stat, lo, hi):
+            series = bulk.get((namespace, name, dims, stat))
+            if series is not None:
+                return series.window(lo, hi)
+            points = [d for t, d in raw.get((region, namespace, name, dims), []) if lo <= t < hi]
+            return statistic(stat, points) if points else None
+        return source
+
+    def evaluate_range(self, region, start, end):
+        """Evaluates every alarm at each minute from `start` to `end` (epoch seconds, both
+        included), as CloudWatch does once a minute; records state changes in the history and
+        runs the actions. Returns what changed and what ran."""
+        with self.evaluating_lock:
+            alarms = {a["AlarmName"]: a for a in self.describe_alarms(region, {"AlarmTypes": ["MetricAlarm"]})["MetricAlarms"]}
+            with self.lock:
+                composites = {n: a for (r, n), a in self.composites.items() if r == region}
+            source = self.metric_source(region)
+            changes, actions = [], []
+            for now in range(start, end + 1, 60):
+                ch, ac = self.engine.tick(alarms, composites, source, now)
+                previous = {name: old for name, old, _, _ in ch}
+                for name, old, new, reason in ch:
+                    changes.append({"alarm": name, "from": old, "to": new, "at": now, "reason": reason})
+                    self.record_change(region, name, old, new, reason, now, name in composites)
+                for name, state in ac:
+                    actions.append(self.run_action(region, alarms.get(name) or composites.get(name), state,
+                                                   previous.get(name), now))
+            # Metric alarms' states live in moto: write back the ones that changed.
+            backend = cloudwatch_backends[DEFAULT_ACCOUNT_ID][region]
+            for name in {c["alarm"] for c in changes if c["alarm"] in alarms}:
+                if name in backend.alarms:
+                    backend.set_alarm_state(name, "evaluated by the emulator", "{}", alarms[name]["StateValue"])
+            return {"changes": changes, "actions": actions}
+
+    def record_change(self, region, name, old, new, reason, at, composite):
+        with self.lock:
+            if composite:
+                alarm = self.composites.get((region, name))
+                if alarm:
+                    alarm.update(StateValue=new, StateReason=reason, StateUpdatedTimestamp=at)
+            self.history.append({
+                "AlarmName": name, "AlarmType": "CompositeAlarm" if composite else "MetricAlarm",
+                "Timestamp": at, "HistoryItemType": "StateUpdate",
+                "HistorySummary": "Alarm updated from %s to %s" % (old, new),
+                "HistoryData": json.dumps({"version": "1.0", "oldState": {"stateValue": old},
+                                           "newState": {"stateValue": new, "stateReason": reason}}),
+            })
+
+    def run_action(self, region, alarm, state, old, at):
+        """An alarm's actions for `state`: each SNS topic gets the alarm's state-change message,
+        in the shape CloudWatch sends ("Amazon SNS notification for alarms")."""
+        field = {"ALARM": "AlarmActions", "OK": "OKActions"}.get(state, "InsufficientDataActions")
+        topics = [a for a in alarm.get(field) or [] if ":sns:" in a]
+        stamp = dt.datetime.fromtimestamp(at, dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.000+0000")
+        message = {
+            "AlarmName": alarm["AlarmName"], "AlarmDescription": alarm.get("AlarmDescription"),
+            "AWSAccountId": DEFAULT_ACCOUNT_ID, "NewStateValue": state,
+            "NewStateReason": "evaluated by the emulator", "StateChangeTime": stamp,
+            "Region": region, "AlarmArn": alarm.get("AlarmArn"),
+            "OldStateValue": old,
+            "AlarmActions": alarm.get("AlarmActions") or [], "OKActions": alarm.get("OKActions") or [],
+            "InsufficientDataActions": alarm.get("InsufficientDataActions") or [],
+        }
+        if "AlarmRule" in alarm:
+            message["AlarmRule"] = alarm["AlarmRule"]
+        subject = '%s: "%s" in %s' % (state, alarm["AlarmName"], region)[:100]
+        for topic in topics:
+            try:
+                sns_backends[DEFAULT_ACCOUNT_ID][region].publish(json.dumps(message), arn=topic, subject=subject)
+            except Exception as e:  # a missing topic loses the action, as in AWS
+                print("alarm action to %s failed: %r" % (topic, e))
+                continue
+            with self.lock:
+                self.published.append({"TopicArn": topic, "Subject": subject, "Message": json.dumps(message),
+                                       "MessageStructure": None})
+        record = {"alarm": alarm["AlarmName"], "state": state, "at": at, "topics": topics}
+        with self.lock:
+            self.actions.append(record)
+        return record
+
+    def minute_loop(self):
+        """With evaluation on, every alarm is evaluated once a minute at the emulator's clock."""
+        while True:
+            time.sleep(60 - time.time() % 60 + 1)
+            if not self.evaluate_every_minute:
+                continue
+            try:
+                now = int(self.now()) // 60 * 60
+                for region in list(cloudwatch_backends[DEFAULT_ACCOUNT_ID].keys()):
+                    if cloudwatch_backends[DEFAULT_ACCOUNT_ID][region].alarms or any(r == region for r, _ in self.composites):
+                        self.evaluate_range(region, now, now)
+            except Exception:
+                traceback.print_exc()
 
     # -- CloudWatch operations moto lacks or gets wrong ----------------------------------------
     def get_metric_data(self, region, params):
@@ -682,6 +883,7 @@ class Emulator:
         with self.lock:
             alarm = self.composites.get((region, params["AlarmName"]))
             if alarm:
+                self.engine.seen.add(params["AlarmName"])
                 old = alarm.get("StateValue")
                 now = time.time()
                 alarm.update(StateValue=params["StateValue"], StateReason=params["StateReason"],
@@ -998,6 +1200,9 @@ def parse_error(body):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--port", type=int, required=True)
+    ap.add_argument("--evaluate", action="store_true",
+                    help="evaluate alarms every minute, as CloudWatch does (off unless asked for: "
+                         "tests that set states by hand keep them)")
     ap.add_argument("--exit-with-parent", action="store_true",
                     help="stop when the process that started us ends (tests use this)")
     args = ap.parse_args()
@@ -1010,7 +1215,9 @@ def main():
             os._exit(0)
 
         threading.Thread(target=watch, daemon=True).start()
-    run_simple("127.0.0.1", args.port, Emulator(), threaded=True, use_reloader=False)
+    app = Emulator(evaluate=args.evaluate)
+    threading.Thread(target=app.minute_loop, daemon=True).start()
+    run_simple("127.0.0.1", args.port, app, threaded=True, use_reloader=False)
 
 
 if __name__ == "__main__":

@@ -1,5 +1,6 @@
 //! Integration tests: the `slo` binary run as a user runs it.
 
+mod alarm_evaluation;
 mod alarms;
 mod cloudwatch;
 mod deployments;
