@@ -223,3 +223,134 @@ fn the_markdown_report_links_each_services_dashboard_and_alarms_in_its_region() 
         "{md}"
     );
 }
+
+/// The emulator's alarm evaluation (written from AWS's documentation, tests/emulator/
+/// evaluation.py) and the report's replay (`core/replay.rs`) are two implementations of
+/// CloudWatch's semantics: on the example's per-minute ALB metrics (read from its logs by
+/// tests/tools/alb_oracle.py, bulk-loaded into the emulator), stepped minute by minute over 3
+/// days before and the day of each incident, the composites' actions (after suppression) must
+/// be the report's replayed notifications, to the minute.
+#[tokio::test]
+async fn the_emulators_alarm_evaluation_agrees_with_the_replay_on_the_example() {
+    let logs = example_logs();
+    let out = slo(&[
+        "report",
+        "--access-logs",
+        logs.to_str().unwrap(),
+        "--at",
+        "2026-11-20T00:00:00Z",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let s = crate::support::emulator::session();
+    for day in ["2026-11-08", "2026-11-15"] {
+        let day_start = t(&format!("{day}T00:00:00Z"));
+        let (from, to) = (
+            day_start - chrono::TimeDelta::days(3),
+            day_start + chrono::TimeDelta::days(1),
+        );
+        let (status, body) = s.http("POST", "/moto-api/reset", "");
+        assert_eq!(status, 200, "{body}");
+        let applied = s.slo(&["apply", "slo", "--yes"]);
+        assert_eq!(applied.status.code(), Some(0), "{}", text(&applied.stderr));
+        let metrics = std::process::Command::new("python3")
+            .arg(root().join("tests/tools/alb_oracle.py"))
+            .args(["metrics", "--logs", logs.to_str().unwrap()])
+            .args(["--from", &from.to_rfc3339(), "--to", &to.to_rfc3339()])
+            .args(["--tc", "1", "--tc", "0.3"])
+            .output()
+            .unwrap();
+        assert!(metrics.status.success(), "{}", text(&metrics.stderr));
+        let (status, body) = s.http("POST", "/_slo/metrics", &text(&metrics.stdout));
+        assert_eq!(status, 200, "{body}");
+        let (status, body) = s.http(
+            "POST",
+            "/_slo/evaluate",
+            &format!(
+                r#"{{"from": {}, "to": {}}}"#,
+                from.timestamp(),
+                to.timestamp() - 60
+            ),
+        );
+        assert_eq!(status, 200, "{body}");
+        let evaluated: Value = serde_json::from_str(&body).unwrap();
+
+        // The emulator: a notification opens when a severity composite's ALARM actions run,
+        // and ends when it returns to OK.
+        let mut emulator: Vec<String> = Vec::new();
+        let mut open: std::collections::BTreeMap<String, i64> = Default::default();
+        for a in evaluated["actions"].as_array().unwrap() {
+            let name = a["alarm"].as_str().unwrap();
+            let Some(rest) = name.strip_prefix("slo:") else {
+                continue;
+            };
+            let parts: Vec<&str> = rest.split(':').collect();
+            let [service, objective, severity @ ("page" | "ticket")] = parts[..] else {
+                continue;
+            };
+            let at = a["at"].as_i64().unwrap();
+            match a["state"].as_str().unwrap() {
+                "ALARM" => {
+                    open.insert(name.to_owned(), at);
+                }
+                "OK" => {
+                    if let Some(start) = open.remove(name) {
+                        emulator.push(span(service, objective, severity, start, Some(at)));
+                    }
+                }
+                _ => {}
+            }
+        }
+        for (name, start) in open {
+            let parts: Vec<&str> = name.split(':').collect();
+            emulator.push(span(parts[1], parts[2], parts[3], start, None));
+        }
+        let mut replayed: Vec<String> = Vec::new();
+        for o in report["objectives"].as_array().unwrap() {
+            for n in o["notifications"].as_array().unwrap() {
+                let start = time(&n["start"]).unwrap();
+                if start < day_start || start >= to {
+                    continue;
+                }
+                let end = time(&n["end"]).filter(|e| *e < to);
+                replayed.push(span(
+                    o["service"].as_str().unwrap(),
+                    o["objective"].as_str().unwrap(),
+                    n["severity"].as_str().unwrap(),
+                    start.timestamp(),
+                    end.map(|e| e.timestamp()),
+                ));
+            }
+        }
+        let in_day = |v: &Vec<String>| -> Vec<String> {
+            let mut v: Vec<String> = v
+                .iter()
+                .filter(|s| s.contains(&format!(" {day}T")))
+                .cloned()
+                .collect();
+            v.sort();
+            v
+        };
+        assert!(
+            !in_day(&replayed).is_empty(),
+            "{day}: the replay sent nothing"
+        );
+        assert_eq!(
+            in_day(&emulator),
+            in_day(&replayed),
+            "{day}: the emulator's composites (left) and the report's replay (right) disagree"
+        );
+    }
+}
+
+/// `checkout/availability page 2026-11-15T14:03:00+00:00 → 2026-11-15T16:29:00+00:00`.
+fn span(service: &str, objective: &str, severity: &str, start: i64, end: Option<i64>) -> String {
+    let at = |s: i64| DateTime::<Utc>::from_timestamp(s, 0).unwrap().to_rfc3339();
+    format!(
+        "{service}/{objective} {severity} {} → {}",
+        at(start),
+        end.map_or("still firing".to_owned(), at)
+    )
+}

@@ -11,6 +11,13 @@ It shares no code with slo: its own tokenizer (a regular expression), its own ti
   alb_oracle.py truth --logs DIR --select lb=LB,tg=TG,threshold_ms=T,from=ISO,to=ISO,avail_target=X,lat_target=Y ...
       Prints JSON: per selection, availability and latency good/total, P99 (nearest rank) and
       budget left; and the number of malformed lines. One pass over the logs for all selections.
+  alb_oracle.py metrics --logs DIR --from ISO --to ISO [--tc 1 --tc 0.3]
+      Prints the per-minute CloudWatch ALB metrics of [from, to), per load balancer and per
+      load balancer and target group, in the emulator's bulk-load shape (POST /_slo/metrics):
+      RequestCount; HTTPCode_Target_5XX_Count holding every 5xx the ALB answered (so that
+      target and ELB 5xx summed, as slo's alarms sum them, are the logs' bad requests);
+      TargetResponseTime's SampleCount (requests a target answered) and TC(:t) (those within t
+      seconds). As ALB publishes metrics, a minute with a zero count has no datapoint.
 """
 import argparse
 import datetime as dt
@@ -130,6 +137,53 @@ def truth(args):
     json.dump({"selections": out, "malformed": malformed}, sys.stdout)
 
 
+def metrics(args):
+    seconds = lambda iso: int(dt.datetime.fromisoformat(iso.replace("Z", "+00:00")).timestamp())
+    start, end = seconds(args.start), seconds(args.end)
+    # Only the days the range touches (and the one either side: a file's name is when ALB
+    # wrote it, a few minutes after its lines).
+    days = set()
+    for t in range(start - 86400, end + 86400, 86400):
+        days.add(dt.datetime.fromtimestamp(t, dt.timezone.utc).strftime("%Y/%m/%d"))
+    thresholds = [(tc, float(tc)) for tc in args.tc or []]
+    series = {}  # (lb, tg or None, metric, stat) -> {minute: count}
+
+    def add(lb, tg, metric, stat, minute):
+        d = series.setdefault((lb, tg, metric, stat), {})
+        d[minute] = d.get(minute, 0) + 1
+    for root, _, files in os.walk(args.logs):
+        if not any(day in root.replace(os.sep, "/") for day in days):
+            continue
+        for name in files:
+            if not (name.endswith(".log") or name.endswith(".log.gz")):
+                continue
+            for raw in read_lines(os.path.join(root, name)):
+                p = parse(raw) if raw else None
+                if p is None:
+                    continue
+                t, elb, tg, status, ms = p
+                if not (start <= t < end):
+                    continue
+                minute = t - t % 60
+                for group in (None, tg) if tg else (None,):
+                    add(elb, group, "RequestCount", "Sum", minute)
+                    if status is not None and 500 <= status <= 599:
+                        add(elb, group, "HTTPCode_Target_5XX_Count", "Sum", minute)
+                    if ms is not None:
+                        add(elb, group, "TargetResponseTime", "SampleCount", minute)
+                        for text, limit in thresholds:
+                            if ms <= limit * 1000:
+                                add(elb, group, "TargetResponseTime", "TC(:%s)" % text, minute)
+    out = []
+    for (lb, tg, metric, stat), points in sorted(series.items(), key=lambda kv: tuple(str(x) for x in kv[0])):
+        dims = [{"Name": "LoadBalancer", "Value": lb}]
+        if tg:
+            dims.append({"Name": "TargetGroup", "Value": tg})
+        out.append({"namespace": "AWS/ApplicationELB", "name": metric, "dimensions": dims, "stat": stat,
+                    "points": sorted(points.items())})
+    json.dump({"metrics": out}, sys.stdout)
+
+
 LBS = ["app/alpha-prod/1111222233334444", "app/beta-prod/aaaabbbbccccdddd"]
 TGS = {LBS[0]: ["targetgroup/alpha-api/0000000000000001", "targetgroup/alpha-web/0000000000000002"],
        LBS[1]: ["targetgroup/beta-api/0000000000000003"]}
@@ -231,8 +285,13 @@ def main():
     t = sub.add_parser("truth")
     t.add_argument("--logs", required=True)
     t.add_argument("--select", action="append", required=True)
+    m = sub.add_parser("metrics")
+    m.add_argument("--logs", required=True)
+    m.add_argument("--from", dest="start", required=True)
+    m.add_argument("--to", dest="end", required=True)
+    m.add_argument("--tc", action="append", help="a TC(:t) threshold in seconds, as slo writes it")
     args = ap.parse_args()
-    gen(args) if args.cmd == "gen" else truth(args)
+    {"gen": gen, "truth": truth, "metrics": metrics}[args.cmd](args)
 
 
 if __name__ == "__main__":
