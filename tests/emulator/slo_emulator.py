@@ -287,6 +287,37 @@ def same_dimensions(stored, wanted):
 
 # ---------------------------------------------------------------- the application
 
+def slack_page(received):
+    """The Slack sink's page: each Block Kit message as Slack would show it, newest first."""
+    def esc(text):
+        return xml_escape(str(text))
+
+    def mrkdwn(text):
+        # Slack's entities back to text, then escaped for HTML; links shown as label (url).
+        text = re.sub(r"<([^|>]+)\|([^>]+)>", lambda m: "%s (%s)" % (m.group(2), m.group(1)), str(text))
+        text = text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+        return esc(text).replace("\n", "<br>")
+    items = []
+    for r in reversed(received):
+        body = r["body"]
+        parts = []
+        for b in body.get("blocks") or []:
+            if b.get("type") == "header":
+                parts.append("<h3>%s</h3>" % esc(b["text"]["text"]))
+            elif b.get("type") == "section":
+                parts.append("<p>%s</p>" % mrkdwn(b["text"]["text"]))
+            elif b.get("type") == "context":
+                parts.append("<p class=ctx>%s</p>" % " · ".join(mrkdwn(e.get("text", "")) for e in b.get("elements", [])))
+        if not parts:
+            parts.append("<p>%s</p>" % mrkdwn(body.get("text", "")))
+        when = dt.datetime.fromtimestamp(r["at"], dt.timezone.utc).strftime("%H:%M:%S UTC")
+        items.append("<article><time>%s</time>%s</article>" % (when, "".join(parts)))
+    return ("<!doctype html><meta charset=utf-8><meta http-equiv=refresh content=5><title>Slack sink</title>"
+            "<style>body{font:15px system-ui;max-width:760px;margin:2em auto}article{border-left:4px solid #4a154b;"
+            "padding:.2em 1em;margin:1em 0;background:#f8f8f8}time{color:#666;font-size:.8em}.ctx{color:#555;font-size:.85em}"
+            "</style><h1>Slack sink</h1><p>%d message(s) received at /_slo/slack</p>%s") % (len(received), "".join(items))
+
+
 class BulkSeries:
     """One statistic of one metric, per minute, as prefix sums over a contiguous range."""
 
@@ -356,6 +387,7 @@ class Emulator:
             self.raw_index = {}  # (region, namespace, name, dims) -> [(t, datum)], from moto's data
             self.raw_indexed = {}  # region -> how many of moto's datapoints are indexed
             self.actions = []  # every alarm action run: {"alarm", "state", "at", "topics"}
+            self.slack = []  # every Slack webhook message received at /_slo/slack/…
 
     # -- WSGI ----------------------------------------------------------------------------
     def __call__(self, environ, start_response):
@@ -444,6 +476,20 @@ class Emulator:
                     if field in state:
                         current[field] = state[field]
             return Response("{}", content_type="application/json")
+        if req.path.startswith("/_slo/slack"):
+            if req.method == "POST":
+                try:
+                    body = json.loads(req.get_data() or b"{}")
+                except ValueError:
+                    return Response('{"error": "not JSON"}', 400)
+                with self.lock:
+                    self.slack.append({"at": self.now(), "path": req.path, "body": body})
+                return Response("ok")
+            with self.lock:
+                received = list(self.slack)
+            if req.path.endswith(".json") or "json" in req.headers.get("Accept", ""):
+                return Response(json.dumps(received), content_type="application/json")
+            return Response(slack_page(received), content_type="text/html; charset=utf-8")
         if req.path == "/_slo/clock" and req.method == "POST":
             body = json.loads(req.get_data() or b"{}")
             with self.lock:
@@ -748,6 +794,19 @@ class Emulator:
             metric, period = ms["Metric"], int(ms["Period"])
             if period <= 0 or (period < 60 and period not in (1, 5, 10, 20, 30)) or (period >= 60 and period % 60):
                 raise ApiError("ValidationError", "The parameter MetricDataQueries.member.Period must be 1, 5, 10, 20, 30, or a multiple of 60.")
+            with self.lock:
+                bulk = self.bulk.get((metric["Namespace"], metric["MetricName"],
+                                      evaluation.dims_of(metric.get("Dimensions")), ms["Stat"]))
+            if bulk is not None:
+                # Loaded through /_slo/metrics: per-minute values of this very statistic.
+                series = [(t, bulk.window(t, t + period)) for t in range(int(start), int(end), period)]
+                series = [(t, v) for t, v in series if v is not None]
+                if descending:
+                    series.reverse()
+                results.append({"Id": q["Id"], "Label": q.get("Label", metric["MetricName"]),
+                                "Timestamps": [t for t, _ in series], "Values": [v for _, v in series],
+                                "StatusCode": "Complete"})
+                continue
             buckets = {}
             for d in backend.metric_data:
                 if d.namespace != metric["Namespace"] or d.name != metric["MetricName"]:
