@@ -4,7 +4,9 @@ in. Each rule names the page it follows (CloudWatch User Guide unless said other
 
 - alarm-evaluation.html, "Alarm evaluation settings": `Period`, `EvaluationPeriods` (N),
   `DatapointsToAlarm` (M, default N): ALARM when at least M of the N most recent datapoints
-  breach. Alarms with a period of a minute or more are evaluated every minute.
+  breach. AWS documents a 10-second cadence for 10- and 30-second alarms and no other; alarms
+  with a period of a minute or more, an hour or more included, are evaluated every minute here
+  (an assumption, said in the README).
 - alarm-evaluation-window.html: the default `SlidingWindow` advances each time the alarm is
   evaluated; its N periods end at the evaluation's minute (as `StateReasonData`'s `startDate`
   and `recentDatapoints` show: three 60 s datapoints 11:23, 11:24, 11:25 for a query at
