@@ -117,7 +117,16 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
             .with_context(|| format!("cannot write {}", path.display()))?,
         None => std::io::stdout().lock().write_all(text.as_bytes())?,
     }
-    Ok(if args.check && report.any_breached() {
+    if !args.check {
+        return Ok(Outcome::Fine);
+    }
+    // A gate fails on a breach, and on no data at all: passing on nothing would be confidently
+    // wrong.
+    let empty = report.without_data();
+    for key in &empty {
+        eprintln!("slo: {key} has no data in its window: --check fails");
+    }
+    Ok(if report.any_breached() || !empty.is_empty() {
         Outcome::Findings
     } else {
         Outcome::Fine
@@ -173,6 +182,20 @@ pub fn evaluate_from(
     print_warnings(&evaluated.warnings)?;
     if let render::SourceSummary::AccessLogs(stats) = &evaluated.evaluation.source {
         report_input_problems(stats)?;
+        if stats.lines > 0 && stats.malformed == stats.lines {
+            let first = stats.malformed_samples.first().map_or(String::new(), |m| {
+                format!(
+                    " (the first: {}:{}: {})",
+                    m.file.display(),
+                    m.line,
+                    m.reason
+                )
+            });
+            bail!(
+                "every one of the {} line(s) read is malformed{first}; ALB access logs are space-separated entries `type time elb client:port …` (https://docs.aws.amazon.com/elasticloadbalancing/latest/application/load-balancer-access-logs.html#access-log-entry-syntax)",
+                stats.lines
+            );
+        }
     }
     Ok(evaluated.evaluation)
 }

@@ -132,6 +132,15 @@ impl Report {
             .iter()
             .any(|o| o.assessment.status == Status::Breached)
     }
+
+    /// The objectives with no request in their window: a gate must not pass on nothing.
+    pub fn without_data(&self) -> Vec<&ObjectiveKey> {
+        self.objectives
+            .iter()
+            .filter(|o| o.assessment.status == Status::NoData)
+            .map(|o| &o.key)
+            .collect()
+    }
 }
 
 /// Assesses one objective from its events. `alarms`: the spec's planned alarms, replayed over

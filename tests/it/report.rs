@@ -378,3 +378,96 @@ fn an_invalid_spec_stops_the_report_with_exit_one() {
     assert_eq!(out.status.code(), Some(1));
     assert!(text(&out.stderr).contains("bare-percentage.yaml:7:13"));
 }
+
+/// AWS's documented entries as ALB wrote them before `conn_trace_id` (29 fields) and as of
+/// 2016 (through `trace_id`, 18 fields) are counted like today's: six good, one 502.
+#[test]
+fn lines_of_older_generations_are_counted_like_todays() {
+    let (_tmp, logs, specs) = aws_examples();
+    let today = std::fs::read_to_string(logs.join("a.log")).unwrap();
+    for fields in [29, 18] {
+        // Cut each line after its `fields`-th field: fields are separated by single spaces, and
+        // none before the 30th holds a space but `request` and `user_agent` (quoted).
+        let older: Vec<String> = today
+            .lines()
+            .map(|l| {
+                let mut n = 0;
+                let mut quoted = false;
+                let mut end = l.len();
+                for (i, c) in l.char_indices() {
+                    if c == '"' {
+                        quoted = !quoted;
+                    } else if c == ' ' && !quoted {
+                        n += 1;
+                        if n == fields {
+                            end = i;
+                            break;
+                        }
+                    }
+                }
+                l[..end].to_owned()
+            })
+            .collect();
+        assert!(older.iter().all(|l| l.split('"').count() % 2 == 1));
+        std::fs::write(logs.join("a.log"), older.join("\n") + "\n").unwrap();
+        let out = report_examples(&specs, &logs, &["--format", "json"]);
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{fields}: {}",
+            text(&out.stderr)
+        );
+        assert!(
+            !text(&out.stderr).contains("malformed"),
+            "{}",
+            text(&out.stderr)
+        );
+        let r: Value = serde_json::from_slice(&out.stdout).unwrap();
+        let a = objective(&r, "docs", "availability");
+        assert_eq!(
+            (a["good"].as_u64(), a["total"].as_u64()),
+            (Some(6), Some(7))
+        );
+    }
+}
+
+/// `--check` never passes on nothing: an objective with no data fails it, and says so.
+#[test]
+fn check_fails_on_an_objective_without_data() {
+    let (_tmp, logs, specs) = aws_examples();
+    write_spec(
+        &specs,
+        "elsewhere",
+        "app/other-lb/0123456789abcdef",
+        None,
+        "1d",
+        None,
+    );
+    let out = report_examples(&specs, &logs, &["--check"]);
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("elsewhere/availability has no data in its window: --check fails"),
+        "{stderr}"
+    );
+}
+
+/// Lines were read and not one of them is an ALB entry: a runtime error (exit 2) naming the
+/// first, not a report of `no_data`.
+#[test]
+fn a_file_of_nothing_but_malformed_lines_is_an_error() {
+    let (_tmp, logs, specs) = aws_examples();
+    std::fs::write(
+        logs.join("a.log"),
+        "127.0.0.1 - - [10/Oct/2000:13:55:36 -0700] \"GET / HTTP/1.0\" 200 2326\nnot a log line either\n",
+    )
+    .unwrap();
+    let out = report_examples(&specs, &logs, &[]);
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("every one of the 2 line(s) read is malformed")
+            && stderr.contains("a.log:1:"),
+        "{stderr}"
+    );
+}

@@ -55,7 +55,7 @@ def tokens(line):
 def parse(line):
     """(unix seconds, elb, target group, elb status or None, target ms or None) or None."""
     f = tokens(line)
-    if f is None or len(f) < 30 or f[0] not in TYPES or not f[2].startswith("app/"):
+    if f is None or len(f) < 18 or f[0] not in TYPES or not f[2].startswith("app/"):
         return None
     if not TIME.match(f[1]):
         return None

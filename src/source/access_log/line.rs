@@ -44,9 +44,14 @@ pub const FIELD_NAMES: [&str; 33] = [
     "request_transform_status",
 ];
 
-/// A line must have every field up to `conn_trace_id`; the three after it are recent
-/// additions that older files lack.
-pub const MIN_FIELDS: usize = 30;
+/// The fewest fields a line may have: ALB's first format ended with `trace_id`. AWS has
+/// appended fields at the end ever since — `domain_name` and `chosen_cert_arn`,
+/// `matched_rule_priority` … `error_reason`, the target lists, `classification` and
+/// `classification_reason`, `conn_trace_id`, the `transformed_*` fields — and its access-log
+/// page says new ones may come, so a line of any later generation is read by position (the
+/// SLIs need fields up to `target_group_arn`) and whatever follows the known fields is ignored.
+/// <https://docs.aws.amazon.com/elasticloadbalancing/latest/application/load-balancer-access-logs.html#access-log-entry-syntax>
+pub const MIN_FIELDS: usize = 18;
 
 pub mod field {
     pub const TYPE: usize = 0;
@@ -683,6 +688,61 @@ mod tests {
         }
     }
 
+    /// The line cut to its first `n` fields, or with fields appended up to `n`.
+    fn with_fields(line: &str, n: usize) -> String {
+        let all = Entry::split(line.as_bytes()).unwrap();
+        if n <= all.count {
+            let end = if n == all.count {
+                line.len()
+            } else {
+                all.starts[n] as usize - 1
+            };
+            line[..end].to_owned()
+        } else {
+            let extra: Vec<String> = (all.count..n).map(|i| format!("\"new-{i}\"")).collect();
+            format!("{line} {}", extra.join(" "))
+        }
+    }
+
+    /// Every generation of the format, 18 fields (ALB's first, through `trace_id`) to 36
+    /// (three more than today's), gives each documented example the verdict the field
+    /// definitions give it: the same as today's 33-field line, and 29 fields (the line before
+    /// `conn_trace_id`) the same as 30.
+    #[test]
+    fn every_generation_of_the_format_gives_the_same_verdict() {
+        let verdicts = [
+            (AWS_HTTP, Some(200), Some(1)),
+            (AWS_HTTPS, Some(200), Some(48)),
+            (AWS_H2, Some(200), Some(2)),
+            (AWS_WS, Some(101), Some(3)),
+            (AWS_WSS, Some(101), Some(1)),
+            (AWS_LAMBDA, Some(200), Some(1)),
+            (AWS_LAMBDA_FAILED, Some(502), Some(1)),
+        ];
+        for (line, status, target_ms) in verdicts {
+            for n in MIN_FIELDS..=36 {
+                let cut = with_fields(line, n);
+                let r = Entry::parse(cut.as_bytes()).unwrap_or_else(|e| panic!("{n}: {e}: {cut}"));
+                assert_eq!(
+                    (r.elb_status, r.target_ms),
+                    (status, target_ms),
+                    "{n}: {cut}"
+                );
+                assert_eq!(r.is_server_error(), status == Some(502), "{n}");
+                assert_eq!(r.time, Entry::parse(line.as_bytes()).unwrap().time);
+                assert_eq!(
+                    r.target_group,
+                    Some(&b"targetgroup/my-targets/73e2d6bc24d8a067"[..])
+                );
+            }
+            let short = with_fields(line, MIN_FIELDS - 1);
+            assert_eq!(
+                Entry::parse(short.as_bytes()).map(|_| ()),
+                Err(LineError::FieldCount(MIN_FIELDS - 1))
+            );
+        }
+    }
+
     #[test]
     fn the_documented_https_entry_reads_field_by_field() {
         let r = Entry::parse(AWS_HTTPS.as_bytes()).unwrap();
@@ -753,10 +813,11 @@ mod tests {
             Entry::parse(half.as_bytes()).unwrap_err(),
             LineError::UnterminatedQuote
         );
-        let cut = &AWS_HTTP[..AWS_HTTP.find("\"forward\"").unwrap()];
+        // Cut before `trace_id`: shorter than ALB's first format.
+        let cut = &AWS_HTTP[..AWS_HTTP.find("\"Root=").unwrap()];
         assert!(matches!(
             Entry::parse(cut.trim_end().as_bytes()),
-            Err(LineError::FieldCount(22))
+            Err(LineError::FieldCount(17))
         ));
         for (from, to, err) in [
             ("http ", "ftp ", LineError::UnknownType),
