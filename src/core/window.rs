@@ -143,6 +143,17 @@ pub fn format_duration(d: TimeDelta) -> String {
     format!("{ms}ms")
 }
 
+/// `2h17m`, `45m`, `3d4h`: for people, not for parsing.
+pub fn human_duration(d: chrono::TimeDelta) -> String {
+    let m = d.num_minutes();
+    match (m / 1440, (m % 1440) / 60, m % 60) {
+        (0, 0, min) => format!("{min}m"),
+        (0, h, 0) => format!("{h}h"),
+        (0, h, min) => format!("{h}h{min}m"),
+        (days, h, _) => format!("{days}d{h}h"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

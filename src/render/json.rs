@@ -23,6 +23,16 @@ pub struct ReportJson {
     /// ECS deployments in the window, in time order; `incidents: 0` means clean.
     pub deployments: Vec<DeploymentSummaryJson>,
     pub input: InputJson,
+    /// What the answer rests on less than it seems to (also on stderr): `coverage` (the data
+    /// does not cover a window), `no_files` (no file of a spec's load balancer),
+    /// `other_load_balancers`, `source` (deployments or logs that could not be read).
+    pub warnings: Vec<WarningJson>,
+}
+
+#[derive(Clone, Debug, Serialize, JsonSchema)]
+pub struct WarningJson {
+    pub kind: &'static str,
+    pub message: String,
 }
 
 #[derive(Clone, Debug, Serialize, JsonSchema)]
@@ -246,6 +256,10 @@ impl JsonSchema for BurnRates {
 #[serde(untagged)]
 pub enum InputJson {
     AccessLogs {
+        /// The oldest request read (RFC 3339); `null` when none was.
+        first: Option<String>,
+        /// The newest request read (RFC 3339, the end of its minute).
+        last: Option<String>,
         files_found: usize,
         files_read: usize,
         files_skipped: usize,
@@ -257,6 +271,10 @@ pub enum InputJson {
         unreadable: Vec<UnreadableJson>,
     },
     CloudWatch {
+        /// The oldest datapoint with requests (RFC 3339); `null` when none was.
+        first: Option<String>,
+        /// The end of the newest datapoint with requests (RFC 3339).
+        last: Option<String>,
         get_metric_data_calls: usize,
     },
 }
@@ -296,7 +314,15 @@ impl ReportJson {
                     budget_spent: finite(s.budget_spent),
                 })
                 .collect(),
-            input: input(source),
+            input: input(source, report.input_span),
+            warnings: report
+                .warnings
+                .iter()
+                .map(|w| WarningJson {
+                    kind: w.kind,
+                    message: w.message.clone(),
+                })
+                .collect(),
         }
     }
 }
@@ -444,9 +470,13 @@ fn rollback(d: &Deployment) -> Option<RollbackJson> {
     })
 }
 
-fn input(source: &SourceSummary) -> InputJson {
+fn input(source: &SourceSummary, span: Option<crate::core::window::TimeRange>) -> InputJson {
+    let first = span.map(|r| rfc3339(r.start));
+    let last = span.map(|r| rfc3339(r.end));
     match source {
         SourceSummary::AccessLogs(s) => InputJson::AccessLogs {
+            first,
+            last,
             files_found: s.files_found,
             files_read: s.files_read,
             files_skipped: s.files_skipped,
@@ -473,6 +503,8 @@ fn input(source: &SourceSummary) -> InputJson {
                 .collect(),
         },
         SourceSummary::CloudWatch { calls } => InputJson::CloudWatch {
+            first,
+            last,
             get_metric_data_calls: *calls,
         },
     }

@@ -252,16 +252,7 @@ pub fn sli_percent(o: &ObjectiveReport) -> Option<String> {
     sli_value(o).map(|v| crate::core::ratio::format_percent((v * 100_000.0).floor() / 1000.0))
 }
 
-/// `2h17m`, `45m`, `3d4h`: for people, not for parsing.
-pub fn human_duration(d: chrono::TimeDelta) -> String {
-    let m = d.num_minutes();
-    match (m / 1440, (m % 1440) / 60, m % 60) {
-        (0, 0, min) => format!("{min}m"),
-        (0, h, 0) => format!("{h}h"),
-        (0, h, min) => format!("{h}h{min}m"),
-        (days, h, _) => format!("{days}d{h}h"),
-    }
-}
+pub use crate::core::window::human_duration;
 
 /// How a renderer sets out the lists under the table: headings, and the bullets of an item
 /// and of the lines under it.

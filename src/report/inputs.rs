@@ -2,12 +2,15 @@
 //! access logs (no AWS call) or CloudWatch metrics; deployments from files or ECS; evidence
 //! from files or CloudWatch Logs. The commands parse flags and print; the choosing is here.
 
+use super::Warning;
 use super::evaluate::{self, EvaluateError, Evaluation};
 use super::evidence::AppLogsError;
 use super::history::FileError;
 use crate::core::deployments::ServiceHistory;
 use crate::core::evidence::LogLine;
 use crate::core::model::ServiceSlo;
+use crate::core::window::TimeRange;
+use crate::source::access_log::files::LogFile;
 use crate::source::access_log::files::WalkError;
 use crate::source::access_log::{ScanOptions, find_log_files};
 use chrono::{DateTime, TimeDelta, Utc};
@@ -72,7 +75,7 @@ pub async fn evaluate(
         .then(|| super::history::from_files(&inputs.deployments, slos))
         .transpose()?;
     let app_logs = read_app_logs(&inputs.app_logs, slos)?;
-    let mut warnings = Vec::new();
+    let mut warnings: Vec<String> = Vec::new();
     let mut evaluation = match &inputs.access_logs {
         Some(dir) => {
             let histories = from_files.unwrap_or_default();
@@ -104,10 +107,193 @@ pub async fn evaluate(
         }
     };
     super::evidence::attach_from_files(&mut evaluation.report, slos, &app_logs);
+    let mut report_warnings: Vec<Warning> = warnings
+        .iter()
+        .map(|w| Warning {
+            kind: "source",
+            message: w.clone(),
+        })
+        .collect();
+    if let Some(dir) = &inputs.access_logs {
+        let files = find_log_files(dir)?;
+        report_warnings.extend(unmatched_load_balancers(slos, &files));
+        let others = files.iter().filter(|f| f.other_kind.is_some()).count();
+        if others > 0 {
+            report_warnings.push(Warning {
+                kind: "other_load_balancers",
+                message: format!(
+                    "{others} file(s) under {} are Classic or Network Load Balancers' logs (their names say so) and were not read",
+                    dir.display()
+                ),
+            });
+        }
+    }
+    let (span, coverage) = coverage(&evaluation);
+    report_warnings.extend(coverage);
+    warnings.extend(report_warnings.iter().map(|w| w.message.clone()));
+    evaluation.report.warnings.extend(report_warnings);
+    evaluation.report.input_span = span;
     Ok(Evaluated {
         evaluation,
         warnings,
     })
+}
+
+/// Data ending this long before the window's end (or starting after its start) is said.
+const COVERAGE_SLACK: TimeDelta = TimeDelta::minutes(15);
+
+/// The oldest and newest request any objective read, and a warning for each objective whose
+/// window its data does not cover (give or take [`COVERAGE_SLACK`]).
+fn coverage(evaluation: &Evaluation) -> (Option<TimeRange>, Vec<Warning>) {
+    let span_of = |series: &crate::core::events::EventSeries| -> Option<(i64, i64)> {
+        let step = series.bucket().num_seconds();
+        let mut busy = series
+            .iter_unix()
+            .filter(|(_, c)| !c.is_empty())
+            .map(|(t, _)| t);
+        let first = busy.next()?;
+        let last = busy.last().unwrap_or(first);
+        Some((first, last + step))
+    };
+    let mut all: Option<(i64, i64)> = None;
+    let mut warnings = Vec::new();
+    let stamp = |t: i64| {
+        DateTime::from_timestamp(t, 0).map_or(t.to_string(), |t| {
+            t.format("%Y-%m-%d %H:%M UTC").to_string()
+        })
+    };
+    for o in &evaluation.report.objectives {
+        let Some(data) = evaluation.data.get(&o.key) else {
+            continue;
+        };
+        let Some((first, last)) = span_of(&data.series) else {
+            continue;
+        };
+        all = Some(all.map_or((first, last), |(a, b)| (a.min(first), b.max(last))));
+        let range = o.assessment.range;
+        let (start, end) = (range.start.timestamp(), range.end.timestamp());
+        let slack = COVERAGE_SLACK.num_seconds();
+        let late_start = first - start > slack;
+        let early_end = end - last > slack;
+        if !(late_start || early_end) {
+            continue;
+        }
+        let covered =
+            (last.min(end) - first.max(start)).max(0) as f64 / (end - start).max(1) as f64;
+        let mut message = format!(
+            "{}: the data covers {:.0}% of the window {} → {}: ",
+            o.key,
+            100.0 * covered,
+            stamp(start),
+            stamp(end)
+        );
+        let mut parts = Vec::new();
+        if late_start {
+            parts.push(format!("the oldest request read is at {}", stamp(first)));
+        }
+        if early_end {
+            parts.push(format!(
+                "the newest is at {}, {} before the window's end",
+                stamp(last),
+                crate::core::window::human_duration(TimeDelta::seconds(end - last))
+            ));
+        }
+        message.push_str(&parts.join(", "));
+        if early_end {
+            message.push_str(&format!(
+                "; if the data ends there, give --at {}",
+                DateTime::from_timestamp(last, 0).map_or(String::new(), |t| t
+                    .to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
+            ));
+        }
+        warnings.push(Warning {
+            kind: "coverage",
+            message,
+        });
+    }
+    let span = all.and_then(|(a, b)| {
+        Some(TimeRange {
+            start: DateTime::from_timestamp(a, 0)?,
+            end: DateTime::from_timestamp(b, 0)?,
+        })
+    });
+    (span, warnings)
+}
+
+/// A spec whose load balancer no file is named for, when every file is named as ALB names
+/// them: the load balancers the files are of (up to 5), and the closest as a did-you-mean.
+fn unmatched_load_balancers(slos: &[&ServiceSlo], files: &[LogFile]) -> Vec<Warning> {
+    if files
+        .iter()
+        .any(|f| f.load_balancer.is_none() && f.other_kind.is_none())
+    {
+        return Vec::new(); // files named otherwise may hold any load balancer's lines
+    }
+    let present: std::collections::BTreeSet<&str> = files
+        .iter()
+        .filter_map(|f| f.load_balancer.as_deref())
+        .collect();
+    let mut out = Vec::new();
+    for slo in slos {
+        let lb = slo.alb.load_balancer.as_str();
+        if present.contains(lb) {
+            continue;
+        }
+        let listed: Vec<&str> = present.iter().take(5).copied().collect();
+        let closest = present
+            .iter()
+            .map(|p| {
+                (
+                    distance(&p.to_ascii_lowercase(), &lb.to_ascii_lowercase()),
+                    *p,
+                )
+            })
+            .min()
+            .filter(|(d, _)| *d <= 3);
+        let mut message = format!(
+            "{}: no access-log file is of its load balancer {lb}",
+            slo.service
+        );
+        if listed.is_empty() {
+            message.push_str("; no file is named as ALB names its logs");
+        } else {
+            message.push_str(&format!(
+                "; the files are of {}{}",
+                listed.join(", "),
+                if present.len() > listed.len() {
+                    ", …"
+                } else {
+                    ""
+                }
+            ));
+        }
+        if let Some((_, p)) = closest {
+            message.push_str(&format!(" (did you mean {p}?)"));
+        }
+        out.push(Warning {
+            kind: "no_files",
+            message,
+        });
+    }
+    out
+}
+
+/// Levenshtein distance, for did-you-mean.
+fn distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut prev = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let cur = row[j + 1];
+            row[j + 1] = (prev + usize::from(ca != *cb))
+                .min(row[j] + 1)
+                .min(row[j + 1] + 1);
+            prev = cur;
+        }
+    }
+    row[b.len()]
 }
 
 fn from_access_logs(

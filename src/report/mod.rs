@@ -21,7 +21,7 @@ use crate::core::model::{Objective, ObjectiveKey, ServiceSlo, Sli};
 use crate::core::ratio::Target;
 use crate::core::replay::{SeverityNotification, severity_notifications};
 use crate::core::status::Status;
-use crate::core::window::SloWindow;
+use crate::core::window::{SloWindow, TimeRange};
 use chrono::{DateTime, TimeDelta, Utc};
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -78,6 +78,18 @@ pub struct Report {
     pub deployments: Vec<DeploymentSummary>,
     /// Console links per service (its dashboard and alarms), when its region is known.
     pub links: Vec<ServiceLinks>,
+    /// What the answer rests on less than it seems to: a window the data does not cover, a
+    /// spec no file matched, deployments or logs that could not be read.
+    pub warnings: Vec<Warning>,
+    /// The oldest and the newest request (line or datapoint) any objective read.
+    pub input_span: Option<TimeRange>,
+}
+
+/// A warning of the report: its kind (`coverage`, `no_files`, `source`, …) and a sentence.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Warning {
+    pub kind: &'static str,
+    pub message: String,
 }
 
 /// Where a service's dashboard and severity alarms are in the CloudWatch console.
@@ -300,6 +312,8 @@ pub fn build(
         objectives,
         deployments,
         links: slos.iter().filter_map(|s| links_of(s)).collect(),
+        warnings: Vec::new(),
+        input_span: None,
     }
 }
 

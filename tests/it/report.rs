@@ -471,3 +471,76 @@ fn a_file_of_nothing_but_malformed_lines_is_an_error() {
         "{stderr}"
     );
 }
+
+/// Logs that end long before the window does (a forgotten `--at`) are said, with the dates,
+/// the share covered and the `--at` to give; in JSON too, with `input.first` / `input.last`.
+#[test]
+fn a_window_the_logs_do_not_cover_is_said() {
+    let (_tmp, logs, specs) = aws_examples();
+    let out = slo(&[
+        "report",
+        specs.to_str().unwrap(),
+        "--access-logs",
+        logs.to_str().unwrap(),
+        "--at",
+        "2018-12-20T00:00:00Z",
+        "--window",
+        "30d",
+        "--format",
+        "json",
+    ]);
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(
+        stderr.contains("the newest is at 2018-11-30 22:24 UTC, 19d1h before the window's end")
+            && stderr.contains("give --at 2018-11-30T22:24:00Z"),
+        "{stderr}"
+    );
+    let r: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(r["input"]["last"], "2018-11-30T22:24:00Z");
+    let kinds: Vec<&str> = r["warnings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| w["kind"].as_str().unwrap())
+        .collect();
+    assert!(kinds.contains(&"coverage"), "{kinds:?}");
+}
+
+/// A spec whose load balancer no file is named for: the load balancers the files are of, with
+/// a did-you-mean; Classic and Network Load Balancers' files are skipped by their names, not
+/// read as malformed ALB lines.
+#[test]
+fn a_load_balancer_no_file_is_of_is_named_with_the_ones_there() {
+    let (_tmp, logs, specs) = aws_examples();
+    let examples = std::fs::read_to_string(logs.join("a.log")).unwrap();
+    std::fs::remove_file(logs.join("a.log")).unwrap();
+    let dir = logs.join("AWSLogs/123456789012/elasticloadbalancing/us-east-2/2018/11/30");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("123456789012_elasticloadbalancing_us-east-2_app.My-LoadBalancer.50dc6c495c0c9188_20181130T2225Z_10.0.0.1_abcd.log"),
+        examples,
+    )
+    .unwrap();
+    for other in [
+        "123456789012_elasticloadbalancing_us-east-2_my-classic-lb_20181130T2225Z_10.0.0.1_abcd.log",
+        "123456789012_elasticloadbalancing_us-east-2_net.my-nlb.1234567890abcdef_20181130T2225Z_abcd.log.gz",
+    ] {
+        std::fs::write(dir.join(other), "2018-11-30T22:23:00.186641Z my-classic-lb 1.2.3.4:1 - -1 -1 -1 503 0 0 0 \"GET / HTTP/1.1\" \"-\" - -\n").unwrap();
+    }
+    let out = report_examples(&specs, &logs, &["--format", "json"]);
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(
+        stderr.contains("docs: no access-log file is of its load balancer app/my-loadbalancer/50dc6c495c0c9188; the files are of app/My-LoadBalancer/50dc6c495c0c9188 (did you mean app/My-LoadBalancer/50dc6c495c0c9188?)"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("2 file(s) under") && stderr.contains("Classic or Network"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("malformed"), "{stderr}");
+    let r: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(r["input"]["files_skipped"], 3, "{:#}", r["input"]);
+    assert_eq!(r["input"]["malformed"], 0);
+}

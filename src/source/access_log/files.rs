@@ -18,6 +18,8 @@ pub struct LogFile {
     pub load_balancer: Option<String>,
     /// End of the interval the file covers, as Unix seconds.
     pub end_time: Option<i64>,
+    /// Another kind of load balancer's log (its name says so): never an ALB line in it.
+    pub other_kind: Option<&'static str>,
 }
 
 /// Entries in a file are at most this much older than its interval's end (5-minute files;
@@ -28,6 +30,9 @@ impl LogFile {
     /// Whether the file may hold lines of one of `load_balancers` with a time in `[from, to)`.
     /// Files whose names do not follow ALB's convention are always read.
     pub fn may_hold(&self, load_balancers: &HashSet<String>, from: i64, to: i64) -> bool {
+        if self.other_kind.is_some() {
+            return false;
+        }
         if let Some(lb) = &self.load_balancer
             && !load_balancers.contains(lb)
         {
@@ -101,7 +106,28 @@ fn describe(path: &Path, size: u64) -> Option<LogFile> {
         gzipped,
         load_balancer,
         end_time,
+        other_kind: other_kind(stem),
     })
+}
+
+/// Classic and Network Load Balancers write under the same `elasticloadbalancing/<region>/`
+/// prefix: a Network one's id starts `net.`, a Classic one's has no kind at all
+/// (`<account>_elasticloadbalancing_<region>_<name>_<end>_<ip>_<random>`).
+fn other_kind(stem: &str) -> Option<&'static str> {
+    let parts: Vec<&str> = stem.split('_').collect();
+    if parts.len() < 6 || parts[1] != "elasticloadbalancing" {
+        return None;
+    }
+    let id = parts[3];
+    if id.starts_with("net.") {
+        Some("a Network Load Balancer's log")
+    } else if id.starts_with("app.") {
+        None
+    } else if !id.contains('.') {
+        Some("a Classic Load Balancer's log")
+    } else {
+        None
+    }
 }
 
 /// `123456789012_elasticloadbalancing_us-east-2_app.my-lb.50dc6c495c0c9188_20261001T1205Z_10.0.0.1_abcd`
