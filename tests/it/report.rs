@@ -544,3 +544,58 @@ fn a_load_balancer_no_file_is_of_is_named_with_the_ones_there() {
     assert_eq!(r["input"]["files_skipped"], 3, "{:#}", r["input"]);
     assert_eq!(r["input"]["malformed"], 0);
 }
+
+/// A small `.gz` cut short (an interrupted sync) keeps every complete line before the cut,
+/// exactly as many as a streaming decoder gives, and is named; an empty `.log.gz` is named as
+/// unreadable, not passed over.
+#[test]
+fn a_truncated_small_gzip_keeps_its_complete_lines_and_an_empty_one_is_named() {
+    use std::io::{Read, Write};
+    let (_tmp, logs, specs) = aws_examples();
+    let examples = std::fs::read_to_string(logs.join("a.log")).unwrap();
+    std::fs::remove_file(logs.join("a.log")).unwrap();
+    let plain = examples.repeat(300);
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    gz.write_all(plain.as_bytes()).unwrap();
+    let whole = gz.finish().unwrap();
+    let cut = &whole[..whole.len() * 6 / 10];
+    std::fs::write(logs.join("cut.log.gz"), cut).unwrap();
+    std::fs::write(logs.join("empty.log.gz"), b"").unwrap();
+    // What a streaming decoder gives before the cut: the complete lines are the expectation.
+    let mut prefix = Vec::new();
+    let _ = flate2::read::MultiGzDecoder::new(cut).read_to_end(&mut prefix);
+    let complete = prefix.iter().filter(|b| **b == b'\n').count() as u64;
+    assert!(complete > 100, "{complete}");
+
+    let out = report_examples(&specs, &logs, &["--format", "json"]);
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    let r: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        objective(&r, "docs", "availability")["total"].as_u64(),
+        Some(complete),
+        "{stderr}"
+    );
+    let unreadable: Vec<String> = r["input"]["unreadable"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| {
+            format!(
+                "{} {}",
+                u["file"].as_str().unwrap(),
+                u["error"].as_str().unwrap()
+            )
+        })
+        .collect();
+    assert!(
+        unreadable.iter().any(|u| u.contains("cut.log.gz")),
+        "{unreadable:?}"
+    );
+    assert!(
+        unreadable
+            .iter()
+            .any(|u| u.contains("empty.log.gz") && u.contains("empty")),
+        "{unreadable:?}"
+    );
+}

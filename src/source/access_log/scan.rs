@@ -447,25 +447,49 @@ impl Worker {
     fn read_gzip_whole(&mut self, file: &LogFile, progress: Option<&AtomicU64>) -> io::Result<()> {
         let mut gz = self.gunzip.take().unwrap_or_else(Gunzip::new);
         gz.input.clear();
+        let mut damaged = false;
         let result = File::open(&file.path)
             .and_then(|mut f| f.read_to_end(&mut gz.input))
             .and_then(|n| {
                 if let Some(p) = progress {
                     p.fetch_add(n as u64, Ordering::Relaxed);
                 }
-                match gz.inflate()? {
-                    Inflated::Done(lines) => {
+                if n == 0 {
+                    return Err(io::Error::new(
+                        io::ErrorKind::InvalidData,
+                        "the file is empty: no gzip data",
+                    ));
+                }
+                match gz.inflate() {
+                    Ok(Inflated::Done(lines)) => {
                         self.lines_in(lines, file, Bounds::WHOLE);
                         Ok(true)
                     }
-                    Inflated::TooLarge => Ok(false),
+                    Ok(Inflated::TooLarge) => Ok(false),
+                    // Damaged (truncated, corrupt): decompressed whole, nothing is kept; the
+                    // stream below keeps every complete line before the damage.
+                    Err(_) => {
+                        damaged = true;
+                        Ok(false)
+                    }
                 }
             });
         self.gunzip = Some(gz);
         match result {
             Ok(true) => Ok(()),
-            // Too large for the bounded buffers: streamed, in constant memory.
-            Ok(false) => self.read_stream(file, None),
+            // Too large for the bounded buffers, or damaged: streamed, in constant memory.
+            Ok(false) => {
+                let streamed = self.read_stream(file, None);
+                if damaged && streamed.is_ok() {
+                    // The streaming decoder read to the end: what libdeflate refused was after
+                    // the last complete line (trailing garbage, a bad checksum).
+                    return Err(io::Error::new(
+                        io::ErrorKind::InvalidData,
+                        "corrupt gzip data after the last complete line",
+                    ));
+                }
+                streamed
+            }
             Err(e) => Err(e),
         }
     }
