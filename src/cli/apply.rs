@@ -33,8 +33,12 @@ async fn apply(args: Args) -> anyhow::Result<Outcome> {
     {
         return Ok(Outcome::Fine);
     }
-    let changes = plan.changes.len() + filters.changes.len() + prepared.dashboard_changes.len();
-    if plan.conflicts.is_empty() && !args.yes && !confirm(changes)? {
+    let changes = Changes {
+        alarms: plan.changes.len(),
+        filters: filters.changes.len(),
+        dashboards: prepared.dashboard_changes.len(),
+    };
+    if plan.conflicts.is_empty() && !args.yes && !confirm(&changes)? {
         bail!("not applied: confirm at the prompt, or pass --yes");
     }
     if !plan.conflicts.is_empty() {
@@ -53,13 +57,32 @@ async fn apply(args: Args) -> anyhow::Result<Outcome> {
     Ok(Outcome::Fine)
 }
 
-fn confirm(changes: usize) -> anyhow::Result<bool> {
-    if !std::io::stdin().is_terminal() {
-        bail!(
-            "refusing to change {changes} alarm(s) without --yes (standard input is not a terminal)"
-        );
+/// What an apply would change, by kind: alarms, metric filters and dashboards are counted
+/// apart, as the plan shows them.
+struct Changes {
+    alarms: usize,
+    filters: usize,
+    dashboards: usize,
+}
+
+impl std::fmt::Display for Changes {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut parts = vec![format!("{} alarm(s)", self.alarms)];
+        if self.filters > 0 {
+            parts.push(format!("{} metric filter(s)", self.filters));
+        }
+        if self.dashboards > 0 {
+            parts.push(format!("{} dashboard(s)", self.dashboards));
+        }
+        f.write_str(&parts.join(", "))
     }
-    eprint!("Apply {changes} change(s) to CloudWatch? [y/N] ");
+}
+
+fn confirm(changes: &Changes) -> anyhow::Result<bool> {
+    if !std::io::stdin().is_terminal() {
+        bail!("refusing to change {changes} without --yes (standard input is not a terminal)");
+    }
+    eprint!("Apply the changes to {changes} in CloudWatch? [y/N] ");
     let mut answer = String::new();
     std::io::stdin().lock().read_line(&mut answer)?;
     Ok(matches!(answer.trim(), "y" | "Y" | "yes"))

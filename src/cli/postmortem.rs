@@ -34,7 +34,15 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
     };
     let slos: Vec<&ServiceSlo> = loaded.specs.iter().map(|s| &s.slo).collect();
     if !slos.iter().any(|s| s.service == args.service) {
-        bail!("--service {}: no spec has this service", args.service);
+        let hint =
+            slo::core::similar::closest(&args.service, slos.iter().map(|s| s.service.as_str()), 2)
+                .map_or(String::new(), |c| format!(" (did you mean {c}?)"));
+        let all: Vec<&str> = slos.iter().map(|s| s.service.as_str()).collect();
+        bail!(
+            "--service {}: no spec has this service{hint}; the specs' services: {}",
+            args.service,
+            all.join(", ")
+        );
     }
     let end = match (&args.end, &args.source.access_logs) {
         (Some(t), _) => parse_time("--end", t)?,
@@ -48,10 +56,34 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
     let Some((o, incident, others)) =
         slo::report::postmortem::covering(&evaluation.report, &args.service, at)
     else {
+        let incidents: Vec<String> = evaluation
+            .report
+            .objectives
+            .iter()
+            .filter(|o| o.key.service == args.service)
+            .flat_map(|o| {
+                o.assessment.incidents.iter().map(move |i| {
+                    format!(
+                        "  {} {} → {}",
+                        o.key,
+                        i.start.format("%Y-%m-%d %H:%M"),
+                        i.end.format("%Y-%m-%d %H:%M")
+                    )
+                })
+            })
+            .collect();
+        if incidents.is_empty() {
+            bail!(
+                "no incident of {} covers {} (in the window ending {end}); it has no incident in that window",
+                args.service,
+                args.at
+            );
+        }
         bail!(
-            "no incident of {} covers {} (in the window ending {end})",
+            "no incident of {} covers {} (in the window ending {end}); its incidents (UTC):\n{}\ngive --at a time inside one",
             args.service,
-            args.at
+            args.at,
+            incidents.join("\n")
         );
     };
     let text = slo::render::postmortem::render(o, incident, &others);

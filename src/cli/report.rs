@@ -69,11 +69,21 @@ pub struct Args {
     check: bool,
 }
 
-/// `--at`-style RFC 3339 times.
+/// `--at`-style RFC 3339 times; a date alone is its midnight UTC (and said so).
 pub fn parse_time(flag: &str, t: &str) -> anyhow::Result<DateTime<Utc>> {
+    if let Ok(day) = chrono::NaiveDate::parse_from_str(t, "%Y-%m-%d") {
+        let midnight = day.and_time(chrono::NaiveTime::MIN).and_utc();
+        eprintln!(
+            "slo: {flag} {t}: read as {} (midnight UTC)",
+            midnight.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+        );
+        return Ok(midnight);
+    }
     Ok(DateTime::parse_from_rfc3339(t)
         .with_context(|| {
-            format!("{flag} {t}: expected an RFC 3339 time such as 2026-11-20T00:00:00Z")
+            format!(
+                "{flag} {t}: expected an RFC 3339 time such as 2026-11-20T00:00:00Z (or a date, 2026-11-20, for its midnight UTC)"
+            )
         })?
         .with_timezone(&Utc))
 }
@@ -210,6 +220,10 @@ fn parse_window(text: &str) -> anyhow::Result<TimeDelta> {
     })?;
     if d < TimeDelta::hours(1) {
         bail!("--window {text}: use at least 1h");
+    }
+    // As specs: CloudWatch keeps hourly data for 455 days, and no window may be longer.
+    if d > TimeDelta::days(455) {
+        bail!("--window {text}: at most 455d (CloudWatch keeps hourly data for 455 days)");
     }
     Ok(d)
 }

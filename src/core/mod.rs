@@ -26,6 +26,7 @@ pub mod notify;
 pub mod ratio;
 pub mod redact;
 pub mod replay;
+pub mod similar;
 pub mod sli_metrics;
 pub mod stat;
 pub mod status;

@@ -179,12 +179,26 @@ pub fn text(view: &PlanView<'_>) -> String {
         out.push_str("No changes: CloudWatch matches the specs.\n");
     }
     out.push_str(&format!(
-        "Plan: {} to create, {} to update, {} to delete, {} unchanged.\n",
+        "Plan: {} alarm(s) to create, {} to update, {} to delete, {} unchanged.\n",
         count(Action::Create),
         count(Action::Update),
         count(Action::Delete),
         plan.unchanged
     ));
+    if !view.dashboard_changes.is_empty() {
+        let dcount = |a| {
+            view.dashboard_changes
+                .iter()
+                .filter(|c| c.action() == a)
+                .count()
+        };
+        out.push_str(&format!(
+            "Dashboards: {} to create, {} to update, {} to delete.\n",
+            dcount(Action::Create),
+            dcount(Action::Update),
+            dcount(Action::Delete)
+        ));
+    }
     if !view.desired_filters.is_empty() || !view.filters.changes.is_empty() {
         let fcount = |a| {
             view.filters

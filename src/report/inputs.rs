@@ -240,16 +240,7 @@ fn unmatched_load_balancers(slos: &[&ServiceSlo], files: &[LogFile]) -> Vec<Warn
             continue;
         }
         let listed: Vec<&str> = present.iter().take(5).copied().collect();
-        let closest = present
-            .iter()
-            .map(|p| {
-                (
-                    distance(&p.to_ascii_lowercase(), &lb.to_ascii_lowercase()),
-                    *p,
-                )
-            })
-            .min()
-            .filter(|(d, _)| *d <= 3);
+        let closest = crate::core::similar::closest(lb, present.iter().copied(), 3);
         let mut message = format!(
             "{}: no access-log file is of its load balancer {lb}",
             slo.service
@@ -267,7 +258,7 @@ fn unmatched_load_balancers(slos: &[&ServiceSlo], files: &[LogFile]) -> Vec<Warn
                 }
             ));
         }
-        if let Some((_, p)) = closest {
+        if let Some(p) = closest {
             message.push_str(&format!(" (did you mean {p}?)"));
         }
         out.push(Warning {
@@ -276,24 +267,6 @@ fn unmatched_load_balancers(slos: &[&ServiceSlo], files: &[LogFile]) -> Vec<Warn
         });
     }
     out
-}
-
-/// Levenshtein distance, for did-you-mean.
-fn distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut row: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut prev = row[0];
-        row[0] = i + 1;
-        for (j, cb) in b.iter().enumerate() {
-            let cur = row[j + 1];
-            row[j + 1] = (prev + usize::from(ca != *cb))
-                .min(row[j] + 1)
-                .min(row[j + 1] + 1);
-            prev = cur;
-        }
-    }
-    row[b.len()]
 }
 
 fn from_access_logs(

@@ -111,7 +111,8 @@ async fn apply_creates_every_alarm_and_a_second_apply_changes_nothing() {
     foreign_alarm(&s, "team-x-cpu").await;
     let first = ok(s.slo(&["apply", "--yes"]));
     assert!(
-        first.contains("Plan: 49 to create, 0 to update, 0 to delete, 0 unchanged."),
+        first.contains("Plan: 49 alarm(s) to create, 0 to update, 0 to delete, 0 unchanged.")
+            && first.contains("Dashboards: 2 to create, 0 to update, 0 to delete."),
         "{first}"
     );
     assert!(

@@ -599,3 +599,70 @@ fn a_truncated_small_gzip_keeps_its_complete_lines_and_an_empty_one_is_named() {
         "{unreadable:?}"
     );
 }
+
+/// The small things a user trips on: a date alone for `--at` is its midnight UTC (said so);
+/// `--window` stops at 455 days as specs do; a misspelt `--service` gets a did-you-mean; a
+/// post-mortem `--at` outside every incident lists the ones there are.
+#[test]
+fn dates_windows_and_service_names_are_read_as_people_write_them() {
+    let (_tmp, logs, specs) = aws_examples();
+    let out = slo(&[
+        "report",
+        specs.to_str().unwrap(),
+        "--access-logs",
+        logs.to_str().unwrap(),
+        "--at",
+        "2018-12-01",
+        "--window",
+        "200d",
+    ]);
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(
+        stderr.contains("--at 2018-12-01: read as 2018-12-01T00:00:00Z (midnight UTC)"),
+        "{stderr}"
+    );
+    let out = slo(&[
+        "report",
+        specs.to_str().unwrap(),
+        "--access-logs",
+        logs.to_str().unwrap(),
+        "--window",
+        "500d",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("at most 455d"),
+        "{}",
+        text(&out.stderr)
+    );
+
+    let postmortem = |service: &str, at: &str| {
+        slo(&[
+            "postmortem",
+            specs.to_str().unwrap(),
+            "--access-logs",
+            logs.to_str().unwrap(),
+            "--service",
+            service,
+            "--at",
+            at,
+            "--end",
+            "2018-12-01T00:00:00Z",
+        ])
+    };
+    let out = postmortem("doc", "2018-11-30T22:23:00Z");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("no spec has this service (did you mean docs?)"),
+        "{}",
+        text(&out.stderr)
+    );
+    let out = postmortem("docs", "2018-11-01T00:00:00Z");
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("no incident of docs covers 2018-11-01T00:00:00Z"),
+        "{stderr}"
+    );
+}
