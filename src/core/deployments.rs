@@ -188,7 +188,9 @@ impl ServiceDeploymentRecord {
             arn: self.arn,
             status: self.status,
             status_reason: self.status_reason,
-            strategy: self.strategy,
+            // ECS leaves `deploymentConfiguration.strategy` out for rolling updates, its
+            // default: a deployment without one is a rolling one.
+            strategy: self.strategy.or_else(|| Some("ROLLING".to_owned())),
             created_at,
             started_at: self.started_at,
             finished_at,

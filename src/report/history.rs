@@ -146,16 +146,22 @@ pub struct FileError {
     pub problem: String,
 }
 
+/// Deployments from files, and what in them matched no spec.
+#[derive(Debug, Default)]
+pub struct FromFiles {
+    pub histories: BTreeMap<String, ServiceHistory>,
+    /// `cluster/service` of deployments no spec's `ecs` names, each once, sorted.
+    pub unmatched: Vec<String>,
+}
+
 /// Deployments from files as `aws ecs describe-service-deployments` prints them
 /// (`{"serviceDeployments": [...]}`, times in ISO 8601 or epoch seconds), matched to the specs
-/// by the service ARN's cluster and service. A file may also carry `serviceRevisions` (as
-/// `aws ecs describe-service-revisions` prints them) to name the images deployed. Every spec
-/// with `ecs:` gets a history (`File`), empty when no file names it.
-pub fn from_files(
-    paths: &[PathBuf],
-    slos: &[&ServiceSlo],
-) -> Result<BTreeMap<String, ServiceHistory>, FileError> {
-    let mut out: BTreeMap<String, ServiceHistory> = slos
+/// by the service ARN's cluster and service. Revisions (`{"serviceRevisions": [...]}`, as
+/// `aws ecs describe-service-revisions` prints them) name the images deployed; they may come
+/// in the same file or their own, and are joined to deployments by ARN across files. Every
+/// spec with `ecs:` gets a history (`File`), empty when no file names it.
+pub fn from_files(paths: &[PathBuf], slos: &[&ServiceSlo]) -> Result<FromFiles, FileError> {
+    let mut histories: BTreeMap<String, ServiceHistory> = slos
         .iter()
         .filter(|s| s.ecs.is_some())
         .map(|s| {
@@ -168,6 +174,8 @@ pub fn from_files(
             )
         })
         .collect();
+    let mut records = Vec::new();
+    let mut images: HashMap<String, Vec<Image>> = HashMap::new();
     for path in paths {
         let fail = |problem: String| FileError {
             file: path.clone(),
@@ -175,38 +183,60 @@ pub fn from_files(
         };
         let text = std::fs::read_to_string(path).map_err(|e| fail(e.to_string()))?;
         let doc: Value = serde_json::from_str(&text).map_err(|e| fail(format!("not JSON: {e}")))?;
-        let Some(list) = doc.get("serviceDeployments").and_then(Value::as_array) else {
+        let list = doc.get("serviceDeployments");
+        if list.is_none() && doc.get("serviceRevisions").is_none() {
             return Err(fail(
-                "no `serviceDeployments` array: expected the output of `aws ecs describe-service-deployments`".to_owned(),
+                "no `serviceDeployments` array: expected the output of `aws ecs describe-service-deployments` (or of `aws ecs describe-service-revisions`)".to_owned(),
             ));
+        }
+        images.extend(revision_images(&doc).map_err(fail)?);
+        let list = match list {
+            None => continue,
+            Some(l) => l
+                .as_array()
+                .ok_or_else(|| fail("`serviceDeployments` is not an array".to_owned()))?,
         };
-        let images = revision_images(&doc).map_err(fail)?;
         for (i, item) in list.iter().enumerate() {
-            let record =
-                record_of(item).map_err(|p| fail(format!("serviceDeployments[{i}]: {p}")))?;
-            let Some(slo) = slos
-                .iter()
-                .find(|s| names_service(s, record.service_arn.as_deref()))
-            else {
-                continue;
-            };
-            let imgs = record
-                .target_revision_arn
-                .as_ref()
-                .and_then(|a| images.get(a).cloned())
-                .unwrap_or_default();
-            if let (Some(d), Some(h)) = (
-                record.into_deployment(&slo.service, imgs),
-                out.get_mut(&slo.service),
-            ) {
-                h.deployments.push(d);
-            }
+            records
+                .push(record_of(item).map_err(|p| fail(format!("serviceDeployments[{i}]: {p}")))?);
         }
     }
-    for h in out.values_mut() {
+    let mut unmatched = std::collections::BTreeSet::new();
+    for record in records {
+        let Some(slo) = slos
+            .iter()
+            .find(|s| names_service(s, record.service_arn.as_deref()))
+        else {
+            if let Some(arn) = &record.service_arn {
+                let mut parts = arn.rsplit('/');
+                let (service, cluster) = (parts.next(), parts.next());
+                unmatched.insert(format!(
+                    "{}/{}",
+                    cluster.unwrap_or("?"),
+                    service.unwrap_or("?")
+                ));
+            }
+            continue;
+        };
+        let imgs = record
+            .target_revision_arn
+            .as_ref()
+            .and_then(|a| images.get(a).cloned())
+            .unwrap_or_default();
+        if let (Some(d), Some(h)) = (
+            record.into_deployment(&slo.service, imgs),
+            histories.get_mut(&slo.service),
+        ) {
+            h.deployments.push(d);
+        }
+    }
+    for h in histories.values_mut() {
         h.deployments.sort_by_key(|d| d.start());
     }
-    Ok(out)
+    Ok(FromFiles {
+        histories,
+        unmatched: unmatched.into_iter().collect(),
+    })
 }
 
 /// `arn:aws:ecs:<region>:<account>:service/<cluster>/<service>` names the spec's ECS service.

@@ -71,11 +71,20 @@ pub async fn evaluate(
     window: Option<TimeDelta>,
     progress: &Progress,
 ) -> Result<Evaluated, InputError> {
+    let mut warnings: Vec<String> = Vec::new();
     let from_files = (!inputs.deployments.is_empty())
         .then(|| super::history::from_files(&inputs.deployments, slos))
-        .transpose()?;
+        .transpose()?
+        .map(|f| {
+            if !f.unmatched.is_empty() {
+                warnings.push(format!(
+                    "deployments of {} in --deployments match no spec's `ecs` cluster and service; they were left out",
+                    f.unmatched.join(", ")
+                ));
+            }
+            f.histories
+        });
     let app_logs = read_app_logs(&inputs.app_logs, slos)?;
-    let mut warnings: Vec<String> = Vec::new();
     let mut evaluation = match &inputs.access_logs {
         Some(dir) => {
             let histories = from_files.unwrap_or_default();

@@ -666,3 +666,61 @@ fn dates_windows_and_service_names_are_read_as_people_write_them() {
         "{stderr}"
     );
 }
+
+/// Deployments files as people have them: revisions in a file of their own (joined by ARN),
+/// a deployment without `strategy` (ECS leaves it out for rolling updates), and deployments
+/// of another cluster, named in a warning rather than dropped silently.
+#[test]
+fn deployments_files_join_revisions_default_the_strategy_and_name_what_matched_nothing() {
+    let (tmp, logs, specs) = aws_examples();
+    std::fs::write(
+        specs.join("docs.yaml"),
+        "apiVersion: slo/v1\nservice: docs\nalb: { loadBalancer: app/my-loadbalancer/50dc6c495c0c9188 }\necs: { cluster: prod, service: docs }\nwindow: 200d\nobjectives:\n  - { name: availability, sli: availability, target: 99.9% }\n",
+    )
+    .unwrap();
+    let arn = |cluster: &str, id: &str| {
+        format!("arn:aws:ecs:us-east-2:123456789012:service-deployment/{cluster}/docs/{id}")
+    };
+    let deployments = serde_json::json!({"serviceDeployments": [
+        {"serviceDeploymentArn": arn("prod", "d1"), "serviceArn": "arn:aws:ecs:us-east-2:123456789012:service/prod/docs",
+         "createdAt": "2018-11-30T22:00:00Z", "startedAt": "2018-11-30T22:00:00Z", "status": "SUCCESSFUL",
+         "targetServiceRevision": {"arn": "arn:aws:ecs:us-east-2:123456789012:service-revision/prod/docs/r1"}},
+        {"serviceDeploymentArn": arn("staging", "d2"), "serviceArn": "arn:aws:ecs:us-east-2:123456789012:service/staging/docs",
+         "createdAt": "2018-11-30T22:00:00Z", "status": "SUCCESSFUL"}
+    ]});
+    let revisions = serde_json::json!({"serviceRevisions": [
+        {"serviceRevisionArn": "arn:aws:ecs:us-east-2:123456789012:service-revision/prod/docs/r1",
+         "containerImages": [{"containerName": "app", "image": "123456789012.dkr.ecr.us-east-2.amazonaws.com/docs:2.0.1"}]}
+    ]});
+    let (d, r) = (
+        tmp.path().join("deployments.json"),
+        tmp.path().join("revisions.json"),
+    );
+    std::fs::write(&d, deployments.to_string()).unwrap();
+    std::fs::write(&r, revisions.to_string()).unwrap();
+    let out = report_examples(
+        &specs,
+        &logs,
+        &[
+            "--deployments",
+            d.to_str().unwrap(),
+            "--deployments",
+            r.to_str().unwrap(),
+            "--format",
+            "json",
+        ],
+    );
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(
+        stderr.contains(
+            "deployments of staging/docs in --deployments match no spec's `ecs` cluster and service"
+        ),
+        "{stderr}"
+    );
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let listed = report["deployments"].as_array().unwrap();
+    assert_eq!(listed.len(), 1, "{listed:#?}");
+    assert_eq!(listed[0]["strategy"], "ROLLING");
+    assert_eq!(listed[0]["images"][0]["tag"], "2.0.1");
+}
