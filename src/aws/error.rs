@@ -167,6 +167,11 @@ where
     E: ProvideErrorMetadata + std::error::Error + 'static,
 {
     match (e.code(), e.message()) {
+        (Some(code), Some(message)) if kind == ErrorKind::AccessDenied => {
+            format!(
+                "{code}: {message} (allow the action in the IAM policy of the role slo runs as)"
+            )
+        }
         (Some(code), Some(message)) => format!("{code}: {message}"),
         (Some(code), None) => code.to_owned(),
         _ => match (e, kind) {
@@ -175,10 +180,21 @@ where
                 "no AWS credentials found (set AWS_PROFILE, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY): {}",
                 chain(e)
             ),
-            (_, ErrorKind::Transport) => format!("could not reach AWS: {}", chain(e)),
+            (_, ErrorKind::Transport) if chain(e).contains("Missing Region") => {
+                "no AWS region: set AWS_REGION (or `region` in your AWS profile)".to_owned()
+            }
+            (_, ErrorKind::Transport) => format!(
+                "could not reach AWS (is the network, or AWS_ENDPOINT_URL, right?): {}",
+                chain(e)
+            ),
             _ => DisplayErrorContext(e).to_string(),
         },
     }
+}
+
+/// [`chain`], for errors of other AWS crates (credentials providers).
+pub fn chain_of(e: &(dyn std::error::Error + 'static)) -> String {
+    chain(e)
 }
 
 /// The messages of an error and its sources, `a: b: c`, each once (no Debug dumps).

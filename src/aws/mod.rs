@@ -61,3 +61,53 @@ pub async fn load_config() -> aws_config::SdkConfig {
         .load()
         .await
 }
+
+/// The region and the credentials, checked once before any call: a missing region or missing,
+/// expired or unusable credentials are one clear line saying what to do, instead of an SDK
+/// trail after five retries that cannot succeed.
+pub async fn check_config(config: &aws_config::SdkConfig) -> Result<(), AwsError> {
+    use aws_sdk_cloudwatch::config::ProvideCredentials;
+    if config.region().is_none() {
+        return Err(AwsError::new(
+            "configuration",
+            ErrorKind::InvalidRequest,
+            "no AWS region: set AWS_REGION (or `region` in your AWS profile)",
+        ));
+    }
+    let no_credentials = |detail: String| {
+        AwsError::new(
+            "configuration",
+            ErrorKind::Credentials,
+            format!(
+                "no usable AWS credentials: set AWS_PROFILE, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY ({detail})"
+            ),
+        )
+    };
+    let Some(provider) = config.credentials_provider() else {
+        return Err(no_credentials("no credentials provider".to_owned()));
+    };
+    match provider.provide_credentials().await {
+        Ok(_) => Ok(()),
+        Err(e) => {
+            let detail = error::chain_of(&e);
+            let lower = detail.to_lowercase();
+            if lower.contains("sso") && (lower.contains("expired") || lower.contains("token")) {
+                return Err(AwsError::new(
+                    "configuration",
+                    ErrorKind::Credentials,
+                    format!("the AWS SSO session has expired: run `aws sso login` ({detail})"),
+                ));
+            }
+            if lower.contains("no credentials found in chain") {
+                // The chain lists every provider it tried, a line each: one line is enough.
+                return Err(no_credentials(
+                    "none in the environment, the profile, web identity, ECS or EC2 metadata"
+                        .to_owned(),
+                ));
+            }
+            Err(no_credentials(
+                detail.lines().next().unwrap_or_default().to_owned(),
+            ))
+        }
+    }
+}

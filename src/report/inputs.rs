@@ -46,6 +46,8 @@ pub enum InputError {
     NoLogFiles(PathBuf),
     #[error(transparent)]
     Evaluate(#[from] EvaluateError),
+    #[error("{0}; for a report without AWS, read ALB access logs with --access-logs DIR")]
+    AwsConfig(crate::aws::AwsError),
 }
 
 /// How far a scan of access logs is: bytes read of the total (set once the files are found).
@@ -92,6 +94,9 @@ pub async fn evaluate(
         }
         None => {
             let config = crate::aws::load_config().await;
+            crate::aws::check_config(&config)
+                .await
+                .map_err(InputError::AwsConfig)?;
             let histories = match from_files {
                 Some(h) => h,
                 None => {

@@ -724,3 +724,41 @@ fn deployments_files_join_revisions_default_the_strategy_and_name_what_matched_n
     assert_eq!(listed[0]["strategy"], "ROLLING");
     assert_eq!(listed[0]["images"][0]["tag"], "2.0.1");
 }
+
+/// Without a region or credentials, a CloudWatch report says in one line what to do (and that
+/// `--access-logs` needs no AWS), checked before any call, so nothing that cannot succeed is
+/// retried.
+#[test]
+fn missing_aws_configuration_is_one_line_saying_what_to_do() {
+    let run = |region: Option<&str>| {
+        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_slo"));
+        cmd.args(["report", "slo"])
+            .current_dir(root())
+            .env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .env("HOME", "/nonexistent")
+            .env("AWS_CONFIG_FILE", "/dev/null")
+            .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
+            .env("AWS_EC2_METADATA_DISABLED", "true");
+        if let Some(r) = region {
+            cmd.env("AWS_REGION", r);
+        }
+        cmd.output().unwrap()
+    };
+    for (region, says) in [
+        (None, "no AWS region: set AWS_REGION"),
+        (
+            Some("us-east-1"),
+            "no usable AWS credentials: set AWS_PROFILE",
+        ),
+    ] {
+        let out = run(region);
+        let stderr = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{stderr}");
+        assert!(
+            stderr.contains(says) && stderr.contains("--access-logs DIR"),
+            "{stderr}"
+        );
+        assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
+    }
+}
