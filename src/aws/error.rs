@@ -93,10 +93,16 @@ impl AwsError {
                 _ => ErrorKind::InvalidRequest,
             },
         };
+        let mut message = message(e, kind);
+        if kind == ErrorKind::AccessDenied {
+            message.push_str(&format!(
+                " (the call was {operation}; allow it in the IAM policy of the role slo runs as)"
+            ));
+        }
         AwsError {
             operation,
             kind,
-            message: message(e, kind),
+            message,
             code,
         }
     }

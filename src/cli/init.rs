@@ -55,8 +55,10 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
         sns: args.sns.clone(),
     };
     let runtime = crate::cli::runtime()?;
+    let config = runtime.block_on(slo::aws::load_config());
+    runtime.block_on(slo::aws::check_config(&config))?;
     let found = runtime.block_on(async {
-        let inventory = slo::aws::AwsInventory::new(&slo::aws::load_config().await);
+        let inventory = slo::aws::AwsInventory::new(&config);
         discover(&inventory, &args.cluster, &args.service).await
     })?;
     let drafted = drafts(&found, &opts);

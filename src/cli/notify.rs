@@ -74,6 +74,7 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
     let mut out = std::io::stdout().lock();
     let outcome = runtime.block_on(async {
         let config = slo::aws::load_config().await;
+        slo::aws::check_config(&config).await?;
         let publisher = slo::aws::Sns::new(&config);
         let wants_slack = slos.iter().any(|s| {
             s.notify

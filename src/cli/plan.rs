@@ -81,6 +81,7 @@ pub async fn prepare(specs: &SpecPaths) -> anyhow::Result<Result<Prepared, Outco
         loaded.specs.iter().map(|s| s.slo.service.clone()).collect();
     services.insert(alarms::naming::HEARTBEAT_OWNER.to_owned());
     let config = slo::aws::load_config().await;
+    slo::aws::check_config(&config).await?;
     let region = config
         .region()
         .map_or_else(|| "us-east-1".to_owned(), |r| r.to_string());

@@ -104,7 +104,7 @@ fn specs_are_drafted_for_every_service_behind_an_alb_and_the_rest_is_skipped_wit
     let plan = s.slo(&["plan", dir]);
     assert_eq!(plan.status.code(), Some(0), "{}", text(&plan.stderr));
     assert!(
-        text(&plan.stdout).contains("Plan: 73 to create"),
+        text(&plan.stdout).contains("Plan: 73 alarm(s) to create"),
         "{}",
         text(&plan.stdout)
     );
