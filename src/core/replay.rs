@@ -6,8 +6,9 @@
 //! - every metric alarm is evaluated each step (one bucket, a minute for per-minute data) over
 //!   its last `EvaluationPeriods` periods, each the sum of the metric over `Period` seconds
 //!   ending at the evaluation (a sliding window), and goes to ALARM when at least
-//!   `DatapointsToAlarm` of them breach; a period without data is missing and counts as
-//!   `TreatMissingData` says;
+//!   `DatapointsToAlarm` of them breach; a period without data is missing: real datapoints up
+//!   to two periods farther back stand in for it (the evaluation range), and what is still
+//!   missing counts as `TreatMissingData` says;
 //! - a composite is in ALARM while its rule holds over its children's states;
 //! - a composite's actions run when it enters ALARM, unless its `ActionsSuppressor` is in
 //!   ALARM, or enters ALARM within the wait period; while suppressed, the actions run when the
@@ -177,18 +178,35 @@ impl<'a> Compiled<'a> {
 
     fn state(&self, data: &Data, at: i64, previous: State) -> State {
         let a = self.alarm;
+        let n = a.evaluation_periods.max(1);
+        let point = |i: u32| self.datapoint(data, at - self.period * i64::from(i));
         let (mut breaching, mut missing) = (0u32, 0u32);
-        for i in 0..a.evaluation_periods.max(1) {
-            match self.datapoint(data, at - self.period * i64::from(i)) {
+        for i in 0..n {
+            match point(i) {
                 Some(v) if a.comparison.breaches(v, a.threshold) => breaching += 1,
                 Some(_) => {}
                 None => missing += 1,
             }
         }
-        let all_missing = missing == a.evaluation_periods.max(1);
+        // CloudWatch reads an evaluation range longer than N ("How alarm state is evaluated
+        // when data is missing", alarms-and-missing-data.html): real datapoints from farther
+        // back stand in for missing recent ones, and `TreatMissingData` fills only those still
+        // missing. AWS does not give the range's length; its examples use N + 2.
+        let mut filled = missing;
+        let mut i = n;
+        while filled > 0 && i < n + 2 {
+            if let Some(v) = point(i) {
+                filled -= 1;
+                if a.comparison.breaches(v, a.threshold) {
+                    breaching += 1;
+                }
+            }
+            i += 1;
+        }
+        let all_missing = filled == n;
         let needed = a.datapoints_to_alarm.max(1);
         match a.treat_missing_data {
-            TreatMissingData::Breaching if breaching + missing >= needed => State::Alarm,
+            TreatMissingData::Breaching if breaching + filled >= needed => State::Alarm,
             TreatMissingData::Ignore | TreatMissingData::Missing if all_missing => {
                 match a.treat_missing_data {
                     TreatMissingData::Ignore => previous,
@@ -568,7 +586,9 @@ mod tests {
     #[test]
     fn m_of_n_datapoints_and_missing_data_follow_cloudwatch() {
         // Errors in minutes 10, 12 and 30..40. At evaluation time T the newest period is
-        // [T-1m, T): the minute-10 error is seen at 11.
+        // [T-1m, T): the minute-10 error is seen at 11. A minute without a 5xx has no datapoint
+        // (ALB publishes none), so the last real one stands in while it is within the
+        // evaluation range (N + 2 periods): each burst is seen two minutes longer.
         let s = series(|m| m == 10 || m == 12 || (30..40).contains(&m));
         let one = replay(
             &[bad_alarm("a", 1, 1, TreatMissingData::NotBreaching)],
@@ -577,15 +597,16 @@ mod tests {
         );
         assert_eq!(
             spans(&one, "a"),
-            vec![(11, Some(12)), (13, Some(14)), (31, Some(41))]
+            vec![(11, Some(16)), (31, Some(43))]
         );
-        // 2 of 3: minutes 10 and 12 are both within the three periods ending at 13.
+        // 2 of 3: minutes 10 and 12 are both within the three periods ending at 13, and the
+        // real datapoints farther back keep two of three breaching until 16.
         let two = replay(
             &[bad_alarm("a", 2, 3, TreatMissingData::NotBreaching)],
             &s,
             range(),
         );
-        assert_eq!(spans(&two, "a"), vec![(13, Some(14)), (32, Some(42))]);
+        assert_eq!(spans(&two, "a"), vec![(13, Some(16)), (32, Some(44))]);
         // Missing periods counted as breaching: a minute without errors is "missing" for a 5xx
         // count (ALB publishes none), so the alarm never leaves ALARM.
         let breaching = replay(
@@ -598,7 +619,8 @@ mod tests {
 
     #[test]
     fn a_suppressed_composite_notifies_after_the_extension_only_if_still_in_alarm() {
-        // `fast` fires 31..41; `slow` (the child of the suppressed composite) 31..80.
+        // `fast` fires 31..43; `slow` (the child of the suppressed composite) 31..82 (each
+        // two minutes past its window: the last real datapoint stands in for missing ones).
         let fast = bad_alarm("fast", 1, 1, TreatMissingData::NotBreaching);
         let mut slow = bad_alarm("slow", 1, 20, TreatMissingData::NotBreaching);
         if let Alarm::Metric(m) = &mut slow {
@@ -612,9 +634,9 @@ mod tests {
             composite("ticket", "slow", Some(("page", 5, 10))),
         ];
         let n = replay(&alarms, &s, range());
-        assert_eq!(spans(&n, "page"), vec![(31, Some(41))]);
-        // Suppressed while the page is in ALARM, then 10 more minutes: notifies at 51.
-        assert_eq!(spans(&n, "ticket"), vec![(51, Some(80))]);
+        assert_eq!(spans(&n, "page"), vec![(31, Some(43))]);
+        // Suppressed while the page is in ALARM, then 10 more minutes: notifies at 53.
+        assert_eq!(spans(&n, "ticket"), vec![(53, Some(82))]);
         // With a long enough extension the ticket clears while suppressed: never notifies.
         let mut quiet = alarms.clone();
         quiet[3] = composite("ticket", "slow", Some(("page", 5, 60)));
@@ -634,14 +656,14 @@ mod tests {
             composite("ticket", "slow", Some(("page", 5, 120))),
         ];
         let n = replay(&alarms, &s, range());
-        assert_eq!(spans(&n, "page"), vec![(35, Some(46))]);
+        assert_eq!(spans(&n, "page"), vec![(35, Some(48))]);
         assert_eq!(spans(&n, "ticket"), vec![]);
         // With a 2-minute wait the ticket notifies at 33, before the page fires.
         let mut short_wait = alarms;
         short_wait[3] = composite("ticket", "slow", Some(("page", 2, 120)));
         assert_eq!(
             spans(&replay(&short_wait, &s, range()), "ticket"),
-            vec![(33, Some(85))]
+            vec![(33, Some(87))]
         );
     }
 }
