@@ -595,10 +595,7 @@ mod tests {
             &s,
             range(),
         );
-        assert_eq!(
-            spans(&one, "a"),
-            vec![(11, Some(16)), (31, Some(43))]
-        );
+        assert_eq!(spans(&one, "a"), vec![(11, Some(16)), (31, Some(43))]);
         // 2 of 3: minutes 10 and 12 are both within the three periods ending at 13, and the
         // real datapoints farther back keep two of three breaching until 16.
         let two = replay(
