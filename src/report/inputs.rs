@@ -87,10 +87,14 @@ pub async fn evaluate(
             f.histories
         });
     let app_logs = read_app_logs(&inputs.app_logs, slos)?;
+    let mut file_warnings = Vec::new();
     let mut evaluation = match &inputs.access_logs {
         Some(dir) => {
             let histories = from_files.unwrap_or_default();
-            from_access_logs(slos, dir, inputs.scan, &histories, at, window, progress)?
+            let (evaluation, w) =
+                from_access_logs(slos, dir, inputs.scan, &histories, at, window, progress)?;
+            file_warnings = w;
+            evaluation
         }
         None => {
             let config = crate::aws::load_config().await;
@@ -128,20 +132,7 @@ pub async fn evaluate(
             message: w.clone(),
         })
         .collect();
-    if let Some(dir) = &inputs.access_logs {
-        let files = find_log_files(dir)?;
-        report_warnings.extend(unmatched_load_balancers(slos, &files));
-        let others = files.iter().filter(|f| f.other_kind.is_some()).count();
-        if others > 0 {
-            report_warnings.push(Warning {
-                kind: "other_load_balancers",
-                message: format!(
-                    "{others} file(s) under {} are Classic or Network Load Balancers' logs (their names say so) and were not read",
-                    dir.display()
-                ),
-            });
-        }
-    }
+    report_warnings.extend(file_warnings);
     let (span, coverage) = coverage(&evaluation);
     report_warnings.extend(coverage);
     warnings.extend(report_warnings.iter().map(|w| w.message.clone()));
@@ -291,7 +282,7 @@ fn from_access_logs(
     at: DateTime<Utc>,
     window: Option<TimeDelta>,
     progress: &Progress,
-) -> Result<Evaluation, InputError> {
+) -> Result<(Evaluation, Vec<Warning>), InputError> {
     let files = find_log_files(dir)?;
     // Plain files are memory-mapped: one that shrinks meanwhile is an error, not a crash.
     crate::source::access_log::explain_sigbus();
@@ -304,7 +295,7 @@ fn from_access_logs(
     let options = scan.unwrap_or_else(|| {
         ScanOptions::threads(std::thread::available_parallelism().map_or(1, usize::from))
     });
-    Ok(evaluate::from_access_logs(
+    let evaluation = evaluate::from_access_logs(
         slos,
         &files,
         histories,
@@ -312,7 +303,25 @@ fn from_access_logs(
         window,
         options,
         Some(&progress.read),
-    ))
+    );
+    Ok((evaluation, file_warnings(slos, dir, &files)))
+}
+
+/// What the files' names say the report cannot rest on: specs no file is of, and files of
+/// other kinds of load balancers (skipped unread).
+fn file_warnings(slos: &[&ServiceSlo], dir: &std::path::Path, files: &[LogFile]) -> Vec<Warning> {
+    let mut out = unmatched_load_balancers(slos, files);
+    let others = files.iter().filter(|f| f.other_kind.is_some()).count();
+    if others > 0 {
+        out.push(Warning {
+            kind: "other_load_balancers",
+            message: format!(
+                "{others} file(s) under {} are Classic or Network Load Balancers' logs (their names say so) and were not read",
+                dir.display()
+            ),
+        });
+    }
+    out
 }
 
 /// Each service's application-log file, read; every service named must be a spec's.
