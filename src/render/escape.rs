@@ -4,15 +4,32 @@
 
 /// `&`, `<`, `>`, `"` and `'` escaped, for HTML text and attribute values.
 pub fn html(s: &str) -> String {
+    replaced(s, |c| {
+        entity(c).or(match c {
+            '"' => Some("&quot;"),
+            '\'' => Some("&#39;"),
+            _ => None,
+        })
+    })
+}
+
+/// The entities of the three characters HTML, Slack and Markdown all read as markup.
+fn entity(c: char) -> Option<&'static str> {
+    match c {
+        '&' => Some("&amp;"),
+        '<' => Some("&lt;"),
+        '>' => Some("&gt;"),
+        _ => None,
+    }
+}
+
+/// `s` with each character `with` maps to text replaced by it.
+fn replaced(s: &str, with: impl Fn(char) -> Option<&'static str>) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
+        match with(c) {
+            Some(text) => out.push_str(text),
+            None => out.push(c),
         }
     }
     out
@@ -25,33 +42,20 @@ pub fn html(s: &str) -> String {
 /// `client-markdown` that read Markdown (neither documents an escape for it), so that a log
 /// line cannot show one text and lead elsewhere.
 pub fn slack(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            c => out.push(c),
-        }
-    }
-    out.replace("](", "] (")
+    replaced(s, entity).replace("](", "] (")
 }
 
 /// A URL inside a Slack link `<url|label>`: `|`, `<`, `>` and spaces would end it early, so they
 /// are percent-encoded; `&` becomes `&amp;` like everywhere in mrkdwn.
 pub fn slack_url(url: &str) -> String {
-    let mut out = String::with_capacity(url.len());
-    for c in url.chars() {
-        match c {
-            '|' => out.push_str("%7C"),
-            '<' => out.push_str("%3C"),
-            '>' => out.push_str("%3E"),
-            ' ' => out.push_str("%20"),
-            '&' => out.push_str("&amp;"),
-            c => out.push(c),
-        }
-    }
-    out
+    replaced(url, |c| match c {
+        '|' => Some("%7C"),
+        '<' => Some("%3C"),
+        '>' => Some("%3E"),
+        ' ' => Some("%20"),
+        '&' => Some("&amp;"),
+        _ => None,
+    })
 }
 
 /// Escaped text cut short may end inside an entity (`&am`): that tail goes.
@@ -75,15 +79,13 @@ pub fn markdown(s: &str) -> String {
             out.push(c);
             continue;
         }
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '\\' | '`' | '*' | '_' | '[' | ']' | '|' | '~' | '#' => {
+        match (entity(c), c) {
+            (Some(text), _) => out.push_str(text),
+            (None, '\\' | '`' | '*' | '_' | '[' | ']' | '|' | '~' | '#') => {
                 out.push('\\');
                 out.push(c);
             }
-            c => out.push(c),
+            (None, c) => out.push(c),
         }
     }
     out
