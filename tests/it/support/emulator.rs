@@ -91,6 +91,45 @@ impl Session {
         cmd.output().expect("run slo")
     }
 
+    /// `slo apply` of one `checkout` spec (availability over 30 days, SNS topic `slo-alerts`),
+    /// as a user would run it first; the spec's directory lives as long as the value.
+    pub fn apply_checkout(&self) -> tempfile::TempDir {
+        let tmp = tempfile::tempdir().unwrap();
+        std::fs::write(
+            tmp.path().join("checkout.yaml"),
+            "apiVersion: slo/v1\nservice: checkout\nalb: { loadBalancer: app/shop/50dc6c495c0c9188 }\nwindow: 30d\nobjectives:\n  - { name: availability, sli: availability, target: 99.9% }\nnotify: { sns: arn:aws:sns:us-east-1:123456789012:slo-alerts }\n",
+        )
+        .unwrap();
+        let applied = self.slo(&["apply", tmp.path().to_str().unwrap(), "--yes"]);
+        assert_eq!(
+            applied.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&applied.stderr)
+        );
+        tmp
+    }
+
+    /// Runs `tests/emulator/<script>` (a Python test) against this session's endpoint, with
+    /// [`Session::python_command`]; its standard output when it passes, a panic with both
+    /// outputs when it fails.
+    pub fn emulator_test(&self, script: &str, args: &[&str]) -> String {
+        let out = self
+            .python_command()
+            .arg(root().join("tests/emulator").join(script))
+            .args(["--endpoint", &self.endpoint()])
+            .args(args)
+            .output()
+            .unwrap_or_else(|e| panic!("run tests/emulator/{script}: {e}"));
+        let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+        assert!(
+            out.status.success(),
+            "{stdout}\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        stdout
+    }
+
     pub fn http(&self, method: &str, path: &str, body: &str) -> (u16, String) {
         request(self.port, method, path, body).unwrap_or_else(|e| panic!("{method} {path}: {e}"))
     }
@@ -191,13 +230,22 @@ impl Session {
 }
 
 impl Session {
+    /// The emulator virtualenv's Python (boto3 is there), pointed at the emulator.
+    fn python_command(&self) -> Command {
+        let mut cmd = Command::new(root().join("target/emulator-venv/bin/python"));
+        self.configure(&mut cmd);
+        cmd
+    }
+
     /// Runs a Python script with boto3 (the emulator's virtualenv) against the emulator, to
     /// seed what the Rust SDKs `slo` uses cannot create (VPCs, subnets); returns its stdout.
     pub fn python(&self, script: &str) -> String {
-        let mut cmd = Command::new(root().join("target/emulator-venv/bin/python"));
-        cmd.arg("-c").arg(script);
-        self.configure(&mut cmd);
-        let out = cmd.output().expect("run python");
+        let out = self
+            .python_command()
+            .arg("-c")
+            .arg(script)
+            .output()
+            .expect("run python");
         assert!(
             out.status.success(),
             "seed script failed: {}",
