@@ -35,6 +35,7 @@ in. Each rule names the page it follows (CloudWatch User Guide unless said other
 - AlarmThatSendsEmail.html / "Alarm actions": actions run on a state change into the state
   they are for (ALARM, OK, INSUFFICIENT_DATA).
 """
+import functools
 import math
 import re
 
@@ -71,6 +72,9 @@ def tokenize(text):
     return out
 
 
+# Parsed once per text: every alarm is evaluated every minute, and its expression and rule
+# never change between puts.
+@functools.lru_cache(maxsize=4096)
 def parse_expression(text):
     """Metric math → a tree: ("num", v), ("id", name), ("neg", x), ("not", x),
     ("bin", op, a, b), ("if", c, a, b), ("fill", x, v)."""
@@ -208,6 +212,7 @@ RULE_TOKEN = re.compile(r'\s*(?:(?P<fn>ALARM|OK|INSUFFICIENT_DATA)\s*\(\s*(?:"(?
                         r"|(?P<word>TRUE|FALSE|AND|OR|NOT)\b|(?P<paren>[()]))")
 
 
+@functools.lru_cache(maxsize=4096)
 def parse_rule(text):
     """An `AlarmRule` → a tree: ("state", STATE, name), ("const", bool), ("not", x),
     ("and", a, b), ("or", a, b). NOT binds tightest, then AND, then OR."""
