@@ -45,22 +45,7 @@ impl Ports for Sdk {
     type Journal = AnyJournal;
 }
 
-/// The ports, the journal and the Slack client, made once.
-pub struct Adapters<P: Ports> {
-    region: Option<String>,
-    pub metrics: P::Metrics,
-    pub alarms: P::Alarms,
-    pub ecs: P::Deployments,
-    pub logs: P::Logs,
-    pub sns: P::Topics,
-    pub journal: P::Journal,
-    webhook: Webhook,
-    /// Evidence per incident, read once when it opens and once when it resolves: keyed by
-    /// objective, start and whether it was still ongoing.
-    evidence: Mutex<BTreeMap<IncidentKey, crate::core::evidence::Evidence>>,
-}
-
-/// The ports of [`Adapters::new`], by name.
+/// The ports, by name.
 pub struct Parts<P: Ports> {
     /// The region messages link the console in.
     pub region: Option<String>,
@@ -72,16 +57,19 @@ pub struct Parts<P: Ports> {
     pub journal: P::Journal,
 }
 
+/// The ports, the Slack client and the evidence read so far, made once.
+pub struct Adapters<P: Ports> {
+    pub ports: Parts<P>,
+    webhook: Webhook,
+    /// Evidence per incident, read once when it opens and once when it resolves: keyed by
+    /// objective, start and whether it was still ongoing.
+    evidence: Mutex<BTreeMap<IncidentKey, crate::core::evidence::Evidence>>,
+}
+
 impl<P: Ports> Adapters<P> {
-    pub fn new(parts: Parts<P>) -> Result<Adapters<P>, SlackError> {
+    pub fn new(ports: Parts<P>) -> Result<Adapters<P>, SlackError> {
         Ok(Adapters {
-            region: parts.region,
-            metrics: parts.metrics,
-            alarms: parts.alarms,
-            ecs: parts.ecs,
-            logs: parts.logs,
-            sns: parts.sns,
-            journal: parts.journal,
+            ports,
             webhook: Webhook::new()?,
             evidence: Mutex::new(BTreeMap::new()),
         })
@@ -122,10 +110,10 @@ pub async fn refresh<P: Ports>(state: &AppState, aws: &Adapters<P>) {
     let now = Utc::now();
     let started = std::time::Instant::now();
     let (histories, mut warnings) =
-        crate::report::evaluate::deployment_histories(&slos, &aws.ecs, now, None).await;
+        crate::report::evaluate::deployment_histories(&slos, &aws.ports.ecs, now, None).await;
     let refreshed = match crate::report::evaluate::refresh_from_cloudwatch(
         &slos,
-        &aws.metrics,
+        &aws.ports.metrics,
         &state.cache,
         &histories,
         now,
@@ -149,7 +137,7 @@ pub async fn refresh<P: Ports>(state: &AppState, aws: &Adapters<P>) {
     state.aws_ok(Utc::now());
     let mut report = refreshed.report;
     attach_evidence(aws, &mut report, &slos).await;
-    let infra = match aws.alarms.metric_alarm_states(naming::PREFIX).await {
+    let infra = match aws.ports.alarms.metric_alarm_states(naming::PREFIX).await {
         Ok(states) => infra_lights(&slos, states),
         Err(e) => {
             record(state, &e, "infra alarm states");
@@ -251,7 +239,7 @@ async fn attach_evidence<P: Ports>(
     for (k, slo, end) in wanted {
         let e = match known.get(&k) {
             Some(e) => Some(e.clone()),
-            None => crate::report::evidence::for_incident(&aws.logs, slo, k.1, end).await,
+            None => crate::report::evidence::for_incident(&aws.ports.logs, slo, k.1, end).await,
         };
         if let Some(e) = e {
             next.insert(k, e);
@@ -302,15 +290,22 @@ pub async fn notify<P: Ports>(
 ) {
     let specs = state.specs();
     let slos = specs.refs();
-    let channels = Channels::for_specs(&slos, &|v| env(v), &aws.sns, Some(&aws.webhook));
+    let channels = Channels::for_specs(&slos, &|v| env(v), &aws.ports.sns, Some(&aws.webhook));
     let enrich = FromSnapshot {
         state,
         slos: &slos,
-        region: aws.region.as_deref(),
+        region: aws.ports.region.as_deref(),
     };
     let now = Utc::now();
-    let result =
-        crate::notify::pass(&slos, &aws.alarms, &channels, &aws.journal, &enrich, now).await;
+    let result = crate::notify::pass(
+        &slos,
+        &aws.ports.alarms,
+        &channels,
+        &aws.ports.journal,
+        &enrich,
+        now,
+    )
+    .await;
     match result {
         Ok(outcome) => {
             state.aws_ok(Utc::now());
@@ -338,7 +333,7 @@ pub async fn notify<P: Ports>(
 
 /// The heartbeat the `slo:heartbeat` alarm watches.
 pub async fn heartbeat<P: Ports>(state: &AppState, aws: &Adapters<P>) {
-    match aws.metrics.put_heartbeat(Utc::now()).await {
+    match aws.ports.metrics.put_heartbeat(Utc::now()).await {
         Ok(()) => state.aws_ok(Utc::now()),
         Err(e) => record(state, &e, "heartbeat"),
     }
@@ -448,7 +443,7 @@ mod in_memory {
             journal: MemoryJournal::default(),
         })
         .unwrap();
-        traffic(&aws.metrics, &aws.logs, now);
+        traffic(&aws.ports.metrics, &aws.ports.logs, now);
         let specs = Specs {
             slos: vec![slo],
             files: Vec::new(),
@@ -479,12 +474,17 @@ mod in_memory {
         assert_eq!(evidence.top[0].count, 30, "{evidence:#?}");
         assert!(!format!("{evidence:?}").contains("hunter"), "{evidence:#?}");
 
-        aws.alarms
+        aws.ports
+            .alarms
             .set_state(PAGE, "ALARM", now - TimeDelta::minutes(100));
         notify(&state, &aws, &|_| None).await;
-        let published = aws.sns.inner.published();
+        let published = aws.ports.sns.inner.published();
         assert_eq!(published.len(), 1, "one page, sent on the retry");
-        assert_eq!(aws.sns.calls(), 2, "the throttled publish was tried again");
+        assert_eq!(
+            aws.ports.sns.calls(),
+            2,
+            "the throttled publish was tried again"
+        );
         assert!(
             published[0]
                 .subject
@@ -492,20 +492,20 @@ mod in_memory {
             "{published:#?}"
         );
         assert!(published[0].message.contains("Top errors in the logs"));
-        let journal = aws.journal.state();
+        let journal = aws.ports.journal.state();
         assert_eq!(journal.sent.len(), 1);
         assert!(journal.pending.is_empty());
 
         heartbeat(&state, &aws).await;
-        assert_eq!(aws.metrics.heartbeats().len(), 1);
+        assert_eq!(aws.ports.metrics.heartbeats().len(), 1);
         assert!(state.health().last_ok.is_some());
 
         // Nothing twice; then the resolution, once.
         notify(&state, &aws, &|_| None).await;
-        assert_eq!(aws.sns.inner.published().len(), 1);
-        aws.alarms.set_state(PAGE, "OK", now);
+        assert_eq!(aws.ports.sns.inner.published().len(), 1);
+        aws.ports.alarms.set_state(PAGE, "OK", now);
         notify(&state, &aws, &|_| None).await;
-        let published = aws.sns.inner.published();
+        let published = aws.ports.sns.inner.published();
         assert_eq!(published.len(), 2);
         assert!(
             published[1].subject.starts_with("[RESOLVED]"),
