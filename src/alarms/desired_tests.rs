@@ -78,10 +78,11 @@ fn burn_alarms_compare_the_error_ratio_with_burn_times_allowance() {
     let AlarmSource::Math { expression, .. } = &short.source else {
         panic!()
     };
-    // The short window's guard: at least two bad events.
+    // The short window's guards: at least two bad events, and more than a 99.9 % objective
+    // allows by chance.
     assert_eq!(
         expression,
-        "IF(m1 > 0 AND FILL(m2,0)+FILL(m3,0) >= 2, (FILL(m2,0)+FILL(m3,0))/m1, 0)"
+        "IF(m1 > 0 AND FILL(m2,0)+FILL(m3,0) >= 2 AND FILL(m2,0)+FILL(m3,0) >= 0.001*m1 + 2.33*(0.001*m1)^0.5 + 1, (FILL(m2,0)+FILL(m3,0))/m1, 0)"
     );
     assert!(short.alarm_actions.is_empty(), "only composites notify");
     let latency = metric(&alarms, "slo:checkout:latency:slow:6h");
@@ -231,4 +232,35 @@ fn the_cost_counts_metrics_and_composites_at_list_price() {
     // two composites; latency: 4 × (2 + 2 metrics) and two composites; the fallback.
     let expected = 0.10 * 5.0 + (4.0 * 0.60 + 1.0) + (4.0 * 0.40 + 1.0) + 0.50;
     assert!((monthly_cost_usd(&alarms) - expected).abs() < 1e-9);
+}
+
+#[test]
+fn every_planned_expression_is_one_the_replay_can_read() {
+    // An expression the replay cannot read evaluates as no data there: the replay would say
+    // the alarms never fire.
+    for extra in [
+        "",
+        "alerting: { minRequests: 100/h, minBadEvents: 3 }\n",
+        "window: 7d\n",
+    ] {
+        let text = if extra.starts_with("window") {
+            String::new()
+        } else {
+            extra.to_owned()
+        };
+        let mut slo = spec(&text);
+        if extra.starts_with("window") {
+            slo.window = crate::core::window::SloWindow::Rolling(chrono::TimeDelta::days(7));
+        }
+        for alarm in desired_alarms(&slo).unwrap() {
+            if let Alarm::Metric(MetricAlarm {
+                source: AlarmSource::Math { expression, .. },
+                ..
+            }) = &alarm
+            {
+                crate::core::metric_math::Expr::parse(expression)
+                    .unwrap_or_else(|e| panic!("{}: {e}", alarm.name()));
+            }
+        }
+    }
 }

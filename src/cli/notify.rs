@@ -55,7 +55,9 @@ impl Enrich for FromAws<'_> {
             let region = self.config.region().map(|r| r.as_ref().to_owned());
             let mut m = context_from_report(o, slo);
             if let Some(i) = o.assessment.incidents.last() {
-                m.evidence = slo::report::evidence::for_incident(&logs, slo, i.start, i.end).await;
+                m.evidence =
+                    slo::report::evidence::for_incident(&logs, slo, i.impact.start, i.impact.end)
+                        .await;
             }
             slo::notify::add_links(&mut m, slo, region.as_deref());
             out.insert(o.key.clone(), m);

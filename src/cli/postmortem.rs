@@ -86,7 +86,37 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
             incidents.join("\n")
         );
     };
-    let text = slo::render::postmortem::render(o, incident, &others);
+    let failing = match &args.source.access_logs {
+        Some(dir) => {
+            let files = slo::source::access_log::find_log_files(dir)?;
+            let slo = slos
+                .iter()
+                .find(|s| s.service == args.service)
+                .expect("checked above");
+            let span = slo::core::window::TimeRange {
+                start: incident.impact.start,
+                end: incident.impact.end,
+            };
+            Some(slo::source::access_log::failing::failing_paths(
+                &files, slo, o.sli, span,
+            ))
+        }
+        None => None,
+    };
+    let links = evaluation
+        .report
+        .links
+        .iter()
+        .find(|l| l.service == args.service);
+    let text = slo::render::postmortem::render(
+        o,
+        incident,
+        &others,
+        &slo::render::postmortem::Extras {
+            failing: failing.as_ref(),
+            links,
+        },
+    );
     match &args.output {
         Some(path) => slo::render::file::write_atomically(path, text.as_bytes())
             .with_context(|| format!("cannot write {}", path.display()))?,

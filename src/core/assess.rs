@@ -3,6 +3,7 @@
 use crate::core::alerting::{Episode, episodes, tier_states};
 use crate::core::budget::{BurnRate, ErrorBudget};
 use crate::core::events::{Counts, EventSeries};
+use crate::core::impact::CauseOf;
 use crate::core::incidents::{Incident, incidents};
 use crate::core::model::{Alerting, ServiceSlo};
 use crate::core::ratio::Target;
@@ -52,12 +53,14 @@ pub struct Assessment {
     pub status: Status,
 }
 
-/// Assesses the events of `series` that fall in `range` against `target`.
+/// Assesses the events of `series` that fall in `range` against `target`; `cause_of` names the
+/// deployment errors at a time would be blamed on (incidents are split at new ones).
 pub fn assess(
     series: &EventSeries,
     target: Target,
     alerting: &Alerting,
     range: TimeRange,
+    cause_of: CauseOf<'_>,
 ) -> Assessment {
     let sums = series.prefix_sums();
     let counts = sums.sum(range);
@@ -93,7 +96,7 @@ pub fn assess(
         budget,
         burn_rates,
         firing,
-        incidents: incidents(&episodes, &alerting.tiers, &sums, allowed),
+        incidents: incidents(&episodes, &alerting.tiers, &sums, target, allowed, cause_of),
         episodes,
         status: Status::of(budget.as_ref(), page_firing),
     }
@@ -155,6 +158,7 @@ mod tests {
             Target::new(0.999).unwrap(),
             &alerting(),
             TimeRange::ending_at(end, TimeDelta::days(30)),
+            &crate::core::impact::no_cause,
         );
         assert_eq!(a.status, Status::NoData);
         assert!(a.budget.is_none());
@@ -174,6 +178,7 @@ mod tests {
             Target::new(0.999).unwrap(),
             &alerting(),
             TimeRange::ending_at(end, TimeDelta::days(30)),
+            &crate::core::impact::no_cause,
         );
         assert_eq!(a.counts, Counts::new(1000, 1000));
         assert_eq!(a.status, Status::Ok);

@@ -1,18 +1,19 @@
 //! Which deployment caused an incident: the one of the same service that was in progress when
-//! the incident started, or had started within `lead` before it, the most recent first. Pure.
+//! its impact started (users saw errors), or had started within `lead` before it, the most
+//! recent first. Pure.
 
 use crate::core::budget::{BurnRate, spent};
 use crate::core::deployments::Deployment;
 use crate::core::events::PrefixSums;
-use crate::core::incidents::Incident;
 use crate::core::ratio::Target;
 use crate::core::window::TimeRange;
 use chrono::{DateTime, TimeDelta, Utc};
 
 /// The default lead time (`correlation.lead`).
 pub const DEFAULT_LEAD: TimeDelta = TimeDelta::minutes(30);
-/// The burn is judged over this long after the rollback's end: below a burn rate of 1 there,
-/// it stopped (the budget is no longer spent faster than the window allows).
+/// The burn is judged over this long after the rollback's end (or until the next deployment
+/// starts, if sooner): below a burn rate of 1 there, it stopped (the budget is no longer spent
+/// faster than the window allows).
 pub const RECOVERY_GRACE: TimeDelta = TimeDelta::minutes(30);
 
 #[derive(Clone, Debug, PartialEq)]
@@ -27,7 +28,7 @@ pub struct Attribution {
     pub budget_spent: f64,
 }
 
-/// The deployment of `service` behind an incident starting at `start`, if any.
+/// The deployment of `service` behind errors starting at `start`, if any.
 pub fn attribute<'d>(
     service: &str,
     start: DateTime<Utc>,
@@ -41,33 +42,48 @@ pub fn attribute<'d>(
         .max_by_key(|d| (d.start(), d.created_at))
 }
 
-/// Attributes `incident` (of `service`, an objective with `target`) and says whether the
-/// rollback ended the burn.
+/// The start of the deployment of `service` errors at a time would be blamed on: what
+/// incidents are split at (`core::incidents`).
+pub fn cause_of<'d>(
+    service: &'d str,
+    deployments: &'d [Deployment],
+    lead: TimeDelta,
+) -> impl Fn(DateTime<Utc>) -> Option<DateTime<Utc>> + 'd {
+    move |t| attribute(service, t, deployments, lead).map(Deployment::start)
+}
+
+/// Attributes errors that began at `span.start` (an incident's impact start) and were
+/// alerted on until `span.end` (the incident's end) for `service`, an objective with
+/// `target`, and says whether the rollback ended the burn.
 pub fn correlate(
     service: &str,
-    incident: &Incident,
+    span: TimeRange,
     deployments: &[Deployment],
     lead: TimeDelta,
     target: Target,
     sums: &PrefixSums<'_>,
     budget_allowed: f64,
 ) -> Option<Attribution> {
-    let d = attribute(service, incident.start, deployments, lead)?;
+    let d = attribute(service, span.start, deployments, lead)?;
     let recovered_after_rollback = d
         .rollback
         .as_ref()
         .and_then(|r| r.finished_at)
         .and_then(|f| {
-            let after = sums.sum(TimeRange {
-                start: f,
-                end: f + RECOVERY_GRACE,
-            });
+            // Judged until the next deployment at most: its errors are not this rollback's.
+            let next = deployments
+                .iter()
+                .filter(|n| n.service == service && n.start() > f)
+                .map(Deployment::start)
+                .min();
+            let end = next.map_or(f + RECOVERY_GRACE, |n| n.min(f + RECOVERY_GRACE));
+            let after = sums.sum(TimeRange { start: f, end });
             BurnRate::of(after, target).map(|b| b.get() < 1.0)
         });
     let bad = sums
         .sum(TimeRange {
             start: d.start(),
-            end: incident.end.max(d.start()),
+            end: span.end.max(d.start()),
         })
         .bad();
     Some(Attribution {
@@ -82,7 +98,6 @@ mod tests {
     use super::*;
     use crate::core::deployments::{Rollback, RollbackTrigger};
     use crate::core::events::{Counts, EventSeries};
-    use crate::core::tiers::Severity;
     use proptest::prelude::*;
 
     fn t(m: i64) -> DateTime<Utc> {
@@ -106,20 +121,10 @@ mod tests {
         }
     }
 
-    fn incident(start: i64, end: i64) -> Incident {
-        Incident {
+    fn span(start: i64, end: i64) -> TimeRange {
+        TimeRange {
             start: t(start),
             end: t(end),
-            ongoing: false,
-            first_page: Some(t(start)),
-            severities: vec![Severity::Page],
-            peak_burn_rate: 100.0,
-            counts: Counts::default(),
-            budget_spent: 0.0,
-            deployment: None,
-            evidence: None,
-            first_bad: None,
-            last_bad: None,
         }
     }
 
@@ -155,7 +160,7 @@ mod tests {
         let sums = series.prefix_sums();
         let a = correlate(
             "checkout",
-            &incident(3, 130),
+            span(3, 130),
             &deployments,
             DEFAULT_LEAD,
             target,
@@ -173,7 +178,7 @@ mod tests {
         }
         let late = correlate(
             "checkout",
-            &incident(3, 200),
+            span(3, 200),
             &deployments,
             DEFAULT_LEAD,
             target,
@@ -225,6 +230,57 @@ mod tests {
                 .collect();
             let again = attribute("a", t(start) + TimeDelta::minutes(shift), &moved, lead);
             prop_assert_eq!(found.map(|d| &d.arn), again.map(|d| &d.arn));
+        }
+    }
+
+    proptest! {
+        /// Two deployments on one afternoon at low traffic, anywhere: every incident is blamed on
+        /// the deployment in progress (or just started) when its impact began, never on one that a
+        /// later deployment had replaced by then.
+        #[test]
+        fn attribution_never_crosses_a_later_deployment(
+            first in 0i64..60, gap in 20i64..200, len in 10i64..40, bad in 6u64..10,
+        ) {
+            use crate::core::alerting::{TrafficGuard, episodes};
+            use crate::core::incidents::incidents;
+            use crate::core::tiers::sre_workbook;
+            let second = first + len + gap;
+            let deployments = vec![
+                deployment("a", first, Some(first + len)),
+                deployment("a", second, Some(second + len)),
+            ];
+            let mut series = EventSeries::new(TimeDelta::minutes(1)).unwrap();
+            for m in -180..(second + len + 300) {
+                let failing = (first..first + len).contains(&m) || (second..second + len).contains(&m);
+                let b = if failing { bad } else { 0 };
+                series.add(t(m), Counts::new(20 - b, 20));
+            }
+            let sums = series.prefix_sums();
+            let target = Target::new(0.999).unwrap();
+            let tiers = sre_workbook(TimeDelta::days(30));
+            let range = series.span().unwrap();
+            let eps = episodes(&sums, target, &tiers, TrafficGuard::NONE.with_min_bad(2), range, 100.0);
+            let cause = cause_of("a", &deployments, DEFAULT_LEAD);
+            let found = incidents(&eps, &tiers, &sums, target, 100.0, &cause);
+            prop_assert!(!found.is_empty());
+            for i in &found {
+                let at = TimeRange { start: i.impact.start, end: i.end };
+                let Some(a) = correlate("a", at, &deployments, DEFAULT_LEAD, target, &sums, 100.0) else {
+                    continue;
+                };
+                prop_assert!(a.deployment.start() <= i.impact.start);
+                prop_assert!(!deployments.iter().any(|d| a.deployment.start() < d.start() && d.start() <= i.impact.start));
+            }
+            // Each burst is its own incident, blamed on its own deployment.
+            let blamed: Vec<String> = found
+                .iter()
+                .filter_map(|i| {
+                    let at = TimeRange { start: i.impact.start, end: i.end };
+                    correlate("a", at, &deployments, DEFAULT_LEAD, target, &sums, 100.0)
+                })
+                .map(|a| a.deployment.arn)
+                .collect();
+            prop_assert_eq!(blamed, vec![format!("arn:a:{first}"), format!("arn:a:{second}")]);
         }
     }
 }

@@ -1,5 +1,5 @@
 //! The part of CloudWatch metric math the planned alarms use, as a pure evaluator: numbers,
-//! metric ids, `+ - * /`, comparisons, `AND`/`OR`/`NOT`, `IF(c, a, b)` and `FILL(m, v)`.
+//! metric ids, `+ - * / ^`, comparisons, `AND`/`OR`/`NOT`, `IF(c, a, b)` and `FILL(m, v)`.
 //! A metric with no datapoint is `None`, and so is arithmetic on it (CloudWatch returns no
 //! value there); `FILL` replaces it; `IF` with a missing condition is missing.
 
@@ -24,6 +24,7 @@ pub enum Op {
     Sub,
     Mul,
     Div,
+    Pow,
     Lt,
     Le,
     Gt,
@@ -108,6 +109,14 @@ impl<M> Expr<M> {
                     Op::Mul => l * r,
                     Op::Div if r == 0.0 => return None,
                     Op::Div => l / r,
+                    Op::Pow => {
+                        let v = l.powf(r);
+                        // A negative number to a fractional power has no real value.
+                        if !v.is_finite() {
+                            return None;
+                        }
+                        v
+                    }
                     Op::Lt => truth(l < r),
                     Op::Le => truth(l <= r),
                     Op::Gt => truth(l > r),
@@ -131,8 +140,8 @@ enum Tok {
 }
 
 fn tokenize(text: &str) -> Result<Vec<(Tok, usize)>, (usize, String)> {
-    const SYMBOLS: [&str; 16] = [
-        ">=", "<=", "==", "!=", "&&", "||", "+", "-", "*", "/", "<", ">", "(", ")", ",", "!",
+    const SYMBOLS: [&str; 17] = [
+        ">=", "<=", "==", "!=", "&&", "||", "+", "-", "*", "/", "^", "<", ">", "(", ")", ",", "!",
     ];
     let b = text.as_bytes();
     let mut out = Vec::new();
@@ -245,6 +254,19 @@ impl Parser {
         self.binary(&[("*", Op::Mul), ("/", Op::Div)], Parser::unary)
     }
 
+    /// `a ^ b` binds tighter than `*` and `/`, and to the right: `2^3^2` is `2^9`.
+    fn power(&mut self) -> Result<Expr, String> {
+        let base = self.atom()?;
+        if self.take_sym(&["^"]).is_some() {
+            return Ok(Expr::Binary(
+                Op::Pow,
+                Box::new(base),
+                Box::new(self.unary()?),
+            ));
+        }
+        Ok(base)
+    }
+
     fn unary(&mut self) -> Result<Expr, String> {
         if self.take_sym(&["-"]).is_some() {
             return Ok(Expr::Neg(Box::new(self.unary()?)));
@@ -252,7 +274,7 @@ impl Parser {
         if self.take_sym(&["!", "NOT"]).is_some() {
             return Ok(Expr::Not(Box::new(self.unary()?)));
         }
-        self.atom()
+        self.power()
     }
 
     fn atom(&mut self) -> Result<Expr, String> {
@@ -334,6 +356,21 @@ mod tests {
         );
         assert_eq!(eval("100*FILL(m2,0)/m1", &[("m1", Some(0.0))]), None);
         assert_eq!(eval("-2 * 3 + NOT 0", &[]), Some(-5.0));
+        // The short window's significance guard: 100 requests at 14.4 × 0.1 % allow 1.44 bad
+        // events by chance; 6 are needed (1.44 + 2.33·1.2 + 1 = 5.24).
+        let significant =
+            "IF(m1 > 0 AND FILL(m2,0) >= 0.0144*m1 + 2.33*(0.0144*m1)^0.5 + 1, FILL(m2,0)/m1, 0)";
+        assert_eq!(
+            eval(significant, &[("m1", Some(100.0)), ("m2", Some(5.0))]),
+            Some(0.0)
+        );
+        assert_eq!(
+            eval(significant, &[("m1", Some(100.0)), ("m2", Some(6.0))]),
+            Some(0.06)
+        );
+        assert_eq!(eval("2^3^2", &[]), Some(512.0));
+        assert_eq!(eval("2*3^2", &[]), Some(18.0));
+        assert_eq!(eval("(0-4)^0.5", &[]), None);
     }
 
     #[test]

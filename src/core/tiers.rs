@@ -86,7 +86,14 @@ const SRE_WORKBOOK: [CatalogueTier; 4] = [
     },
 ];
 
-/// The SRE Workbook tiers for an SLO window of `window`: burn = budget fraction · window / long.
+/// No scaled tier burns slower than this: a rate below 1 leaves budget over at the window's
+/// end, so a ticket on it is noise. The workbook's own 30-day table ends at exactly 1 (its
+/// 3-day tier, "10% of budget consumed"), and for shorter windows the scaling would otherwise
+/// fall below it (a 7-day window: `drift` at 0.7, `chronic` at 0.23).
+pub const MIN_BURN_RATE: f64 = 1.0;
+
+/// The SRE Workbook tiers for an SLO window of `window`: burn = budget fraction · window /
+/// long, never below [`MIN_BURN_RATE`].
 pub fn sre_workbook(window: TimeDelta) -> Vec<Tier> {
     SRE_WORKBOOK
         .iter()
@@ -97,7 +104,7 @@ pub fn sre_workbook(window: TimeDelta) -> Vec<Tier> {
                 severity: c.severity,
                 long,
                 short: TimeDelta::minutes(c.short_minutes),
-                burn_rate: c.budget_fraction * seconds(window) / seconds(long),
+                burn_rate: (c.budget_fraction * seconds(window) / seconds(long)).max(MIN_BURN_RATE),
             }
         })
         .collect()
@@ -131,10 +138,28 @@ mod tests {
     }
 
     #[test]
-    fn each_tier_spends_its_catalogue_fraction_when_it_fires() {
+    fn each_tier_spends_at_least_its_catalogue_fraction_when_it_fires() {
         let w = TimeDelta::days(28);
+        for (tier, row) in sre_workbook(w).iter().zip(SRE_WORKBOOK.iter()) {
+            assert!(tier.budget_spent_when_firing(w) >= row.budget_fraction - 1e-9);
+        }
+        let w = TimeDelta::days(30);
         for (tier, row) in sre_workbook(w).iter().zip(SRE_WORKBOOK.iter()) {
             assert!((tier.budget_spent_when_firing(w) - row.budget_fraction).abs() < 1e-9);
         }
+    }
+
+    #[test]
+    fn no_tier_of_any_window_burns_below_one() {
+        for days in [1, 7, 14, 28, 30, 90, 455] {
+            let tiers = sre_workbook(TimeDelta::days(days));
+            assert!(
+                tiers.iter().all(|t| t.burn_rate >= MIN_BURN_RATE),
+                "{days}d"
+            );
+        }
+        let week = sre_workbook(TimeDelta::days(7));
+        let rates: Vec<f64> = week.iter().map(|t| t.burn_rate).collect();
+        assert_eq!(rates[2..], [1.0, 1.0]);
     }
 }

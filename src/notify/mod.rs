@@ -213,6 +213,12 @@ pub fn message_for(o: &Outgoing, context: &Context, slos: &[&ServiceSlo]) -> Mes
         runbook: slo.and_then(|s| s.runbook.clone()),
         dashboard_url: slo.and_then(|s| s.notify.dashboard_url.clone()),
         logs_url: None,
+        impact: None,
+        recent_ratio: None,
+        bad_means: slo
+            .and_then(|s| s.objectives.iter().find(|ob| ob.name == o.objective))
+            .map_or_else(|| "failing".to_owned(), |ob| bad_means(ob.sli)),
+        test: false,
     });
     m.kind = o.kind;
     m.severity = o.severity;
@@ -422,6 +428,24 @@ pub fn context_from_report(o: &crate::report::ObjectiveReport, slo: &ServiceSlo)
         runbook: slo.runbook.clone(),
         dashboard_url: slo.notify.dashboard_url.clone(),
         logs_url: None,
+        impact: incident.map(|i| i.impact),
+        recent_ratio: a
+            .burn_rates
+            .first()
+            .and_then(|b| b.rate)
+            .map(|r| r.get() * o.target.error_allowance()),
+        bad_means: bad_means(o.sli),
+        test: false,
+    }
+}
+
+/// What a bad request of `sli` is, as messages say it.
+fn bad_means(sli: crate::core::model::Sli) -> String {
+    match sli {
+        crate::core::model::Sli::Availability => "failing".to_owned(),
+        crate::core::model::Sli::Latency { threshold } => {
+            format!("slower than {}ms", threshold.as_millis())
+        }
     }
 }
 
@@ -473,7 +497,7 @@ pub async fn send_test(
                 channel: channel.clone(),
             };
             let mut m = message_for(&o, &Context::new(), slos);
-            m.service = format!("{} (test)", m.service);
+            m.test = true;
             send(&o, &m, channels, &sleep).await?;
             sent.push(Delivery { id: o.id, channel });
         }

@@ -113,7 +113,7 @@ pub fn page(title: &str, report: &Report, data: &Collected, extras: &Extras<'_>)
     }
     let _ = write!(
         s,
-        "</main><footer>slo {} · source: {} · solid line: error budget left; dashed: spent evenly over the window; red bands: incidents; markers: deployments (red: rolled back)</footer></body></html>",
+        "</main><footer>slo {} · source: {} · solid line: error budget left; dashed: spent evenly over the window; red bands: incidents, over what users saw; markers: deployments (red: rolled back)</footer></body></html>",
         env!("CARGO_PKG_VERSION"),
         escape(extras.source)
     );
@@ -190,8 +190,8 @@ fn objective(s: &mut String, report: &Report, o: &ObjectiveReport, data: &Collec
             .incidents
             .iter()
             .map(|i| Shade {
-                start: i.start,
-                end: i.end,
+                start: i.impact.start,
+                end: i.impact.end,
                 label: incident_line(o, i),
             })
             .collect();

@@ -112,9 +112,12 @@ pub struct EpisodeJson {
 
 #[derive(Clone, Debug, Serialize, JsonSchema)]
 pub struct IncidentJson {
+    /// The alerting span: from the first tier firing to the last one stopping.
     pub start: String,
     pub end: String,
     pub ongoing: bool,
+    /// What users saw (what the table, messages and post-mortem lead with).
+    pub impact: ImpactJson,
     /// When the first page-severity tier fired; null if only tickets did.
     pub first_page: Option<String>,
     /// Severities that fired, page first.
@@ -122,10 +125,11 @@ pub struct IncidentJson {
     pub severities: Vec<&'static str>,
     pub peak_burn_rate: Option<f64>,
     pub budget_spent: Option<f64>,
-    /// The deployment of the service in progress at the start, or started within the lead
-    /// time before it; null: none.
+    /// The deployment of the service in progress when the impact started, or started within
+    /// the lead time before it; null: none.
     pub deployment: Option<AttributionJson>,
-    /// The top log templates of the service over the incident's window; null: no log source.
+    /// The top log templates of the service over the incident's impact (and the lead time
+    /// before it); null: no log source.
     pub evidence: Option<EvidenceJson>,
 }
 
@@ -140,7 +144,7 @@ pub struct EvidenceJson {
     pub reason: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub bytes_scanned: Option<u64>,
-    /// The window read: [start − lead, min(end, start − lead + 6 h)].
+    /// The window read: [impact start − lead, min(impact end, impact start − lead + 6 h)].
     pub from: String,
     pub to: String,
     /// Sorted by count, descending.
@@ -220,6 +224,19 @@ pub struct NotificationJson {
     pub start: String,
     /// When it would have returned to OK; null: still in ALARM at `at`.
     pub end: Option<String>,
+    /// The deployment it would have named (that of the incident it belongs to); null: none.
+    pub deployment: Option<AttributionJson>,
+}
+
+/// What users saw: the span in which the incident's bad events ran above the budget rate.
+#[derive(Clone, Debug, Serialize, JsonSchema)]
+pub struct ImpactJson {
+    /// The first minute holding a bad event while the burst ran above the budget rate.
+    pub start: String,
+    /// The end of the last such minute.
+    pub end: String,
+    pub bad_events: u64,
+    pub requests: u64,
 }
 
 /// Burn rates by window, in the report's window order (a map in JSON).
@@ -392,22 +409,17 @@ pub fn objective(o: &ObjectiveReport) -> ObjectiveJson {
                 start: rfc3339(i.start),
                 end: rfc3339(i.end),
                 ongoing: i.ongoing,
+                impact: ImpactJson {
+                    start: rfc3339(i.impact.start),
+                    end: rfc3339(i.impact.end),
+                    bad_events: i.impact.bad_events,
+                    requests: i.impact.requests,
+                },
                 first_page: i.first_page.map(rfc3339),
                 severities: i.severities.iter().map(|s| s.name()).collect(),
                 peak_burn_rate: finite(i.peak_burn_rate),
                 budget_spent: finite(i.budget_spent),
-                deployment: i.deployment.as_ref().map(|a| AttributionJson {
-                    arn: a.deployment.arn.clone(),
-                    status: a.deployment.status.clone(),
-                    strategy: a.deployment.strategy.clone(),
-                    started_at: rfc3339(a.deployment.start()),
-                    finished_at: a.deployment.finished_at.map(rfc3339),
-                    target: a.deployment.target.clone(),
-                    images: images(&a.deployment),
-                    rollback: rollback(&a.deployment),
-                    recovered_after_rollback: a.recovered_after_rollback,
-                    budget_spent: finite(a.budget_spent),
-                }),
+                deployment: i.deployment.as_ref().map(attribution),
                 evidence: i.evidence.as_ref().map(|e| EvidenceJson {
                     source: e.source.name(),
                     log_group: e.log_group.clone(),
@@ -434,9 +446,10 @@ pub fn objective(o: &ObjectiveReport) -> ObjectiveJson {
             .notifications
             .iter()
             .map(|n| NotificationJson {
-                severity: n.severity.name(),
-                start: rfc3339(n.start),
-                end: n.end.map(rfc3339),
+                severity: n.notification.severity.name(),
+                start: rfc3339(n.notification.start),
+                end: n.notification.end.map(rfc3339),
+                deployment: n.deployment.as_ref().map(attribution),
             })
             .collect(),
         latency: match o.sli {
@@ -446,6 +459,21 @@ pub fn objective(o: &ObjectiveReport) -> ObjectiveJson {
             }),
             Sli::Availability => None,
         },
+    }
+}
+
+fn attribution(a: &crate::core::correlate::Attribution) -> AttributionJson {
+    AttributionJson {
+        arn: a.deployment.arn.clone(),
+        status: a.deployment.status.clone(),
+        strategy: a.deployment.strategy.clone(),
+        started_at: rfc3339(a.deployment.start()),
+        finished_at: a.deployment.finished_at.map(rfc3339),
+        target: a.deployment.target.clone(),
+        images: images(&a.deployment),
+        rollback: rollback(&a.deployment),
+        recovered_after_rollback: a.recovered_after_rollback,
+        budget_spent: finite(a.budget_spent),
     }
 }
 

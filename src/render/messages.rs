@@ -6,6 +6,7 @@ use super::{escape, percent};
 use crate::core::correlate::Attribution;
 use crate::core::deployments::RollbackTrigger;
 use crate::core::evidence::Evidence;
+use crate::core::impact::Impact;
 use crate::core::notify::Kind;
 use crate::core::tiers::Severity;
 use chrono::{DateTime, TimeDelta, Utc};
@@ -31,6 +32,15 @@ pub struct Message {
     pub dashboard_url: Option<String>,
     /// A Logs Insights console link over the incident's window, when there is a log group.
     pub logs_url: Option<String>,
+    /// What users saw so far in the incident the message belongs to, when the report knows it.
+    pub impact: Option<Impact>,
+    /// Bad requests as a share of all over the last hour (the report's shortest window), for
+    /// when no incident says more.
+    pub recent_ratio: Option<f64>,
+    /// What a bad request is, as a verb phrase: `failing`, `slower than 1000ms`.
+    pub bad_means: String,
+    /// `slo notify --test`: nothing is wrong, and the first words say so.
+    pub test: bool,
 }
 
 impl Message {
@@ -45,7 +55,7 @@ impl Message {
     fn deployment_phrase(&self) -> Option<String> {
         let a = self.deployment.as_ref()?;
         Some(match &a.deployment.rollback {
-            Some(_) => "deploy rolled back".to_owned(),
+            Some(_) => "rolled back".to_owned(),
             None => "after a deploy".to_owned(),
         })
     }
@@ -65,23 +75,153 @@ fn subject_safe(text: &str) -> String {
     }
 }
 
-/// `[PAGE] checkout availability: 45% of budget burned — deploy rolled back`.
+/// `[PAGE] checkout availability: 28.6% failing since 14:00 UTC; 45% of budget gone — rolled
+/// back`.
 pub fn subject(m: &Message) -> String {
     let burned = m
         .budget_remaining
-        .map(|r| format!("{} of budget burned", percent((1.0 - r).max(0.0))))
+        .map(|r| format!("{} of budget gone", percent((1.0 - r).max(0.0))))
         .unwrap_or_else(|| "budget burning".to_owned());
-    let mut s = format!("[{}] {} {}: ", m.label(), m.service, m.objective);
+    let test = if m.test { "TEST " } else { "" };
+    let mut s = format!("{test}[{}] {} {}: ", m.label(), m.service, m.objective);
     s.push_str(&match m.kind {
-        Kind::Resolved => format!("recovered after {}", super::human_duration(m.at - m.since)),
+        Kind::Resolved => match m.impact {
+            Some(i) => format!(
+                "recovered; users affected {} ({}–{} UTC)",
+                super::human_duration(i.duration()),
+                i.start.format("%H:%M"),
+                i.end.format("%H:%M")
+            ),
+            None => format!("recovered after {}", super::human_duration(m.at - m.since)),
+        },
         Kind::Missed => format!("fired and cleared while slo serve was down ({burned})"),
-        Kind::Repeat => format!("still burning, {burned}"),
-        Kind::Firing => burned,
+        Kind::Repeat => match users_now(m) {
+            Some((ratio, since)) => format!(
+                "still {} {} since {}; {burned}",
+                percent(ratio),
+                m.bad_means,
+                since.format("%H:%M UTC")
+            ),
+            None => format!("still burning, {burned}"),
+        },
+        Kind::Firing => match users_now(m) {
+            Some((ratio, since)) => format!(
+                "{} {} since {}; {burned}",
+                percent(ratio),
+                m.bad_means,
+                since.format("%H:%M UTC")
+            ),
+            None => burned,
+        },
     });
     if let Some(d) = m.deployment_phrase() {
         s.push_str(&format!(" — {d}"));
     }
     subject_safe(&s)
+}
+
+/// The share of requests users see fail and since when: the incident's impact so far, when
+/// it is the one this message is about (it started before the alarm's state changed).
+fn users_now(m: &Message) -> Option<(f64, DateTime<Utc>)> {
+    m.impact
+        .filter(|i| i.requests > 0 && i.start <= m.at)
+        .map(|i| (i.error_ratio(), i.start))
+}
+
+/// The first line of every channel's body: what users see, since when; then the budget.
+fn lead(m: &Message) -> String {
+    if m.test {
+        return format!(
+            "TEST message from `slo notify --test` for {} {}: nothing is wrong; this checks that the channel delivers.",
+            m.service, m.objective
+        );
+    }
+    match m.kind {
+        Kind::Resolved => match m.impact {
+            Some(i) => format!(
+                "{} {} recovered at {}: users saw {} of {} requests {} from {} to {} ({}). Alerting ran from {}.",
+                m.service,
+                m.objective,
+                time(m.at),
+                percent(i.error_ratio()),
+                i.requests,
+                m.bad_means,
+                time(i.start),
+                i.end.format("%H:%M UTC"),
+                super::human_duration(i.duration()),
+                time(m.since)
+            ),
+            None => format!(
+                "{} {} stopped burning at {} (firing since {}).",
+                m.service,
+                m.objective,
+                time(m.at),
+                time(m.since)
+            ),
+        },
+        Kind::Missed => format!(
+            "{} {} fired at {} and cleared at {} while slo serve was not running. This is reported once, late.",
+            m.service,
+            m.objective,
+            time(m.since),
+            time(m.at)
+        ),
+        Kind::Firing | Kind::Repeat => match (users_now(m), m.recent_ratio) {
+            (Some((ratio, since)), _) => format!(
+                "{} of {} requests {} since {}, {} ago ({} {}).",
+                percent(ratio),
+                m.service,
+                m.bad_means,
+                since.format("%H:%M UTC"),
+                super::human_duration(m.at - since),
+                m.objective,
+                m.severity
+            ),
+            (None, Some(ratio)) => format!(
+                "{} of {} requests {} over the last hour ({} {}, firing since {}).",
+                percent(ratio),
+                m.service,
+                m.bad_means,
+                m.objective,
+                m.severity,
+                time(m.since)
+            ),
+            (None, None) => format!(
+                "{} {} is burning its error budget ({}), firing since {}.",
+                m.service,
+                m.objective,
+                m.severity,
+                time(m.since)
+            ),
+        },
+    }
+}
+
+/// What to do now: roll back the named deployment, or follow the runbook.
+fn suggested_action(m: &Message) -> Option<String> {
+    if m.test || matches!(m.kind, Kind::Resolved | Kind::Missed) {
+        return None;
+    }
+    let runbook = m
+        .runbook
+        .as_ref()
+        .map(|u| format!("follow the runbook: {u}"));
+    match &m.deployment {
+        Some(a) if a.deployment.rollback.is_none() => Some(format!(
+            "roll back deployment {} (started {}){}",
+            super::short_arn(&a.deployment.arn),
+            time(a.deployment.start()),
+            runbook.map_or(String::new(), |r| format!(", then {r}"))
+        )),
+        Some(a) => Some(format!(
+            "deployment {} was already rolled back; check that the errors stopped{}",
+            super::short_arn(&a.deployment.arn),
+            runbook.map_or(String::new(), |r| format!(", else {r}"))
+        )),
+        None => Some(runbook.unwrap_or_else(|| {
+            "no deployment of the service matched: check its dependencies and the logs".to_owned()
+        })),
+    }
 }
 
 fn time(t: DateTime<Utc>) -> String {
@@ -149,26 +289,9 @@ fn evidence_lines(e: &Evidence, n: usize) -> Vec<String> {
 
 /// The readable text of the e-mail (SNS `default` and `email`).
 pub fn email(m: &Message) -> String {
-    let mut out = format!("{}\n\n", subject(m));
-    match m.kind {
-        Kind::Resolved => out.push_str(&format!(
-            "{} {} stopped burning at {} (firing since {}).\n",
-            m.service,
-            m.objective,
-            time(m.at),
-            time(m.since)
-        )),
-        Kind::Missed => out.push_str(&format!(
-            "{} {} fired at {} and cleared at {} while slo serve was not running. This is reported once, late.\n",
-            m.service, m.objective, time(m.since), time(m.at)
-        )),
-        _ => out.push_str(&format!(
-            "{} {} is burning its error budget ({}), firing since {}.\n",
-            m.service,
-            m.objective,
-            m.severity,
-            time(m.since)
-        )),
+    let mut out = format!("{}\n\n{}\n", subject(m), lead(m));
+    if let Some(action) = suggested_action(m) {
+        out.push_str(&format!("Suggested action: {action}\n"));
     }
     if !m.burn_rates.is_empty() {
         let rates: Vec<String> = m
@@ -180,7 +303,7 @@ pub fn email(m: &Message) -> String {
     }
     if let Some(r) = m.budget_remaining {
         out.push_str(&format!("Budget left: {}", percent(r)));
-        if let Some(d) = m.exhausted_in {
+        if let Some(d) = m.exhausted_in.filter(|_| m.kind != Kind::Resolved) {
             out.push_str(&format!(
                 ", gone in {} at this rate",
                 super::human_duration(d)
@@ -258,19 +381,14 @@ pub fn chatbot(m: &Message) -> ChatbotNotification {
             .map_or(description.len(), |(i, _)| i),
     );
     let description = escape::without_partial_entity(&description).to_owned();
-    let mut next_steps = Vec::new();
-    if let Some(u) = &m.runbook {
-        next_steps.push(format!("Follow the runbook: {u}"));
-    }
-    if let Some(a) = &m.deployment
-        && a.deployment.rollback.is_none()
-        && m.kind != Kind::Resolved
-    {
-        next_steps.push(format!(
-            "Consider rolling back deployment {}",
-            super::short_arn(&a.deployment.arn)
-        ));
-    }
+    let mut next_steps: Vec<String> = suggested_action(m)
+        .map(|a| {
+            let mut c = a.chars();
+            c.next()
+                .map_or(String::new(), |f| f.to_uppercase().chain(c).collect())
+        })
+        .into_iter()
+        .collect();
     if let Some(u) = &m.logs_url {
         next_steps.push(format!("Read the logs: {u}"));
     }

@@ -19,9 +19,8 @@ pub mod table;
 
 use crate::core::deployments::RollbackTrigger;
 use crate::core::incidents::Incident;
-use crate::core::replay::SeverityNotification;
 pub use crate::report::SourceSummary;
-use crate::report::{DeploymentSummary, ObjectiveReport, Report};
+use crate::report::{DeploymentSummary, Notified, ObjectiveReport, Report};
 use chrono::{DateTime, Utc};
 
 /// Finite numbers only: JSON has no infinity, and a table should not print `inf`.
@@ -77,6 +76,31 @@ pub fn incidents_to_show(report: &Report) -> (Vec<(&ObjectiveReport, &Incident)>
     (all, left_out)
 }
 
+/// `users saw errors 2026-11-15 14:00–16:00 (2h): 28.6% of 2,400 requests failed`.
+pub fn impact_phrase(o: &ObjectiveReport, i: &Incident) -> String {
+    let m = &i.impact;
+    let end = if m.end.date_naive() == m.start.date_naive() {
+        m.end.format("%H:%M").to_string()
+    } else {
+        m.end.format("%Y-%m-%d %H:%M").to_string()
+    };
+    let (saw, failed) = match o.sli {
+        crate::core::model::Sli::Availability => ("errors", "failed".to_owned()),
+        crate::core::model::Sli::Latency { threshold } => (
+            "slow responses",
+            format!("took over {}ms", threshold.as_millis()),
+        ),
+    };
+    format!(
+        "users saw {saw} {}–{end} ({}): {} of {} requests {failed}",
+        m.start.format("%Y-%m-%d %H:%M"),
+        human_duration(m.duration()),
+        percent(m.error_ratio()),
+        m.requests,
+    )
+}
+
+/// What users saw, then the alerting span and what it cost.
 pub fn incident_line(o: &ObjectiveReport, i: &Incident) -> String {
     let end = if i.ongoing {
         "ongoing".to_owned()
@@ -100,8 +124,9 @@ pub fn incident_line(o: &ObjectiveReport, i: &Incident) -> String {
         )
     });
     format!(
-        "{}: {} → {} ({}), {}{first_page}, peak burn {}×, spent {} of the budget{deployment}",
+        "{}: {}; alerting {} → {} ({}), {}{first_page}, peak burn {}×, spent {} of the budget{deployment}",
         o.key,
+        impact_phrase(o, i),
         i.start.format("%Y-%m-%d %H:%M"),
         end,
         human_duration(i.end - i.start),
@@ -214,17 +239,18 @@ pub fn evidence_lines(i: &Incident, shown: usize) -> Vec<String> {
 }
 
 /// Every objective's replayed notifications, in time order.
-pub fn notifications(report: &Report) -> Vec<(&ObjectiveReport, &SeverityNotification)> {
+pub fn notifications(report: &Report) -> Vec<(&ObjectiveReport, &Notified)> {
     let mut all: Vec<_> = report
         .objectives
         .iter()
         .flat_map(|o| o.notifications.iter().map(move |n| (o, n)))
         .collect();
-    all.sort_by(|a, b| (a.1.start, &a.0.key).cmp(&(b.1.start, &b.0.key)));
+    all.sort_by(|a, b| (a.1.notification.start, &a.0.key).cmp(&(b.1.notification.start, &b.0.key)));
     all
 }
 
-pub fn notification_line(o: &ObjectiveReport, n: &SeverityNotification) -> String {
+pub fn notification_line(o: &ObjectiveReport, notified: &Notified) -> String {
+    let n = &notified.notification;
     let end = match n.end {
         Some(e) => format!(
             "{} ({})",
@@ -233,8 +259,11 @@ pub fn notification_line(o: &ObjectiveReport, n: &SeverityNotification) -> Strin
         ),
         None => "still notifying".to_owned(),
     };
+    let naming = notified.deployment.as_ref().map_or(String::new(), |a| {
+        format!(", naming deployment {}", short_arn(&a.deployment.arn))
+    });
     format!(
-        "{}: {} {} → {end}",
+        "{}: {} {} → {end}{naming}",
         o.key,
         n.severity,
         n.start.format("%Y-%m-%d %H:%M"),

@@ -83,7 +83,7 @@ pub fn attach_from_files(
             continue;
         };
         for i in &mut o.assessment.incidents {
-            let window = evidence::window(i.start, i.end, slo.correlation_lead);
+            let window = evidence::window(i.impact.start, i.impact.end, slo.correlation_lead);
             i.evidence = Some(evidence_of(
                 lines,
                 slo,
@@ -112,7 +112,7 @@ pub async fn attach_from_cloudwatch<R: LogReader>(
             continue;
         };
         for i in &mut o.assessment.incidents {
-            let window = evidence::window(i.start, i.end, slo.correlation_lead);
+            let window = evidence::window(i.impact.start, i.impact.end, slo.correlation_lead);
             let key = (group.clone(), window.0, window.1);
             if let Some(e) = cache.get(&key) {
                 i.evidence = Some(e.clone());

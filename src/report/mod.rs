@@ -14,7 +14,7 @@ use crate::core::alarms::{Alarm, desired_alarms, naming};
 use crate::core::assess::{Assessment, assess};
 use crate::core::assess::{data_range, window_for};
 use crate::core::collected::{Collected, ObjectiveData};
-use crate::core::correlate::correlate;
+use crate::core::correlate::{cause_of, correlate};
 use crate::core::deployments::{Deployment, DeploymentSource, ServiceHistory};
 use crate::core::events::EventSeries;
 use crate::core::model::{Objective, ObjectiveKey, ServiceSlo, Sli};
@@ -38,9 +38,18 @@ pub struct ObjectiveReport {
     pub p99: Option<Duration>,
     /// When the planned alarms (`slo plan`) would have notified in the window, replayed over
     /// the same events: CloudWatch's evaluation, composites and suppression.
-    pub notifications: Vec<SeverityNotification>,
+    pub notifications: Vec<Notified>,
     /// Where the service's deployments (behind `assessment.incidents[].deployment`) came from.
     pub deployments_source: DeploymentSource,
+}
+
+/// A replayed notification and the deployment it would have named: that of the incident it
+/// belongs to (the latest whose alerting span holds its start), else the one errors at its
+/// start would be blamed on.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Notified {
+    pub notification: SeverityNotification,
+    pub deployment: Option<crate::core::correlate::Attribution>,
 }
 
 /// One deployment in the window and what it did.
@@ -175,17 +184,22 @@ pub fn objective_report(
         .cloned()
         .collect();
     let replayed = data_range(&[slo], at, window_override);
-    let notifications = severity_notifications(&own, &data.series, replayed)
-        .into_iter()
-        .filter(|n| n.start < range.end && n.end.is_none_or(|e| e > range.start))
-        .collect();
-    let mut assessment = assess(&data.series, objective.target, &slo.alerting, range);
+    let notifications: Vec<SeverityNotification> =
+        severity_notifications(&own, &data.series, replayed)
+            .into_iter()
+            .filter(|n| n.start < range.end && n.end.is_none_or(|e| e > range.start))
+            .collect();
+    let cause = cause_of(&slo.service, &history.deployments, slo.correlation_lead);
+    let mut assessment = assess(&data.series, objective.target, &slo.alerting, range, &cause);
     let sums = data.series.prefix_sums();
     let allowed = assessment.budget.map_or(0.0, |b| b.allowed());
     for incident in &mut assessment.incidents {
         incident.deployment = correlate(
             &slo.service,
-            incident,
+            TimeRange {
+                start: incident.impact.start,
+                end: incident.end,
+            },
             &history.deployments,
             slo.correlation_lead,
             objective.target,
@@ -193,6 +207,35 @@ pub fn objective_report(
             allowed,
         );
     }
+    let notifications = notifications
+        .into_iter()
+        .map(|n: SeverityNotification| {
+            let deployment = assessment
+                .incidents
+                .iter()
+                .rev()
+                .find(|i| i.start <= n.start && (n.start < i.end || i.ongoing))
+                .map(|i| i.deployment.clone())
+                .unwrap_or_else(|| {
+                    correlate(
+                        &slo.service,
+                        TimeRange {
+                            start: n.start,
+                            end: n.end.unwrap_or(range.end),
+                        },
+                        &history.deployments,
+                        slo.correlation_lead,
+                        objective.target,
+                        &sums,
+                        allowed,
+                    )
+                });
+            Notified {
+                notification: n,
+                deployment,
+            }
+        })
+        .collect();
     ObjectiveReport {
         key: slo.key(objective),
         sli: objective.sli,

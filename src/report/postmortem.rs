@@ -75,6 +75,7 @@ pub fn timeline(o: &ObjectiveReport, i: &Incident) -> Vec<Event> {
     for n in o
         .notifications
         .iter()
+        .map(|n| &n.notification)
         .filter(|n| n.start <= i.end && n.end.is_none_or(|e| e >= i.start))
     {
         push(

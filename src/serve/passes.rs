@@ -220,14 +220,14 @@ async fn attach_evidence<P: Ports>(
     report: &mut crate::report::Report,
     slos: &[&ServiceSlo],
 ) {
-    // (incident, its spec, its end)
-    let mut wanted: Vec<(IncidentKey, &ServiceSlo, DateTime<Utc>)> = Vec::new();
+    // (incident, its spec, its impact: the span its evidence is read over)
+    let mut wanted: Vec<(IncidentKey, &ServiceSlo, crate::core::impact::Impact)> = Vec::new();
     for o in &report.objectives {
         let Some(slo) = slos.iter().find(|s| s.service == o.key.service) else {
             continue;
         };
         for i in &o.assessment.incidents {
-            wanted.push(((o.key.clone(), i.start, i.ongoing), slo, i.end));
+            wanted.push(((o.key.clone(), i.start, i.ongoing), slo, i.impact));
         }
     }
     let known: BTreeMap<_, _> = aws
@@ -236,10 +236,18 @@ async fn attach_evidence<P: Ports>(
         .unwrap_or_else(|e| e.into_inner())
         .clone();
     let mut next = BTreeMap::new();
-    for (k, slo, end) in wanted {
+    for (k, slo, impact) in wanted {
         let e = match known.get(&k) {
             Some(e) => Some(e.clone()),
-            None => crate::report::evidence::for_incident(&aws.ports.logs, slo, k.1, end).await,
+            None => {
+                crate::report::evidence::for_incident(
+                    &aws.ports.logs,
+                    slo,
+                    impact.start,
+                    impact.end,
+                )
+                .await
+            }
         };
         if let Some(e) = e {
             next.insert(k, e);

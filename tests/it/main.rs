@@ -6,6 +6,7 @@ mod cloudwatch;
 mod deployments;
 mod ecs;
 mod iam;
+mod incidents;
 mod init;
 mod layout;
 mod messages;

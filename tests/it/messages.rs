@@ -5,6 +5,7 @@ use crate::support::{assert_golden, assert_valid, root};
 use chrono::{DateTime, TimeDelta, Utc};
 use slo::core::correlate::Attribution;
 use slo::core::deployments::{Deployment, Image, Rollback, RollbackTrigger};
+use slo::core::impact::Impact;
 use slo::core::notify::Kind;
 use slo::core::tiers::Severity;
 use slo::render::messages::{self, Message};
@@ -73,6 +74,19 @@ fn message(kind: Kind, deployment: Option<Attribution>) -> Message {
         runbook: Some("https://wiki.example.com/runbooks/checkout".into()),
         dashboard_url: Some("https://slo.example.com/checkout".into()),
         logs_url: None,
+        impact: Some(Impact {
+            start: t("2026-11-15T14:00:00Z"),
+            end: if kind == Kind::Resolved {
+                t("2026-11-15T16:00:00Z")
+            } else {
+                t("2026-11-15T14:03:00Z")
+            },
+            bad_events: if kind == Kind::Resolved { 79 } else { 6 },
+            requests: if kind == Kind::Resolved { 247 } else { 21 },
+        }),
+        recent_ratio: Some(0.2857),
+        bad_means: "failing".into(),
+        test: false,
     }
 }
 
@@ -118,6 +132,50 @@ fn every_renderer_matches_its_snapshot() {
     let rolled = message(Kind::Firing, Some(deployment(true)));
     assert_eq!(
         messages::subject(&rolled),
-        "[PAGE] checkout availability: 45.3% of budget burned — deploy rolled back"
+        "[PAGE] checkout availability: 28.6% failing since 14:00 UTC; 45.3% of budget gone — rolled back"
+    );
+    // Every channel leads with what users see, and says what to do.
+    let fresh = message(Kind::Firing, Some(deployment(false)));
+    let email = messages::email(&fresh);
+    let body_first = email.lines().nth(2).unwrap();
+    assert!(
+        body_first.starts_with("28.6% of checkout requests failing since 14:00 UTC, 3m ago"),
+        "{email}"
+    );
+    assert!(
+        email.contains("Suggested action: roll back deployment"),
+        "{email}"
+    );
+    let slack = messages::slack(&fresh).to_string();
+    assert!(
+        slack.contains("28.6% of checkout requests failing since 14:00 UTC"),
+        "{slack}"
+    );
+    assert!(
+        slack.contains("Suggested action: roll back deployment"),
+        "{slack}"
+    );
+    let chatbot = serde_json::to_string(&messages::chatbot(&fresh)).unwrap();
+    assert!(
+        chatbot.contains("28.6% of checkout requests failing"),
+        "{chatbot}"
+    );
+    // A resolved notice says how long users were affected, not when the budget runs out.
+    let resolved = messages::email(&message(Kind::Resolved, Some(deployment(true))));
+    assert!(
+        resolved.contains("users affected 2h (14:00–16:00 UTC)"),
+        "{resolved}"
+    );
+    assert!(!resolved.contains("gone in"), "{resolved}");
+    // A test message says so in its first words.
+    let mut test = message(Kind::Firing, None);
+    test.test = true;
+    assert!(messages::subject(&test).starts_with("TEST "));
+    assert!(
+        messages::email(&test)
+            .lines()
+            .nth(2)
+            .unwrap()
+            .starts_with("TEST message")
     );
 }

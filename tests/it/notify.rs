@@ -215,12 +215,11 @@ async fn notify_test_sends_a_sample_to_every_channel() {
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     assert_eq!(t.published().len(), 1);
     assert_eq!(t.slack.bodies().len(), 1);
-    assert!(
-        t.published()[0]["Subject"]
-            .as_str()
-            .unwrap()
-            .contains("(test)")
-    );
+    // Marked TEST in the first words of every channel.
+    let subject = t.published()[0]["Subject"].as_str().unwrap().to_owned();
+    assert!(subject.starts_with("TEST "), "{subject}");
+    let slack = t.slack.bodies()[0].clone();
+    assert!(slack.contains("TEST message"), "{slack}");
 }
 
 #[tokio::test]

@@ -62,8 +62,12 @@ fn the_example_report_shows_the_deployment_behind_the_incident() {
         !table.contains("jane.doe") && !table.contains("eyJ"),
         "{table}"
     );
-    // The catalog incident came 2h10m after its last deployment: no one is blamed.
-    assert!(table.contains("catalog/availability: 2026-11-08 03:22 → 2026-11-08 03:32 (10m), page, first page 03:22, peak burn 23.05×, spent 3.6% of the budget\n"), "{table}");
+    // The catalog incident's errors began 2h10m after its last deployment: no one is blamed.
+    // Each incident leads with what users saw (the generator's bursts: catalog 03:10–03:30,
+    // checkout 14:00–16:00), then when the alarms fired.
+    assert!(table.contains("catalog/availability: users saw errors 2026-11-08 03:10–03:28 (18m): 36.9% of 84 requests failed; alerting 2026-11-08 03:22 → 2026-11-08 03:32 (10m), page, first page 03:22, peak burn 23.05×, spent 3.6% of the budget\n"), "{table}");
+    assert!(table.contains("checkout/availability: users saw errors 2026-11-15 14:00–16:00 (2h): 32.0% of 247 requests failed; alerting 2026-11-15 14:03 → 2026-11-15 21:56 (7h53m)"), "{table}");
+    assert!(table.contains("checkout/availability: page 2026-11-15 14:03 → 2026-11-15 16:29 (2h26m), naming deployment d4c8"), "{table}");
 }
 
 #[test]

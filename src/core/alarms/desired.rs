@@ -490,14 +490,27 @@ fn window_alarm(
         ratio,
     } = sli_math(slo, objective.sli, period);
     let min_bad = slo.alerting.guard.min_bad();
-    let condition = if guard > 0.0 {
+    let mut condition = if guard > 0.0 {
         format!("m1 >= {guard}")
-    } else if window == tier.short && min_bad > 1 {
-        // At low traffic one failed request must not fire the tier again after an incident.
-        format!("m1 > 0 AND {bad} >= {min_bad}")
     } else {
         "m1 > 0".to_owned()
     };
+    if window == tier.short {
+        // At low traffic one failed request must not fire the tier again after an incident,
+        // and a few must be more than the objective allows by chance (core::alerting's
+        // short_beyond_chance).
+        if min_bad > 1 {
+            condition.push_str(&format!(" AND {bad} >= {min_bad}"));
+        }
+        let expected = format!(
+            "{}*m1",
+            short_number_exact(objective.target.error_allowance())
+        );
+        condition.push_str(&format!(
+            " AND {bad} >= {expected} + {}*({expected})^0.5 + 1",
+            crate::core::significance::Z_99
+        ));
+    }
     Alarm::Metric(MetricAlarm {
         name: naming::burn_window(s, o, &tier.name, window),
         description: format!(
@@ -523,6 +536,14 @@ fn window_alarm(
         ok_actions: Vec::new(),
         tags: naming::tags(s, Some(o), Some(&tier.name)),
     })
+}
+
+/// A factor in metric math, as short as it stays exact to 12 digits (`0.0144`, not
+/// `0.014400000000000001`).
+fn short_number_exact(x: f64) -> String {
+    let rounded = (x * 1e12).round() / 1e12;
+    let s = format!("{rounded:.12}");
+    s.trim_end_matches('0').trim_end_matches('.').to_owned()
 }
 
 /// `14.4`, `6`, `0.7`.

@@ -1,6 +1,7 @@
 //! ALB access logs as an exact SLI source: files as ALB writes them to S3 (synced to a local
 //! folder), read streaming.
 
+pub mod failing;
 pub mod files;
 mod gunzip;
 pub mod line;

@@ -629,6 +629,18 @@ fn convert_tiers(
             &field("burnRate"),
             d,
         );
+        let burn = match burn {
+            Some(b) if b < crate::core::tiers::MIN_BURN_RATE => {
+                d.error_hint(
+                    at(&t.burn_rate),
+                    &field("burnRate"),
+                    format!("a burn rate of {b} is below 1: burning that fast leaves budget over at the window's end, so the tier would alert on noise"),
+                    "use 1 or more (the SRE Workbook's slowest tier burns at 1)",
+                );
+                None
+            }
+            b => b,
+        };
         if let (Some(l), Some(s)) = (long, short) {
             if s >= l {
                 d.error_hint(
