@@ -8,8 +8,9 @@ local targetGroup = out('target_group_arn');
   launchType: 'FARGATE',
   platformVersion: 'LATEST',
   schedulingStrategy: 'REPLICA',
-  // Two tasks share the DynamoDB journal safely (each notice is claimed before it is sent), so
-  // the overlap of a rolling deployment sends nothing twice.
+  // Two tasks share the DynamoDB journal (each notice is claimed before it is sent and its
+  // delivery recorded on the claim), so the overlap of a rolling deployment sends a notice
+  // twice only if a task dies between sending and recording it (README: "At least once").
   desiredCount: 1,
   deploymentConfiguration: {
     deploymentCircuitBreaker: { enable: true, rollback: true },

@@ -1,7 +1,9 @@
 //! The notification journal in DynamoDB, for Fargate (the task's disk does not survive a
 //! replacement): the journal state is one item, written with a version condition, so two
 //! tasks cannot both commit; each message is claimed with a conditional put and a lease
-//! before it is sent, so two tasks do not both send it.
+//! before it is sent, so two tasks do not both send it; and its delivery is recorded on the
+//! claim item itself, so a task whose journal write then loses the version race never lets
+//! the message be claimed — and sent — again.
 
 use super::error::AwsError;
 use super::journal::{Journal, JournalError};
@@ -11,10 +13,19 @@ use aws_sdk_dynamodb::types::AttributeValue;
 use chrono::{DateTime, TimeDelta, Utc};
 use std::sync::Mutex;
 
-/// How long a claim on a message holds: a task that dies with it leaves it to the others
-/// after this.
-pub const CLAIM_LEASE: TimeDelta = TimeDelta::minutes(2);
+/// How long a claim on a message holds, from the claim's own time: a task that dies with it
+/// leaves it to the others after this. Longer than the longest send: 3 tries in a pass, each
+/// one SDK attempt of at most 30 s (or Slack's 10 s), with at most 5 s between them.
+pub const CLAIM_LEASE: TimeDelta = TimeDelta::minutes(5);
+/// A delivered message's claim is kept this long (the table's TTL reads `until`): as long as
+/// the journal keeps delivered ids.
+pub const KEEP_DELIVERED: TimeDelta = crate::core::notify::KEEP_SENT;
 const STATE_KEY: &str = "journal";
+/// DynamoDB's item limit, 400 KB of attribute names and values ("Constraints in Amazon
+/// DynamoDB", Items: https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/Constraints.html);
+/// the state is stored gzip-compressed (JSON compresses about tenfold) and refused with a
+/// clear error, never a `ValidationException`, past this much.
+pub const MAX_STATE_BYTES: usize = 390 * 1024;
 
 pub struct DynamoDbJournal {
     client: Client,
@@ -44,6 +55,13 @@ impl DynamoDbJournal {
     }
 }
 
+fn compress(bytes: &[u8]) -> Vec<u8> {
+    use std::io::Write;
+    let mut z = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    let _ = z.write_all(bytes);
+    z.finish().unwrap_or_default()
+}
+
 fn is_condition_failure(e: &AwsError) -> bool {
     e.code.as_deref() == Some("ConditionalCheckFailedException")
 }
@@ -68,20 +86,42 @@ impl Journal for DynamoDbJournal {
             .and_then(|v| v.as_n().ok())
             .and_then(|n| n.parse().ok());
         *self.version.lock().unwrap_or_else(|e| e.into_inner()) = version;
-        let body = item
-            .get("body")
-            .and_then(|b| b.as_s().ok())
-            .cloned()
-            .unwrap_or_default();
-        serde_json::from_str(&body).map_err(|e| JournalError::Damaged {
+        let damaged = |message: String| JournalError::Damaged {
             path: self.table.clone().into(),
-            message: e.to_string(),
-        })
+            message,
+        };
+        let body = match item.get("bodyz").and_then(|b| b.as_b().ok()) {
+            Some(z) => {
+                use std::io::Read;
+                let mut text = String::new();
+                flate2::read::GzDecoder::new(z.as_ref())
+                    .read_to_string(&mut text)
+                    .map_err(|e| damaged(format!("its compressed state: {e}")))?;
+                text
+            }
+            None => item
+                .get("body")
+                .and_then(|b| b.as_s().ok())
+                .cloned()
+                .unwrap_or_default(),
+        };
+        serde_json::from_str(&body).map_err(|e| damaged(e.to_string()))
     }
 
     async fn save(&self, state: &JournalState) -> Result<(), JournalError> {
         let read = *self.version.lock().unwrap_or_else(|e| e.into_inner());
         let next = read.unwrap_or(0) + 1;
+        let compressed = compress(&serde_json::to_vec(state).unwrap_or_default());
+        if compressed.len() > MAX_STATE_BYTES {
+            return Err(self.aws(AwsError::new(
+                "PutItem",
+                super::ErrorKind::InvalidRequest,
+                format!(
+                    "the journal state is {} KB compressed, past DynamoDB's 400 KB item limit: too many pending or dead messages",
+                    compressed.len() / 1024
+                ),
+            )));
+        }
         let mut put = self
             .client
             .put_item()
@@ -89,8 +129,8 @@ impl Journal for DynamoDbJournal {
             .item("pk", AttributeValue::S(STATE_KEY.to_owned()))
             .item("version", AttributeValue::N(next.to_string()))
             .item(
-                "body",
-                AttributeValue::S(serde_json::to_string(state).unwrap_or_default()),
+                "bodyz",
+                AttributeValue::B(aws_sdk_dynamodb::primitives::Blob::new(compressed)),
             );
         put = match read {
             None => put.condition_expression("attribute_not_exists(pk)"),
@@ -127,8 +167,10 @@ impl Journal for DynamoDbJournal {
                 "until",
                 AttributeValue::N((now + CLAIM_LEASE).timestamp().to_string()),
             )
-            // Free, expired, or already ours.
-            .condition_expression("attribute_not_exists(pk) OR #u < :now OR #o = :me")
+            // Never delivered; and free, expired, or already ours.
+            .condition_expression(
+                "attribute_not_exists(delivered) AND (attribute_not_exists(pk) OR #u < :now OR #o = :me)",
+            )
             .expression_attribute_names("#u", "until")
             .expression_attribute_names("#o", "owner")
             .expression_attribute_values(":now", AttributeValue::N(now.timestamp().to_string()))
@@ -146,5 +188,26 @@ impl Journal for DynamoDbJournal {
                 }
             }
         }
+    }
+
+    async fn delivered(&self, id: &str, at: DateTime<Utc>) -> Result<(), JournalError> {
+        self.client
+            .update_item()
+            .table_name(&self.table)
+            .key("pk", AttributeValue::S(format!("msg#{id}")))
+            .update_expression("SET delivered = :t, #u = :keep")
+            .condition_expression("#o = :me")
+            .expression_attribute_names("#u", "until")
+            .expression_attribute_names("#o", "owner")
+            .expression_attribute_values(":t", AttributeValue::N(at.timestamp().to_string()))
+            .expression_attribute_values(
+                ":keep",
+                AttributeValue::N((at + KEEP_DELIVERED).timestamp().to_string()),
+            )
+            .expression_attribute_values(":me", AttributeValue::S(self.owner.clone()))
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| self.aws(AwsError::from_sdk("UpdateItem", &e)))
     }
 }

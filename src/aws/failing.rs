@@ -234,9 +234,15 @@ impl<T: MetricFilterStore + Sync> MetricFilterStore for Failing<T> {
 }
 
 impl<T: Publisher + Sync> Publisher for Failing<T> {
-    async fn publish(&self, topic: &str, subject: &str, message: &str) -> Result<String, AwsError> {
+    async fn publish(
+        &self,
+        topic: &str,
+        subject: &str,
+        message: &str,
+        dedup: &str,
+    ) -> Result<String, AwsError> {
         self.check("Publish")?;
-        self.inner.publish(topic, subject, message).await
+        self.inner.publish(topic, subject, message, dedup).await
     }
 }
 

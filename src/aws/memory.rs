@@ -453,7 +453,13 @@ impl MemoryTopics {
 }
 
 impl Publisher for MemoryTopics {
-    async fn publish(&self, topic: &str, subject: &str, message: &str) -> Result<String, AwsError> {
+    async fn publish(
+        &self,
+        topic: &str,
+        subject: &str,
+        message: &str,
+        _dedup: &str,
+    ) -> Result<String, AwsError> {
         let mut published = lock(&self.published);
         published.push(Published {
             topic: topic.to_owned(),

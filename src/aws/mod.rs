@@ -44,6 +44,16 @@ pub(crate) fn utc(
 /// SDK retries throttling, 5xx and transport errors.
 pub const MAX_ATTEMPTS: u32 = 5;
 
+/// How long one attempt of an AWS call may take: 30 s, or `SLO_AWS_ATTEMPT_TIMEOUT` seconds
+/// (tests scale AWS stalls down with it).
+pub fn attempt_timeout() -> Duration {
+    std::env::var("SLO_AWS_ATTEMPT_TIMEOUT")
+        .ok()
+        .and_then(|v| v.trim().parse::<f64>().ok())
+        .filter(|s| s.is_finite() && *s > 0.0)
+        .map_or(Duration::from_secs(30), Duration::from_secs_f64)
+}
+
 /// AWS configuration the way the AWS CLI finds it: the default credential chain,
 /// `AWS_PROFILE`, `AWS_REGION`, `AWS_ENDPOINT_URL`.
 pub async fn load_config() -> aws_config::SdkConfig {
@@ -55,7 +65,7 @@ pub async fn load_config() -> aws_config::SdkConfig {
         )
         .timeout_config(
             TimeoutConfig::builder()
-                .operation_attempt_timeout(Duration::from_secs(30))
+                .operation_attempt_timeout(attempt_timeout())
                 .build(),
         )
         .load()

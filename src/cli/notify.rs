@@ -78,13 +78,9 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
         let config = slo::aws::load_config().await;
         slo::aws::check_config(&config).await?;
         let publisher = slo::aws::Sns::new(&config);
-        let wants_slack = slos.iter().any(|s| {
-            s.notify
-                .slack_webhook_env
-                .as_deref()
-                .and_then(env)
-                .is_some()
-        });
+        // A spec that names a webhook variable wants Slack, set or not: an unset one fails
+        // loudly when a message is due, never drops Slack silently.
+        let wants_slack = slos.iter().any(|s| s.notify.slack_webhook_env.is_some());
         let webhook = if wants_slack {
             Some(
                 slo::notify::channel::slack::Webhook::new()
@@ -110,7 +106,16 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
         };
         let owner = format!("slo-{}", std::process::id());
         let journal = slo::notify::AnyJournal::open(&config, &args.state, &owner);
-        let outcome = pass(&slos, &watcher, &channels, &journal, &enrich, Utc::now()).await?;
+        let outcome = pass(
+            &slos,
+            &watcher,
+            &channels,
+            &journal,
+            &enrich,
+            Utc::now(),
+            Default::default(),
+        )
+        .await?;
         Ok(outcome)
     })?;
     for d in &outcome.sent {
@@ -127,11 +132,26 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
             slo::core::notify::REPORT_AFTER_ATTEMPTS
         )?;
     }
+    if let Some(reset) = &outcome.reset {
+        eprintln!("slo notify: error: {reset}");
+    }
+    for (d, why) in &outcome.dead {
+        eprintln!("slo notify: error: gave up on {} ({why})", d.id);
+    }
+    if let Some(why) = &outcome.undelivered {
+        eprintln!("slo notify: error: notifications are not getting through: {why}");
+    }
     writeln!(
         out,
-        "{} sent, {} pending",
+        "{} sent, {} pending, {} given up",
         outcome.sent.len(),
-        outcome.pending.len()
+        outcome.pending.len(),
+        outcome.dead.len()
     )?;
+    // A pass that gave up on a message, or whose messages wait past their limit, is a failure
+    // for whoever runs it (cron, CI): exit 1.
+    if outcome.undelivered.is_some() || !outcome.dead.is_empty() || outcome.reset.is_some() {
+        return Ok(Outcome::Findings);
+    }
     Ok(Outcome::Fine)
 }

@@ -30,6 +30,13 @@ pub struct Args {
     /// How often the spec files are checked for changes (SIGHUP reloads at once).
     #[arg(long, env = "SLO_SPEC_POLL", default_value = "10s", value_parser = interval)]
     spec_poll: Duration,
+    /// A page still undelivered after this long stops the heartbeat (so CloudWatch's fallback
+    /// pages directly) and takes the service out of `/readyz`.
+    #[arg(long, env = "SLO_PAGE_PENDING_LIMIT", default_value = "5m", value_parser = interval)]
+    page_pending_limit: Duration,
+    /// The same for tickets.
+    #[arg(long, env = "SLO_TICKET_PENDING_LIMIT", default_value = "1h", value_parser = interval)]
+    ticket_pending_limit: Duration,
 }
 
 fn interval(text: &str) -> Result<Duration, String> {
@@ -70,6 +77,12 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
             refresh: args.refresh,
             heartbeat: args.heartbeat_every,
             spec_poll: args.spec_poll,
+            pending_limits: slo::core::notify::PendingLimits {
+                page: chrono::TimeDelta::from_std(args.page_pending_limit)
+                    .unwrap_or(chrono::TimeDelta::MAX),
+                ticket: chrono::TimeDelta::from_std(args.ticket_pending_limit)
+                    .unwrap_or(chrono::TimeDelta::MAX),
+            },
         },
     };
     let runtime = tokio::runtime::Builder::new_multi_thread()

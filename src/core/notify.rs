@@ -156,6 +156,26 @@ pub struct Pending {
     pub attempts: u32,
     pub next_attempt: DateTime<Utc>,
     pub last_error: Option<String>,
+    /// When it was first queued: how long it has waited (journals written before this field
+    /// existed read it as the message's own time).
+    #[serde(default)]
+    pub queued_at: Option<DateTime<Utc>>,
+}
+
+impl Pending {
+    pub fn waiting_since(&self) -> DateTime<Utc> {
+        self.queued_at.unwrap_or(self.message.at)
+    }
+}
+
+/// A message given up on: after [`DEAD_AFTER_ATTEMPTS`] failed tries, or at once when its
+/// channel refused it for good (a 4xx that no retry mends). Kept, reported, never resent.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeadLetter {
+    pub message: Outgoing,
+    pub attempts: u32,
+    pub reason: String,
+    pub at: DateTime<Utc>,
 }
 
 /// Everything a restart must not forget.
@@ -167,12 +187,129 @@ pub struct JournalState {
     pub pending: BTreeMap<String, Pending>,
     /// The end of the last pass: the alarm history is read from here.
     pub last_pass: Option<DateTime<Utc>>,
+    /// Messages given up on, newest kept (at most [`KEEP_DEAD`], for [`KEEP_SENT`]).
+    #[serde(default)]
+    pub dead: BTreeMap<String, DeadLetter>,
 }
 
-/// After this many failed attempts a pending message is reported (it is still retried).
+/// After this many failed attempts a pending message is reported.
 pub const REPORT_AFTER_ATTEMPTS: u32 = 5;
-/// Delivered ids are kept this long.
+/// After this many failed attempts a pending message is dead-lettered: with the backoff that
+/// is 1 + 2 + 4 + 8 minutes of trying, and the state stays bounded.
+pub const DEAD_AFTER_ATTEMPTS: u32 = 5;
+/// Dead letters kept at most.
+pub const KEEP_DEAD: usize = 200;
+
+/// How long a message may wait before the notification path counts as broken, by severity
+/// (the heartbeat stops then, so CloudWatch's fallback pages directly).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PendingLimits {
+    pub page: TimeDelta,
+    pub ticket: TimeDelta,
+}
+
+impl Default for PendingLimits {
+    fn default() -> PendingLimits {
+        PendingLimits {
+            page: TimeDelta::minutes(5),
+            ticket: TimeDelta::hours(1),
+        }
+    }
+}
+
+impl PendingLimits {
+    pub fn of(&self, s: Severity) -> TimeDelta {
+        match s {
+            Severity::Page => self.page,
+            Severity::Ticket => self.ticket,
+        }
+    }
+}
+
+/// Why notifications are not getting through, if they are not: a message pending past its
+/// severity's limit, or a page given up on while its group still fires. `None`: healthy.
+pub fn undelivered(
+    journal: &JournalState,
+    now: DateTime<Utc>,
+    limits: PendingLimits,
+) -> Option<String> {
+    let overdue = journal
+        .pending
+        .values()
+        .filter(|p| now - p.waiting_since() > limits.of(p.message.severity))
+        .min_by_key(|p| p.waiting_since());
+    if let Some(p) = overdue {
+        return Some(format!(
+            "{} {} message {} on {} pending since {} ({} tries; last error: {})",
+            p.message.severity,
+            p.message.kind.name(),
+            p.message.key(),
+            p.message.channel,
+            p.waiting_since().to_rfc3339(),
+            p.attempts,
+            p.last_error.as_deref().unwrap_or("none")
+        ));
+    }
+    journal
+        .dead
+        .values()
+        .filter(|d| d.message.severity == Severity::Page && d.message.kind != Kind::Resolved)
+        .find(|d| {
+            journal
+                .groups
+                .get(&group_name(&d.message.key()))
+                .is_some_and(|g| g.firing_since.is_some())
+        })
+        .map(|d| {
+            format!(
+                "page {} on {} was given up on ({}) and the group still fires",
+                d.message.key(),
+                d.message.channel,
+                d.reason
+            )
+        })
+}
+
+/// How long the oldest pending message has waited.
+pub fn oldest_pending(journal: &JournalState, now: DateTime<Utc>) -> Option<TimeDelta> {
+    journal
+        .pending
+        .values()
+        .map(|p| now - p.waiting_since())
+        .max()
+}
+
+/// Gives up on a pending message: it moves to the dead letters.
+pub fn dead_letter(journal: &mut JournalState, id: &str, reason: String, now: DateTime<Utc>) {
+    if let Some(p) = journal.pending.remove(id) {
+        journal.dead.insert(
+            id.to_owned(),
+            DeadLetter {
+                message: p.message,
+                attempts: p.attempts,
+                reason,
+                at: now,
+            },
+        );
+    }
+    journal.dead.retain(|_, d| now - d.at < KEEP_SENT);
+    while journal.dead.len() > KEEP_DEAD {
+        let oldest = journal
+            .dead
+            .iter()
+            .min_by_key(|(_, d)| d.at)
+            .map(|(k, _)| k.clone());
+        match oldest {
+            Some(k) => journal.dead.remove(&k),
+            None => break,
+        };
+    }
+}
+/// Delivered ids are kept this long, the newest [`KEEP_SENT_MAX`] at most (the state stays
+/// small enough for one DynamoDB item; decisions follow the groups' states, the delivered ids
+/// only guard against queuing one transition twice).
 pub const KEEP_SENT: TimeDelta = TimeDelta::days(14);
+pub const KEEP_SENT_MAX: usize = 5000;
 
 /// The group's current state from its composites: firing if any is in ALARM, at the highest
 /// severity in ALARM, since the earliest of them.
@@ -295,7 +432,10 @@ pub fn decide(
         }
     }
     for o in queue {
-        if journal.sent.contains_key(&o.id) || journal.pending.contains_key(&o.id) {
+        if journal.sent.contains_key(&o.id)
+            || journal.pending.contains_key(&o.id)
+            || journal.dead.contains_key(&o.id)
+        {
             continue;
         }
         if matches!(o.kind, Kind::Firing | Kind::Repeat)
@@ -310,10 +450,17 @@ pub fn decide(
                 attempts: 0,
                 next_attempt: now,
                 last_error: None,
+                queued_at: Some(now),
             },
         );
     }
     journal.sent.retain(|_, t| now - *t < KEEP_SENT);
+    if journal.sent.len() > KEEP_SENT_MAX {
+        let mut times: Vec<DateTime<Utc>> = journal.sent.values().copied().collect();
+        times.sort_unstable();
+        let cut = times[times.len() - KEEP_SENT_MAX];
+        journal.sent.retain(|_, t| *t >= cut);
+    }
     journal.last_pass = Some(now);
 }
 
@@ -386,8 +533,8 @@ mod tests {
         }
     }
 
-    fn pass(j: &mut JournalState, states: &[AlarmState], now: i64) -> Vec<Outgoing> {
-        let before: Vec<String> = j.pending.keys().cloned().collect();
+    /// One decision at minute `now`, on both channels: queued, not delivered.
+    fn queue(j: &mut JournalState, states: &[AlarmState], now: i64) {
         decide(
             j,
             states,
@@ -396,6 +543,11 @@ mod tests {
             &|_| TimeDelta::hours(4),
             t(now),
         );
+    }
+
+    fn pass(j: &mut JournalState, states: &[AlarmState], now: i64) -> Vec<Outgoing> {
+        let before: Vec<String> = j.pending.keys().cloned().collect();
+        queue(j, states, now);
         let new: Vec<Outgoing> = j
             .pending
             .values()
@@ -517,5 +669,65 @@ mod tests {
         }
         assert_eq!(j.sent.len(), 1);
         assert!(j.sent.keys().next().unwrap().contains("missed"));
+    }
+
+    #[test]
+    fn a_page_waiting_past_its_limit_or_given_up_while_firing_is_undelivered() {
+        let mut j = JournalState::default();
+        let firing = [state(Severity::Page, true, 0)];
+        queue(&mut j, &firing, 0);
+        let queued: Vec<Outgoing> = j.pending.values().map(|p| p.message.clone()).collect();
+        assert_eq!(queued.len(), 2);
+        let limits = PendingLimits::default();
+        assert_eq!(undelivered(&j, t(4), limits), None, "within 5 minutes");
+        let why = undelivered(&j, t(6), limits).expect("past 5 minutes");
+        assert!(
+            why.contains("page firing message checkout/availability"),
+            "{why}"
+        );
+        assert_eq!(oldest_pending(&j, t(6)), Some(TimeDelta::minutes(6)));
+        // Given up on while the group still fires: still undelivered.
+        for o in &queued {
+            dead_letter(&mut j, &o.id, "HTTP 404".into(), t(1));
+        }
+        assert!(j.pending.is_empty());
+        let why = undelivered(&j, t(2), limits).expect("a dead page of a firing group");
+        assert!(why.contains("given up"), "{why}");
+        // Dead letters are never queued again.
+        queue(&mut j, &firing, 3);
+        assert!(j.pending.is_empty());
+        // Resolved: healthy again.
+        queue(&mut j, &[state(Severity::Page, false, 0)], 10);
+        let resolved: Vec<String> = j.pending.keys().cloned().collect();
+        for id in &resolved {
+            delivered(&mut j, id, t(10));
+        }
+        assert_eq!(undelivered(&j, t(11), limits), None);
+    }
+
+    #[test]
+    fn dead_letters_stay_bounded() {
+        let mut j = JournalState::default();
+        for i in 0..(KEEP_DEAD + 50) {
+            let firing = [AlarmState {
+                key: ObjectiveKey::new("s", &format!("o{i}")),
+                severity: Severity::Ticket,
+                firing: true,
+                since: t(0),
+            }];
+            decide(
+                &mut j,
+                &firing,
+                &[],
+                &|_| vec![ChannelName::new("sns")],
+                &|_| TimeDelta::hours(4),
+                t(0),
+            );
+            let ids: Vec<String> = j.pending.keys().cloned().collect();
+            for id in ids {
+                dead_letter(&mut j, &id, "gone".into(), t(i as i64));
+            }
+        }
+        assert_eq!(j.dead.len(), KEEP_DEAD);
     }
 }

@@ -206,6 +206,40 @@ pub fn render(state: &AppState) -> String {
     if let Some(s) = &snapshot {
         let _ = writeln!(out, "slo_refresh_warnings {}", s.warnings.len());
     }
+    let n = state.notify_health();
+    family(
+        &mut out,
+        "slo_notify_pass_failures_total",
+        "counter",
+        "Notification passes that failed (AWS, the journal, the pass deadline).",
+    );
+    let _ = writeln!(
+        out,
+        "slo_notify_pass_failures_total {}",
+        n.pass_failures_total
+    );
+    family(
+        &mut out,
+        "slo_notify_oldest_pending_seconds",
+        "gauge",
+        "How long the oldest undelivered message had waited at the last pass (0: none).",
+    );
+    let _ = writeln!(
+        out,
+        "slo_notify_oldest_pending_seconds {}",
+        number(n.oldest_pending_seconds)
+    );
+    family(
+        &mut out,
+        "slo_heartbeat_withheld",
+        "gauge",
+        "1 while the heartbeat is withheld because notifications are not getting through.",
+    );
+    let _ = writeln!(
+        out,
+        "slo_heartbeat_withheld {}",
+        u8::from(state.heartbeat_withheld(chrono::Utc::now()).is_some())
+    );
     family(&mut out, "slo_specs_loaded", "gauge", "Specs in force.");
     let _ = writeln!(out, "slo_specs_loaded {}", state.specs().slos.len());
     family(

@@ -31,12 +31,42 @@ pub fn app(state: Shared) -> Router {
         .route("/api/v1/slos/{service}/{objective}", get(api::objective))
         .route("/api/v1/openapi.json", get(openapi::document))
         .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
         .layer(tower_http::limit::RequestBodyLimitLayer::new(BODY_LIMIT))
         .layer(tower_http::timeout::TimeoutLayer::with_status_code(
             StatusCode::SERVICE_UNAVAILABLE,
             REQUEST_TIMEOUT,
         ))
+        .layer(axum::middleware::map_response(security_headers))
         .with_state(state)
+}
+
+/// What every answer carries: the dashboard's own inline style and SVG only, never framed,
+/// no content sniffing, no referrer to other sites.
+pub const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
+
+async fn security_headers(mut r: Response) -> Response {
+    use axum::http::HeaderValue;
+    let h = r.headers_mut();
+    h.insert(
+        "content-security-policy",
+        HeaderValue::from_static(CONTENT_SECURITY_POLICY),
+    );
+    h.insert(
+        "x-content-type-options",
+        HeaderValue::from_static("nosniff"),
+    );
+    h.insert("x-frame-options", HeaderValue::from_static("DENY"));
+    h.insert("referrer-policy", HeaderValue::from_static("no-referrer"));
+    h.insert("cache-control", HeaderValue::from_static("no-store"));
+    r
+}
+
+async fn method_not_allowed(method: axum::http::Method, uri: axum::http::Uri) -> AppError {
+    AppError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        format!("{method} is not allowed on {}: only GET", uri.path()),
+    )
 }
 
 /// An error the client sees as `{"error": "..."}` with its status; internals go to the log.
@@ -102,6 +132,7 @@ mod tests {
             refresh: Duration::from_secs(300),
             heartbeat: Duration::from_secs(60),
             spec_poll: Duration::from_secs(10),
+            pending_limits: Default::default(),
         };
         let specs = Specs {
             slos: vec![slo.clone()],
@@ -127,6 +158,7 @@ mod tests {
                 warnings: Vec::new(),
             });
             state.aws_ok(Utc::now());
+            state.notify_completed(Utc::now(), None, 0.0);
         }
         state
     }
@@ -209,9 +241,26 @@ mod tests {
             get(&s, "POST", "/api/v1/slos").await.0,
             StatusCode::METHOD_NOT_ALLOWED
         );
-        assert_eq!(
-            get(&s, "DELETE", "/").await.0,
-            StatusCode::METHOD_NOT_ALLOWED
+        let (status, body) = get(&s, "DELETE", "/").await;
+        assert_eq!(status, StatusCode::METHOD_NOT_ALLOWED);
+        assert!(
+            body.contains("\"error\"") && body.contains("only GET"),
+            "{body}"
+        );
+        // Every answer carries the security headers.
+        let answer = app(s.clone())
+            .oneshot(Request::builder().uri("/").body(Body::empty()).unwrap())
+            .await
+            .unwrap();
+        let h = answer.headers();
+        assert_eq!(h["x-content-type-options"], "nosniff");
+        assert_eq!(h["x-frame-options"], "DENY");
+        assert_eq!(h["referrer-policy"], "no-referrer");
+        assert!(
+            h["content-security-policy"]
+                .to_str()
+                .unwrap()
+                .contains("frame-ancestors 'none'")
         );
         let (status, body) = get(&s, "GET", "/nope").await;
         assert_eq!(status, StatusCode::NOT_FOUND);
@@ -245,6 +294,9 @@ mod tests {
             "slo_notifications_total",
             "slo_aws_errors_total",
             "slo_last_refresh_timestamp_seconds",
+            "slo_notify_pass_failures_total",
+            "slo_notify_oldest_pending_seconds",
+            "slo_heartbeat_withheld",
         ] {
             assert!(body.contains(&format!("# TYPE {family} ")), "{family}");
         }
@@ -260,6 +312,14 @@ mod tests {
             .unwrap();
         assert!((burn_1h - 1.5).abs() < 1e-9, "{burn_1h}");
         assert!(body.contains("slo_notifications_total{channel=\"slack\",outcome=\"sent\"} 1"));
+        assert!(body.contains("slo_heartbeat_withheld 0\n"), "{body}");
+        s.notify_failed("the alarms could not be read".into());
+        let (_, failing) = get(&s, "GET", "/metrics").await;
+        assert!(failing.contains("slo_heartbeat_withheld 1\n"), "{failing}");
+        assert!(
+            failing.contains("slo_notify_pass_failures_total 1\n"),
+            "{failing}"
+        );
         assert!(body.contains("slo_aws_errors_total{api=\"GetMetricData\",kind=\"throttled\"} 1"));
         // A page tier fires: 10 % errors in the last minutes burn the last hour at 1.5× (a 1-day
         // window's tiers are all clamped to 1).

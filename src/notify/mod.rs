@@ -28,7 +28,7 @@ use std::time::Duration;
 pub const TRIES_PER_PASS: u32 = 3;
 pub const MAX_RETRY_AFTER: Duration = Duration::from_secs(5);
 
-pub use crate::aws::journal::{Journal, JournalError};
+pub use crate::aws::journal::{Journal, JournalError, JournalLock};
 
 /// The embedded journal: one JSON file under `--state DIR`, replaced atomically and fsynced on
 /// every write, so a crash leaves the old or the new state, never half of one. The state is
@@ -72,7 +72,59 @@ impl Journal for FileJournal {
         let bytes = serde_json::to_vec_pretty(state).unwrap_or_default();
         crate::render::file::write_atomically(&self.path, &bytes).map_err(write)
     }
+
+    async fn lock(&self) -> Result<JournalLock, JournalError> {
+        let path = self.path.with_file_name("journal.lock");
+        let fail = |source| JournalError::Write {
+            path: path.clone(),
+            source,
+        };
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir).map_err(fail)?;
+        }
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .map_err(fail)?;
+        let started = std::time::Instant::now();
+        loop {
+            use std::os::fd::AsRawFd;
+            // SAFETY: flock on a descriptor this function owns; it has no memory effects.
+            let r = unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) };
+            if r == 0 {
+                return Ok(JournalLock::held(file));
+            }
+            let e = std::io::Error::last_os_error();
+            if e.raw_os_error() != Some(libc::EWOULDBLOCK) {
+                return Err(fail(e));
+            }
+            if started.elapsed() >= LOCK_WAIT {
+                return Err(JournalError::Busy {
+                    path,
+                    waited_secs: LOCK_WAIT.as_secs(),
+                });
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    async fn set_aside(&self) -> Result<String, JournalError> {
+        let aside = self.path.with_file_name(format!(
+            "journal.damaged-{}.json",
+            Utc::now().format("%Y%m%dT%H%M%SZ")
+        ));
+        std::fs::rename(&self.path, &aside).map_err(|source| JournalError::Write {
+            path: self.path.clone(),
+            source,
+        })?;
+        Ok(format!("moved to {}", aside.display()))
+    }
 }
+
+/// How long a pass waits for another process's pass on the same state directory.
+pub const LOCK_WAIT: Duration = Duration::from_secs(30);
 
 /// The journal `--state` names: a directory, or `dynamodb://TABLE`.
 pub enum AnyJournal {
@@ -111,6 +163,27 @@ impl Journal for AnyJournal {
         match self {
             AnyJournal::File(j) => j.claim(id, now).await,
             AnyJournal::DynamoDb(j) => j.claim(id, now).await,
+        }
+    }
+
+    async fn lock(&self) -> Result<JournalLock, JournalError> {
+        match self {
+            AnyJournal::File(j) => j.lock().await,
+            AnyJournal::DynamoDb(j) => j.lock().await,
+        }
+    }
+
+    async fn delivered(&self, id: &str, at: DateTime<Utc>) -> Result<(), JournalError> {
+        match self {
+            AnyJournal::File(j) => j.delivered(id, at).await,
+            AnyJournal::DynamoDb(j) => j.delivered(id, at).await,
+        }
+    }
+
+    async fn set_aside(&self) -> Result<String, JournalError> {
+        match self {
+            AnyJournal::File(j) => j.set_aside().await,
+            AnyJournal::DynamoDb(j) => j.set_aside().await,
         }
     }
 }
@@ -244,6 +317,15 @@ pub struct PassOutcome {
     pub pending: Vec<(Delivery, String)>,
     /// Pending messages that failed [`REPORT_AFTER_ATTEMPTS`] times or more.
     pub stuck: Vec<Delivery>,
+    /// Given up on in this pass (dead-lettered), with why.
+    pub dead: Vec<(Delivery, String)>,
+    /// The journal was damaged and a fresh one started: what happened, for a loud error.
+    pub reset: Option<String>,
+    /// Why notifications are not getting through (a message pending past its limit, a page
+    /// given up on while it still fires): the heartbeat must stop. `None`: healthy.
+    pub undelivered: Option<String>,
+    /// How long the oldest pending message has waited.
+    pub oldest_pending: Option<chrono::TimeDelta>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -252,9 +334,19 @@ pub enum PassError {
     Journal(#[from] JournalError),
     #[error("cannot read the alarms' state")]
     Alarms(#[source] AwsError),
+    /// The pass did not finish before the next was due (a stalled AWS or channel).
+    #[error("the notification pass did not finish within {secs:.1}s")]
+    Deadline { secs: f64 },
 }
 
 type Sleep = dyn Fn(Duration) -> std::pin::Pin<Box<dyn Future<Output = ()> + Send>> + Sync;
+
+/// Why a send failed, and whether to give up on the message at once.
+struct Failure {
+    message: String,
+    /// The channel refused it for good (a 4xx no retry mends, a webhook not configured).
+    permanent: bool,
+}
 
 /// Sends one message on its channel, retrying within the pass.
 async fn send(
@@ -262,16 +354,25 @@ async fn send(
     m: &Message,
     channels: &Channels<'_>,
     sleep: &Sleep,
-) -> Result<(), String> {
+) -> Result<(), Failure> {
     let Some(channel) = channels.get(&o.channel) else {
-        return Err(format!("no {} channel any more", o.channel));
+        return Err(Failure {
+            message: format!("no {} channel any more", o.channel),
+            permanent: true,
+        });
     };
-    let mut last = String::new();
+    let mut last = Failure {
+        message: String::new(),
+        permanent: false,
+    };
     for attempt in 0..TRIES_PER_PASS {
         match channel.send(&o.service, m).await {
             Ok(()) => return Ok(()),
             Err(e) => {
-                last = e.message;
+                last = Failure {
+                    message: e.message,
+                    permanent: !e.retryable,
+                };
                 if !e.retryable || attempt + 1 == TRIES_PER_PASS {
                     break;
                 }
@@ -283,16 +384,62 @@ async fn send(
     Err(last)
 }
 
-/// The pass: read, decide, record, send, record.
-pub async fn pass<W: AlarmWatcher, J: Journal, E: Enrich>(
+/// Runs every future to its end, concurrently, on the caller's task.
+async fn join_all(mut futures: Vec<std::pin::Pin<Box<dyn Future<Output = ()> + Send + '_>>>) {
+    let mut done = vec![false; futures.len()];
+    std::future::poll_fn(|cx| {
+        let mut all = true;
+        for (f, d) in futures.iter_mut().zip(done.iter_mut()) {
+            if !*d {
+                *d = f.as_mut().poll(cx).is_ready();
+                all &= *d;
+            }
+        }
+        if all {
+            std::task::Poll::Ready(())
+        } else {
+            std::task::Poll::Pending
+        }
+    })
+    .await
+}
+
+/// The journal's state for this pass: as stored, or, when it is damaged, a fresh one (the
+/// damaged copy set aside, and said loudly): a fresh journal sees every firing composite as
+/// new and notifies it again — nothing firing is dropped.
+async fn load_or_reset<J: Journal>(
+    journal: &J,
+) -> Result<(JournalState, Option<String>), JournalError> {
+    match journal.load().await {
+        Ok(state) => Ok((state, None)),
+        Err(JournalError::Damaged { path, message }) => {
+            let aside = journal.set_aside().await?;
+            Ok((
+                JournalState::default(),
+                Some(format!(
+                    "the journal {} was damaged ({message}); {aside}; a fresh journal starts from the alarms' current state and notifies what fires again",
+                    path.display()
+                )),
+            ))
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// The pass: lock, read, decide, record, send (each channel on its own, concurrently),
+/// record. `limits`: how long a message may wait before the notification path counts as
+/// broken ([`PassOutcome::undelivered`]).
+pub async fn pass<W: AlarmWatcher, J: Journal + Sync, E: Enrich>(
     slos: &[&ServiceSlo],
     watcher: &W,
     channels: &Channels<'_>,
     journal: &J,
     enrich: &E,
     now: DateTime<Utc>,
+    limits: notify::PendingLimits,
 ) -> Result<PassOutcome, PassError> {
-    let mut state = journal.load().await?;
+    let _lock = journal.lock().await?;
+    let (mut state, reset) = load_or_reset(journal).await?;
     let composites = watcher
         .composite_states(naming::PREFIX)
         .await
@@ -336,42 +483,99 @@ pub async fn pass<W: AlarmWatcher, J: Journal, E: Enrich>(
     } else {
         enrich.context(&due).await
     };
-    let sleep = |d: Duration| -> std::pin::Pin<Box<dyn Future<Output = ()> + Send>> {
-        Box::pin(tokio::time::sleep(d))
-    };
-    let mut outcome = PassOutcome::default();
-    // When each channel last sent, for the ones that ask for spacing (Slack).
-    let mut last_sent: BTreeMap<ChannelName, std::time::Instant> = BTreeMap::new();
+    let mut by_channel: BTreeMap<ChannelName, Vec<Outgoing>> = BTreeMap::new();
     for o in due {
-        if !journal.claim(&o.id, now).await? {
-            continue;
-        }
-        let spacing = channels
-            .get(&o.channel)
-            .map_or(Duration::ZERO, |c| c.spacing());
-        if let Some(t) = last_sent.get(&o.channel) {
-            let gap = spacing.saturating_sub(t.elapsed());
-            if !gap.is_zero() {
-                sleep(gap).await;
+        by_channel.entry(o.channel.clone()).or_default().push(o);
+    }
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<(Outgoing, Result<(), Failure>)>();
+    let mut outcome = PassOutcome {
+        reset,
+        ..PassOutcome::default()
+    };
+    let claim_error: std::sync::Mutex<Option<JournalError>> = std::sync::Mutex::new(None);
+    let record_error: std::sync::Mutex<Option<JournalError>> = std::sync::Mutex::new(None);
+    let mut work: Vec<std::pin::Pin<Box<dyn Future<Output = ()> + Send + '_>>> = Vec::new();
+    // One sequence per channel: a slow or failing channel never holds another's messages.
+    for (name, list) in by_channel {
+        let tx = tx.clone();
+        let (context, claim_error) = (&context, &claim_error);
+        work.push(Box::pin(async move {
+            let sleep = |d: Duration| -> std::pin::Pin<Box<dyn Future<Output = ()> + Send>> {
+                Box::pin(tokio::time::sleep(d))
+            };
+            let spacing = channels.get(&name).map_or(Duration::ZERO, |c| c.spacing());
+            let mut last_sent: Option<std::time::Instant> = None;
+            for o in list {
+                match journal.claim(&o.id, Utc::now().max(now)).await {
+                    Ok(true) => {}
+                    Ok(false) => continue,
+                    Err(e) => {
+                        *claim_error.lock().unwrap_or_else(|e| e.into_inner()) = Some(e);
+                        return;
+                    }
+                }
+                if let Some(t) = last_sent {
+                    let gap = spacing.saturating_sub(t.elapsed());
+                    if !gap.is_zero() {
+                        sleep(gap).await;
+                    }
+                }
+                last_sent = Some(std::time::Instant::now());
+                let m = message_for(&o, context, slos);
+                let result = send(&o, &m, channels, &sleep).await;
+                if tx.send((o, result)).is_err() {
+                    return;
+                }
+            }
+        }));
+    }
+    drop(tx);
+    // The recorder: every result goes into the journal as it comes, one write at a time.
+    let (state_ref, outcome_ref, record_error_ref) = (&mut state, &mut outcome, &record_error);
+    work.push(Box::pin(async move {
+        let (state, outcome, record_error) = (state_ref, outcome_ref, record_error_ref);
+        while let Some((o, result)) = rx.recv().await {
+            let delivery = Delivery {
+                id: o.id.clone(),
+                channel: o.channel.clone(),
+            };
+            let at = Utc::now().max(now);
+            match result {
+                Ok(()) => {
+                    if let Err(e) = journal.delivered(&o.id, at).await {
+                        record_error
+                            .lock()
+                            .unwrap_or_else(|e| e.into_inner())
+                            .get_or_insert(e);
+                    }
+                    notify::delivered(state, &o.id, at);
+                    outcome.sent.push(delivery);
+                }
+                Err(f) => {
+                    outcome.failed.push((delivery.clone(), f.message.clone()));
+                    notify::failed(state, &o.id, f.message.clone(), now);
+                    let attempts = state.pending.get(&o.id).map_or(0, |p| p.attempts);
+                    if f.permanent || attempts >= notify::DEAD_AFTER_ATTEMPTS {
+                        notify::dead_letter(state, &o.id, f.message.clone(), at);
+                        outcome.dead.push((delivery, f.message));
+                    }
+                }
+            }
+            if let Err(e) = journal.save(state).await {
+                record_error
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .get_or_insert(e);
+                return;
             }
         }
-        last_sent.insert(o.channel.clone(), std::time::Instant::now());
-        let m = message_for(&o, &context, slos);
-        let delivery = Delivery {
-            id: o.id.clone(),
-            channel: o.channel.clone(),
-        };
-        match send(&o, &m, channels, &sleep).await {
-            Ok(()) => {
-                notify::delivered(&mut state, &o.id, Utc::now().max(now));
-                outcome.sent.push(delivery);
-            }
-            Err(e) => {
-                outcome.failed.push((delivery, e.clone()));
-                notify::failed(&mut state, &o.id, e, now)
-            }
-        }
-        journal.save(&state).await?;
+    }));
+    join_all(work).await;
+    if let Some(e) = record_error.into_inner().unwrap_or_else(|e| e.into_inner()) {
+        return Err(e.into());
+    }
+    if let Some(e) = claim_error.into_inner().unwrap_or_else(|e| e.into_inner()) {
+        return Err(e.into());
     }
     for (id, p) in &state.pending {
         let delivery = Delivery {
@@ -385,6 +589,9 @@ pub async fn pass<W: AlarmWatcher, J: Journal, E: Enrich>(
             .pending
             .push((delivery, p.last_error.clone().unwrap_or_default()));
     }
+    let end = Utc::now().max(now);
+    outcome.undelivered = notify::undelivered(&state, end, limits);
+    outcome.oldest_pending = notify::oldest_pending(&state, end);
     Ok(outcome)
 }
 
@@ -498,7 +705,9 @@ pub async fn send_test(
             };
             let mut m = message_for(&o, &Context::new(), slos);
             m.test = true;
-            send(&o, &m, channels, &sleep).await?;
+            send(&o, &m, channels, &sleep)
+                .await
+                .map_err(|f| format!("{}: {}", o.channel, f.message))?;
             sent.push(Delivery { id: o.id, channel });
         }
     }
@@ -532,7 +741,13 @@ mod tests {
     #[derive(Default)]
     struct Counting(AtomicUsize);
     impl Publisher for Counting {
-        async fn publish(&self, _t: &str, _s: &str, _m: &str) -> Result<String, AwsError> {
+        async fn publish(
+            &self,
+            _t: &str,
+            _s: &str,
+            _m: &str,
+            _d: &str,
+        ) -> Result<String, AwsError> {
             self.0.fetch_add(1, Ordering::SeqCst);
             Ok("id".into())
         }
@@ -586,14 +801,31 @@ mod tests {
                 crash_at: 2,
                 saves: AtomicUsize::new(0),
             };
-            let r = pass(&slos, &Firing, &channels, &crashing, &Plain, now).await;
+            let r = pass(
+                &slos,
+                &Firing,
+                &channels,
+                &crashing,
+                &Plain,
+                now,
+                Default::default(),
+            )
+            .await;
             assert!(r.is_err());
             assert_eq!(publisher.0.load(Ordering::SeqCst), 1);
             let journal = FileJournal::in_dir(dir.path());
             for _ in 0..3 {
-                pass(&slos, &Firing, &channels, &journal, &Plain, now)
-                    .await
-                    .unwrap();
+                pass(
+                    &slos,
+                    &Firing,
+                    &channels,
+                    &journal,
+                    &Plain,
+                    now,
+                    Default::default(),
+                )
+                .await
+                .unwrap();
             }
             assert_eq!(
                 publisher.0.load(Ordering::SeqCst),

@@ -61,6 +61,18 @@ impl Message {
     }
 }
 
+/// The transition a message tells of, the same on every try and every channel:
+/// `checkout/availability|firing-page@1731679380`.
+pub fn transition_id(m: &Message) -> String {
+    let what = match m.kind {
+        Kind::Firing => format!("firing-{}@{}", m.severity.name(), m.since.timestamp()),
+        Kind::Repeat => format!("repeat@{}", m.at.timestamp()),
+        k => format!("{}@{}", k.name(), m.since.timestamp()),
+    };
+    let test = if m.test { "|test" } else { "" };
+    format!("{}/{}|{what}{test}", m.service, m.objective)
+}
+
 /// No line breaks or control characters, under 100 characters (SNS refuses longer subjects).
 fn subject_safe(text: &str) -> String {
     let clean: String = text

@@ -14,6 +14,26 @@ use std::path::{Path, PathBuf};
 /// At most this many lines are read per incident: the window is bounded, a runaway logger is
 /// not.
 pub const MAX_LINES: usize = 200_000;
+/// A log line is kept up to this many bytes (templates and samples need its start).
+pub const MAX_LINE_BYTES: usize = 4096;
+/// At most this many bytes of lines are kept per incident, whatever their count: 40,000 lines
+/// of 4 KB would otherwise be 160 MB in a 512 MB task.
+pub const MAX_BYTES: usize = 16 * 1024 * 1024;
+/// The largest `--app-logs` file read (the output of `aws logs filter-log-events` for the
+/// incidents' windows; a whole log group's export is not what it is for).
+pub const MAX_APP_LOGS_FILE: u64 = 256 * 1024 * 1024;
+
+/// `message` cut to [`MAX_LINE_BYTES`] at a character boundary.
+fn bounded(mut message: String) -> String {
+    if message.len() > MAX_LINE_BYTES {
+        let mut cut = MAX_LINE_BYTES;
+        while !message.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        message.truncate(cut);
+    }
+    message
+}
 
 /// The filter pattern sent to `FilterLogEvents` for the default evidence words: filter
 /// patterns are case-sensitive, so each word in its usual spellings; the regular expression
@@ -185,18 +205,25 @@ pub async fn read<R: LogReader>(
 ) -> Result<Vec<LogLine>, crate::aws::AwsError> {
     let filter = server_filter(pattern);
     let mut lines = Vec::new();
+    let mut bytes = 0usize;
     let mut token = None;
     loop {
         let page = reader
             .filter_log_events(group, from, to, filter.as_deref(), token.take())
             .await?;
-        lines.extend(page.events);
+        for mut line in page.events {
+            line.message = bounded(line.message);
+            bytes += line.message.len();
+            lines.push(line);
+            if lines.len() >= MAX_LINES || bytes >= MAX_BYTES {
+                return Ok(lines);
+            }
+        }
         token = page.next_token;
-        if token.is_none() || lines.len() >= MAX_LINES {
+        if token.is_none() {
             break;
         }
     }
-    lines.truncate(MAX_LINES);
     Ok(lines)
 }
 
@@ -210,12 +237,44 @@ pub struct AppLogsError {
 /// The lines of a file as `aws logs filter-log-events --output json` prints it
 /// (`{"events": [{"timestamp": ms, "message": …}, …]}`). Lone UTF-16 surrogates in escapes,
 /// which some loggers write, are read as U+FFFD rather than refusing the file.
+/// A file's text, refused when it is not a regular file or a pipe (a device such as
+/// `/dev/zero` would never end) or holds more than `limit` bytes — said in a sentence.
+pub fn read_bounded(path: &Path, limit: u64) -> Result<String, String> {
+    use std::io::Read;
+    use std::os::unix::fs::FileTypeExt;
+    let meta = std::fs::metadata(path).map_err(|e| e.to_string())?;
+    let kind = meta.file_type();
+    if !(kind.is_file() || kind.is_fifo()) {
+        return Err("not a regular file (a device, a socket or a directory): refused".to_owned());
+    }
+    if kind.is_file() && meta.len() > limit {
+        return Err(format!(
+            "{} MB, more than the {} MB read: give only the windows needed",
+            meta.len() / 1_000_000,
+            limit / 1_000_000
+        ));
+    }
+    let mut text = String::new();
+    std::fs::File::open(path)
+        .map_err(|e| e.to_string())?
+        .take(limit + 1)
+        .read_to_string(&mut text)
+        .map_err(|e| e.to_string())?;
+    if text.len() as u64 > limit {
+        return Err(format!(
+            "more than the {} MB read: give only the windows needed",
+            limit / 1_000_000
+        ));
+    }
+    Ok(text)
+}
+
 pub fn read_app_logs(path: &Path) -> Result<Vec<LogLine>, AppLogsError> {
     let fail = |problem: String| AppLogsError {
         file: path.to_owned(),
         problem,
     };
-    let text = std::fs::read_to_string(path).map_err(|e| fail(e.to_string()))?;
+    let text = read_bounded(path, MAX_APP_LOGS_FILE).map_err(fail)?;
     let doc: Value = serde_json::from_str(&replace_lone_surrogates(&text))
         .map_err(|e| fail(format!("not JSON: {e}")))?;
     let Some(events) = doc.get("events").and_then(Value::as_array) else {
@@ -238,6 +297,7 @@ pub fn read_app_logs(path: &Path) -> Result<Vec<LogLine>, AppLogsError> {
             let message = e
                 .get("message")
                 .and_then(Value::as_str)
+                .map(|m| bounded(m.to_owned()))
                 .ok_or_else(|| fail(format!("events[{i}]: no `message`")))?;
             Ok(LogLine {
                 timestamp: ts,
@@ -307,5 +367,38 @@ mod tests {
         let f = server_filter(evidence::DEFAULT_PATTERN).unwrap();
         assert!(f.contains("?Exception") && f.contains("?TIMEOUT") && f.contains("?\"timed out\""));
         assert_eq!(server_filter("oops"), None);
+    }
+
+    /// A runaway logger: 5,000 lines of 10 KB in one incident's window. Each line is kept to
+    /// 4 KiB, and the lines to 16 MiB in all, whatever their count.
+    #[tokio::test]
+    async fn evidence_is_bounded_in_bytes_per_line_and_in_all() {
+        let logs = crate::aws::memory::MemoryLogs::default();
+        let t0: DateTime<Utc> = "2026-11-15T14:00:00Z".parse().unwrap();
+        logs.put(
+            "/ecs/x",
+            (0..5000).map(|i| LogLine {
+                timestamp: t0 + chrono::TimeDelta::milliseconds(i),
+                message: format!("ERROR {i} {}", "é".repeat(5000)),
+            }),
+        );
+        let end = t0 + chrono::TimeDelta::hours(1);
+        let lines = read(&logs, "/ecs/x", (t0, end), "ERROR").await.unwrap();
+        assert!(lines.iter().all(|l| l.message.len() <= MAX_LINE_BYTES));
+        let total: usize = lines.iter().map(|l| l.message.len()).sum();
+        assert!(total <= MAX_BYTES + MAX_LINE_BYTES, "{total}");
+        assert!(lines.len() < 5000, "{}", lines.len());
+        // The start of each line, where its template is, survives.
+        assert!(lines[0].message.starts_with("ERROR 0 é"));
+    }
+
+    #[test]
+    fn a_file_larger_than_its_limit_is_refused_not_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("big.json");
+        std::fs::write(&path, vec![b' '; 2048]).unwrap();
+        let err = read_bounded(&path, 1024).unwrap_err();
+        assert!(err.contains("more than"), "{err}");
+        assert_eq!(read_bounded(&path, 4096).unwrap().len(), 2048);
     }
 }

@@ -146,6 +146,9 @@ pub struct FileError {
     pub problem: String,
 }
 
+/// The largest deployments file read (a year of a busy service's deployments is a few MB).
+pub const MAX_DEPLOYMENTS_FILE: u64 = 64 * 1024 * 1024;
+
 /// Deployments from files, and what in them matched no spec.
 #[derive(Debug, Default)]
 pub struct FromFiles {
@@ -181,7 +184,8 @@ pub fn from_files(paths: &[PathBuf], slos: &[&ServiceSlo]) -> Result<FromFiles, 
             file: path.clone(),
             problem,
         };
-        let text = std::fs::read_to_string(path).map_err(|e| fail(e.to_string()))?;
+        let text =
+            crate::report::evidence::read_bounded(path, MAX_DEPLOYMENTS_FILE).map_err(fail)?;
         let doc: Value = serde_json::from_str(&text).map_err(|e| fail(format!("not JSON: {e}")))?;
         let list = doc.get("serviceDeployments");
         if list.is_none() && doc.get("serviceRevisions").is_none() {

@@ -311,6 +311,18 @@ fn from_access_logs(
 /// other kinds of load balancers (skipped unread).
 fn file_warnings(slos: &[&ServiceSlo], dir: &std::path::Path, files: &[LogFile]) -> Vec<Warning> {
     let mut out = unmatched_load_balancers(slos, files);
+    let special: Vec<&LogFile> = files.iter().filter(|f| f.not_regular).collect();
+    if let Some(first) = special.first() {
+        out.push(Warning {
+            kind: "source",
+            message: format!(
+                "{} file(s) named like logs under {} are not regular files (a device, a socket; e.g. {}) and were not read",
+                special.len(),
+                dir.display(),
+                first.path.display()
+            ),
+        });
+    }
     let others = files.iter().filter(|f| f.other_kind.is_some()).count();
     if others > 0 {
         out.push(Warning {

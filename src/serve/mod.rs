@@ -4,6 +4,7 @@
 //! message is journalled as it is sent) and returns; SIGHUP or a changed spec file reloads the
 //! specs, and a bad one keeps the old ones.
 
+pub mod listen;
 pub mod passes;
 pub mod specs;
 pub mod state;
@@ -149,14 +150,7 @@ pub async fn run(
     }
     let server = {
         let app = app(state.clone());
-        let mut stopped = stopped.clone();
-        tokio::spawn(async move {
-            axum::serve(listener, app)
-                .with_graceful_shutdown(async move {
-                    let _ = stopped.wait_for(|s| *s).await;
-                })
-                .await
-        })
+        tokio::spawn(listen::serve(listener, app, stopped.clone()))
     };
     loop {
         tokio::select! {

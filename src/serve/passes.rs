@@ -18,6 +18,7 @@ use crate::source::cloudwatch::FetchError;
 use chrono::{DateTime, Utc};
 use std::collections::BTreeMap;
 use std::sync::Mutex;
+use std::time::Duration;
 
 /// An incident as far as its evidence goes: objective, start, and whether it was ongoing.
 type IncidentKey = (ObjectiveKey, DateTime<Utc>, bool);
@@ -305,18 +306,52 @@ pub async fn notify<P: Ports>(
         region: aws.ports.region.as_deref(),
     };
     let now = Utc::now();
-    let result = crate::notify::pass(
-        &slos,
-        &aws.ports.alarms,
-        &channels,
-        &aws.ports.journal,
-        &enrich,
-        now,
+    // The pass ends before the next one is due: a stalled AWS or channel never piles passes up.
+    let deadline = state
+        .intervals
+        .notify
+        .mul_f64(0.8)
+        .max(Duration::from_secs(1));
+    let result = tokio::time::timeout(
+        deadline,
+        crate::notify::pass(
+            &slos,
+            &aws.ports.alarms,
+            &channels,
+            &aws.ports.journal,
+            &enrich,
+            now,
+            state.intervals.pending_limits,
+        ),
     )
-    .await;
+    .await
+    .unwrap_or(Err(crate::notify::PassError::Deadline {
+        secs: deadline.as_secs_f64(),
+    }));
+    match &result {
+        Ok(outcome) => state.notify_completed(
+            Utc::now(),
+            outcome.undelivered.clone(),
+            outcome
+                .oldest_pending
+                .map_or(0.0, |d| d.num_milliseconds() as f64 / 1000.0),
+        ),
+        Err(e) => state.notify_failed(format!("the last notification pass failed: {e}")),
+    }
     match result {
         Ok(outcome) => {
             state.aws_ok(Utc::now());
+            if let Some(reset) = &outcome.reset {
+                tracing::error!(event = "journal_reset", error = %reset, "the journal was damaged and set aside");
+            }
+            for (d, why) in &outcome.dead {
+                let channel = d.channel.as_str();
+                state.counters.notification(channel, "dead");
+                tracing::error!(event = "notification", id = %d.id, channel, outcome = "dead", error = %why, "notification given up on");
+            }
+            if let Some(why) = &outcome.undelivered {
+                tracing::error!(event = "notifications_stuck", error = %why, "notifications are not getting through; the heartbeat stops");
+            }
             for d in &outcome.sent {
                 let channel = d.channel.as_str();
                 state.counters.notification(channel, "sent");
@@ -329,6 +364,9 @@ pub async fn notify<P: Ports>(
             }
         }
         Err(crate::notify::PassError::Alarms(e)) => record(state, &e, "notify"),
+        Err(e @ crate::notify::PassError::Deadline { .. }) => {
+            tracing::error!(event = "notify_deadline", error = %e, "the notification pass was cut off");
+        }
         Err(crate::notify::PassError::Journal(e)) => {
             if let crate::notify::JournalError::Aws { source, .. } = &e {
                 record(state, source, "journal");
@@ -339,8 +377,14 @@ pub async fn notify<P: Ports>(
     }
 }
 
-/// The heartbeat the `slo:heartbeat` alarm watches.
+/// The heartbeat the `slo:heartbeat` alarm watches: put only while notifications get through
+/// (the last pass completed, recently, and nothing waits past its limit), so that when they do
+/// not, the heartbeat alarm fires and the fallback composites page directly.
 pub async fn heartbeat<P: Ports>(state: &AppState, aws: &Adapters<P>) {
+    if let Some(why) = state.heartbeat_withheld(Utc::now()) {
+        tracing::error!(event = "heartbeat_withheld", reason = %why, "heartbeat withheld: notifications are not getting through");
+        return;
+    }
     match aws.ports.metrics.put_heartbeat(Utc::now()).await {
         Ok(()) => state.aws_ok(Utc::now()),
         Err(e) => record(state, &e, "heartbeat"),
@@ -387,7 +431,7 @@ mod in_memory {
         type Alarms = MemoryAlarms;
         type Deployments = MemoryDeployments;
         type Logs = MemoryLogs;
-        /// The first publish is throttled: the pass retries it.
+        /// Publishes fail as each test says.
         type Topics = Failing<MemoryTopics>;
         type Journal = MemoryJournal;
     }
@@ -403,6 +447,20 @@ mod in_memory {
         let parsed = crate::spec::load::parse_spec(text.as_bytes(), &mut d);
         assert!(!d.has_errors(), "{:?}", d.items);
         parsed.unwrap().0
+    }
+
+    /// In-memory ports for `slo`'s alarms, whose SNS publishes are throttled as `fail` says.
+    fn adapters(slo: &ServiceSlo, fail: FailOn) -> Adapters<Fakes> {
+        Adapters::<Fakes>::new(Parts {
+            region: Some("us-east-1".into()),
+            metrics: MemoryMetrics::default(),
+            alarms: MemoryAlarms::new(crate::core::alarms::desired_alarms(slo).unwrap()),
+            ecs: MemoryDeployments::default(),
+            logs: MemoryLogs::default(),
+            sns: Failing::new(MemoryTopics::default(), fail, ErrorKind::Throttled),
+            journal: MemoryJournal::default(),
+        })
+        .unwrap()
     }
 
     /// 10 requests a minute for three hours before `now`, 3 of them 5xx from 120 to 90 minutes
@@ -437,20 +495,8 @@ mod in_memory {
     async fn refresh_notify_and_heartbeat_run_against_in_memory_ports() {
         let now = DateTime::from_timestamp(Utc::now().timestamp() / 60 * 60, 0).unwrap();
         let slo = slo();
-        let aws = Adapters::<Fakes>::new(Parts {
-            region: Some("us-east-1".into()),
-            metrics: MemoryMetrics::default(),
-            alarms: MemoryAlarms::new(crate::core::alarms::desired_alarms(&slo).unwrap()),
-            ecs: MemoryDeployments::default(),
-            logs: MemoryLogs::default(),
-            sns: Failing::new(
-                MemoryTopics::default(),
-                FailOn::Calls([1].into()),
-                ErrorKind::Throttled,
-            ),
-            journal: MemoryJournal::default(),
-        })
-        .unwrap();
+        // The first publish is throttled: the pass retries it.
+        let aws = adapters(&slo, FailOn::Calls([1].into()));
         traffic(&aws.ports.metrics, &aws.ports.logs, now);
         let specs = Specs {
             slos: vec![slo],
@@ -465,6 +511,7 @@ mod in_memory {
                 refresh: second,
                 heartbeat: second,
                 spec_poll: second,
+                pending_limits: Default::default(),
             },
             now,
         );
@@ -519,5 +566,53 @@ mod in_memory {
             published[1].subject.starts_with("[RESOLVED]"),
             "{published:#?}"
         );
+    }
+
+    /// Notifications that do not get through stop the heartbeat (so CloudWatch's fallback
+    /// composite pages directly) and take the service out of `/readyz`.
+    #[tokio::test]
+    async fn a_page_that_cannot_be_sent_stops_the_heartbeat_and_readiness() {
+        let now = DateTime::from_timestamp(Utc::now().timestamp() / 60 * 60, 0).unwrap();
+        let slo = slo();
+        let aws = adapters(&slo, FailOn::From(1));
+        let second = Duration::from_secs(1);
+        let state = AppState::new(
+            Specs {
+                slos: vec![slo],
+                files: Vec::new(),
+                loaded_at: now,
+            },
+            Intervals {
+                notify: Duration::from_secs(10),
+                refresh: second,
+                heartbeat: second,
+                spec_poll: second,
+                // Any wait is too long: the first failed pass already counts.
+                pending_limits: crate::core::notify::PendingLimits {
+                    page: TimeDelta::zero(),
+                    ticket: TimeDelta::zero(),
+                },
+            },
+            now,
+        );
+        // Healthy first: a pass with nothing to send lets the heartbeat beat.
+        notify(&state, &aws, &|_| None).await;
+        heartbeat(&state, &aws).await;
+        assert_eq!(aws.ports.metrics.heartbeats().len(), 1);
+        assert!(state.readiness(Utc::now()).is_ok());
+
+        aws.ports.alarms.set_state(PAGE, "ALARM", now);
+        notify(&state, &aws, &|_| None).await;
+        assert!(aws.ports.sns.inner.published().is_empty());
+        heartbeat(&state, &aws).await;
+        assert_eq!(
+            aws.ports.metrics.heartbeats().len(),
+            1,
+            "no beat while the page waits"
+        );
+        let why = state.readiness(Utc::now()).unwrap_err();
+        assert!(why.reason.contains("not getting through"), "{why:?}");
+        assert!(state.heartbeat_withheld(Utc::now()).is_some());
+        assert!(state.notify_health().oldest_pending_seconds > 0.0);
     }
 }

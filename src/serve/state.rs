@@ -76,6 +76,19 @@ impl Counters {
     }
 }
 
+/// Whether notifications get through: the heartbeat beats only while they do.
+#[derive(Clone, Debug, Default)]
+pub struct NotifyHealth {
+    /// The end of the last pass that completed.
+    pub last_completed: Option<DateTime<Utc>>,
+    /// Why the last pass failed, or why its messages are not getting through; `None` when
+    /// the last pass completed and nothing waits past its limit.
+    pub problem: Option<String>,
+    pub pass_failures_total: u64,
+    /// How long the oldest pending message had waited at the last pass.
+    pub oldest_pending_seconds: f64,
+}
+
 /// Why the service is not ready.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct NotReady {
@@ -109,6 +122,8 @@ pub struct Intervals {
     pub heartbeat: Duration,
     /// How often the spec files are checked for changes.
     pub spec_poll: Duration,
+    /// How long a message may wait before notifications count as broken.
+    pub pending_limits: crate::core::notify::PendingLimits,
 }
 
 impl Intervals {
@@ -129,6 +144,7 @@ pub struct AppState {
     pub snapshot: RwLock<Option<Arc<Snapshot>>>,
     pub cache: RwLock<SeriesCache>,
     pub health: Mutex<Health>,
+    pub notify: Mutex<NotifyHealth>,
     pub counters: Counters,
     pub intervals: Intervals,
     pub started_at: DateTime<Utc>,
@@ -142,6 +158,7 @@ impl AppState {
             snapshot: RwLock::new(None),
             cache: RwLock::new(SeriesCache::default()),
             health: Mutex::new(Health::default()),
+            notify: Mutex::new(NotifyHealth::default()),
             counters: Counters::default(),
             intervals,
             started_at: now,
@@ -174,6 +191,49 @@ impl AppState {
         h.last_error = Some((at, message));
     }
 
+    /// A notification pass completed at `at`; `problem`: why messages still do not get
+    /// through, if they do not.
+    pub fn notify_completed(&self, at: DateTime<Utc>, problem: Option<String>, oldest: f64) {
+        let mut n = self.notify.lock().unwrap_or_else(|e| e.into_inner());
+        n.last_completed = Some(at);
+        n.problem = problem;
+        n.oldest_pending_seconds = oldest;
+    }
+
+    /// A notification pass failed.
+    pub fn notify_failed(&self, why: String) {
+        let mut n = self.notify.lock().unwrap_or_else(|e| e.into_inner());
+        n.pass_failures_total += 1;
+        n.problem = Some(why);
+    }
+
+    pub fn notify_health(&self) -> NotifyHealth {
+        self.notify
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    /// Why the heartbeat must not beat at `now`: the last notification pass failed, no pass
+    /// completed recently, or a message waits past its limit. `None`: beat.
+    pub fn heartbeat_withheld(&self, now: DateTime<Utc>) -> Option<String> {
+        let n = self.notify_health();
+        if let Some(p) = n.problem {
+            return Some(p);
+        }
+        let grace = self.intervals.readiness_grace();
+        match n.last_completed {
+            Some(t) if now - t <= grace => None,
+            Some(t) => Some(format!(
+                "no notification pass has completed since {}",
+                crate::render::rfc3339(t)
+            )),
+            // Before the first pass: the service is starting, not failing.
+            None if now - self.started_at <= grace => None,
+            None => Some("no notification pass has completed yet".to_owned()),
+        }
+    }
+
     pub fn health(&self) -> Health {
         self.health
             .lock()
@@ -195,6 +255,16 @@ impl AppState {
             && self.specs().slos.is_empty()
         {
             return Err(starting(format!("no valid specs: {e}")));
+        }
+        // Before the first notification pass the AWS check below says "starting".
+        let notify = self.notify_health();
+        if (notify.last_completed.is_some() || notify.problem.is_some())
+            && let Some(why) = self.heartbeat_withheld(now)
+        {
+            return Err(NotReady {
+                phase: Phase::Degraded,
+                reason: format!("degraded: notifications are not getting through: {why}"),
+            });
         }
         let h = self.health();
         let grace = self.intervals.readiness_grace();

@@ -44,6 +44,7 @@ const USES: &[(&str, &[&str])] = &[
     ("Journal::load", &["serve", "notify"]),
     ("Journal::save", &["serve", "notify"]),
     ("Journal::claim", &["serve", "notify"]),
+    ("Journal::delivered", &["serve", "notify"]),
     ("AlarmStore::list", &["plan", "apply"]),
     ("AlarmStore::put", &["apply"]),
     ("AlarmStore::delete", &["apply"]),
@@ -523,4 +524,79 @@ fn policy_actions(tf: &str, name: &str) -> BTreeSet<String> {
         actions.extend(policy_actions(tf, &c[1]));
     }
     actions
+}
+
+/// The `statement { … }` blocks of a Terraform file, as text (braces balanced).
+fn statements(tf: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let mut rest = tf;
+    while let Some(i) = rest.find("statement {") {
+        let block = &rest[i..];
+        let mut depth = 0usize;
+        let mut end = block.len();
+        for (k, c) in block.char_indices() {
+            match c {
+                '{' => depth += 1,
+                '}' => {
+                    depth -= 1;
+                    if depth == 0 {
+                        end = k + 1;
+                        break;
+                    }
+                }
+                _ => {}
+            }
+        }
+        out.push(&block[..end]);
+        rest = &block[end..];
+    }
+    out
+}
+
+/// Conditions, not only actions: alarm writes are held to the managed-by tag and to the specs'
+/// topics as actions, and every KMS grant to use through its service only.
+#[test]
+fn alarm_writes_and_key_grants_carry_their_conditions() {
+    let mut problems = Vec::new();
+    for file in [
+        "deploy/terraform/modules/github_oidc/policies.tf",
+        "deploy/terraform/modules/service/iam.tf",
+        "deploy/terraform/modules/slo/operator.tf",
+    ] {
+        let text = std::fs::read_to_string(root().join(file)).unwrap();
+        for block in statements(&text) {
+            let has = |s: &str| block.contains(s);
+            if has("cloudwatch:PutMetricAlarm") || has("cloudwatch:PutCompositeAlarm") {
+                if !has("\"aws:RequestTag/managed-by\"") {
+                    problems.push(format!(
+                        "{file}: alarm writes without aws:RequestTag/managed-by"
+                    ));
+                }
+                if !(has("\"cloudwatch:AlarmActions\"") && has("ForAllValues:")) {
+                    problems.push(format!(
+                        "{file}: alarm writes without cloudwatch:AlarmActions limited to the topics"
+                    ));
+                }
+            }
+            if (has("cloudwatch:DeleteAlarms") || has("cloudwatch:TagResource"))
+                && !has("\"aws:ResourceTag/managed-by\"")
+            {
+                problems.push(format!(
+                    "{file}: alarm deletes or tags without aws:ResourceTag/managed-by"
+                ));
+            }
+            let kms = block.contains("\"kms:") && block.contains("actions");
+            if kms && !has("\"kms:ViaService\"") {
+                problems.push(format!(
+                    "{file}: a KMS grant without kms:ViaService: {}",
+                    block
+                        .lines()
+                        .find(|l| l.contains("sid"))
+                        .unwrap_or("")
+                        .trim()
+                ));
+            }
+        }
+    }
+    assert!(problems.is_empty(), "\n{}\n", problems.join("\n"));
 }

@@ -5,6 +5,7 @@ mod alarms;
 mod cloudwatch;
 mod deployments;
 mod ecs;
+mod faults;
 mod iam;
 mod incidents;
 mod init;

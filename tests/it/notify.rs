@@ -29,19 +29,7 @@ async fn setup() -> Setup {
 
 async fn setup_with(spec: &str) -> Setup {
     let s = session();
-    let tmp = tempfile::tempdir().unwrap();
-    let specs = tmp.path().join("slo");
-    std::fs::create_dir_all(&specs).unwrap();
-    std::fs::write(specs.join("checkout.yaml"), spec).unwrap();
-    s.sns()
-        .await
-        .create_topic()
-        .name("slo-alerts")
-        .send()
-        .await
-        .unwrap();
-    let applied = s.slo(&["apply", specs.to_str().unwrap(), "--yes"]);
-    assert_eq!(applied.status.code(), Some(0), "{}", text(&applied.stderr));
+    let (tmp, specs) = s.apply_spec(spec).await;
     Setup {
         s,
         slack: Slack::start(),
@@ -225,27 +213,8 @@ async fn notify_test_sends_a_sample_to_every_channel() {
 #[tokio::test]
 async fn the_dynamodb_journal_sends_once_and_another_tasks_claim_holds_a_message() {
     let mut t = setup().await;
+    t.s.create_journal_table("slo-journal").await;
     let ddb = aws_sdk_dynamodb::Client::new(&t.s.sdk_config().await);
-    ddb.create_table()
-        .table_name("slo-journal")
-        .attribute_definitions(
-            aws_sdk_dynamodb::types::AttributeDefinition::builder()
-                .attribute_name("pk")
-                .attribute_type(aws_sdk_dynamodb::types::ScalarAttributeType::S)
-                .build()
-                .unwrap(),
-        )
-        .key_schema(
-            aws_sdk_dynamodb::types::KeySchemaElement::builder()
-                .attribute_name("pk")
-                .key_type(aws_sdk_dynamodb::types::KeyType::Hash)
-                .build()
-                .unwrap(),
-        )
-        .billing_mode(aws_sdk_dynamodb::types::BillingMode::PayPerRequest)
-        .send()
-        .await
-        .unwrap();
     t.state = "dynamodb://slo-journal".into();
     t.set("slo:checkout:availability:page", StateValue::Alarm)
         .await;

@@ -762,3 +762,34 @@ fn missing_aws_configuration_is_one_line_saying_what_to_do() {
         assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
     }
 }
+
+/// Files that are not files: a `*.log` link to a device is named and skipped (it would never
+/// end), and an `--app-logs` or `--deployments` device is refused with the reason.
+#[test]
+fn devices_named_like_logs_are_skipped_and_device_inputs_refused() {
+    let (_tmp, logs, specs) = aws_examples();
+    std::os::unix::fs::symlink("/dev/zero", logs.join("zero.log")).unwrap();
+    let out = report_examples(&specs, &logs, &["--format", "json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let r: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let warnings = r["warnings"].to_string();
+    assert!(
+        warnings.contains("not regular files") && warnings.contains("zero.log"),
+        "{warnings}"
+    );
+    assert!(r["objectives"][0]["total"].as_u64().unwrap() > 0);
+    for flag in ["--app-logs", "--deployments"] {
+        let value = if flag == "--app-logs" {
+            "docs=/dev/zero"
+        } else {
+            "/dev/zero"
+        };
+        let out = report_examples(&specs, &logs, &[flag, value]);
+        assert_eq!(out.status.code(), Some(2), "{flag}: {}", text(&out.stderr));
+        assert!(
+            text(&out.stderr).contains("not a regular file"),
+            "{flag}: {}",
+            text(&out.stderr)
+        );
+    }
+}

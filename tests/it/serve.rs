@@ -140,6 +140,32 @@ async fn serve_refreshes_notifies_once_survives_an_outage_and_stops_on_sigterm()
         st == 200 && body.contains("\"total\":1800")
     });
 
+    // Slow clients: connections that send half a request are cut off after the header-read
+    // deadline, and meanwhile the health check still answers.
+    let slow: Vec<std::net::TcpStream> = (0..50)
+        .map(|_| {
+            use std::io::Write as _;
+            let mut c = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+            c.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")
+                .unwrap();
+            c
+        })
+        .collect();
+    assert_eq!(http(port, "GET", "/healthz").0, 200);
+    let started = std::time::Instant::now();
+    for mut c in slow {
+        use std::io::Read as _;
+        c.set_read_timeout(Some(Duration::from_secs(15))).unwrap();
+        let mut buf = [0u8; 256];
+        // Closed (0 bytes, or a 408-style answer then close) well before the read timeout.
+        while matches!(c.read(&mut buf), Ok(n) if n > 0) {}
+    }
+    assert!(
+        started.elapsed() < Duration::from_secs(12),
+        "{:?}",
+        started.elapsed()
+    );
+
     // Every endpoint.
     assert_eq!(
         http(port, "GET", "/healthz"),

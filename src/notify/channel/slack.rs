@@ -12,17 +12,30 @@ use std::time::Duration;
 pub const NAME: &str = "slack";
 /// Slack's incoming webhooks accept about one message a second.
 pub const SPACING: Duration = Duration::from_secs(1);
-/// How long one POST may take.
+/// How long one POST may take, answer included.
 pub const TIMEOUT: Duration = Duration::from_secs(10);
+
+/// [`TIMEOUT`], or `SLO_SLACK_TIMEOUT` seconds (tests scale slow webhooks down with it).
+pub fn timeout() -> Duration {
+    std::env::var("SLO_SLACK_TIMEOUT")
+        .ok()
+        .and_then(|v| v.trim().parse::<f64>().ok())
+        .filter(|s| s.is_finite() && *s > 0.0)
+        .map_or(TIMEOUT, Duration::from_secs_f64)
+}
+
+/// A Slack answer's body is read up to this much (it is only ever an error text).
+pub const MAX_ANSWER_BYTES: usize = 4096;
 
 pub struct SlackChannel<'a> {
     webhook: &'a Webhook,
-    /// The webhook URL of each service.
-    urls: BTreeMap<String, String>,
+    /// The webhook URL of each service with `notify.slack`, or the variable that should hold
+    /// it and is not set: such a service's messages fail loudly instead of vanishing.
+    urls: BTreeMap<String, Result<String, String>>,
 }
 
 impl<'a> SlackChannel<'a> {
-    /// The services whose `webhookEnv` is set in `env`.
+    /// Every service with `notify.slack.webhookEnv`, with its URL from `env`.
     pub fn for_specs(
         slos: &[&ServiceSlo],
         env: &dyn Fn(&str) -> Option<String>,
@@ -34,10 +47,21 @@ impl<'a> SlackChannel<'a> {
                 .iter()
                 .filter_map(|s| {
                     let var = s.notify.slack_webhook_env.as_ref()?;
-                    Some((s.service.clone(), env(var)?))
+                    let url = env(var)
+                        .filter(|u| !u.trim().is_empty())
+                        .ok_or_else(|| var.clone());
+                    Some((s.service.clone(), url))
                 })
                 .collect(),
         }
+    }
+
+    /// The variables specs name for a webhook that are not set.
+    pub fn unset(&self) -> Vec<(&str, &str)> {
+        self.urls
+            .iter()
+            .filter_map(|(service, u)| u.as_ref().err().map(|v| (service.as_str(), v.as_str())))
+            .collect()
     }
 
     pub fn is_empty(&self) -> bool {
@@ -60,11 +84,17 @@ impl Channel for SlackChannel<'_> {
 
     fn send<'a>(&'a self, service: &'a str, m: &'a Message) -> Sending<'a> {
         Box::pin(async move {
-            let Some(url) = self.urls.get(service) else {
-                return Err(SendError::permanent("no Slack webhook for the service"));
+            let url = match self.urls.get(service) {
+                Some(Ok(url)) => url,
+                Some(Err(var)) => {
+                    return Err(SendError::permanent(format!(
+                        "Slack: notify.slack.webhookEnv names {var}, which is not set in slo's environment"
+                    )));
+                }
+                None => return Err(SendError::permanent("no Slack webhook for the service")),
             };
             self.webhook
-                .post(url, &messages::slack(m), TIMEOUT)
+                .post(url, &messages::slack(m), timeout())
                 .await
                 .map_err(|e| SendError {
                     retryable: e.is_retryable(),
@@ -127,13 +157,28 @@ impl Webhook {
         })
     }
 
-    /// POSTs `payload` (JSON) to `url`, within `timeout`.
+    /// POSTs `payload` (JSON) to `url`: the whole exchange, answer body included, within
+    /// `timeout` (a server that sends its headers and then drips its body is cut off).
     pub async fn post(
         &self,
         url: &str,
         payload: &serde_json::Value,
         timeout: Duration,
     ) -> Result<(), SlackError> {
+        let host = url
+            .parse::<hyper::Uri>()
+            .ok()
+            .and_then(|u| u.host().map(str::to_owned))
+            .unwrap_or_else(|| "(the webhook URL)".to_owned());
+        tokio::time::timeout(timeout, self.exchange(url, payload))
+            .await
+            .map_err(|_| SlackError::Transport {
+                host,
+                message: format!("no complete answer within {}s", timeout.as_secs()),
+            })?
+    }
+
+    async fn exchange(&self, url: &str, payload: &serde_json::Value) -> Result<(), SlackError> {
         let uri: hyper::Uri = url.parse().map_err(|_| SlackError::Transport {
             host: "(the webhook URL)".to_owned(),
             message: "not a URL".to_owned(),
@@ -148,12 +193,10 @@ impl Webhook {
                 host: host.clone(),
                 message: e.to_string(),
             })?;
-        let answer = tokio::time::timeout(timeout, self.client.request(request))
+        let answer = self
+            .client
+            .request(request)
             .await
-            .map_err(|_| SlackError::Transport {
-                host: host.clone(),
-                message: "timed out".to_owned(),
-            })?
             .map_err(|e| SlackError::Transport {
                 host: host.clone(),
                 message: e.to_string(),
@@ -172,8 +215,7 @@ impl Webhook {
             return Err(SlackError::RateLimited { retry_after });
         }
         use http_body_util::BodyExt;
-        let body = answer
-            .into_body()
+        let body = http_body_util::Limited::new(answer.into_body(), MAX_ANSWER_BYTES)
             .collect()
             .await
             .map(|b| {

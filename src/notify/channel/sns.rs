@@ -47,7 +47,12 @@ impl<P: Publisher + Sync> Channel for SnsChannel<'_, P> {
                 ));
             };
             self.publisher
-                .publish(topic, &messages::subject(m), &messages::sns_message(m))
+                .publish(
+                    topic,
+                    &messages::subject(m),
+                    &messages::sns_message(m),
+                    &messages::transition_id(m),
+                )
                 .await
                 .map(|_| ())
                 .map_err(|e| SendError {

@@ -20,6 +20,9 @@ pub struct LogFile {
     pub end_time: Option<i64>,
     /// Another kind of load balancer's log (its name says so): never an ALB line in it.
     pub other_kind: Option<&'static str>,
+    /// Not a regular file or a pipe (a device such as a `*.log` link to `/dev/zero`, a
+    /// socket): never read.
+    pub not_regular: bool,
 }
 
 /// Entries in a file are at most this much older than its interval's end (5-minute files;
@@ -30,7 +33,7 @@ impl LogFile {
     /// Whether the file may hold lines of one of `load_balancers` with a time in `[from, to)`.
     /// Files whose names do not follow ALB's convention are always read.
     pub fn may_hold(&self, load_balancers: &HashSet<String>, from: i64, to: i64) -> bool {
-        if self.other_kind.is_some() {
+        if self.other_kind.is_some() || self.not_regular {
             return false;
         }
         if let Some(lb) = &self.load_balancer
@@ -68,8 +71,8 @@ fn walk(dir: &Path, out: &mut Vec<LogFile>) -> Result<(), WalkError> {
         move |source| WalkError { path, source }
     };
     let meta = std::fs::metadata(dir).map_err(err(dir))?;
-    if meta.is_file() {
-        if let Some(f) = describe(dir, meta.len()) {
+    if !meta.is_dir() {
+        if let Some(f) = describe_meta(dir, &meta) {
             out.push(f);
         }
         return Ok(());
@@ -80,14 +83,26 @@ fn walk(dir: &Path, out: &mut Vec<LogFile>) -> Result<(), WalkError> {
         let kind = entry.file_type().map_err(err(&path))?;
         if kind.is_dir() {
             walk(&path, out)?;
-        } else if kind.is_file() || kind.is_symlink() {
-            let size = std::fs::metadata(&path).map_err(err(&path))?.len();
-            if let Some(f) = describe(&path, size) {
+        } else {
+            // Followed through links: what the name points at decides.
+            let meta = std::fs::metadata(&path).map_err(err(&path))?;
+            if meta.is_dir() {
+                continue;
+            }
+            if let Some(f) = describe_meta(&path, &meta) {
                 out.push(f);
             }
         }
     }
     Ok(())
+}
+
+/// [`describe`] of a file on disk: a device or a socket is named, never read.
+fn describe_meta(path: &Path, meta: &std::fs::Metadata) -> Option<LogFile> {
+    use std::os::unix::fs::FileTypeExt;
+    let mut f = describe(path, meta.len())?;
+    f.not_regular = !(meta.is_file() || meta.file_type().is_fifo());
+    Some(f)
 }
 
 fn describe(path: &Path, size: u64) -> Option<LogFile> {
@@ -107,6 +122,7 @@ fn describe(path: &Path, size: u64) -> Option<LogFile> {
         load_balancer,
         end_time,
         other_kind: other_kind(stem),
+        not_regular: false,
     })
 }
 

@@ -217,6 +217,58 @@ impl Session {
 
 impl Session {
     /// SDK configuration pointed at the emulator, for the library's own AWS adapters.
+    /// The `slo-alerts` topic, and `spec` (a `checkout` service) written to a temporary
+    /// `slo/` and applied: its directory, and where the spec is.
+    pub async fn apply_spec(&self, spec: &str) -> (tempfile::TempDir, std::path::PathBuf) {
+        let tmp = tempfile::tempdir().unwrap();
+        let specs = tmp.path().join("slo");
+        std::fs::create_dir_all(&specs).unwrap();
+        std::fs::write(specs.join("checkout.yaml"), spec).unwrap();
+        self.sns()
+            .await
+            .create_topic()
+            .name("slo-alerts")
+            .send()
+            .await
+            .unwrap();
+        let applied = self.slo(&["apply", specs.to_str().unwrap(), "--yes"]);
+        assert_eq!(
+            applied.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&applied.stderr)
+        );
+        (tmp, specs)
+    }
+
+    /// A table for `--state dynamodb://NAME`: one string partition key, `pk`.
+    pub async fn create_journal_table(&self, name: &str) {
+        use aws_sdk_dynamodb::types::{
+            AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType,
+        };
+        aws_sdk_dynamodb::Client::new(&self.sdk_config().await)
+            .create_table()
+            .table_name(name)
+            .attribute_definitions(
+                AttributeDefinition::builder()
+                    .attribute_name("pk")
+                    .attribute_type(ScalarAttributeType::S)
+                    .build()
+                    .unwrap(),
+            )
+            .key_schema(
+                KeySchemaElement::builder()
+                    .attribute_name("pk")
+                    .key_type(KeyType::Hash)
+                    .build()
+                    .unwrap(),
+            )
+            .billing_mode(BillingMode::PayPerRequest)
+            .send()
+            .await
+            .unwrap();
+    }
+
     pub async fn sdk_config(&self) -> aws_config::SdkConfig {
         aws_config::defaults(aws_config::BehaviorVersion::latest())
             .region(aws_config::Region::new("us-east-1"))

@@ -6,6 +6,9 @@ use std::net::TcpListener;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
+/// A scripted "status" for an answer whose 500 body drips forever.
+pub const DRIP: u16 = 999;
+
 /// The scripted answers: status and Retry-After seconds.
 type Script = Arc<Mutex<Vec<(u16, Option<u64>)>>>;
 
@@ -50,6 +53,23 @@ impl Slack {
                         s.remove(0)
                     }
                 };
+                if status == DRIP {
+                    // A 500 whose body never finishes: a byte a second for a minute, on its own
+                    // thread so that the next request is still answered.
+                    std::thread::spawn(move || {
+                        let _ = write!(
+                            stream,
+                            "HTTP/1.1 500 X\r\nContent-Length: 100000\r\nConnection: close\r\n\r\n"
+                        );
+                        for _ in 0..60 {
+                            if stream.write_all(b"e").is_err() {
+                                break;
+                            }
+                            std::thread::sleep(std::time::Duration::from_secs(1));
+                        }
+                    });
+                    continue;
+                }
                 let retry = retry.map_or(String::new(), |s| format!("Retry-After: {s}\r\n"));
                 let text = if status == 200 { "ok" } else { "error" };
                 let _ = write!(

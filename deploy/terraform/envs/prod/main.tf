@@ -33,6 +33,16 @@ module "slo" {
     listener_arn = "arn:aws:elasticloadbalancing:ap-northeast-1:222222222222:listener/app/shop-prod/50dc6c495c0c9188/f2f7dc8efc522ab2"
     host         = "slo.prod.example.com"
     priority     = 90
+    # Sign-in with the organisation's identity provider (or `internal_alb = true` on an
+    # internal ALB); the secret comes from the environment, never from this file.
+    oidc = {
+      issuer                 = "https://login.example.com"
+      authorization_endpoint = "https://login.example.com/oauth2/authorize"
+      token_endpoint         = "https://login.example.com/oauth2/token"
+      user_info_endpoint     = "https://login.example.com/oauth2/userinfo"
+      client_id              = "slo-dashboard"
+      client_secret          = var.dashboard_oidc_client_secret
+    }
   }
 
   watched_clusters   = ["prod"]
@@ -50,4 +60,10 @@ module "slo" {
 output "slo" {
   description = "What ecspresso and the workflow read."
   value       = module.slo
+}
+
+variable "dashboard_oidc_client_secret" {
+  description = "The dashboard's OIDC client secret (TF_VAR_dashboard_oidc_client_secret)."
+  type        = string
+  sensitive   = true
 }

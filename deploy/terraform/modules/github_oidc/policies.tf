@@ -38,11 +38,35 @@ data "aws_iam_policy_document" "slo_plan" {
 data "aws_iam_policy_document" "slo_apply" {
   source_policy_documents = [data.aws_iam_policy_document.slo_plan.json]
 
-  # Only alarms whose names start with `slo:`: slo never touches an alarm it does not own.
+  # Only alarms whose names start with `slo:`, written with the managed-by=slo tag, whose
+  # actions notify only the specs' topics (a leaked CI credential cannot attach an EC2 stop or
+  # a Lambda to an alarm): slo never touches an alarm it does not own.
   statement {
     sid       = "WriteOwnedAlarms"
-    actions   = ["cloudwatch:PutMetricAlarm", "cloudwatch:PutCompositeAlarm", "cloudwatch:DeleteAlarms", "cloudwatch:TagResource"]
+    actions   = ["cloudwatch:PutMetricAlarm", "cloudwatch:PutCompositeAlarm"]
     resources = [local.alarms]
+    condition {
+      test     = "StringEquals"
+      variable = "aws:RequestTag/managed-by"
+      values   = ["slo"]
+    }
+    condition {
+      test     = "ForAllValues:StringEquals"
+      variable = "cloudwatch:AlarmActions"
+      values   = var.topic_arns
+    }
+  }
+
+  # Deleting and tagging: only alarms already tagged managed-by=slo.
+  statement {
+    sid       = "DeleteAndTagOwnedAlarms"
+    actions   = ["cloudwatch:DeleteAlarms", "cloudwatch:TagResource"]
+    resources = [local.alarms]
+    condition {
+      test     = "StringEquals"
+      variable = "aws:ResourceTag/managed-by"
+      values   = ["slo"]
+    }
   }
 
   statement {

@@ -24,6 +24,11 @@ variable "watched_log_groups" {
   type        = list(string)
 }
 
+variable "topic_arns" {
+  description = "The SNS topics the specs notify: the only actions slo apply may give an alarm."
+  type        = list(string)
+}
+
 variable "repository_arn" {
   description = "The ECR repository the image is pushed to."
   type        = string

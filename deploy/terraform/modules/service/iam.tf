@@ -61,11 +61,17 @@ data "aws_iam_policy_document" "task" {
     sid       = "EncryptForTheTopics"
     actions   = ["kms:GenerateDataKey", "kms:Decrypt"]
     resources = [var.kms_key_arn]
+    # Only through SNS: the task cannot use the key directly.
+    condition {
+      test     = "StringEquals"
+      variable = "kms:ViaService"
+      values   = ["sns.${local.region}.amazonaws.com"]
+    }
   }
 
   statement {
     sid       = "KeepTheJournal"
-    actions   = ["dynamodb:GetItem", "dynamodb:PutItem"]
+    actions   = ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"]
     resources = [var.journal_table_arn]
   }
 }
@@ -132,6 +138,12 @@ data "aws_iam_policy_document" "execution" {
     sid       = "DecryptTheSecretAndTheImage"
     actions   = ["kms:Decrypt"]
     resources = [var.kms_key_arn]
+    # Only through Secrets Manager (the webhook) and ECR (the image).
+    condition {
+      test     = "StringEquals"
+      variable = "kms:ViaService"
+      values   = ["secretsmanager.${local.region}.amazonaws.com", "ecr.${local.region}.amazonaws.com"]
+    }
   }
 }
 

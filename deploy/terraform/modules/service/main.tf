@@ -86,8 +86,29 @@ resource "aws_lb_listener_rule" "this" {
   listener_arn = var.dashboard.listener_arn
   priority     = var.dashboard.priority
 
+  # Sign in first, when the ALB is not internal (variables.tf refuses a public listener
+  # without it).
+  dynamic "action" {
+    for_each = var.dashboard.oidc == null ? [] : [var.dashboard.oidc]
+    content {
+      type  = "authenticate-oidc"
+      order = 1
+      authenticate_oidc {
+        issuer                     = action.value.issuer
+        authorization_endpoint     = action.value.authorization_endpoint
+        token_endpoint             = action.value.token_endpoint
+        user_info_endpoint         = action.value.user_info_endpoint
+        client_id                  = action.value.client_id
+        client_secret              = action.value.client_secret
+        on_unauthenticated_request = "authenticate"
+        session_timeout            = 28800
+      }
+    }
+  }
+
   action {
     type             = "forward"
+    order            = 2
     target_group_arn = aws_lb_target_group.this[0].arn
   }
 

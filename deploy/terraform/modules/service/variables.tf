@@ -20,8 +20,28 @@ variable "dashboard" {
     listener_arn = string
     host         = string
     priority     = number
+    # The dashboard and the API show every objective, incident and deployment: whoever reaches
+    # the host must sign in with the organisation's OIDC provider (authenticate-oidc on the
+    # listener rule) ...
+    oidc = optional(object({
+      issuer                 = string
+      authorization_endpoint = string
+      token_endpoint         = string
+      user_info_endpoint     = string
+      client_id              = string
+      client_secret          = string
+    }))
+    # ... or the listener belongs to an internal ALB, reachable only from the private network
+    # (say so explicitly: a public listener without oidc is refused).
+    internal_alb = optional(bool, false)
   })
-  default = null
+  default   = null
+  sensitive = true
+
+  validation {
+    condition     = var.dashboard == null || try(var.dashboard.oidc != null, false) || try(var.dashboard.internal_alb, false)
+    error_message = "dashboard: the dashboard and API expose SLO data; give dashboard.oidc (sign-in on the listener rule) or set dashboard.internal_alb = true for an internal ALB."
+  }
 }
 
 variable "container_port" {

@@ -68,15 +68,21 @@ data "aws_iam_policy_document" "operator" {
     resources = concat([module.notifications.topic_arn], var.extra_topic_arns)
   }
 
+  # Only through SNS, for the topics: the key is not usable directly.
   statement {
     sid       = "EncryptForTheTopics"
     actions   = ["kms:GenerateDataKey", "kms:Decrypt"]
     resources = [module.kms.key_arn]
+    condition {
+      test     = "StringEquals"
+      variable = "kms:ViaService"
+      values   = ["sns.${data.aws_region.current.region}.amazonaws.com"]
+    }
   }
 
   statement {
     sid       = "KeepTheJournal"
-    actions   = ["dynamodb:GetItem", "dynamodb:PutItem"]
+    actions   = ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"]
     resources = [module.journal.table_arn]
   }
 }
