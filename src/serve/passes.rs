@@ -306,12 +306,13 @@ pub async fn notify<P: Ports>(
         region: aws.ports.region.as_deref(),
     };
     let now = Utc::now();
-    // The pass ends before the next one is due: a stalled AWS or channel never piles passes up.
+    // The pass ends before the next one is due (80 % of the interval; 10 s at least, for the
+    // seconds-long intervals of tests): a stalled AWS or channel never piles passes up.
     let deadline = state
         .intervals
         .notify
         .mul_f64(0.8)
-        .max(Duration::from_secs(1));
+        .max(Duration::from_secs(10));
     let result = tokio::time::timeout(
         deadline,
         crate::notify::pass(

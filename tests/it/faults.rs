@@ -44,6 +44,11 @@ impl Setup {
     }
 
     fn command(&self, extra: &[&str], slack: bool) -> Command {
+        self.command_via(&self.s.endpoint(), extra, slack)
+    }
+
+    /// `slo notify` reaching AWS at `endpoint` (a proxy in front of the emulator).
+    fn command_via(&self, endpoint: &str, extra: &[&str], slack: bool) -> Command {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_slo"));
         let state = self.state();
         cmd.args(["notify", self.specs.to_str().unwrap(), "--state", &state])
@@ -56,6 +61,7 @@ impl Setup {
             cmd.env_remove("SLO_TEST_SLACK");
         }
         self.s.configure(&mut cmd);
+        cmd.env("AWS_ENDPOINT_URL", endpoint);
         cmd
     }
 
@@ -248,4 +254,62 @@ async fn a_journal_state_past_400_kb_as_json_fits_dynamodb_compressed() {
     let back = j.load().await.unwrap();
     assert_eq!(back.groups.len(), 4000);
     assert_eq!(back, state);
+}
+
+/// AWS paused for longer than a pass: the pass fails (exit 2, saying so) and sends nothing it
+/// cannot record; when AWS answers again the next pass delivers each message once.
+#[tokio::test]
+async fn an_aws_paused_during_a_pass_loses_nothing_and_sends_nothing_twice() {
+    let t = setup().await;
+    let proxy = crate::support::proxy::Proxy::start(t.s.port);
+    let endpoint = format!("http://127.0.0.1:{}", proxy.port);
+    proxy.stall();
+    let started = Instant::now();
+    let out = t.command_via(&endpoint, &[], true).output().unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    assert!(
+        started.elapsed() < Duration::from_secs(60),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(t.published().len(), 0);
+    proxy.resume();
+    let out = t.command_via(&endpoint, &[], true).output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(t.published().len(), 1);
+    assert_eq!(t.slack.bodies().len(), 1);
+}
+
+/// `slo notify` killed (SIGKILL) at any moment of a pass: the next pass delivers what the
+/// killed one did not; a message sent but not yet recorded goes out at most once more (the
+/// documented crash window), never zero times.
+#[tokio::test]
+async fn a_pass_killed_at_any_moment_loses_nothing() {
+    for delay_ms in [50u64, 150, 300, 600, 1200] {
+        let t = setup().await;
+        let mut child = t.command(&[], true).spawn().unwrap();
+        std::thread::sleep(Duration::from_millis(delay_ms));
+        let _ = child.kill();
+        let _ = child.wait();
+        let out = t.notify();
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{delay_ms} ms: {}",
+            text(&out.stderr)
+        );
+        let (sns, slack) = (t.published().len(), t.slack.bodies().len());
+        assert!((1..=2).contains(&sns), "{delay_ms} ms: {sns} e-mails");
+        assert!(
+            (1..=2).contains(&slack),
+            "{delay_ms} ms: {slack} Slack messages"
+        );
+        // And nothing after.
+        let again = t.notify();
+        assert!(
+            text(&again.stdout).contains("0 sent"),
+            "{}",
+            text(&again.stdout)
+        );
+    }
 }

@@ -10,6 +10,7 @@ use std::sync::{Arc, Mutex};
 pub struct Proxy {
     pub port: u16,
     cut: Arc<AtomicBool>,
+    stalled: Arc<AtomicBool>,
     open: Arc<Mutex<Vec<TcpStream>>>,
 }
 
@@ -33,13 +34,24 @@ impl Proxy {
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind proxy");
         let port = listener.local_addr().unwrap().port();
         let cut = Arc::new(AtomicBool::new(false));
+        let stalled = Arc::new(AtomicBool::new(false));
         let open: Arc<Mutex<Vec<TcpStream>>> = Arc::new(Mutex::new(Vec::new()));
-        let (c, o) = (cut.clone(), open.clone());
+        let (c, st, o) = (cut.clone(), stalled.clone(), open.clone());
         std::thread::spawn(move || {
             for client in listener.incoming() {
                 let Ok(client) = client else { continue };
                 if c.load(Ordering::SeqCst) {
                     let _ = client.shutdown(Shutdown::Both);
+                    continue;
+                }
+                if st.load(Ordering::SeqCst) {
+                    // A paused AWS: the connection is accepted, its request read, and nothing
+                    // ever answers (until the client gives up).
+                    std::thread::spawn(move || {
+                        let mut client = client;
+                        let mut buf = [0u8; 16 * 1024];
+                        while matches!(client.read(&mut buf), Ok(n) if n > 0) {}
+                    });
                     continue;
                 }
                 let Ok(server) = TcpStream::connect(("127.0.0.1", target)) else {
@@ -55,7 +67,21 @@ impl Proxy {
                 std::thread::spawn(move || pipe(s2, c2));
             }
         });
-        Proxy { port, cut, open }
+        Proxy {
+            port,
+            cut,
+            stalled,
+            open,
+        }
+    }
+
+    /// New connections hang, unanswered, until [`Proxy::resume`]: AWS paused.
+    pub fn stall(&self) {
+        self.stalled.store(true, Ordering::SeqCst);
+    }
+
+    pub fn resume(&self) {
+        self.stalled.store(false, Ordering::SeqCst);
     }
 
     /// Every connection is dropped, and new ones are closed at once, until [`Proxy::restore`].
