@@ -3,6 +3,7 @@
 //! `DescribeServices` are the report's deployment history, which works with any reader.
 
 use super::error::{AwsError, ErrorKind};
+use crate::core::alarms::deployment::DeploymentAlarms;
 use crate::core::deployments::{
     EcsDeploymentRecord, EcsServiceRecord, Image, ServiceDeploymentRecord,
 };
@@ -12,6 +13,24 @@ use aws_sdk_ecs::primitives::DateTime as AwsDateTime;
 use aws_sdk_ecs::types::CreatedAt;
 use chrono::{DateTime, Utc};
 use std::future::Future;
+
+/// An ECS service's deployment alarms (`ecs.rollbackOnBurn`): read with its deployment
+/// controller, and written back inside the whole `deploymentConfiguration` as read, so the
+/// circuit breaker, the percentages and the strategy survive.
+pub trait DeploymentAlarmStore {
+    fn deployment_alarms(
+        &self,
+        cluster: &str,
+        service: &str,
+    ) -> impl Future<Output = Result<DeploymentAlarms, AwsError>> + Send;
+
+    fn set_deployment_alarms(
+        &self,
+        cluster: &str,
+        service: &str,
+        alarms: &DeploymentAlarms,
+    ) -> impl Future<Output = Result<(), AwsError>> + Send;
+}
 
 /// `DescribeServiceDeployments` and `DescribeServiceRevisions` take at most this many ARNs.
 pub const MAX_ARNS_PER_DESCRIBE: usize = 20;
@@ -234,5 +253,81 @@ impl DeploymentReader for EcsDeployments {
                 .and_then(|c| c.strategy())
                 .map(|s| s.as_str().to_owned()),
         })
+    }
+}
+
+impl EcsDeployments {
+    /// The service as `DescribeServices` gives it.
+    async fn service(
+        &self,
+        cluster: &str,
+        service: &str,
+    ) -> Result<aws_sdk_ecs::types::Service, AwsError> {
+        let answer = self
+            .client
+            .describe_services()
+            .cluster(cluster)
+            .services(service)
+            .send()
+            .await
+            .map_err(|e| AwsError::from_sdk("DescribeServices", &e))?;
+        answer.services().first().cloned().ok_or_else(|| {
+            AwsError::new(
+                "DescribeServices",
+                ErrorKind::NotFound,
+                format!("ECS service {cluster}/{service} does not exist"),
+            )
+        })
+    }
+}
+
+impl DeploymentAlarmStore for EcsDeployments {
+    async fn deployment_alarms(
+        &self,
+        cluster: &str,
+        service: &str,
+    ) -> Result<DeploymentAlarms, AwsError> {
+        let s = self.service(cluster, service).await?;
+        let alarms = s.deployment_configuration().and_then(|c| c.alarms());
+        Ok(DeploymentAlarms {
+            controller: s
+                .deployment_controller()
+                .map(|c| c.r#type().as_str().to_owned()),
+            names: alarms.map(|a| a.alarm_names().to_vec()).unwrap_or_default(),
+            enable: alarms.is_some_and(|a| a.enable()),
+            rollback: alarms.is_some_and(|a| a.rollback()),
+        })
+    }
+
+    async fn set_deployment_alarms(
+        &self,
+        cluster: &str,
+        service: &str,
+        alarms: &DeploymentAlarms,
+    ) -> Result<(), AwsError> {
+        let s = self.service(cluster, service).await?;
+        let mut config = s
+            .deployment_configuration()
+            .cloned()
+            .unwrap_or_else(|| aws_sdk_ecs::types::DeploymentConfiguration::builder().build());
+        config.alarms = Some(
+            aws_sdk_ecs::types::DeploymentAlarms::builder()
+                .set_alarm_names(Some(alarms.names.clone()))
+                .enable(alarms.enable)
+                .rollback(alarms.rollback)
+                .build()
+                .map_err(|e| {
+                    AwsError::new("UpdateService", ErrorKind::InvalidRequest, e.to_string())
+                })?,
+        );
+        self.client
+            .update_service()
+            .cluster(cluster)
+            .service(service)
+            .deployment_configuration(config)
+            .send()
+            .await
+            .map_err(|e| AwsError::from_sdk("UpdateService", &e))?;
+        Ok(())
     }
 }

@@ -3,7 +3,7 @@
 //! throttled", "every call is denied".
 
 use super::alarms::{AlarmStore, AlarmWatcher, CompositeState, DashboardStore, StateChange};
-use super::ecs::DeploymentReader;
+use super::ecs::{DeploymentAlarmStore, DeploymentReader};
 use super::error::{AwsError, ErrorKind};
 use super::inventory::{EcsService, Inventory, LoadBalancer, TargetGroup};
 use super::journal::{Journal, JournalError};
@@ -104,6 +104,29 @@ impl<T: MetricsReader + Sync> MetricsReader for Failing<T> {
     ) -> Result<MetricDataPage, AwsError> {
         self.check("GetMetricData")?;
         self.inner.get_metric_data(queries, range, next_token).await
+    }
+}
+
+impl<T: DeploymentAlarmStore + Sync> DeploymentAlarmStore for Failing<T> {
+    async fn deployment_alarms(
+        &self,
+        cluster: &str,
+        service: &str,
+    ) -> Result<crate::core::alarms::deployment::DeploymentAlarms, AwsError> {
+        self.check("DescribeServices")?;
+        self.inner.deployment_alarms(cluster, service).await
+    }
+
+    async fn set_deployment_alarms(
+        &self,
+        cluster: &str,
+        service: &str,
+        alarms: &crate::core::alarms::deployment::DeploymentAlarms,
+    ) -> Result<(), AwsError> {
+        self.check("UpdateService")?;
+        self.inner
+            .set_deployment_alarms(cluster, service, alarms)
+            .await
     }
 }
 

@@ -4,7 +4,7 @@
 //! remain the end-to-end check.
 
 use super::alarms::{AlarmStore, AlarmWatcher, CompositeState, DashboardStore, StateChange};
-use super::ecs::DeploymentReader;
+use super::ecs::{DeploymentAlarmStore, DeploymentReader};
 use super::error::{AwsError, ErrorKind};
 use super::inventory::{EcsService, Inventory, LoadBalancer, TargetGroup};
 use super::journal::{Journal, JournalError};
@@ -197,6 +197,32 @@ impl MetricsReader for ScriptedMetrics {
 pub struct MemoryDeployments {
     pub records: Vec<crate::core::deployments::ServiceDeploymentRecord>,
     pub service: crate::core::deployments::EcsServiceRecord,
+    /// Deployment alarms by (cluster, service); a service not here has none.
+    pub alarms:
+        Mutex<BTreeMap<(String, String), crate::core::alarms::deployment::DeploymentAlarms>>,
+}
+
+impl DeploymentAlarmStore for MemoryDeployments {
+    async fn deployment_alarms(
+        &self,
+        cluster: &str,
+        service: &str,
+    ) -> Result<crate::core::alarms::deployment::DeploymentAlarms, AwsError> {
+        Ok(lock(&self.alarms)
+            .get(&(cluster.to_owned(), service.to_owned()))
+            .cloned()
+            .unwrap_or_default())
+    }
+
+    async fn set_deployment_alarms(
+        &self,
+        cluster: &str,
+        service: &str,
+        alarms: &crate::core::alarms::deployment::DeploymentAlarms,
+    ) -> Result<(), AwsError> {
+        lock(&self.alarms).insert((cluster.to_owned(), service.to_owned()), alarms.clone());
+        Ok(())
+    }
 }
 
 impl DeploymentReader for MemoryDeployments {

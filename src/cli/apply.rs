@@ -1,6 +1,6 @@
 use crate::cli::plan::prepare;
 use crate::cli::{Outcome, SpecPaths};
-use anyhow::bail;
+use anyhow::{Context, bail};
 use std::io::{BufRead, IsTerminal, Write};
 
 #[derive(clap::Args, Debug)]
@@ -26,10 +26,12 @@ async fn apply(args: Args) -> anyhow::Result<Outcome> {
     let mut out = std::io::stdout().lock();
     out.write_all(prepared.text().as_bytes())?;
     let filters = &prepared.filters;
+    let deployment = &prepared.deployment;
     if plan.conflicts.is_empty()
         && plan.is_empty()
         && filters.changes.is_empty()
         && prepared.dashboard_changes.is_empty()
+        && deployment.changes.is_empty()
     {
         return Ok(Outcome::Fine);
     }
@@ -37,6 +39,7 @@ async fn apply(args: Args) -> anyhow::Result<Outcome> {
         alarms: plan.changes.len(),
         filters: filters.changes.len(),
         dashboards: prepared.dashboard_changes.len(),
+        services: deployment.changes.len(),
     };
     if plan.conflicts.is_empty() && !args.yes && !confirm(&changes)? {
         bail!("not applied: confirm at the prompt, or pass --yes");
@@ -49,7 +52,15 @@ async fn apply(args: Args) -> anyhow::Result<Outcome> {
         eprintln!("slo: warning: log group {g} does not exist: its metric filters were skipped");
     }
     let mut done = slo::alarms::reconcile::apply_filters(filters, &prepared.logs).await?;
+    // The guard leaves the services before its alarm is deleted, and is named by them only
+    // once it exists.
+    done += slo::alarms::deployment::apply(deployment, &prepared.ecs, false)
+        .await
+        .context("cannot update an ECS service's deployment alarms")?;
     done += slo::alarms::reconcile::apply(plan, &prepared.store).await?;
+    done += slo::alarms::deployment::apply(deployment, &prepared.ecs, true)
+        .await
+        .context("cannot update an ECS service's deployment alarms")?;
     // After the alarms its alarm widget names.
     done += slo::alarms::reconcile::apply_dashboards(&prepared.dashboard_changes, &prepared.store)
         .await?;
@@ -63,6 +74,7 @@ struct Changes {
     alarms: usize,
     filters: usize,
     dashboards: usize,
+    services: usize,
 }
 
 impl std::fmt::Display for Changes {
@@ -73,6 +85,12 @@ impl std::fmt::Display for Changes {
         }
         if self.dashboards > 0 {
             parts.push(format!("{} dashboard(s)", self.dashboards));
+        }
+        if self.services > 0 {
+            parts.push(format!(
+                "{} ECS service(s)' deployment alarms",
+                self.services
+            ));
         }
         f.write_str(&parts.join(", "))
     }

@@ -33,6 +33,8 @@ pub struct Prepared {
     pub logs: CloudWatchLogs,
     pub dashboards: Vec<Dashboard>,
     pub dashboard_changes: Vec<DashboardChange>,
+    pub deployment: slo::alarms::deployment::DeploymentPlan,
+    pub ecs: slo::aws::EcsDeployments,
 }
 
 impl Prepared {
@@ -44,6 +46,7 @@ impl Prepared {
             desired_filters: &self.desired_filters,
             dashboards: &self.dashboards,
             dashboard_changes: &self.dashboard_changes,
+            deployment: &self.deployment,
         }
     }
 
@@ -151,7 +154,21 @@ pub async fn prepare(specs: &SpecPaths) -> anyhow::Result<Result<Prepared, Outco
     let dashboard_changes = slo::alarms::reconcile::plan_dashboards(&store, &dashboards, &services)
         .await
         .context("cannot read the existing dashboards")?;
+    // The services' deployment alarms: only where a spec wants the guard, or its guard alarm
+    // is being deleted (the flag went: our name leaves the service first).
+    let ecs = slo::aws::EcsDeployments::new(&config);
+    let deleting: BTreeSet<String> = plan
+        .changes
+        .iter()
+        .filter(|c| c.action() == alarms::Action::Delete)
+        .map(|c| c.name().to_owned())
+        .collect();
+    let slos: Vec<&slo::core::model::ServiceSlo> = loaded.specs.iter().map(|s| &s.slo).collect();
+    let deployment =
+        slo::alarms::deployment::plan(&ecs, &slos, &|guard| deleting.contains(guard)).await;
     Ok(Ok(Prepared {
+        deployment,
+        ecs,
         desired,
         plan,
         store,

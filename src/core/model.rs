@@ -48,6 +48,7 @@ pub struct ServiceSlo {
     pub runbook: Option<String>,
     /// Keep a CloudWatch dashboard for the service.
     pub dashboard: bool,
+    pub policy: Policy,
 }
 
 impl ServiceSlo {
@@ -78,6 +79,32 @@ pub struct Ecs {
     pub cluster: String,
     pub service: String,
     pub log_group: Option<String>,
+    /// Whether the guard alarm is wired into the service's deployment alarms.
+    pub rollback_on_burn: RollbackOnBurn,
+}
+
+/// `ecs.rollbackOnBurn`: ECS rolls a deployment back when its guard alarm fires.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum RollbackOnBurn {
+    #[default]
+    Off,
+    /// `slo apply` adds the guard to the service's `deploymentConfiguration.alarms`.
+    Apply,
+    /// The service definition belongs to Terraform or ecspresso: `slo plan` prints what to add.
+    Snippet,
+}
+
+/// The error-budget policy `slo gate` enforces.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Policy {
+    /// Deployments stop while an objective's remaining budget is below this fraction.
+    pub freeze_below: f64,
+}
+
+impl Default for Policy {
+    fn default() -> Policy {
+        Policy { freeze_below: 0.0 }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq)]

@@ -20,6 +20,7 @@ pub struct PlanView<'a> {
     pub desired_filters: &'a [MetricFilter],
     pub dashboards: &'a [Dashboard],
     pub dashboard_changes: &'a [DashboardChange],
+    pub deployment: &'a crate::alarms::deployment::DeploymentPlan,
 }
 
 impl PlanView<'_> {
@@ -34,7 +35,8 @@ impl PlanView<'_> {
 #[derive(Clone, Debug, Serialize, JsonSchema)]
 #[schemars(title = "slo plan")]
 pub struct PlanJson {
-    /// In the order `slo apply` makes them: metric filters, then alarms.
+    /// In the order `slo apply` makes them: metric filters, ECS services losing the guard,
+    /// alarms, ECS services gaining it, dashboards.
     pub changes: Vec<ChangeJson>,
     /// Desired alarms that already match.
     pub unchanged: usize,
@@ -42,6 +44,9 @@ pub struct PlanJson {
     pub conflicts: Vec<String>,
     /// Log groups that do not exist: their metric filters are skipped.
     pub missing_log_groups: Vec<String>,
+    /// What the plan tells and does not do: services whose deployment alarms cannot be kept
+    /// (another deployment controller, unreadable), and `rollbackOnBurn: snippet` texts.
+    pub warnings: Vec<String>,
     pub desired_alarms: usize,
     pub desired_metric_filters: usize,
     /// CloudWatch list price of the desired alarms and filter metrics per month.
@@ -82,6 +87,24 @@ pub enum ChangeJson {
         metric_filter: String,
         log_group: String,
     },
+    /// An ECS service's deployment alarms (`ecs.rollbackOnBurn`): the whole list after, and
+    /// before, the change.
+    EcsDeploymentAlarms {
+        #[schemars(extend("enum" = ["update"]))]
+        action: &'static str,
+        #[serde(rename = "type")]
+        #[schemars(extend("enum" = ["ecs_deployment_alarms"]))]
+        kind: &'static str,
+        /// The spec's service.
+        service: String,
+        cluster: String,
+        /// The ECS service's name.
+        ecs_service: String,
+        alarm_names: Vec<String>,
+        previous_alarm_names: Vec<String>,
+        enable: bool,
+        rollback: bool,
+    },
 }
 
 impl PlanJson {
@@ -114,8 +137,37 @@ impl PlanJson {
                 kind: "dashboard",
                 dashboard: c.name().to_owned(),
             });
+        let services = |adding: bool| {
+            view.deployment
+                .changes
+                .iter()
+                .filter(move |c| c.adds_guard() == adding)
+                .map(|c| ChangeJson::EcsDeploymentAlarms {
+                    action: "update",
+                    kind: "ecs_deployment_alarms",
+                    service: c.service.clone(),
+                    cluster: c.cluster.clone(),
+                    ecs_service: c.ecs_service.clone(),
+                    alarm_names: c.after.names.clone(),
+                    previous_alarm_names: c.before.names.clone(),
+                    enable: c.after.enable,
+                    rollback: c.after.rollback,
+                })
+        };
         PlanJson {
-            changes: filters.chain(alarms).chain(dashboards).collect(),
+            changes: filters
+                .chain(services(false))
+                .chain(alarms)
+                .chain(services(true))
+                .chain(dashboards)
+                .collect(),
+            warnings: view
+                .deployment
+                .warnings
+                .iter()
+                .chain(&view.deployment.snippets)
+                .cloned()
+                .collect(),
             unchanged: view.alarms.unchanged,
             conflicts: view.alarms.conflicts.clone(),
             missing_log_groups: view.filters.missing_log_groups.clone(),
@@ -166,6 +218,36 @@ pub fn text(view: &PlanView<'_>) -> String {
         let (sign, verb) = sign(c.action());
         out.push_str(&format!("{sign} {verb} dashboard {}\n", c.name()));
     }
+    for c in &view.deployment.changes {
+        let guard = crate::core::alarms::naming::guard(&c.service);
+        let what = if c.adds_guard() {
+            format!("+ {guard}")
+        } else {
+            format!("- {guard}")
+        };
+        let kept: Vec<&String> = c.after.names.iter().filter(|n| **n != guard).collect();
+        let kept = if kept.is_empty() {
+            String::new()
+        } else {
+            format!(
+                ", keeping {}",
+                kept.iter()
+                    .map(|s| s.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        };
+        out.push_str(&format!(
+            "~ update ECS service {}/{} deployment alarms: {what}{kept} (enable {}, rollback {}; circuit breaker and percentages kept)\n",
+            c.cluster, c.ecs_service, c.after.enable, c.after.rollback
+        ));
+    }
+    for w in &view.deployment.warnings {
+        out.push_str(&format!("! {w}\n"));
+    }
+    for s in &view.deployment.snippets {
+        out.push_str(s);
+    }
     for name in &plan.conflicts {
         out.push_str(&format!(
             "! conflict {name}: an alarm not managed by slo has this name; slo leaves it alone\n"
@@ -175,6 +257,7 @@ pub fn text(view: &PlanView<'_>) -> String {
     if plan.changes.is_empty()
         && view.filters.changes.is_empty()
         && view.dashboard_changes.is_empty()
+        && view.deployment.changes.is_empty()
     {
         out.push_str("No changes: CloudWatch matches the specs.\n");
     }

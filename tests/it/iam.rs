@@ -55,6 +55,11 @@ const USES: &[(&str, &[&str])] = &[
     ("MetricFilterStore::log_group_exists", &["plan", "apply"]),
     ("MetricFilterStore::put_filter", &["apply"]),
     ("MetricFilterStore::delete_filter", &["apply"]),
+    (
+        "DeploymentAlarmStore::deployment_alarms",
+        &["plan", "apply"],
+    ),
+    ("DeploymentAlarmStore::set_deployment_alarms", &["apply"]),
     ("Inventory::cluster_exists", &["init"]),
     ("Inventory::list_services", &["init"]),
     ("Inventory::describe_services", &["init"]),

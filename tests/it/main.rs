@@ -6,6 +6,7 @@ mod cloudwatch;
 mod deployments;
 mod ecs;
 mod faults;
+mod guard;
 mod iam;
 mod incidents;
 mod init;

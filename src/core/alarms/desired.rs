@@ -3,7 +3,7 @@
 
 use super::model::*;
 use super::naming;
-use crate::core::model::{LogAlarm, NotifyVia, Objective, ServiceSlo, Sli};
+use crate::core::model::{LogAlarm, NotifyVia, Objective, RollbackOnBurn, ServiceSlo, Sli};
 use crate::core::ratio::format_percent;
 use crate::core::sli_metrics::{bad_expression, counting_metrics, p99_metric};
 use crate::core::tiers::{Severity, Tier};
@@ -57,12 +57,110 @@ pub fn desired_alarms(slo: &ServiceSlo) -> Result<Vec<Alarm>, Vec<LimitError>> {
         alarms.push(alarm);
     }
     alarms.extend(fallback_alarm(slo, pages));
+    if slo
+        .ecs
+        .as_ref()
+        .is_some_and(|e| e.rollback_on_burn != RollbackOnBurn::Off)
+    {
+        alarms.extend(guard_alarm(slo).map(Alarm::Metric));
+    }
     let errors: Vec<LimitError> = alarms.iter().flat_map(check_limits).collect();
     if errors.is_empty() {
         Ok(alarms)
     } else {
         Err(errors)
     }
+}
+
+/// The guard's evaluation: one-minute periods, 3 of the last 5 breaching. ECS derives a
+/// deployment's bake time from its alarms' configuration (it cannot be set): short periods
+/// keep it short.
+pub const GUARD_PERIOD_SECS: u32 = 60;
+pub const GUARD_EVALUATION_PERIODS: u32 = 5;
+pub const GUARD_DATAPOINTS_TO_ALARM: u32 = 3;
+
+/// The alarm ECS watches during the service's deployments (`ecs.rollbackOnBurn`), whether or
+/// not it is planned (the replay asks what it would have done): a metric-math alarm (ECS's
+/// deployment alarms take metric alarms), breaching in a minute when any objective's bad
+/// events burn at the page tier's fastest rate or more, with the page tier's guards — the
+/// minute's share of `minRequests`, `minBadEvents`, and more bad events than the objective
+/// allows by chance. 3 of 5 such minutes: ECS acts within about five minutes of a bad
+/// deployment's first errors. No actions: it is for ECS, not for people. `None` without
+/// `ecs:` or a page tier.
+pub fn guard_alarm(slo: &ServiceSlo) -> Option<MetricAlarm> {
+    slo.ecs.as_ref()?;
+    let fast = slo
+        .alerting
+        .tiers
+        .iter()
+        .filter(|t| t.severity == Severity::Page)
+        .min_by_key(|t| t.long)?;
+    let per_minute = slo.alerting.guard.minimum_for(TimeDelta::minutes(1));
+    let min_bad = slo.alerting.guard.min_bad().max(1);
+    let mut metrics: Vec<MetricRef> = Vec::new();
+    let mut terms = Vec::new();
+    for (k, objective) in slo.objectives.iter().enumerate() {
+        let counting = counting_metrics(slo, objective.sli);
+        // CloudWatch allows 10 metrics an alarm: objectives past that are not guarded.
+        if metrics.len() + counting.len() > 10 {
+            break;
+        }
+        let prefix = format!("o{k}m");
+        let bad = bad_expression(objective.sli, &counting, &prefix);
+        let total = format!("{prefix}1");
+        let allowance = short_number_exact(objective.target.error_allowance());
+        let rate = short_number_exact(fast.burn_rate * objective.target.error_allowance());
+        let traffic = if per_minute > 0.0 {
+            format!("{total} >= {}", short_number_exact(per_minute))
+        } else {
+            format!("{total} > 0")
+        };
+        terms.push(format!(
+            "IF({traffic} AND {bad} >= {min_bad} AND {bad} >= {allowance}*{total} + {z}*({allowance}*{total})^0.5 + 1 AND {bad} >= {rate}*{total}, 1, 0)",
+            z = crate::core::significance::Z_99,
+        ));
+        for (i, m) in counting.into_iter().enumerate() {
+            let mut dimensions: Vec<(String, String)> = m
+                .dimensions
+                .into_iter()
+                .map(|(k, v)| (k.to_owned(), v))
+                .collect();
+            dimensions.sort();
+            metrics.push(metric(
+                &format!("{prefix}{}", i + 1),
+                m.namespace,
+                m.name,
+                dimensions,
+                m.stat,
+                GUARD_PERIOD_SECS,
+            ));
+        }
+    }
+    if terms.is_empty() {
+        return None;
+    }
+    let s = &slo.service;
+    Some(MetricAlarm {
+        name: naming::guard(s),
+        description: format!(
+            "{s}: fails and rolls back an ECS deployment that burns the error budget — in {GUARD_DATAPOINTS_TO_ALARM} of {GUARD_EVALUATION_PERIODS} minutes, an objective's bad events at {}× its budget rate or more ({} tier), past the traffic and chance guards. Watched by ECS (deploymentConfiguration.alarms); notifies no one.",
+            short_number(fast.burn_rate),
+            fast.name
+        ),
+        source: AlarmSource::Math {
+            expression: terms.join(" + "),
+            metrics,
+        },
+        comparison: Comparison::GreaterThanOrEqualToThreshold,
+        threshold: 1.0,
+        evaluation_periods: GUARD_EVALUATION_PERIODS,
+        datapoints_to_alarm: GUARD_DATAPOINTS_TO_ALARM,
+        treat_missing_data: TreatMissingData::NotBreaching,
+        evaluation_window: EvaluationWindow::Sliding,
+        alarm_actions: Vec::new(),
+        ok_actions: Vec::new(),
+        tags: naming::tags(s, None, None),
+    })
 }
 
 fn actions(slo: &ServiceSlo) -> Vec<String> {

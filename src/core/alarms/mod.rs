@@ -2,6 +2,7 @@
 //! names and tags (`naming`), and the diff against what exists (`plan`).
 
 pub mod dashboard;
+pub mod deployment;
 pub mod desired;
 pub mod model;
 pub mod naming;
@@ -10,7 +11,7 @@ pub mod rule;
 
 pub use desired::{
     CENTS_PER_ALARM_METRIC, CENTS_PER_COMPOSITE, CENTS_PER_CUSTOM_METRIC, LimitError,
-    desired_alarms, desired_filters, heartbeat_alarm, monthly_cost_usd,
+    desired_alarms, desired_filters, guard_alarm, heartbeat_alarm, monthly_cost_usd,
 };
 pub use model::{
     Alarm, AlarmSource, AlarmStatus, Comparison, CompositeAlarm, EvaluationWindow, MetricAlarm,

@@ -44,6 +44,12 @@ pub fn severity(service: &str, objective: &str, severity: Severity) -> String {
     format!("{PREFIX}{service}:{objective}:{}", severity.name())
 }
 
+/// `slo:checkout:guard`: the alarm ECS watches during the service's deployments
+/// (`ecs.rollbackOnBurn`); it notifies no one.
+pub fn guard(service: &str) -> String {
+    format!("{PREFIX}{service}:guard")
+}
+
 /// `slo:checkout:fallback`: pages directly when a page fires while `slo serve` is down.
 pub fn fallback(service: &str) -> String {
     format!("{PREFIX}{service}:fallback")

@@ -3,7 +3,8 @@
 
 use crate::core::alerting::TrafficGuard;
 use crate::core::model::{
-    Alb, Alerting, Ecs, Infra, LogAlarm, Logs, Notify, NotifyVia, Objective, ServiceSlo, Sli,
+    Alb, Alerting, Ecs, Infra, LogAlarm, Logs, Notify, NotifyVia, Objective, Policy,
+    RollbackOnBurn, ServiceSlo, Sli,
 };
 use crate::core::ratio::{Ratio, Target};
 use crate::core::tiers::{Severity, Tier, sre_workbook};
@@ -77,6 +78,7 @@ pub fn convert(doc: &SpecDoc, d: &mut Diagnostics) -> Option<ServiceSlo> {
             "add `logGroup` to `ecs:`, e.g. ecs: { cluster: prod, service: checkout, logGroup: /ecs/checkout }",
         );
     }
+    let policy = convert_policy(doc.policy.as_ref(), d);
     if d.has_errors() {
         return None;
     }
@@ -92,6 +94,7 @@ pub fn convert(doc: &SpecDoc, d: &mut Diagnostics) -> Option<ServiceSlo> {
         logs: logs?,
         dashboard: doc.dashboard.unwrap_or(true),
         runbook,
+        policy: policy?,
     })
 }
 
@@ -243,11 +246,37 @@ fn convert_ecs(e: &EcsWire, d: &mut Diagnostics) -> Option<Ecs> {
         .log_group
         .as_ref()
         .and_then(|l| non_empty(l, "ecs.logGroup", d));
+    let rollback_on_burn = match e.rollback_on_burn.as_ref() {
+        None => Some(RollbackOnBurn::Off),
+        Some(v) => match &v.value {
+            Switch::Bool(true) => Some(RollbackOnBurn::Apply),
+            Switch::Bool(false) => Some(RollbackOnBurn::Off),
+            Switch::Word(w) if w == "snippet" => Some(RollbackOnBurn::Snippet),
+            Switch::Word(w) => {
+                d.error_hint(
+                    at(v),
+                    "ecs.rollbackOnBurn",
+                    format!("`{w}` is not true, false or snippet"),
+                    "true: slo apply adds the guard alarm to the service's deployment alarms; snippet: slo plan prints what to add to your own service definition",
+                );
+                None
+            }
+        },
+    };
     Some(Ecs {
         cluster: cluster?,
         service: service?,
         log_group,
+        rollback_on_burn: rollback_on_burn?,
     })
+}
+
+fn convert_policy(p: Option<&PolicyWire>, d: &mut Diagnostics) -> Option<Policy> {
+    let Some(v) = p.and_then(|p| p.freeze_below.as_ref()) else {
+        return Some(Policy::default());
+    };
+    let freeze_below = report(parse_fraction(&v.value), at(v), "policy.freezeBelow", d)?;
+    Some(Policy { freeze_below })
 }
 
 fn convert_window(w: &Sp<WindowWire>, d: &mut Diagnostics) -> Option<SloWindow> {

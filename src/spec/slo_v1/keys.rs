@@ -26,10 +26,11 @@ pub const KEYS: &[(&str, &[&str])] = &[
             "logs",
             "runbook",
             "dashboard",
+            "policy",
         ],
     ),
     ("alb", &["loadBalancer", "targetGroup", "includeElb5xx"]),
-    ("ecs", &["cluster", "service", "logGroup"]),
+    ("ecs", &["cluster", "service", "logGroup", "rollbackOnBurn"]),
     ("window", &["calendar", "timeZone"]),
     (
         "objectives[]",
@@ -58,6 +59,7 @@ pub const KEYS: &[(&str, &[&str])] = &[
     ("notify", &["sns", "slack", "repeat", "via", "dashboardUrl"]),
     ("notify.slack", &["webhookEnv"]),
     ("correlation", &["lead"]),
+    ("policy", &["freezeBelow"]),
     ("logs", &["patterns", "top"]),
 ];
 
@@ -87,6 +89,7 @@ pub const SHAPES: &[(&str, Shape)] = &[
     ("notify", Shape::Map),
     ("notify.slack", Shape::Map),
     ("correlation", Shape::Map),
+    ("policy", Shape::Map),
     ("logs", Shape::Map),
 ];
 
@@ -337,7 +340,7 @@ mod tests {
     const EVERY_KEY: &str = "apiVersion: slo/v1
 service: s
 alb: { loadBalancer: app/s/0123456789abcdef, targetGroup: targetgroup/t/0123456789abcdef, includeElb5xx: true }
-ecs: { cluster: c, service: s, logGroup: /ecs/s }
+ecs: { cluster: c, service: s, logGroup: /ecs/s, rollbackOnBurn: true }
 window: { calendar: month, timeZone: UTC }
 runbook: https://example.com
 objectives:
@@ -353,6 +356,7 @@ notify: { sns: arn:aws:sns:us-east-1:123456789012:t, slack: { webhookEnv: X }, r
 correlation: { lead: 30m }
 logs: { patterns: error|timeout, top: 3 }
 dashboard: true
+policy: { freezeBelow: 10% }
 ";
 
     #[test]
@@ -374,8 +378,13 @@ dashboard: true
                     "includeElb5xx: true, bogus: 1 }",
                     1,
                 ),
-                "ecs" => {
-                    EVERY_KEY.replacen("logGroup: /ecs/s }", "logGroup: /ecs/s, bogus: 1 }", 1)
+                "ecs" => EVERY_KEY.replacen(
+                    "rollbackOnBurn: true }",
+                    "rollbackOnBurn: true, bogus: 1 }",
+                    1,
+                ),
+                "policy" => {
+                    EVERY_KEY.replacen("freezeBelow: 10% }", "freezeBelow: 10%, bogus: 1 }", 1)
                 }
                 "window" => EVERY_KEY.replacen("timeZone: UTC }", "timeZone: UTC, bogus: 1 }", 1),
                 "objectives[]" => {
@@ -477,9 +486,10 @@ dashboard: true
                     "alb: 42",
                 ),
                 "ecs" => (
-                    "ecs: { cluster: c, service: s, logGroup: /ecs/s }",
+                    "ecs: { cluster: c, service: s, logGroup: /ecs/s, rollbackOnBurn: true }",
                     "ecs: 42",
                 ),
+                "policy" => ("policy: { freezeBelow: 10% }", "policy: 42"),
                 "objectives" => (objectives_block, "objectives: 42\n"),
                 "objectives[]" => ("  - { name: l", "  - 42\n  - { name: l"),
                 "alerting" => (alerting_block, "alerting: 42\n"),

@@ -34,6 +34,24 @@ pub struct SpecDoc {
     /// `false`: no CloudWatch dashboard for this service.
     #[serde(default)]
     pub dashboard: Option<bool>,
+    #[serde(default)]
+    pub policy: Option<PolicyWire>,
+}
+
+/// `policy: { freezeBelow: 0% }`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct PolicyWire {
+    #[serde(default)]
+    pub freeze_below: Option<Sp<Scalar>>,
+}
+
+/// `true`, `false` or a word (`snippet`).
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+pub enum Switch {
+    Bool(bool),
+    Word(String),
 }
 
 #[derive(Debug, Deserialize)]
@@ -53,6 +71,8 @@ pub struct EcsWire {
     pub service: Sp<String>,
     #[serde(default)]
     pub log_group: Option<Sp<String>>,
+    #[serde(default)]
+    pub rollback_on_burn: Option<Sp<Switch>>,
 }
 
 /// `window: 30d` or `window: { calendar: month, timeZone: Asia/Tokyo }`.

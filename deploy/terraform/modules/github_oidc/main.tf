@@ -13,6 +13,9 @@ locals {
   issuer    = "token.actions.githubusercontent.com"
   alarms    = "arn:${local.partition}:cloudwatch:${local.region}:${local.account}:alarm:slo:*"
   dashboard = "arn:${local.partition}:cloudwatch::${local.account}:dashboard/slo-*"
+  watched_services = [
+    for c in var.watched_clusters : "arn:${local.partition}:ecs:${local.region}:${local.account}:service/${c}/*"
+  ]
   log_groups = flatten([for g in var.watched_log_groups : [
     "arn:${local.partition}:logs:${local.region}:${local.account}:log-group:${g}",
     "arn:${local.partition}:logs:${local.region}:${local.account}:log-group:${g}:*",

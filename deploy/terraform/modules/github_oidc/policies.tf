@@ -33,6 +33,13 @@ data "aws_iam_policy_document" "slo_plan" {
     actions   = ["logs:DescribeMetricFilters"]
     resources = local.log_groups
   }
+
+  # The deployment alarms of the specs' services (ecs.rollbackOnBurn), in the watched clusters.
+  statement {
+    sid       = "ReadTheServicesDeploymentAlarms"
+    actions   = ["ecs:DescribeServices"]
+    resources = local.watched_services
+  }
 }
 
 data "aws_iam_policy_document" "slo_apply" {
@@ -79,6 +86,14 @@ data "aws_iam_policy_document" "slo_apply" {
     sid       = "WriteMetricFiltersOfTheWatchedLogGroups"
     actions   = ["logs:PutMetricFilter", "logs:DeleteMetricFilter"]
     resources = local.log_groups
+  }
+
+  # ecs.rollbackOnBurn: slo apply adds its guard alarm to the specs' services' deployment
+  # alarms (and removes it), sending back the rest of their deploymentConfiguration as read.
+  statement {
+    sid       = "KeepTheServicesDeploymentAlarms"
+    actions   = ["ecs:UpdateService"]
+    resources = local.watched_services
   }
 }
 

@@ -19,6 +19,11 @@ variable "create_oidc_provider" {
   default     = true
 }
 
+variable "watched_clusters" {
+  description = "Clusters of the services the specs watch (slo apply keeps their deployment alarms)."
+  type        = list(string)
+}
+
 variable "watched_log_groups" {
   description = "Log groups slo apply keeps its metric filters on (the specs' ecs.logGroup)."
   type        = list(string)
