@@ -26,6 +26,60 @@ pub struct Attribution {
     /// Bad events from the deployment's start to the incident's end, as a fraction of the
     /// window's allowance.
     pub budget_spent: f64,
+    /// What the guard alarm (`ecs.rollbackOnBurn`) would have done in this deployment.
+    pub guard: Option<GuardReplay>,
+}
+
+/// When the guard would have failed the deployment, and the budget that would have saved.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct GuardReplay {
+    pub would_fail_at: DateTime<Utc>,
+    /// The incident's bad events after `would_fail_at` plus the time ECS took to roll back,
+    /// as a fraction of the window's allowance (the unit of `budget_spent`).
+    pub budget_saved: f64,
+}
+
+/// How long a rollback takes when the deployment does not say (its rollback's start to end).
+pub const DEFAULT_ROLLBACK: TimeDelta = TimeDelta::minutes(5);
+
+/// ECS's bake time after a deployment with the guard: its Period × EvaluationPeriods.
+pub const GUARD_BAKE: TimeDelta = TimeDelta::minutes(5);
+
+/// What the guard would have saved: `would_fail_at` (its first ALARM in the deployment or its
+/// bake time) plus the rollback's duration, and the incident's bad events from then to `end`.
+pub fn guard_replay(
+    deployment: &Deployment,
+    would_fail_at: Option<DateTime<Utc>>,
+    end: DateTime<Utc>,
+    sums: &PrefixSums<'_>,
+    budget_allowed: f64,
+) -> Option<GuardReplay> {
+    let would_fail_at = would_fail_at?;
+    let rollback = deployment
+        .rollback
+        .as_ref()
+        .and_then(|r| Some(r.finished_at? - r.started_at?))
+        .filter(|d| *d >= TimeDelta::zero())
+        .unwrap_or(DEFAULT_ROLLBACK);
+    let from = would_fail_at + rollback;
+    let saved = if from < end {
+        sums.sum(TimeRange { start: from, end }).bad()
+    } else {
+        0
+    };
+    Some(GuardReplay {
+        would_fail_at,
+        budget_saved: spent(saved, budget_allowed),
+    })
+}
+
+/// The span in which the guard watches a deployment: from its start to its end (or `until`,
+/// when it has not ended) and the bake time after.
+pub fn guard_window(deployment: &Deployment, until: DateTime<Utc>) -> TimeRange {
+    TimeRange {
+        start: deployment.start(),
+        end: deployment.finished_at.unwrap_or(until).min(until) + GUARD_BAKE,
+    }
 }
 
 /// The deployment of `service` behind errors starting at `start`, if any.
@@ -90,6 +144,7 @@ pub fn correlate(
         deployment: d.clone(),
         recovered_after_rollback,
         budget_spent: spent(bad, budget_allowed),
+        guard: None,
     })
 }
 
@@ -195,6 +250,34 @@ mod tests {
                 .arn,
             "arn:checkout:-600"
         );
+    }
+
+    #[test]
+    fn the_guard_saves_what_burned_after_its_rollback_would_have_ended() {
+        let mut d = deployment("checkout", 0, Some(40));
+        d.rollback = Some(Rollback {
+            trigger: RollbackTrigger::CircuitBreaker,
+            reason: None,
+            started_at: Some(t(30)),
+            finished_at: Some(t(40)),
+            alarms: vec![],
+        });
+        let mut series = EventSeries::new(TimeDelta::minutes(1)).unwrap();
+        for m in 0..60 {
+            series.add(t(m), Counts::new(if m < 40 { 7 } else { 10 }, 10));
+        }
+        let sums = series.prefix_sums();
+        // The guard fires at 3; the rollback takes 10 minutes: minutes 13 to 39 are saved.
+        let g = guard_replay(&d, Some(t(3)), t(60), &sums, 100.0).unwrap();
+        assert_eq!(g.would_fail_at, t(3));
+        assert!((g.budget_saved - 27.0 * 3.0 / 100.0).abs() < 1e-12);
+        assert_eq!(guard_replay(&d, None, t(60), &sums, 100.0), None);
+        // Watched from the start to the end and the bake time after.
+        let w = guard_window(&d, t(500));
+        assert_eq!((w.start, w.end), (t(0), t(45)));
+        // A guard firing after the errors ended saves nothing.
+        let late = guard_replay(&d, Some(t(45)), t(60), &sums, 100.0).unwrap();
+        assert_eq!(late.budget_saved, 0.0);
     }
 
     fn arb_deployment() -> impl Strategy<Value = Deployment> {

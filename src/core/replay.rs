@@ -500,6 +500,37 @@ pub fn severity_notifications(
         .collect()
 }
 
+/// The first evaluation at which the metric alarm `alarm` would be in ALARM within `range`
+/// (one evaluation a step of the series, as CloudWatch's), over `series`; `None`: never.
+/// The data is read from far enough before `range` for the alarm's first evaluation.
+pub fn first_alarm(
+    alarm: &MetricAlarm,
+    series: &EventSeries,
+    range: TimeRange,
+) -> Option<DateTime<Utc>> {
+    let compiled = Compiled::new(alarm);
+    let look_back = compiled.period * i64::from(alarm.evaluation_periods.max(1) + 2);
+    let data = Data::new(
+        series,
+        TimeRange {
+            start: range.start - chrono::TimeDelta::seconds(look_back),
+            end: range.end,
+        },
+    );
+    let step = data.step_secs;
+    let first = range.start.timestamp().div_euclid(step) * step + step;
+    let mut state = State::Ok;
+    let mut at = first;
+    while at <= range.end.timestamp() {
+        state = compiled.state(&data, at, state);
+        if state == State::Alarm {
+            return Some(utc(at));
+        }
+        at += step;
+    }
+    None
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

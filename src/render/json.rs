@@ -180,6 +180,17 @@ pub struct AttributionJson {
     pub recovered_after_rollback: Option<bool>,
     /// Budget spent from the deployment's start to the incident's end.
     pub budget_spent: Option<f64>,
+    /// What the guard alarm (`ecs.rollbackOnBurn`) would have done: null when it would not
+    /// have fired during the deployment or its bake time.
+    pub guard: Option<GuardJson>,
+}
+
+#[derive(Clone, Debug, Serialize, JsonSchema)]
+pub struct GuardJson {
+    /// When ECS would have failed the deployment (the guard's first ALARM).
+    pub would_fail_at: String,
+    /// The budget that rollback would have saved, in the unit of `budget_spent`.
+    pub budget_saved: Option<f64>,
 }
 
 #[derive(Clone, Debug, Serialize, JsonSchema)]
@@ -474,6 +485,10 @@ fn attribution(a: &crate::core::correlate::Attribution) -> AttributionJson {
         rollback: rollback(&a.deployment),
         recovered_after_rollback: a.recovered_after_rollback,
         budget_spent: finite(a.budget_spent),
+        guard: a.guard.map(|g| GuardJson {
+            would_fail_at: rfc3339(g.would_fail_at),
+            budget_saved: finite(g.budget_saved),
+        }),
     }
 }
 

@@ -100,6 +100,16 @@ pub fn impact_phrase(o: &ObjectiveReport, i: &Incident) -> String {
     )
 }
 
+/// `with rollbackOnBurn, ECS would have rolled back at 14:05 and saved 41% of the budget`.
+pub fn guard_phrase(a: &crate::core::correlate::Attribution) -> Option<String> {
+    let g = a.guard?;
+    Some(format!(
+        "with rollbackOnBurn, ECS would have rolled back at {} and saved {} of the budget",
+        g.would_fail_at.format("%H:%M"),
+        percent(g.budget_saved)
+    ))
+}
+
 /// What users saw, then the alerting span and what it cost.
 pub fn incident_line(o: &ObjectiveReport, i: &Incident) -> String {
     let end = if i.ongoing {
@@ -118,9 +128,10 @@ pub fn incident_line(o: &ObjectiveReport, i: &Incident) -> String {
             ""
         };
         format!(
-            "; deployment {} at {}{rolled_back}",
+            "; deployment {} at {}{rolled_back}{}",
             short_arn(&a.deployment.arn),
-            a.deployment.start().format("%H:%M")
+            a.deployment.start().format("%H:%M"),
+            guard_phrase(a).map_or(String::new(), |g| format!("; {g}"))
         )
     });
     format!(

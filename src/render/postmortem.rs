@@ -98,6 +98,13 @@ pub fn render(
             Some(false) => "; the burn went on after the rollback.",
             None => ".",
         });
+        if let Some(g) = super::guard_phrase(a) {
+            let mut c = g.chars();
+            let g: String = c
+                .next()
+                .map_or(String::new(), |f| f.to_uppercase().chain(c).collect());
+            summary.push_str(&format!(" {g}."));
+        }
     }
     out.push_str(&summary);
     out.push_str(

@@ -193,6 +193,9 @@ pub fn objective_report(
     let mut assessment = assess(&data.series, objective.target, &slo.alerting, range, &cause);
     let sums = data.series.prefix_sums();
     let allowed = assessment.budget.map_or(0.0, |b| b.allowed());
+    // What the guard alarm would have done in each deployment behind an incident, whether
+    // or not `ecs.rollbackOnBurn` is set: the report says what it would have saved.
+    let guard = crate::core::alarms::guard_alarm_of(slo, &[objective]);
     for incident in &mut assessment.incidents {
         incident.deployment = correlate(
             &slo.service,
@@ -206,6 +209,17 @@ pub fn objective_report(
             &sums,
             allowed,
         );
+        if let (Some(a), Some(g)) = (incident.deployment.as_mut(), guard.as_ref()) {
+            let window = crate::core::correlate::guard_window(&a.deployment, at);
+            let fails = crate::core::replay::first_alarm(g, &data.series, window);
+            a.guard = crate::core::correlate::guard_replay(
+                &a.deployment,
+                fails,
+                incident.end,
+                &sums,
+                allowed,
+            );
+        }
     }
     let notifications = notifications
         .into_iter()

@@ -116,7 +116,14 @@ async fn rollback_on_burn_adds_the_guard_beside_the_teams_alarm_and_removing_it_
         .unwrap();
     let guard = &guard.metric_alarms()[0];
     assert!(guard.alarm_actions().is_empty());
-    assert_eq!(guard.evaluation_periods(), Some(5));
+    assert_eq!(guard.evaluation_periods(), Some(1));
+    assert!(
+        guard
+            .metrics()
+            .iter()
+            .filter_map(|m| m.metric_stat())
+            .all(|m| m.period() == Some(300))
+    );
     // A second plan is empty.
     let again = plan_json(&s, &specs);
     assert_eq!(again["changes"].as_array().unwrap().len(), 0, "{again:#}");

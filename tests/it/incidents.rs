@@ -287,3 +287,40 @@ fn a_quiet_week_at_low_traffic_notifies_only_during_its_one_incident() {
     assert!(minutes_apart(&incidents[0]["impact"]["start"], bad_from) <= 2);
     assert!(minutes_apart(&incidents[0]["impact"]["end"], bad_to) <= 2);
 }
+
+/// The guard, replayed: a low-traffic deployment whose errors the circuit breaker rolled back
+/// 30 minutes later. With `rollbackOnBurn`, ECS would have failed it within minutes of the
+/// first errors, and most of what the incident spent would have been saved.
+#[test]
+fn the_replay_says_when_the_guard_would_have_rolled_back_and_what_it_would_have_saved() {
+    let tmp = setup();
+    let (start, end) = (t("2026-11-18T13:01:00Z"), t("2026-11-18T13:31:00Z"));
+    write_logs(
+        &tmp.path().join("logs"),
+        t("2026-11-18T10:00:00Z"),
+        6 * 60,
+        20,
+        |m| if (start..end).contains(&m) { 0.3 } else { 0.0 },
+    );
+    let file = tmp.path().join("deployments.json");
+    let deployments =
+        json!({ "serviceDeployments": [deployment("cccc", t("2026-11-18T13:00:00Z"), end, true)] });
+    std::fs::write(&file, deployments.to_string()).unwrap();
+    let o = report(
+        tmp.path(),
+        "2026-11-18T16:00:00Z",
+        &["--deployments", file.to_str().unwrap()],
+    );
+    let incident = &o["incidents"][0];
+    let guard = &incident["deployment"]["guard"];
+    let fails = t(guard["would_fail_at"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{incident:#}")));
+    assert!(
+        start <= fails && fails <= start + TimeDelta::minutes(6),
+        "{incident:#}"
+    );
+    let saved = guard["budget_saved"].as_f64().unwrap();
+    let spent = incident["budget_spent"].as_f64().unwrap();
+    assert!(saved > 0.5 * spent && saved <= spent, "{saved} of {spent}");
+}

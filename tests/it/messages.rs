@@ -47,6 +47,7 @@ fn deployment(rolled_back: bool) -> Attribution {
         },
         recovered_after_rollback: rolled_back.then_some(true),
         budget_spent: 0.453,
+        guard: None,
     }
 }
 

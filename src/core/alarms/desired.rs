@@ -72,22 +72,29 @@ pub fn desired_alarms(slo: &ServiceSlo) -> Result<Vec<Alarm>, Vec<LimitError>> {
     }
 }
 
-/// The guard's evaluation: one-minute periods, 3 of the last 5 breaching. ECS derives a
-/// deployment's bake time from its alarms' configuration (it cannot be set): short periods
-/// keep it short.
-pub const GUARD_PERIOD_SECS: u32 = 60;
-pub const GUARD_EVALUATION_PERIODS: u32 = 5;
-pub const GUARD_DATAPOINTS_TO_ALARM: u32 = 3;
+/// The guard's evaluation: one 5-minute period (the page tier's short window). One-minute
+/// periods hold too few requests at low traffic — at 2 a minute the example's bad `checkout`
+/// deployment (a third of requests failing) breached 3 of 5 minutes only after 89 minutes —
+/// while 5 minutes hold enough for the chance guard and still act within ~5 minutes. ECS
+/// derives a deployment's bake time from its alarms' configuration (it cannot be set): a
+/// short Period × EvaluationPeriods keeps it short.
+pub const GUARD_PERIOD_SECS: u32 = 300;
+pub const GUARD_EVALUATION_PERIODS: u32 = 1;
+pub const GUARD_DATAPOINTS_TO_ALARM: u32 = 1;
 
 /// The alarm ECS watches during the service's deployments (`ecs.rollbackOnBurn`), whether or
 /// not it is planned (the replay asks what it would have done): a metric-math alarm (ECS's
-/// deployment alarms take metric alarms), breaching in a minute when any objective's bad
-/// events burn at the page tier's fastest rate or more, with the page tier's guards — the
-/// minute's share of `minRequests`, `minBadEvents`, and more bad events than the objective
-/// allows by chance. 3 of 5 such minutes: ECS acts within about five minutes of a bad
-/// deployment's first errors. No actions: it is for ECS, not for people. `None` without
-/// `ecs:` or a page tier.
+/// deployment alarms take metric alarms), in ALARM when, over the last 5 minutes, any
+/// objective's bad events burn at the page tier's fastest rate or more, past the page tier's
+/// guards — the window's share of `minRequests`, `minBadEvents`, and more bad events than the
+/// objective allows by chance: ECS acts within about five minutes of a bad deployment's first
+/// errors. No actions: it is for ECS, not for people. `None` without `ecs:` or a page tier.
 pub fn guard_alarm(slo: &ServiceSlo) -> Option<MetricAlarm> {
+    guard_alarm_of(slo, &slo.objectives.iter().collect::<Vec<_>>())
+}
+
+/// [`guard_alarm`] over `objectives` only: the replay asks it of one objective's events.
+pub fn guard_alarm_of(slo: &ServiceSlo, objectives: &[&Objective]) -> Option<MetricAlarm> {
     slo.ecs.as_ref()?;
     let fast = slo
         .alerting
@@ -95,11 +102,14 @@ pub fn guard_alarm(slo: &ServiceSlo) -> Option<MetricAlarm> {
         .iter()
         .filter(|t| t.severity == Severity::Page)
         .min_by_key(|t| t.long)?;
-    let per_minute = slo.alerting.guard.minimum_for(TimeDelta::minutes(1));
+    let per_window = slo
+        .alerting
+        .guard
+        .minimum_for(TimeDelta::seconds(i64::from(GUARD_PERIOD_SECS)));
     let min_bad = slo.alerting.guard.min_bad().max(1);
     let mut metrics: Vec<MetricRef> = Vec::new();
     let mut terms = Vec::new();
-    for (k, objective) in slo.objectives.iter().enumerate() {
+    for (k, objective) in objectives.iter().enumerate() {
         let counting = counting_metrics(slo, objective.sli);
         // CloudWatch allows 10 metrics an alarm: objectives past that are not guarded.
         if metrics.len() + counting.len() > 10 {
@@ -110,8 +120,8 @@ pub fn guard_alarm(slo: &ServiceSlo) -> Option<MetricAlarm> {
         let total = format!("{prefix}1");
         let allowance = short_number_exact(objective.target.error_allowance());
         let rate = short_number_exact(fast.burn_rate * objective.target.error_allowance());
-        let traffic = if per_minute > 0.0 {
-            format!("{total} >= {}", short_number_exact(per_minute))
+        let traffic = if per_window > 0.0 {
+            format!("{total} >= {}", short_number_exact(per_window))
         } else {
             format!("{total} > 0")
         };
@@ -143,7 +153,7 @@ pub fn guard_alarm(slo: &ServiceSlo) -> Option<MetricAlarm> {
     Some(MetricAlarm {
         name: naming::guard(s),
         description: format!(
-            "{s}: fails and rolls back an ECS deployment that burns the error budget — in {GUARD_DATAPOINTS_TO_ALARM} of {GUARD_EVALUATION_PERIODS} minutes, an objective's bad events at {}× its budget rate or more ({} tier), past the traffic and chance guards. Watched by ECS (deploymentConfiguration.alarms); notifies no one.",
+            "{s}: fails and rolls back an ECS deployment that burns the error budget — over 5 minutes, an objective's bad events at {}× its budget rate or more ({} tier), past the traffic and chance guards. Watched by ECS (deploymentConfiguration.alarms); notifies no one.",
             short_number(fast.burn_rate),
             fast.name
         ),

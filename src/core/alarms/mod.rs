@@ -11,7 +11,8 @@ pub mod rule;
 
 pub use desired::{
     CENTS_PER_ALARM_METRIC, CENTS_PER_COMPOSITE, CENTS_PER_CUSTOM_METRIC, LimitError,
-    desired_alarms, desired_filters, guard_alarm, heartbeat_alarm, monthly_cost_usd,
+    desired_alarms, desired_filters, guard_alarm, guard_alarm_of, heartbeat_alarm,
+    monthly_cost_usd,
 };
 pub use model::{
     Alarm, AlarmSource, AlarmStatus, Comparison, CompositeAlarm, EvaluationWindow, MetricAlarm,
