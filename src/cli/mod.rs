@@ -3,6 +3,7 @@
 //! fine, 1 SLO breached or spec invalid, 2 usage or runtime error).
 
 mod apply;
+mod gate;
 mod generate;
 mod init;
 mod notify;
@@ -52,6 +53,8 @@ enum Command {
     Serve(serve::Args),
     /// The container's health check: exit 0 when `slo serve` answers /healthz with 200.
     Probe(probe::Args),
+    /// The error-budget policy for CI: exit 0 deploy allowed, 1 freeze, 2 error or no data.
+    Gate(gate::Args),
 }
 
 /// What a command concluded, when it ran to the end.
@@ -86,6 +89,7 @@ pub fn run() -> ExitCode {
         Command::Notify(args) => notify::run(args),
         Command::Serve(args) => serve::run(args),
         Command::Probe(args) => probe::run(args),
+        Command::Gate(args) => gate::run(args),
     };
     match result {
         Ok(Outcome::Fine) => ExitCode::SUCCESS,

@@ -18,6 +18,7 @@ pub mod correlate;
 pub mod deployments;
 pub mod events;
 pub mod evidence;
+pub mod gate;
 pub mod impact;
 pub mod incidents;
 pub mod latency;

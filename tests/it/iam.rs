@@ -14,7 +14,7 @@ use std::process::Command;
 const USES: &[(&str, &[&str])] = &[
     (
         "MetricsReader::get_metric_data",
-        &["serve", "report", "notify"],
+        &["serve", "report", "notify", "gate"],
     ),
     ("HeartbeatWriter::put_heartbeat", &["serve"]),
     ("AlarmWatcher::composite_states", &["serve", "notify"]),
@@ -22,23 +22,23 @@ const USES: &[(&str, &[&str])] = &[
     ("AlarmWatcher::state_changes", &["serve", "notify"]),
     (
         "DeploymentReader::list_service_deployments",
-        &["serve", "report", "notify"],
+        &["serve", "report", "notify", "gate"],
     ),
     (
         "DeploymentReader::describe_service_deployments",
-        &["serve", "report", "notify"],
+        &["serve", "report", "notify", "gate"],
     ),
     (
         "DeploymentReader::describe_service_revisions",
-        &["serve", "report", "notify"],
+        &["serve", "report", "notify", "gate"],
     ),
     (
         "DeploymentReader::describe_service",
-        &["serve", "report", "notify"],
+        &["serve", "report", "notify", "gate"],
     ),
     (
         "LogReader::filter_log_events",
-        &["serve", "report", "notify"],
+        &["serve", "report", "notify", "gate"],
     ),
     ("Publisher::publish", &["serve", "notify"]),
     ("Journal::load", &["serve", "notify"]),
@@ -86,13 +86,13 @@ const POLICIES: &[(&str, &str, &str, &[&str])] = &[
         "the CI deploy role",
         "deploy/terraform/modules/github_oidc/policies.tf",
         "slo_apply",
-        &["plan", "apply"],
+        &["plan", "apply", "gate"],
     ),
     (
         "the operator policy",
         "deploy/terraform/modules/slo/operator.tf",
         "operator",
-        &["init", "report", "notify", "plan"],
+        &["init", "report", "notify", "plan", "gate"],
     ),
 ];
 

@@ -324,3 +324,74 @@ fn the_replay_says_when_the_guard_would_have_rolled_back_and_what_it_would_have_
     let spent = incident["budget_spent"].as_f64().unwrap();
     assert!(saved > 0.5 * spent && saved <= spent, "{saved} of {spent}");
 }
+
+/// `slo gate`: the error-budget policy, before and after a burst spent the budget.
+#[test]
+fn the_gate_allows_before_the_budget_is_spent_and_freezes_after() {
+    let tmp = setup();
+    // A day at 20 requests a minute; half of them fail for an hour from 12:00 (600 bad
+    // events: 2.1 times a 99.9 % week's budget of ~288).
+    let (start, end) = (t("2026-11-18T12:00:00Z"), t("2026-11-18T13:00:00Z"));
+    write_logs(
+        &tmp.path().join("logs"),
+        t("2026-11-18T00:00:00Z"),
+        24 * 60,
+        20,
+        |m| if (start..end).contains(&m) { 0.5 } else { 0.0 },
+    );
+    let specs = tmp.path().join("specs");
+    let logs = tmp.path().join("logs");
+    let gate = |at: &str, extra: &[&str]| {
+        let mut args = vec![
+            "gate",
+            specs.to_str().unwrap(),
+            "--service",
+            "shop",
+            "--access-logs",
+            logs.to_str().unwrap(),
+            "--at",
+            at,
+        ];
+        args.extend_from_slice(extra);
+        slo(&args)
+    };
+    let before = gate("2026-11-18T11:00:00Z", &[]);
+    assert_eq!(before.status.code(), Some(0), "{}", text(&before.stderr));
+    assert!(
+        text(&before.stdout).contains("shop: deploy allowed"),
+        "{}",
+        text(&before.stdout)
+    );
+    let after = gate("2026-11-18T20:00:00Z", &[]);
+    assert_eq!(after.status.code(), Some(1), "{}", text(&after.stderr));
+    let said = text(&after.stdout);
+    assert!(
+        said.contains("FREEZE") && said.contains("availability: budget left -"),
+        "{said}"
+    );
+    // The hour of errors leaves the 7-day window a week after it.
+    assert!(said.contains("by 2026-11-25 13:00 UTC"), "{said}");
+    let overridden = gate(
+        "2026-11-18T20:00:00Z",
+        &["--override", "hotfix for INC-42", "--format", "markdown"],
+    );
+    assert_eq!(
+        overridden.status.code(),
+        Some(0),
+        "{}",
+        text(&overridden.stderr)
+    );
+    let md = text(&overridden.stdout);
+    assert!(
+        md.starts_with("### Error-budget gate") && md.contains("hotfix for INC-42"),
+        "{md}"
+    );
+    // Before any log: nothing to decide on.
+    let nothing = gate("2026-11-10T00:00:00Z", &[]);
+    assert_eq!(nothing.status.code(), Some(2), "{}", text(&nothing.stdout));
+    assert!(
+        text(&nothing.stderr).contains("cannot decide"),
+        "{}",
+        text(&nothing.stderr)
+    );
+}

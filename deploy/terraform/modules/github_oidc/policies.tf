@@ -88,6 +88,30 @@ data "aws_iam_policy_document" "slo_apply" {
     resources = local.log_groups
   }
 
+  # `slo gate` before a deploy: the budget from CloudWatch (no resource-level permissions for
+  # GetMetricData), the service's deployments and its logs' evidence.
+  statement {
+    sid       = "GateReadsTheBudget"
+    actions   = ["cloudwatch:GetMetricData"]
+    resources = ["*"]
+  }
+
+  statement {
+    sid     = "GateReadsTheDeployments"
+    actions = ["ecs:ListServiceDeployments", "ecs:DescribeServiceDeployments", "ecs:DescribeServiceRevisions"]
+    resources = flatten([for c in var.watched_clusters : [
+      "arn:${local.partition}:ecs:${local.region}:${local.account}:service/${c}/*",
+      "arn:${local.partition}:ecs:${local.region}:${local.account}:service-deployment/${c}/*",
+      "arn:${local.partition}:ecs:${local.region}:${local.account}:service-revision/${c}/*",
+    ]])
+  }
+
+  statement {
+    sid       = "GateReadsTheEvidence"
+    actions   = ["logs:FilterLogEvents"]
+    resources = local.log_groups
+  }
+
   # ecs.rollbackOnBurn: slo apply adds its guard alarm to the specs' services' deployment
   # alarms (and removes it), sending back the rest of their deploymentConfiguration as read.
   statement {
