@@ -83,8 +83,10 @@ pub const GUARD_EVALUATION_PERIODS: u32 = 1;
 pub const GUARD_DATAPOINTS_TO_ALARM: u32 = 1;
 
 /// The alarm ECS watches during the service's deployments (`ecs.rollbackOnBurn`), whether or
-/// not it is planned (the replay asks what it would have done): a metric-math alarm (ECS's
-/// deployment alarms take metric alarms), in ALARM when, over the last 5 minutes, any
+/// not it is planned (the replay asks what it would have done): a metric-math metric alarm —
+/// ECS's deployment alarms name CloudWatch alarms whose ALARM state fails the deployment
+/// (https://docs.aws.amazon.com/AmazonECS/latest/developerguide/deployment-alarm-failure.html;
+/// every example there is a metric alarm, so no composite is used) — in ALARM when, over the last 5 minutes, any
 /// objective's bad events burn at the page tier's fastest rate or more, past the page tier's
 /// guards — the window's share of `minRequests`, `minBadEvents`, and more bad events than the
 /// objective allows by chance: ECS acts within about five minutes of a bad deployment's first
