@@ -209,12 +209,64 @@ impl<'de> Deserialize<'de> for KeyText {
 /// shape (a list where a mapping belongs, …). Returns how many problems it found; `None` when
 /// the YAML cannot even be read as a tree (the typed pass will say why).
 pub fn check_structure(text: &str, d: &mut Diagnostics) -> Option<usize> {
-    let root: Spanned<Node> = serde_saphyr::from_str(text).ok()?;
-    let mut found = 0;
+    check_and_clean(text, d).0
+}
+
+/// What the structure check found: how many problems, and the byte ranges of unknown
+/// `key: value` entries (single values only) that can be blanked out for the typed pass.
+#[derive(Default)]
+struct Found {
+    count: usize,
+    cuts: Vec<(usize, usize)>,
+    uncuttable: usize,
+}
+
+/// [`check_structure`], and the text with every unknown `key: value` entry blanked out
+/// (spaces of the same length, so every other line and column stays where it was) when every
+/// problem found was one — so the typed pass can report the file's other errors in the same
+/// run. `None` for the text when nothing was found, or something could not be blanked.
+pub fn check_and_clean(text: &str, d: &mut Diagnostics) -> (Option<usize>, Option<String>) {
+    let Ok(root) = serde_saphyr::from_str::<Spanned<Node>>(text) else {
+        return (None, None);
+    };
+    let mut found = Found::default();
     if shape_ok(&root, "", "", d, &mut found) {
         walk(&root.value, "", "", d, &mut found);
     }
-    Some(found)
+    let cleaned = (found.count > 0 && found.uncuttable == 0 && found.cuts.len() == found.count)
+        .then(|| blank(text, &found.cuts))
+        .flatten();
+    (Some(found.count), cleaned)
+}
+
+/// `text` with each range, and a comma that separated it in a flow mapping, as spaces.
+fn blank(text: &str, cuts: &[(usize, usize)]) -> Option<String> {
+    let mut bytes = text.as_bytes().to_vec();
+    for &(start, end) in cuts {
+        if start >= end || end > bytes.len() {
+            return None;
+        }
+        // In `{ a: 1, bogus: 2 }` the comma before goes too; in `{ bogus: 2, a: 1 }`, after.
+        let after = bytes[end..]
+            .iter()
+            .position(|b| !b" \t".contains(b))
+            .map(|i| end + i);
+        let before = bytes[..start].iter().rposition(|b| !b" \t".contains(b));
+        let comma = match (after, before) {
+            (Some(i), _) if bytes[i] == b',' => Some(i),
+            (_, Some(i)) if bytes[i] == b',' => Some(i),
+            _ => None,
+        };
+        for b in &mut bytes[start..end] {
+            if *b != b'\n' {
+                *b = b' ';
+            }
+        }
+        if let Some(i) = comma {
+            bytes[i] = b' ';
+        }
+    }
+    String::from_utf8(bytes).ok()
 }
 
 /// Checks the shape of the value at `pattern`; reports and returns false when it is wrong.
@@ -223,7 +275,7 @@ fn shape_ok(
     pattern: &str,
     path: &str,
     d: &mut Diagnostics,
-    found: &mut usize,
+    found: &mut Found,
 ) -> bool {
     let expected = shape_of(pattern);
     let ok = matches!(
@@ -234,7 +286,8 @@ fn shape_ok(
             | (Shape::Scalar, Node::Scalar)
     );
     if !ok {
-        *found += 1;
+        found.count += 1;
+        found.uncuttable += 1;
         let want = match expected {
             Shape::Map => "a mapping (`key: value` lines or `{ … }`)",
             Shape::List => "a list (`- …` lines or `[ … ]`)",
@@ -262,7 +315,7 @@ fn allowed(pattern: &str) -> Option<&'static [&'static str]> {
 }
 
 /// `pattern` is the path with list indices as `[]`; `path` the real one, for messages.
-fn walk(node: &Node, pattern: &str, path: &str, d: &mut Diagnostics, found: &mut usize) {
+fn walk(node: &Node, pattern: &str, path: &str, d: &mut Diagnostics, found: &mut Found) {
     match node {
         Node::Map(entries) => {
             let keys = allowed(pattern);
@@ -275,7 +328,11 @@ fn walk(node: &Node, pattern: &str, path: &str, d: &mut Diagnostics, found: &mut
                 };
                 match keys {
                     Some(keys) if !keys.contains(&name) => {
-                        *found += 1;
+                        found.count += 1;
+                        match (&value.value, entry_range(key, value)) {
+                            (Node::Scalar, Some(range)) => found.cuts.push(range),
+                            _ => found.uncuttable += 1,
+                        }
                         let hint = match closest(name, keys) {
                             Some(k) => {
                                 format!("did you mean `{k}`? Allowed here: {}", keys.join(", "))
@@ -313,6 +370,14 @@ fn walk(node: &Node, pattern: &str, path: &str, d: &mut Diagnostics, found: &mut
         }
         Node::Scalar => {}
     }
+}
+
+/// The bytes of `key: value`, from the key's first byte to the value's last.
+fn entry_range(key: &Spanned<String>, value: &Spanned<Node>) -> Option<(usize, usize)> {
+    let start = usize::try_from(key.referenced.span().byte_offset()?).ok()?;
+    let v = value.referenced.span();
+    let end = usize::try_from(v.byte_offset()? + v.byte_len()?).ok()?;
+    Some((start, end))
 }
 
 /// The allowed key nearest to `name`, if it is a plausible typo (edit distance ≤ 2, or the
@@ -365,6 +430,39 @@ policy: { freezeBelow: 10% }
         assert_eq!(check_structure(EVERY_KEY, &mut d), Some(0), "{:?}", d.items);
         // And serde accepts every one of them too.
         assert!(serde_saphyr::from_str::<SpecDoc>(EVERY_KEY).is_ok());
+    }
+
+    #[test]
+    fn unknown_entries_are_blanked_in_place_for_the_typed_pass() {
+        let text = "a: { bogus: 1, b: 2 }\nc: { d: 3, bogus: 4 }\ne: 5\ntypo: 6\n";
+        let at = |s: &str| text.find(s).unwrap();
+        let cuts = [
+            (at("bogus: 1"), at("bogus: 1") + 8),
+            (at("bogus: 4"), at("bogus: 4") + 8),
+            (at("typo: 6"), at("typo: 6") + 7),
+        ];
+        let blanked = blank(text, &cuts).unwrap();
+        assert_eq!(blanked.len(), text.len());
+        let squeezed: String = blanked.chars().filter(|c| *c != ' ').collect();
+        assert_eq!(squeezed, "a:{b:2}\nc:{d:3}\ne:5\n\n");
+        assert!(
+            serde_saphyr::from_str::<serde_json::Value>(&blanked).is_ok(),
+            "{blanked}"
+        );
+        // The unknown keys of a real spec, with a bad value beside them: both reported.
+        let mut d = Diagnostics::new(Path::new("t.yaml"));
+        let spec = EVERY_KEY.replacen("timeZone: UTC }", "timeZone: UTC, bogus: 1 }", 1);
+        let (found, cleaned) = check_and_clean(&spec, &mut d);
+        assert_eq!(found, Some(1));
+        let cleaned = cleaned.expect("one unknown single-valued entry can be blanked");
+        assert!(
+            serde_saphyr::from_str::<SpecDoc>(&cleaned).is_ok(),
+            "{cleaned}"
+        );
+        // A misshapen value cannot be blanked: no cleaned text.
+        let mut d = Diagnostics::new(Path::new("t.yaml"));
+        let shaped = EVERY_KEY.replacen("logs: { patterns: error|timeout, top: 3 }", "logs: 42", 1);
+        assert_eq!(check_and_clean(&shaped, &mut d).1, None);
     }
 
     /// serde's "expected one of …" for each mapping must list exactly the keys of `KEYS`.

@@ -12,9 +12,16 @@ use wire::SpecDoc;
 
 /// One `slo/v1` document's text, checked and converted, reporting into `d`.
 pub fn parse(text: &str, d: &mut Diagnostics) -> Option<Parsed> {
-    // Every unknown key and misshapen value at once (serde would stop at the first); the
-    // typed pass then has nothing new to say about them.
-    if keys::check_structure(text, d).is_some_and(|n| n > 0) {
+    // Every unknown key and misshapen value at once (serde would stop at the first). When
+    // they are all unknown `key: value` entries, the typed pass still reads the file with
+    // them blanked out, so its other errors are told in the same run; the file stays invalid.
+    let (found, cleaned) = keys::check_and_clean(text, d);
+    if found.is_some_and(|n| n > 0) {
+        if let Some(cleaned) = cleaned
+            && let Some(doc) = parse_yaml(&cleaned, d)
+        {
+            let _ = convert::convert(&doc, d);
+        }
         return None;
     }
     let doc = parse_yaml(text, d)?;
