@@ -112,7 +112,15 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
             &data,
             &render::html::Extras {
                 source: source.name(),
-                ..Default::default()
+                refresh_seconds: None,
+                notices: &[],
+                infra: None,
+                tiers: &|o| {
+                    slos.iter()
+                        .find(|s| s.service == o.key.service)
+                        .map(|s| s.alerting.tiers.clone())
+                        .unwrap_or_default()
+                },
             },
         ),
         Format::Table => {

@@ -41,6 +41,7 @@ pub async fn page(State(state): State<Shared>) -> Response {
         snapshot.calls,
         snapshot.queries
     );
+    let specs = state.specs();
     let cache = state.cache.read().unwrap_or_else(|e| e.into_inner());
     let html = render_page(
         "slo — error budgets",
@@ -51,6 +52,14 @@ pub async fn page(State(state): State<Shared>) -> Response {
             notices: &notices,
             infra: Some(&snapshot.infra),
             source: &source,
+            tiers: &|o| {
+                specs
+                    .slos
+                    .iter()
+                    .find(|s| s.service == o.key.service)
+                    .map(|s| s.alerting.tiers.clone())
+                    .unwrap_or_default()
+            },
         },
     );
     Html(html).into_response()

@@ -16,8 +16,12 @@ pub const CHART_POINTS: usize = 720;
 /// Clean deployments listed under an objective (those with incidents or rollbacks always are).
 const CLEAN_DEPLOYMENTS_SHOWN: usize = 5;
 
+/// No tiers known: burn rates are shown alone.
+pub fn no_tiers(_: &ObjectiveReport) -> Vec<crate::core::tiers::Tier> {
+    Vec::new()
+}
+
 /// What a page shows beyond the report.
-#[derive(Default)]
 pub struct Extras<'a> {
     /// `<meta http-equiv="refresh">` every this many seconds (the dashboard).
     pub refresh_seconds: Option<u64>,
@@ -27,13 +31,15 @@ pub struct Extras<'a> {
     pub infra: Option<&'a [(String, Vec<AlarmStatus>)]>,
     /// Where the page's numbers came from, for its footer.
     pub source: &'a str,
+    /// Each objective's alert tiers (the overview shows each burn rate against its tier).
+    pub tiers: &'a dyn Fn(&ObjectiveReport) -> Vec<crate::core::tiers::Tier>,
 }
 
 const STYLE: &str = r#"
 :root{color-scheme:light dark;--fg:#1d232b;--bg:#fff;--muted:#5d6875;--card:#f5f7fa;--line:#d5dbe3;--ok:#1a7f37;--warn:#9a6700;--bad:#cf222e;--none:#6e7781;--accent:#0969da}
 @media (prefers-color-scheme:dark){:root{--fg:#e6edf3;--bg:#0d1117;--muted:#9198a1;--card:#161b22;--line:#30363d;--accent:#4493f8}}
 *{box-sizing:border-box}body{margin:0;font:15px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:var(--fg);background:var(--bg)}
-header,main,footer{max-width:1100px;margin:0 auto;padding:12px 16px}h1{font-size:1.35rem;margin:.2rem 0}h2{font-size:1.1rem;margin:0}h3{font-size:.95rem;margin:.8rem 0 .3rem}
+header,main,footer{max-width:1240px;margin:0 auto;padding:12px 16px}h1{font-size:1.35rem;margin:.2rem 0}h2{font-size:1.1rem;margin:0}h3{font-size:.95rem;margin:.8rem 0 .3rem}
 .meta,footer{color:var(--muted);font-size:.85rem}.notice{background:var(--card);border-left:4px solid var(--warn);padding:8px 12px;margin:6px 0;white-space:pre-wrap}
 section.objective{background:var(--card);border:1px solid var(--line);border-radius:8px;padding:12px 14px;margin:14px 0}
 .head{display:flex;flex-wrap:wrap;gap:8px;align-items:baseline;justify-content:space-between}
@@ -46,6 +52,9 @@ svg .incident{fill:var(--bad);opacity:.15}svg .deploy line{stroke:var(--ok);stro
 .legend{font-size:.85rem;color:var(--muted)}.legend span{margin-right:12px}.legend i{display:inline-block;width:14px;height:3px;vertical-align:middle;margin-right:4px}
 ul{padding-left:1.2rem;margin:.2rem 0}li{margin:.15rem 0}li.rollback{color:var(--bad)}table{border-collapse:collapse;font-size:.9rem}td,th{padding:2px 10px 2px 0;text-align:left}
 .alarm-ALARM{color:var(--bad);font-weight:600}.alarm-OK{color:var(--ok)}.alarm-INSUFFICIENT_DATA{color:var(--none)}
+#overview{margin:10px 0 18px}.scroll{overflow-x:auto}table.overview{width:100%;font-variant-numeric:tabular-nums}table.overview th,table.overview td{padding:4px 8px 4px 0;vertical-align:top;border-bottom:1px solid var(--line);white-space:nowrap}
+table.overview a{color:var(--accent)}table.overview td.over{color:var(--bad);font-weight:600}
+.bar{display:inline-block;width:60px;height:8px;background:var(--line);border-radius:4px;vertical-align:middle;overflow:hidden}.bar i{display:block;height:100%;background:var(--ok)}.bar.warn i{background:var(--warn)}.bar.bad i{background:var(--bad)}
 "#;
 
 fn sli_text(o: &ObjectiveReport) -> String {
@@ -84,7 +93,16 @@ pub fn page(title: &str, report: &Report, data: &Collected, extras: &Extras<'_>)
             escape(n)
         );
     }
+    for w in &report.warnings {
+        let _ = write!(
+            s,
+            "<div class=\"notice\" role=\"status\">warning ({}): {}</div>",
+            escape(w.kind),
+            escape(&w.message)
+        );
+    }
     s.push_str("</header><main>");
+    super::overview::overview(&mut s, report, extras.tiers);
     for o in &report.objectives {
         objective(&mut s, report, o, data);
     }

@@ -11,6 +11,7 @@ pub mod html;
 pub mod json;
 pub mod markdown;
 pub mod messages;
+pub mod overview;
 pub mod plan;
 pub mod postmortem;
 pub mod schema;

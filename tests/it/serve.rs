@@ -406,6 +406,12 @@ pub fn browser_check(port: u16, tmp: &Path) {
         .unwrap();
     let dom = text(&out.stdout);
     assert!(dom.contains("checkout / availability"), "{dom}");
+    // The overview is the page's first table, before any chart, a linked row per objective.
+    let overview = dom
+        .find("Overview, worst first")
+        .expect("the overview table");
+    assert!(overview < dom.find("<svg").unwrap_or(usize::MAX), "{dom}");
+    assert!(dom.contains("<a href=\"#checkout-availability\">"), "{dom}");
     assert!(dom.contains("error budget left"));
     assert!(
         dom.contains("ROLLBACK_SUCCESSFUL"),
