@@ -209,26 +209,7 @@ impl DeploymentReader for EcsDeployments {
         cluster: &str,
         service: &str,
     ) -> Result<EcsServiceRecord, AwsError> {
-        let answer = self
-            .client
-            .describe_services()
-            .cluster(cluster)
-            .services(service)
-            .send()
-            .await
-            .map_err(|e| AwsError::from_sdk("DescribeServices", &e))?;
-        let Some(s) = answer.services().first() else {
-            let reason = answer
-                .failures()
-                .first()
-                .and_then(|f| f.reason())
-                .unwrap_or("MISSING");
-            return Err(AwsError::new(
-                "DescribeServices",
-                ErrorKind::NotFound,
-                format!("service {cluster}/{service}: {reason}"),
-            ));
-        };
+        let s = &self.service(cluster, service).await?;
         Ok(EcsServiceRecord {
             deployments: s
                 .deployments()
@@ -257,7 +238,8 @@ impl DeploymentReader for EcsDeployments {
 }
 
 impl EcsDeployments {
-    /// The service as `DescribeServices` gives it.
+    /// The service as `DescribeServices` gives it; a service ECS does not know is `NotFound`,
+    /// with ECS's reason.
     async fn service(
         &self,
         cluster: &str,
@@ -272,10 +254,15 @@ impl EcsDeployments {
             .await
             .map_err(|e| AwsError::from_sdk("DescribeServices", &e))?;
         answer.services().first().cloned().ok_or_else(|| {
+            let reason = answer
+                .failures()
+                .first()
+                .and_then(|f| f.reason())
+                .unwrap_or("MISSING");
             AwsError::new(
                 "DescribeServices",
                 ErrorKind::NotFound,
-                format!("ECS service {cluster}/{service} does not exist"),
+                format!("service {cluster}/{service}: {reason}"),
             )
         })
     }

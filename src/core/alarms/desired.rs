@@ -131,22 +131,7 @@ pub fn guard_alarm_of(slo: &ServiceSlo, objectives: &[&Objective]) -> Option<Met
             "IF({traffic} AND {bad} >= {min_bad} AND {bad} >= {allowance}*{total} + {z}*({allowance}*{total})^0.5 + 1 AND {bad} >= {rate}*{total}, 1, 0)",
             z = crate::core::significance::Z_99,
         ));
-        for (i, m) in counting.into_iter().enumerate() {
-            let mut dimensions: Vec<(String, String)> = m
-                .dimensions
-                .into_iter()
-                .map(|(k, v)| (k.to_owned(), v))
-                .collect();
-            dimensions.sort();
-            metrics.push(metric(
-                &format!("{prefix}{}", i + 1),
-                m.namespace,
-                m.name,
-                dimensions,
-                m.stat,
-                GUARD_PERIOD_SECS,
-            ));
-        }
+        metrics.extend(counting_refs(counting, &prefix, GUARD_PERIOD_SECS));
     }
     if terms.is_empty() {
         return None;
@@ -337,6 +322,35 @@ fn metric(
     }
 }
 
+/// An objective's counting metrics as alarm metrics over `period`, named `<prefix>1`, … in
+/// their order (the total first), dimensions sorted.
+fn counting_refs(
+    counting: Vec<crate::core::sli_metrics::SliMetric>,
+    prefix: &str,
+    period: u32,
+) -> Vec<MetricRef> {
+    counting
+        .into_iter()
+        .enumerate()
+        .map(|(i, m)| {
+            let mut dimensions: Vec<(String, String)> = m
+                .dimensions
+                .into_iter()
+                .map(|(k, v)| (k.to_owned(), v))
+                .collect();
+            dimensions.sort();
+            metric(
+                &format!("{prefix}{}", i + 1),
+                m.namespace,
+                m.name,
+                dimensions,
+                m.stat,
+                period,
+            )
+        })
+        .collect()
+}
+
 /// An objective's counting metrics over `period` (`m1`, the total, first), and the bad events
 /// and the error ratio as metric-math expressions over them.
 struct SliMath {
@@ -353,26 +367,7 @@ fn sli_math(slo: &ServiceSlo, sli: Sli, period: u32) -> SliMath {
     } else {
         format!("{bad}/m1")
     };
-    let metrics = metrics
-        .into_iter()
-        .enumerate()
-        .map(|(i, m)| {
-            let mut dimensions: Vec<(String, String)> = m
-                .dimensions
-                .into_iter()
-                .map(|(k, v)| (k.to_owned(), v))
-                .collect();
-            dimensions.sort();
-            metric(
-                &format!("m{}", i + 1),
-                m.namespace,
-                m.name,
-                dimensions,
-                m.stat,
-                period,
-            )
-        })
-        .collect();
+    let metrics = counting_refs(metrics, "m", period);
     SliMath {
         metrics,
         bad,
