@@ -21,7 +21,7 @@ pub struct Shade {
     pub label: String,
 }
 
-/// A vertical marker (a deployment); `alert` draws it red (a rollback).
+/// A marker on the time axis (a deployment); `alert` draws it red (a rollback).
 pub struct Marker {
     pub at: DateTime<Utc>,
     pub label: String,
@@ -44,10 +44,14 @@ pub fn burn_down_chart(
         .filter_map(|p| p.remaining)
         .filter(|r| r.is_finite())
         .fold(0.0f64, f64::min);
-    // Room below zero when the budget is overspent, in steps of 50 %, down to −100 %: below
-    // that the line runs along the bottom (the numbers above the chart say how far).
-    let y_min = ((lowest * 2.0).floor() / 2.0).max(-1.0);
+    // Room below zero as deep as the budget went (an overspent budget is drawn to its real
+    // depth), the grid in steps that keep at most six lines.
     let y_max = 1.0;
+    let step = [0.5, 1.0, 2.0, 5.0, 10.0, 20.0, 50.0, 100.0]
+        .into_iter()
+        .find(|st| (y_max - lowest) / st <= 5.0)
+        .unwrap_or(100.0);
+    let y_min = (lowest / step).floor() * step;
     let span = (range.end - range.start).num_seconds().max(1) as f64;
     let x = |t: DateTime<Utc>| {
         let f = ((t - range.start).num_seconds() as f64 / span).clamp(0.0, 1.0);
@@ -69,7 +73,7 @@ pub fn burn_down_chart(
         let _ = write!(
             s,
             r#"<rect class="incident" x="{x0:.1}" y="{TOP}" width="{:.1}" height="{:.1}"><title>{}</title></rect>"#,
-            (x1 - x0).max(1.5),
+            (x1 - x0).max(4.0),
             H - TOP - BOTTOM,
             escape(&sh.label)
         );
@@ -87,17 +91,51 @@ pub fn burn_down_chart(
             yy + 4.0,
             v * 100.0
         );
-        v -= 0.5;
+        v -= step;
     }
+    // The y axis says what it shows; date ticks every few days along the bottom.
     let _ = write!(
         s,
-        r#"<text class="tick" x="{LEFT}" y="{:.1}">{}</text><text class="tick" x="{:.1}" y="{:.1}" text-anchor="end">{}</text>"#,
-        H - 8.0,
-        range.start.format("%m-%d"),
-        W - RIGHT,
-        H - 8.0,
-        range.end.format("%m-%d %H:%M")
+        r#"<text class="tick" transform="translate(10,{:.1}) rotate(-90)" text-anchor="middle">budget left</text>"#,
+        (TOP + H - BOTTOM) / 2.0
     );
+    let days = (range.end - range.start).num_days().max(1);
+    let every = [1, 2, 3, 5, 7, 14, 30, 60, 90]
+        .into_iter()
+        .find(|d| days / d <= 8)
+        .unwrap_or(90);
+    let first = (range.start + chrono::TimeDelta::days(1))
+        .date_naive()
+        .and_hms_opt(0, 0, 0)
+        .map(|d| d.and_utc());
+    let mut tick = first;
+    let mut shown = 0;
+    while let Some(t) = tick.filter(|t| *t < range.end) {
+        if shown % every == 0 {
+            let xx = x(t);
+            let _ = write!(
+                s,
+                r#"<line class="grid" x1="{xx:.1}" x2="{xx:.1}" y1="{:.1}" y2="{:.1}"/><text class="tick" x="{xx:.1}" y="{:.1}" text-anchor="middle">{}</text>"#,
+                H - BOTTOM,
+                H - BOTTOM + 4.0,
+                H - 8.0,
+                t.format("%m-%d")
+            );
+        }
+        shown += 1;
+        tick = Some(t + chrono::TimeDelta::days(1));
+    }
+    if days < 1 || range.end - range.start < chrono::TimeDelta::days(2) {
+        let _ = write!(
+            s,
+            r#"<text class="tick" x="{LEFT}" y="{:.1}">{}</text><text class="tick" x="{:.1}" y="{:.1}" text-anchor="end">{}</text>"#,
+            H - 8.0,
+            range.start.format("%m-%d %H:%M"),
+            W - RIGHT,
+            H - 8.0,
+            range.end.format("%m-%d %H:%M")
+        );
+    }
     let line = |f: &dyn Fn(&BurnDownPoint) -> Option<f64>| -> String {
         points
             .iter()
@@ -123,9 +161,11 @@ pub fn burn_down_chart(
         let class = if m.alert { "deploy rollback" } else { "deploy" };
         let _ = write!(
             s,
-            r#"<g class="{class}"><line x1="{xx:.1}" x2="{xx:.1}" y1="{TOP}" y2="{:.1}"/><path d="M{:.1},{TOP} l5,-8 h-10 z"/><title>{}</title></g>"#,
+            r#"<g class="{class}"><line x1="{xx:.1}" x2="{xx:.1}" y1="{:.1}" y2="{:.1}"/><path d="M{:.1},{:.1} l5,8 h-10 z"/><title>{}</title></g>"#,
+            H - BOTTOM - 10.0,
             H - BOTTOM,
             xx,
+            H - BOTTOM - 10.0,
             escape(&m.label)
         );
     }
