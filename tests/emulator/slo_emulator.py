@@ -453,7 +453,8 @@ class Emulator:
                 # SQS subscribers get only the `default` text: tests read what was published.
                 with self.lock:
                     self.published.append({k: req.values.get(k) for k in
-                                           ("TopicArn", "Subject", "Message", "MessageStructure")})
+                                           ("TopicArn", "Subject", "Message", "MessageStructure",
+                                            "MessageGroupId", "MessageDeduplicationId")})
         return to_moto(environ, start_response)
 
     def control(self, req):

@@ -313,3 +313,44 @@ async fn a_pass_killed_at_any_moment_loses_nothing() {
         );
     }
 }
+
+/// A FIFO topic gets the message's own deduplication id on every try (and a group per service
+/// and objective), so SNS drops a repeat that a stalled try would otherwise send.
+#[tokio::test]
+async fn a_fifo_topic_gets_a_deduplication_id_per_message() {
+    let s = session();
+    let fifo = "arn:aws:sns:us-east-1:123456789012:slo-alerts.fifo";
+    s.sns()
+        .await
+        .create_topic()
+        .name("slo-alerts.fifo")
+        .attributes("FifoTopic", "true")
+        .send()
+        .await
+        .unwrap();
+    let (tmp, specs) = s
+        .apply_spec(&format!(
+            "apiVersion: slo/v1\nservice: checkout\nalb: {{ loadBalancer: app/shop/50dc6c495c0c9188 }}\nwindow: 30d\nobjectives:\n  - {{ name: availability, sli: availability, target: 99.9% }}\nnotify: {{ sns: {fifo} }}\n"
+        ))
+        .await;
+    s.set_alarm_state("slo:checkout:availability:page", StateValue::Alarm)
+        .await;
+    let state = tmp.path().join("state");
+    let out = s.slo(&[
+        "notify",
+        specs.to_str().unwrap(),
+        "--state",
+        state.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let (_, body) = s.http("GET", "/_slo/published", "");
+    let published: Vec<Value> = serde_json::from_str(&body).unwrap();
+    let page: Vec<&Value> = published.iter().filter(|p| p["TopicArn"] == fifo).collect();
+    assert_eq!(page.len(), 1, "{published:#?}");
+    assert_eq!(page[0]["MessageGroupId"], "checkout/availability");
+    let dedup = page[0]["MessageDeduplicationId"].as_str().unwrap();
+    assert!(
+        dedup.starts_with("checkout/availability|firing-page@"),
+        "{dedup}"
+    );
+}
