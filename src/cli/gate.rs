@@ -38,25 +38,8 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
     let Some(loaded) = args.specs.load()? else {
         return Ok(Outcome::Findings);
     };
-    let Some(slo) = loaded
-        .specs
-        .iter()
-        .map(|s| &s.slo)
-        .find(|s| s.service == args.service)
-    else {
-        let names: Vec<&str> = loaded
-            .specs
-            .iter()
-            .map(|s| s.slo.service.as_str())
-            .collect();
-        let hint = slo::core::similar::closest(&args.service, names.iter().copied(), 2)
-            .map_or(String::new(), |c| format!(" (did you mean {c}?)"));
-        bail!(
-            "--service {}: no spec has this service{hint}; the specs' services: {}",
-            args.service,
-            names.join(", ")
-        );
-    };
+    let all: Vec<&ServiceSlo> = loaded.specs.iter().map(|s| &s.slo).collect();
+    let slo = crate::cli::spec_of(&all, &args.service)?;
     if matches!(&args.override_reason, Some(r) if r.trim().is_empty()) {
         bail!("--override needs a reason: it is the audit trail");
     }

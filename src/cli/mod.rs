@@ -126,6 +126,24 @@ impl SpecPaths {
     }
 }
 
+/// The spec of `--service NAME` among `slos`; else an error naming the specs' services, with a
+/// did-you-mean when one is close.
+pub fn spec_of<'s>(
+    slos: &[&'s slo::core::model::ServiceSlo],
+    name: &str,
+) -> anyhow::Result<&'s slo::core::model::ServiceSlo> {
+    if let Some(s) = slos.iter().find(|s| s.service == name) {
+        return Ok(s);
+    }
+    let hint = slo::core::similar::closest(name, slos.iter().map(|s| s.service.as_str()), 2)
+        .map_or(String::new(), |c| format!(" (did you mean {c}?)"));
+    let all: Vec<&str> = slos.iter().map(|s| s.service.as_str()).collect();
+    anyhow::bail!(
+        "--service {name}: no spec has this service{hint}; the specs' services: {}",
+        all.join(", ")
+    )
+}
+
 /// Spec errors and warnings go to stderr, one per diagnostic.
 pub fn print_diagnostics(diagnostics: &[slo::spec::Diagnostic]) -> std::io::Result<()> {
     let mut err = std::io::stderr().lock();

@@ -33,17 +33,7 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
         return Ok(Outcome::Findings);
     };
     let slos: Vec<&ServiceSlo> = loaded.specs.iter().map(|s| &s.slo).collect();
-    if !slos.iter().any(|s| s.service == args.service) {
-        let hint =
-            slo::core::similar::closest(&args.service, slos.iter().map(|s| s.service.as_str()), 2)
-                .map_or(String::new(), |c| format!(" (did you mean {c}?)"));
-        let all: Vec<&str> = slos.iter().map(|s| s.service.as_str()).collect();
-        bail!(
-            "--service {}: no spec has this service{hint}; the specs' services: {}",
-            args.service,
-            all.join(", ")
-        );
-    }
+    let slo = crate::cli::spec_of(&slos, &args.service)?;
     let end = match (&args.end, &args.source.access_logs) {
         (Some(t), _) => parse_time("--end", t)?,
         (None, Some(dir)) => last_log_time(dir)?,
@@ -89,10 +79,6 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
     let failing = match &args.source.access_logs {
         Some(dir) => {
             let files = slo::source::access_log::find_log_files(dir)?;
-            let slo = slos
-                .iter()
-                .find(|s| s.service == args.service)
-                .expect("checked above");
             let span = slo::core::window::TimeRange {
                 start: incident.impact.start,
                 end: incident.impact.end,
