@@ -14,53 +14,28 @@ fn spec(flag: &str) -> String {
     )
 }
 
+/// `checkout-svc` in `prod`, with the circuit breaker, percentages and the team's own
+/// deployment alarm.
 async fn service_with_team_alarm(s: &Session) {
-    let ecs = s.ecs().await;
-    ecs.create_cluster()
-        .cluster_name("prod")
-        .send()
-        .await
-        .unwrap();
-    ecs.register_task_definition()
-        .family("checkout")
-        .container_definitions(
-            aws_sdk_ecs::types::ContainerDefinition::builder()
-                .name("app")
-                .image("checkout:1")
-                .memory(512)
+    let config = DeploymentConfiguration::builder()
+        .deployment_circuit_breaker(
+            DeploymentCircuitBreaker::builder()
+                .enable(true)
+                .rollback(true)
                 .build(),
         )
-        .send()
-        .await
-        .unwrap();
-    ecs.create_service()
-        .cluster("prod")
-        .service_name("checkout-svc")
-        .task_definition("checkout")
-        .desired_count(1)
-        .deployment_configuration(
-            DeploymentConfiguration::builder()
-                .deployment_circuit_breaker(
-                    DeploymentCircuitBreaker::builder()
-                        .enable(true)
-                        .rollback(true)
-                        .build(),
-                )
-                .maximum_percent(200)
-                .minimum_healthy_percent(100)
-                .alarms(
-                    DeploymentAlarms::builder()
-                        .alarm_names("team-5xx")
-                        .enable(true)
-                        .rollback(false)
-                        .build()
-                        .unwrap(),
-                )
-                .build(),
+        .maximum_percent(200)
+        .minimum_healthy_percent(100)
+        .alarms(
+            DeploymentAlarms::builder()
+                .alarm_names("team-5xx")
+                .enable(true)
+                .rollback(false)
+                .build()
+                .unwrap(),
         )
-        .send()
-        .await
-        .unwrap();
+        .build();
+    s.ecs_service("checkout-svc", Some(config)).await;
 }
 
 async fn deployment_configuration(s: &Session) -> DeploymentConfiguration {

@@ -318,9 +318,28 @@ impl Session {
     /// The ECS cluster `prod` with the service `checkout` (task definition `checkout`, image
     /// `repo/checkout:1.4.2`), optionally with the deployment circuit breaker and rollback.
     pub async fn checkout_service(&self, circuit_breaker: bool) {
-        use aws_sdk_ecs::types::{
-            ContainerDefinition, DeploymentCircuitBreaker, DeploymentConfiguration,
-        };
+        use aws_sdk_ecs::types::{DeploymentCircuitBreaker, DeploymentConfiguration};
+        let config = circuit_breaker.then(|| {
+            DeploymentConfiguration::builder()
+                .deployment_circuit_breaker(
+                    DeploymentCircuitBreaker::builder()
+                        .enable(true)
+                        .rollback(true)
+                        .build(),
+                )
+                .build()
+        });
+        self.ecs_service("checkout", config).await;
+    }
+
+    /// The ECS cluster `prod` with the service `name` (task definition `checkout`), created
+    /// with `config` as its deployment configuration when one is given.
+    pub async fn ecs_service(
+        &self,
+        name: &str,
+        config: Option<aws_sdk_ecs::types::DeploymentConfiguration>,
+    ) {
+        use aws_sdk_ecs::types::ContainerDefinition;
         let ecs = self.ecs().await;
         ecs.create_cluster()
             .cluster_name("prod")
@@ -339,24 +358,15 @@ impl Session {
             .send()
             .await
             .unwrap();
-        let mut create = ecs
-            .create_service()
+        ecs.create_service()
             .cluster("prod")
-            .service_name("checkout")
+            .service_name(name)
             .task_definition("checkout")
-            .desired_count(2);
-        if circuit_breaker {
-            let breaker = DeploymentCircuitBreaker::builder()
-                .enable(true)
-                .rollback(true)
-                .build();
-            create = create.deployment_configuration(
-                DeploymentConfiguration::builder()
-                    .deployment_circuit_breaker(breaker)
-                    .build(),
-            );
-        }
-        create.send().await.unwrap();
+            .desired_count(2)
+            .set_deployment_configuration(config)
+            .send()
+            .await
+            .unwrap();
     }
 }
 
