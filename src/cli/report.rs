@@ -121,6 +121,8 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
                         .map(|s| s.alerting.tiers.clone())
                         .unwrap_or_default()
                 },
+                alert_state: None,
+                script_src: None,
             },
         ),
         Format::Table => {

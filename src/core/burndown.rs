@@ -36,10 +36,7 @@ pub fn burn_down(
     }
     let sums = series.prefix_sums();
     let allowed = target.error_allowance() * sums.sum(range).total as f64;
-    let bucket = series.bucket().num_seconds().max(1);
-    let span = (range.end - range.start).num_seconds();
-    let wanted = (span / max_points.max(1) as i64).max(1);
-    let step = (wanted + bucket - 1) / bucket * bucket;
+    let step = crate::core::timeline::step(series, range, max_points);
     let nominal = nominal.num_seconds().max(1) as f64;
     let point = |at: DateTime<Utc>| {
         let bad = sums
@@ -54,9 +51,7 @@ pub fn burn_down(
             ideal: 1.0 - (at - range.start).num_seconds() as f64 / nominal,
         }
     };
-    let mut out: Vec<BurnDownPoint> = (0..)
-        .map(|k| range.start + TimeDelta::seconds(k * step))
-        .take_while(|t| *t < range.end)
+    let mut out: Vec<BurnDownPoint> = crate::core::timeline::instants(range, step)
         .map(point)
         .collect();
     out.push(point(range.end));

@@ -1,7 +1,7 @@
 //! The pure core: no I/O, no clock, no AWS, no tokio; time is always an argument, and it
 //! imports nothing of the crate. The spec's model (`model`, `ratio`, `window`, `tiers`), the
 //! SLI's metrics (`sli_metrics`, `stat`), event series and their math (`events`, `collected`,
-//! `latency`, `budget`, `alerting`, `assess`, `status`, `burndown`, `incidents`), alarms as
+//! `latency`, `budget`, `alerting`, `assess`, `status`, `burndown`, `timeline`, `incidents`), alarms as
 //! values (`alarms/`: desired alarms, names, rules, dashboards, the plan's diff, and
 //! `metric_math` with the `replay` of what they would do), deployments and their correlation
 //! with incidents (`deployments`, `correlate`), log evidence (`evidence`, `redact`),
@@ -34,4 +34,5 @@ pub mod sli_metrics;
 pub mod stat;
 pub mod status;
 pub mod tiers;
+pub mod timeline;
 pub mod window;

@@ -1,12 +1,30 @@
 //! `GET /`: the dashboard, the same page `slo report --format html` writes, from the last
-//! refresh, refreshing itself every minute.
+//! refresh, refreshing itself every minute; rendered once per refresh (and when its notices
+//! change), not per request. `GET /page.js`: the page's script (sorting, reloading).
 
 use super::Shared;
-use crate::render::html::{Extras, page as render_page};
+use crate::core::alarms::AlarmStatus;
+use crate::core::alarms::naming;
+use crate::core::tiers::Severity;
+use crate::render::html::{Extras, PAGE_SCRIPT, page as render_page};
+use crate::report::ObjectiveReport;
+use crate::serve::state::CachedPage;
 use axum::extract::State;
 use axum::http::StatusCode;
+use axum::http::header::CONTENT_TYPE;
 use axum::response::{Html, IntoResponse, Response};
 use chrono::Utc;
+use std::sync::Arc;
+
+pub const SCRIPT_PATH: &str = "/page.js";
+
+pub async fn script() -> Response {
+    (
+        [(CONTENT_TYPE, "text/javascript; charset=utf-8")],
+        PAGE_SCRIPT,
+    )
+        .into_response()
+}
 
 pub async fn page(State(state): State<Shared>) -> Response {
     let mut notices = Vec::new();
@@ -35,6 +53,14 @@ pub async fn page(State(state): State<Shared>) -> Response {
         return (StatusCode::SERVICE_UNAVAILABLE, Html(html)).into_response();
     };
     notices.extend(snapshot.warnings.iter().cloned());
+    let mut cached = state.page.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some(c) = cached
+        .as_ref()
+        .filter(|c| c.refreshed_at == snapshot.refreshed_at && c.notices == notices)
+    {
+        state.counters.page_render(false);
+        return Html(c.html.to_string()).into_response();
+    }
     let source = format!(
         "CloudWatch, refreshed {} ({} GetMetricData call(s), {} queries)",
         crate::render::time(snapshot.refreshed_at),
@@ -42,25 +68,71 @@ pub async fn page(State(state): State<Shared>) -> Response {
         snapshot.queries
     );
     let specs = state.specs();
-    let cache = state.cache.read().unwrap_or_else(|e| e.into_inner());
-    let html = render_page(
-        "slo — error budgets",
-        &snapshot.report,
-        cache.data(),
-        &Extras {
-            refresh_seconds: Some(60),
-            notices: &notices,
-            infra: Some(&snapshot.infra),
-            source: &source,
-            tiers: &|o| {
-                specs
-                    .slos
-                    .iter()
-                    .find(|s| s.service == o.key.service)
-                    .map(|s| s.alerting.tiers.clone())
-                    .unwrap_or_default()
+    let alerts = snapshot.alerts.as_deref();
+    let alert_state = |o: &ObjectiveReport| alert_words(alerts.unwrap_or_default(), o);
+    let html: Arc<str> = {
+        let cache = state.cache.read().unwrap_or_else(|e| e.into_inner());
+        render_page(
+            "slo — error budgets",
+            &snapshot.report,
+            cache.data(),
+            &Extras {
+                refresh_seconds: Some(60),
+                notices: &notices,
+                infra: Some(&snapshot.infra),
+                source: &source,
+                tiers: &|o| {
+                    specs
+                        .slos
+                        .iter()
+                        .find(|s| s.service == o.key.service)
+                        .map(|s| s.alerting.tiers.clone())
+                        .unwrap_or_default()
+                },
+                alert_state: alerts.map(|_| &alert_state as &dyn Fn(&ObjectiveReport) -> String),
+                script_src: Some(SCRIPT_PATH),
             },
-        },
-    );
-    Html(html).into_response()
+        )
+        .into()
+    };
+    state.counters.page_render(true);
+    *cached = Some(CachedPage {
+        refreshed_at: snapshot.refreshed_at,
+        notices,
+        html: html.clone(),
+    });
+    Html(html.to_string()).into_response()
+}
+
+/// Whether an objective pages or tickets now, in words, from its severity composites in
+/// CloudWatch: "page firing since 14:02", "none", or that `slo apply` has not made them.
+pub fn alert_words(states: &[AlarmStatus], o: &ObjectiveReport) -> String {
+    let mut firing = Vec::new();
+    let mut found = 0;
+    let mut insufficient = false;
+    for severity in [Severity::Page, Severity::Ticket] {
+        let name = naming::severity(&o.key.service, &o.key.objective, severity);
+        let Some(a) = states.iter().find(|a| a.name == name) else {
+            continue;
+        };
+        found += 1;
+        match a.state.as_str() {
+            "ALARM" => firing.push(format!(
+                "{} firing since {}",
+                severity.name(),
+                a.since.format("%m-%d %H:%M")
+            )),
+            "INSUFFICIENT_DATA" => insufficient = true,
+            _ => {}
+        }
+    }
+    if !firing.is_empty() {
+        firing.join(", ")
+    } else if found == 0 {
+        "no alarms (run slo apply)".to_owned()
+    } else if insufficient {
+        "none (insufficient data)".to_owned()
+    } else {
+        "none".to_owned()
+    }
 }

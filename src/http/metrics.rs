@@ -186,6 +186,25 @@ pub fn render(state: &AppState) -> String {
     }
     family(
         &mut out,
+        "slo_dashboard_pages_total",
+        "counter",
+        "Dashboard pages served, by where from: rendered, or the page of the same refresh.",
+    );
+    for (from, n) in state
+        .counters
+        .pages
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .iter()
+    {
+        let _ = writeln!(
+            out,
+            "slo_dashboard_pages_total{{from=\"{}\"}} {n}",
+            label(from)
+        );
+    }
+    family(
+        &mut out,
         "slo_last_refresh_timestamp_seconds",
         "gauge",
         "When the last successful refresh started (Unix seconds).",

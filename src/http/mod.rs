@@ -24,6 +24,7 @@ pub type Shared = Arc<AppState>;
 pub fn app(state: Shared) -> Router {
     Router::new()
         .route("/", get(dashboard::page))
+        .route(dashboard::SCRIPT_PATH, get(dashboard::script))
         .route("/healthz", get(api::healthz))
         .route("/readyz", get(api::readyz))
         .route("/metrics", get(metrics::metrics))
@@ -41,9 +42,9 @@ pub fn app(state: Shared) -> Router {
         .with_state(state)
 }
 
-/// What every answer carries: the dashboard's own inline style and SVG only, never framed,
-/// no content sniffing, no referrer to other sites.
-pub const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
+/// What every answer carries: the dashboard's own inline style and SVG, its one script from
+/// this server, never framed, no content sniffing, no referrer to other sites.
+pub const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; script-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
 
 async fn security_headers(mut r: Response) -> Response {
     use axum::http::HeaderValue;
@@ -155,6 +156,7 @@ mod tests {
                 calls: 1,
                 queries: 3,
                 infra: vec![("checkout".into(), Vec::new())],
+                alerts: Some(Vec::new()),
                 warnings: Vec::new(),
             });
             state.aws_ok(Utc::now());
@@ -334,9 +336,30 @@ mod tests {
         let (status, page) = get(&s, "GET", "/").await;
         assert_eq!(status, StatusCode::OK);
         assert!(page.contains("checkout / availability"));
-        assert!(page.contains("http-equiv=\"refresh\""));
-        assert!(!page.contains("<script"), "works without JavaScript");
+        assert!(page.contains("<body data-refresh=\"60\">"));
+        // One script, from this server (the CSP allows only 'self'), none inline.
+        assert_eq!(page.matches("<script").count(), 1, "{page}");
+        assert!(page.contains("<script src=\"/page.js\"></script>"));
+        assert!(CONTENT_SECURITY_POLICY.contains("script-src 'self'"));
         assert!(!page.contains("https://fonts"), "no external fonts");
+        // The composites were read and none exists: the overview says so, not the replay.
+        assert!(page.contains("alerting now"), "{page}");
+        assert!(page.contains("no alarms (run slo apply)"), "{page}");
+        let (status, script) = get(&s, "GET", "/page.js").await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(script.contains("aria-sort"));
+        // Rendered once per refresh: the second request is served from the first.
+        let (_, again) = get(&s, "GET", "/").await;
+        assert_eq!(again, page);
+        let (_, metrics) = get(&s, "GET", "/metrics").await;
+        assert!(
+            metrics.contains("slo_dashboard_pages_total{from=\"render\"} 1"),
+            "{metrics}"
+        );
+        assert!(
+            metrics.contains("slo_dashboard_pages_total{from=\"cache\"} 1"),
+            "{metrics}"
+        );
         let (_, doc) = get(&s, "GET", "/api/v1/openapi.json").await;
         let doc: serde_json::Value = serde_json::from_str(&doc).unwrap();
         for path in [

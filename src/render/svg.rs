@@ -1,15 +1,16 @@
-//! The budget burn-down chart as inline SVG: no script, no fonts to fetch, readable at any
+//! The dashboard's charts as inline SVG: no script, no fonts to fetch, readable at any
 //! width (it scales with its `viewBox`). Tooltips are SVG `<title>`s, which browsers show on
 //! hover without JavaScript; the page lists the same facts under the chart for phones.
 
 use crate::core::burndown::BurnDownPoint;
+use crate::core::timeline::Point;
 use crate::core::window::TimeRange;
 use chrono::{DateTime, Utc};
 use std::fmt::Write;
 
 const W: f64 = 720.0;
 const H: f64 = 240.0;
-const LEFT: f64 = 48.0;
+const LEFT: f64 = 70.0;
 const RIGHT: f64 = 12.0;
 const TOP: f64 = 12.0;
 const BOTTOM: f64 = 28.0;
@@ -21,17 +22,68 @@ pub struct Shade {
     pub label: String,
 }
 
-/// A marker on the time axis (a deployment); `alert` draws it red (a rollback).
+/// What a marker on the time axis stands for; each has its own shape, not only its colour.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MarkerKind {
+    /// A deployment (triangle).
+    Deployment,
+    /// A deployment rolled back (triangle with a bar, red).
+    Rollback,
+    /// A page or ticket sent (diamond).
+    Notified,
+    /// Its resolved notice (square).
+    Resolved,
+}
+
+/// A marker on the time axis.
 pub struct Marker {
     pub at: DateTime<Utc>,
     pub label: String,
-    pub alert: bool,
+    pub kind: MarkerKind,
+}
+
+/// A line of values over time; its CSS class sets colour and dash.
+pub struct Line {
+    pub class: &'static str,
+    pub label: String,
+    pub points: Vec<Point>,
+}
+
+/// A horizontal rule at a value (zero, the allowed error rate, a tier's threshold), labelled
+/// at its right end.
+pub struct Rule {
+    pub value: f64,
+    pub class: &'static str,
+    pub label: String,
+}
+
+/// How the y axis' numbers read: fractions as percentages, or multiples (burn rates).
+#[derive(Clone, Copy)]
+pub enum Unit {
+    Percent,
+    Times,
+}
+
+/// One chart: values over `range`, the y axis spanning at least `floor..ceiling` and grown to
+/// the data, except that values above `cap` are drawn at the top (the label says so).
+pub struct Chart<'a> {
+    pub title: &'a str,
+    pub y_label: &'a str,
+    pub unit: Unit,
+    pub range: TimeRange,
+    pub floor: f64,
+    pub ceiling: f64,
+    pub cap: Option<f64>,
+    pub lines: &'a [Line],
+    pub rules: &'a [Rule],
+    pub shades: &'a [Shade],
+    pub markers: &'a [Marker],
 }
 
 pub use super::escape::html as escape;
 
-/// The chart of `points` over `range`: the budget left (solid), the even-spending line
-/// (dashed), 0 % marked, `shades` and `markers` on top.
+/// The budget burn-down: the budget left (solid), the even-spending line (dashed), 0 %
+/// marked, drawn to the budget's real depth when overspent.
 pub fn burn_down_chart(
     title: &str,
     points: &[BurnDownPoint],
@@ -39,22 +91,103 @@ pub fn burn_down_chart(
     shades: &[Shade],
     markers: &[Marker],
 ) -> String {
-    let lowest = points
-        .iter()
-        .filter_map(|p| p.remaining)
-        .filter(|r| r.is_finite())
-        .fold(0.0f64, f64::min);
-    // Room below zero as deep as the budget went (an overspent budget is drawn to its real
-    // depth), the grid in steps that keep at most six lines.
-    let y_max = 1.0;
-    let step = [0.5, 1.0, 2.0, 5.0, 10.0, 20.0, 50.0, 100.0]
+    let lines = [
+        Line {
+            class: "ideal",
+            label: "spent evenly over the window".to_owned(),
+            points: points
+                .iter()
+                .map(|p| Point {
+                    at: p.at,
+                    value: Some(p.ideal),
+                })
+                .collect(),
+        },
+        Line {
+            class: "actual",
+            label: "error budget left".to_owned(),
+            points: points
+                .iter()
+                .map(|p| Point {
+                    at: p.at,
+                    value: p.remaining,
+                })
+                .collect(),
+        },
+    ];
+    chart(&Chart {
+        title,
+        y_label: "budget left",
+        unit: Unit::Percent,
+        range,
+        floor: 0.0,
+        ceiling: 1.0,
+        cap: None,
+        lines: &lines,
+        rules: &[Rule {
+            value: 0.0,
+            class: "zero",
+            label: String::new(),
+        }],
+        shades,
+        markers,
+    })
+}
+
+/// A step of 1, 2 or 5 times a power of ten that cuts `span` into at most `parts`.
+fn nice_step(span: f64, parts: f64) -> f64 {
+    let raw = (span / parts).max(1e-9);
+    let magnitude = 10f64.powf(raw.log10().floor());
+    [1.0, 2.0, 5.0, 10.0]
         .into_iter()
-        .find(|st| (y_max - lowest) / st <= 5.0)
-        .unwrap_or(100.0);
+        .map(|m| m * magnitude)
+        .find(|st| *st >= raw * (1.0 - 1e-9))
+        .unwrap_or(10.0 * magnitude)
+}
+
+fn tick_label(v: f64, step: f64, unit: Unit) -> String {
+    let (v, step, suffix) = match unit {
+        Unit::Percent => (v * 100.0, step * 100.0, "%"),
+        Unit::Times => (v, step, "×"),
+    };
+    let decimals = (-step.log10().floor()).max(0.0) as usize;
+    format!("{v:.decimals$}{suffix}")
+}
+
+/// Time ticks: the first step of 1 minute … 90 days that gives at most eight, with dates for
+/// steps of a day or more and clock times below.
+fn time_ticks(range: TimeRange) -> (i64, &'static str) {
+    const STEPS: [i64; 20] = [
+        60, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400, 172800, 259200, 432000,
+        604800, 1209600, 2592000, 5184000, 7776000, 15552000,
+    ];
+    let span = (range.end - range.start).num_seconds().max(1);
+    let step = STEPS
+        .into_iter()
+        .find(|st| span / st <= 8)
+        .unwrap_or(15552000);
+    (step, if step >= 86400 { "%m-%d" } else { "%H:%M" })
+}
+
+/// The chart as SVG.
+pub fn chart(c: &Chart<'_>) -> String {
+    let values = || {
+        c.lines
+            .iter()
+            .flat_map(|l| l.points.iter().filter_map(|p| p.value))
+            .chain(c.rules.iter().map(|r| r.value))
+            .filter(|v| v.is_finite())
+    };
+    let lowest = values().fold(c.floor, f64::min);
+    let highest = values()
+        .fold(c.ceiling, f64::max)
+        .min(c.cap.unwrap_or(f64::INFINITY));
+    let step = nice_step(highest - lowest, 5.0);
     let y_min = (lowest / step).floor() * step;
-    let span = (range.end - range.start).num_seconds().max(1) as f64;
+    let y_max = ((highest / step).ceil() * step).max(y_min + step);
+    let span = (c.range.end - c.range.start).num_seconds().max(1) as f64;
     let x = |t: DateTime<Utc>| {
-        let f = ((t - range.start).num_seconds() as f64 / span).clamp(0.0, 1.0);
+        let f = ((t - c.range.start).num_seconds() as f64 / span).clamp(0.0, 1.0);
         LEFT + f * (W - LEFT - RIGHT)
     };
     let y = |v: f64| {
@@ -65,10 +198,10 @@ pub fn burn_down_chart(
     let _ = write!(
         s,
         r#"<svg class="chart" viewBox="0 0 {W} {H}" role="img" aria-label="{}" xmlns="http://www.w3.org/2000/svg">"#,
-        escape(title)
+        escape(c.title)
     );
-    let _ = write!(s, "<title>{}</title>", escape(title));
-    for sh in shades {
+    let _ = write!(s, "<title>{}</title>", escape(c.title));
+    for sh in c.shades {
         let (x0, x1) = (x(sh.start), x(sh.end));
         let _ = write!(
             s,
@@ -78,94 +211,128 @@ pub fn burn_down_chart(
             escape(&sh.label)
         );
     }
-    // Grid: 100 %, 50 %, 0 % and below.
-    let mut v = y_max;
-    while v >= y_min - 1e-9 {
+    let mut k = 0;
+    while y_min + k as f64 * step <= y_max + step * 1e-9 {
+        let v = y_min + k as f64 * step;
         let yy = y(v);
-        let class = if v.abs() < 1e-9 { "zero" } else { "grid" };
         let _ = write!(
             s,
-            r#"<line class="{class}" x1="{LEFT}" x2="{:.1}" y1="{yy:.1}" y2="{yy:.1}"/><text class="tick" x="{:.1}" y="{:.1}" text-anchor="end">{:.0}%</text>"#,
+            r#"<line class="grid" x1="{LEFT}" x2="{:.1}" y1="{yy:.1}" y2="{yy:.1}"/><text class="tick" x="{:.1}" y="{:.1}" text-anchor="end">{}</text>"#,
             W - RIGHT,
             LEFT - 4.0,
             yy + 4.0,
-            v * 100.0
+            tick_label(v, step, c.unit)
         );
-        v -= step;
+        k += 1;
     }
-    // The y axis says what it shows; date ticks every few days along the bottom.
+    let clipped = c
+        .cap
+        .filter(|cap| values().any(|v| v > *cap))
+        .map(|cap| format!(" (above {} at the top)", tick_label(cap, step, c.unit)))
+        .unwrap_or_default();
     let _ = write!(
         s,
-        r#"<text class="tick" transform="translate(10,{:.1}) rotate(-90)" text-anchor="middle">budget left</text>"#,
-        (TOP + H - BOTTOM) / 2.0
+        r#"<text class="tick" transform="translate(14,{:.1}) rotate(-90)" text-anchor="middle">{}{}</text>"#,
+        (TOP + H - BOTTOM) / 2.0,
+        escape(c.y_label),
+        escape(&clipped)
     );
-    let days = (range.end - range.start).num_days().max(1);
-    let every = [1, 2, 3, 5, 7, 14, 30, 60, 90]
-        .into_iter()
-        .find(|d| days / d <= 8)
-        .unwrap_or(90);
-    let first = (range.start + chrono::TimeDelta::days(1))
-        .date_naive()
-        .and_hms_opt(0, 0, 0)
-        .map(|d| d.and_utc());
-    let mut tick = first;
-    let mut shown = 0;
-    while let Some(t) = tick.filter(|t| *t < range.end) {
-        if shown % every == 0 {
-            let xx = x(t);
+    let (tick_step, format) = time_ticks(c.range);
+    let first = (c.range.start.timestamp() / tick_step + 1) * tick_step;
+    let mut t = first;
+    while t < c.range.end.timestamp() {
+        let at = DateTime::from_timestamp(t, 0).unwrap_or_default();
+        let xx = x(at);
+        let _ = write!(
+            s,
+            r#"<line class="grid" x1="{xx:.1}" x2="{xx:.1}" y1="{:.1}" y2="{:.1}"/><text class="tick" x="{xx:.1}" y="{:.1}" text-anchor="middle">{}</text>"#,
+            H - BOTTOM,
+            H - BOTTOM + 4.0,
+            H - 8.0,
+            at.format(format)
+        );
+        t += tick_step;
+    }
+    // Labels of close rules are moved apart (upwards) so that none hides another.
+    let mut label_ys: Vec<f64> = Vec::new();
+    let mut order: Vec<&Rule> = c.rules.iter().collect();
+    order.sort_by(|a, b| a.value.total_cmp(&b.value));
+    for r in order {
+        let yy = y(r.value);
+        let _ = write!(
+            s,
+            r#"<line class="{}" x1="{LEFT}" x2="{:.1}" y1="{yy:.1}" y2="{yy:.1}"/>"#,
+            r.class,
+            W - RIGHT
+        );
+        if !r.label.is_empty() {
+            let mut ly = yy - 3.0;
+            if let Some(prev) = label_ys.last() {
+                ly = ly.min(prev - 11.0);
+            }
+            label_ys.push(ly);
             let _ = write!(
                 s,
-                r#"<line class="grid" x1="{xx:.1}" x2="{xx:.1}" y1="{:.1}" y2="{:.1}"/><text class="tick" x="{xx:.1}" y="{:.1}" text-anchor="middle">{}</text>"#,
-                H - BOTTOM,
-                H - BOTTOM + 4.0,
-                H - 8.0,
-                t.format("%m-%d")
+                r#"<text class="tick" x="{:.1}" y="{ly:.1}" text-anchor="end">{}</text>"#,
+                W - RIGHT - 2.0,
+                escape(&r.label)
             );
         }
-        shown += 1;
-        tick = Some(t + chrono::TimeDelta::days(1));
     }
-    if days < 1 || range.end - range.start < chrono::TimeDelta::days(2) {
-        let _ = write!(
-            s,
-            r#"<text class="tick" x="{LEFT}" y="{:.1}">{}</text><text class="tick" x="{:.1}" y="{:.1}" text-anchor="end">{}</text>"#,
-            H - 8.0,
-            range.start.format("%m-%d %H:%M"),
-            W - RIGHT,
-            H - 8.0,
-            range.end.format("%m-%d %H:%M")
-        );
+    for l in c.lines {
+        // A gap in the data (no requests) breaks the line instead of drawing through it.
+        let mut runs: Vec<String> = Vec::new();
+        let mut run = String::new();
+        for p in &l.points {
+            match p.value.filter(|v| v.is_finite()) {
+                Some(v) => {
+                    if !run.is_empty() {
+                        run.push(' ');
+                    }
+                    let _ = write!(run, "{:.1},{:.1}", x(p.at), y(v));
+                }
+                None if !run.is_empty() => runs.push(std::mem::take(&mut run)),
+                None => {}
+            }
+        }
+        if !run.is_empty() {
+            runs.push(run);
+        }
+        for points in runs {
+            let _ = write!(
+                s,
+                r#"<polyline class="{}" points="{points}"><title>{}</title></polyline>"#,
+                l.class,
+                escape(&l.label)
+            );
+        }
     }
-    let line = |f: &dyn Fn(&BurnDownPoint) -> Option<f64>| -> String {
-        points
-            .iter()
-            .filter_map(|p| Some((p.at, f(p).filter(|v| v.is_finite())?)))
-            .map(|(t, v)| format!("{:.1},{:.1}", x(t), y(v)))
-            .collect::<Vec<_>>()
-            .join(" ")
-    };
-    let _ = write!(
-        s,
-        r#"<polyline class="ideal" points="{}"><title>spent evenly over the window</title></polyline>"#,
-        line(&|p| Some(p.ideal))
-    );
-    let actual = line(&|p| p.remaining);
-    if !actual.is_empty() {
-        let _ = write!(
-            s,
-            r#"<polyline class="actual" points="{actual}"><title>error budget left</title></polyline>"#
-        );
-    }
-    for m in markers {
+    for m in c.markers {
         let xx = x(m.at);
-        let class = if m.alert { "deploy rollback" } else { "deploy" };
+        let (class, shape) = match m.kind {
+            MarkerKind::Deployment => (
+                "deploy",
+                format!("M{xx:.1},{:.1} l5,8 h-10 z", H - BOTTOM - 10.0),
+            ),
+            MarkerKind::Rollback => (
+                "deploy rollback",
+                format!(
+                    "M{xx:.1},{:.1} l5,8 h-10 z M{:.1},{:.1} h10 v2 h-10 z",
+                    H - BOTTOM - 10.0,
+                    xx - 5.0,
+                    H - BOTTOM - 14.0
+                ),
+            ),
+            MarkerKind::Notified => ("notified", format!("M{xx:.1},{TOP} l5,6 l-5,6 l-5,-6 z")),
+            MarkerKind::Resolved => ("resolved", format!("M{:.1},{TOP} h9 v9 h-9 z", xx - 4.5)),
+        };
+        let (y0, y1) = match m.kind {
+            MarkerKind::Deployment | MarkerKind::Rollback => (H - BOTTOM - 10.0, H - BOTTOM),
+            MarkerKind::Notified | MarkerKind::Resolved => (TOP, H - BOTTOM),
+        };
         let _ = write!(
             s,
-            r#"<g class="{class}"><line x1="{xx:.1}" x2="{xx:.1}" y1="{:.1}" y2="{:.1}"/><path d="M{:.1},{:.1} l5,8 h-10 z"/><title>{}</title></g>"#,
-            H - BOTTOM - 10.0,
-            H - BOTTOM,
-            xx,
-            H - BOTTOM - 10.0,
+            r#"<g class="{class}"><line x1="{xx:.1}" x2="{xx:.1}" y1="{y0:.1}" y2="{y1:.1}"/><path d="{shape}"/><title>{}</title></g>"#,
             escape(&m.label)
         );
     }
@@ -192,7 +359,7 @@ mod tests {
             &[Marker {
                 at: t(60),
                 label: "<script>".into(),
-                alert: true,
+                kind: MarkerKind::Rollback,
             }],
         );
         assert!(!svg.contains("<script>"));

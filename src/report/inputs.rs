@@ -133,7 +133,7 @@ pub async fn evaluate(
         })
         .collect();
     report_warnings.extend(file_warnings);
-    let (span, coverage) = coverage(&evaluation);
+    let (span, coverage) = coverage(&evaluation.report, &evaluation.data);
     report_warnings.extend(coverage);
     warnings.extend(report_warnings.iter().map(|w| w.message.clone()));
     evaluation.report.warnings.extend(report_warnings);
@@ -149,7 +149,10 @@ const COVERAGE_SLACK: TimeDelta = TimeDelta::minutes(15);
 
 /// The oldest and newest request any objective read, and a warning for each objective whose
 /// window its data does not cover (give or take [`COVERAGE_SLACK`]).
-fn coverage(evaluation: &Evaluation) -> (Option<TimeRange>, Vec<Warning>) {
+pub fn coverage(
+    report: &crate::report::Report,
+    data: &crate::core::collected::Collected,
+) -> (Option<TimeRange>, Vec<Warning>) {
     let span_of = |series: &crate::core::events::EventSeries| -> Option<(i64, i64)> {
         let step = series.bucket().num_seconds();
         let mut busy = series
@@ -167,8 +170,8 @@ fn coverage(evaluation: &Evaluation) -> (Option<TimeRange>, Vec<Warning>) {
             t.format("%Y-%m-%d %H:%M UTC").to_string()
         })
     };
-    for o in &evaluation.report.objectives {
-        let Some(data) = evaluation.data.get(&o.key) else {
+    for o in &report.objectives {
+        let Some(data) = data.get(&o.key) else {
             continue;
         };
         let Some((first, last)) = span_of(&data.series) else {

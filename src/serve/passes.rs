@@ -137,6 +137,14 @@ pub async fn refresh<P: Ports>(state: &AppState, aws: &Adapters<P>) {
     };
     state.aws_ok(Utc::now());
     let mut report = refreshed.report;
+    {
+        // What the page and the API say of the data: its span, and windows it does not cover
+        // (a new service, a gap in CloudWatch) — shown, not logged: a quiet night would log it.
+        let cache = state.cache.read().unwrap_or_else(|e| e.into_inner());
+        let (span, coverage) = crate::report::inputs::coverage(&report, cache.data());
+        report.input_span = span;
+        report.warnings.extend(coverage);
+    }
     attach_evidence(aws, &mut report, &slos).await;
     let infra = match aws.ports.alarms.metric_alarm_states(naming::PREFIX).await {
         Ok(states) => infra_lights(&slos, states),
@@ -147,6 +155,23 @@ pub async fn refresh<P: Ports>(state: &AppState, aws: &Adapters<P>) {
                 .snapshot()
                 .map(|s| s.infra.clone())
                 .unwrap_or_default()
+        }
+    };
+    let alerts = match aws.ports.alarms.composite_states(naming::PREFIX).await {
+        Ok(states) => Some(
+            states
+                .into_iter()
+                .map(|a| AlarmStatus {
+                    name: a.name,
+                    state: a.state,
+                    since: a.since,
+                })
+                .collect(),
+        ),
+        Err(e) => {
+            record(state, &e, "composite alarm states");
+            warnings.push(format!("composite alarm states unavailable: {e}"));
+            None
         }
     };
     // A warning is logged when it appears and when it clears, not at every refresh: a missing
@@ -179,6 +204,7 @@ pub async fn refresh<P: Ports>(state: &AppState, aws: &Adapters<P>) {
         calls,
         queries: refreshed.queries,
         infra,
+        alerts,
         warnings,
     });
 }

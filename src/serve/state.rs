@@ -37,6 +37,9 @@ pub struct Snapshot {
     pub queries: usize,
     /// Per service, its infra alarms' states.
     pub infra: Vec<(String, Vec<AlarmStatus>)>,
+    /// The severity composites' states (`slo:<service>:<objective>:page|ticket`); `None` when
+    /// CloudWatch could not be asked.
+    pub alerts: Option<Vec<AlarmStatus>>,
     /// Warnings of the refresh (services without deployments or evidence, and why).
     pub warnings: Vec<String>,
 }
@@ -54,6 +57,8 @@ pub struct Counters {
     pub notifications: Mutex<BTreeMap<(String, String), u64>>,
     pub aws_errors: Mutex<BTreeMap<(String, String), u64>>,
     pub refreshes: Mutex<BTreeMap<String, u64>>,
+    /// Dashboard pages served, by where from: `render` or `cache`.
+    pub pages: Mutex<BTreeMap<String, u64>>,
 }
 
 fn bump(map: &Mutex<BTreeMap<(String, String), u64>>, a: &str, b: &str) {
@@ -73,6 +78,12 @@ impl Counters {
     pub fn refresh(&self, outcome: &str) {
         let mut m = self.refreshes.lock().unwrap_or_else(|e| e.into_inner());
         *m.entry(outcome.to_owned()).or_default() += 1;
+    }
+
+    pub fn page_render(&self, rendered: bool) {
+        let mut m = self.pages.lock().unwrap_or_else(|e| e.into_inner());
+        *m.entry(if rendered { "render" } else { "cache" }.to_owned())
+            .or_default() += 1;
     }
 }
 
@@ -148,6 +159,17 @@ pub struct AppState {
     pub counters: Counters,
     pub intervals: Intervals,
     pub started_at: DateTime<Utc>,
+    /// The dashboard as last rendered: rendered again only after a refresh or when its notices
+    /// change, not per request.
+    pub page: Mutex<Option<CachedPage>>,
+}
+
+/// A rendered dashboard and what it was rendered from.
+#[derive(Clone, Debug)]
+pub struct CachedPage {
+    pub refreshed_at: DateTime<Utc>,
+    pub notices: Vec<String>,
+    pub html: Arc<str>,
 }
 
 impl AppState {
@@ -162,6 +184,7 @@ impl AppState {
             counters: Counters::default(),
             intervals,
             started_at: now,
+            page: Mutex::new(None),
         }
     }
 

@@ -70,6 +70,114 @@ fn the_example_report_shows_the_deployment_behind_the_incident() {
     assert!(table.contains("checkout/availability: page 2026-11-15 14:03 → 2026-11-15 16:29 (2h26m), naming deployment d4c8"), "{table}");
 }
 
+/// The example's HTML report (`scripts/example-report --format html`): golden, then in
+/// Chromium at 1400 and 375 px — the overview's rows worst first and sortable (its inline
+/// script runs under the page's own policy, by hash), each objective's three charts with
+/// their axes, the incident zoom — and axe-core's rules. `UPDATE_SCREENSHOTS=1` writes the
+/// screenshots README links to into docs/.
+#[test]
+fn the_example_html_report_reads_in_a_browser_at_both_widths() {
+    let logs = example_logs();
+    let tmp = tempfile::tempdir().unwrap();
+    let file = tmp.path().join("report.html");
+    let deployments = logs.join(slo::example::DEPLOYMENTS_FILE);
+    let app_logs = format!(
+        "checkout={}",
+        logs.join(slo::example::APP_LOGS_FILE).display()
+    );
+    let out = slo(&[
+        "report",
+        "--access-logs",
+        logs.to_str().unwrap(),
+        "--deployments",
+        deployments.to_str().unwrap(),
+        "--app-logs",
+        &app_logs,
+        "--at",
+        "2026-11-20T00:00:00Z",
+        "--format",
+        "html",
+        "-o",
+        file.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let html = std::fs::read_to_string(&file).unwrap();
+    crate::support::assert_golden(
+        &root().join("tests/fixtures/golden/example-report.html"),
+        &html,
+    );
+    use crate::support::browser;
+    let Some(chromium) = browser::chromium() else {
+        return;
+    };
+    let url = format!("file://{}", file.display());
+    let docs = std::env::var_os("UPDATE_SCREENSHOTS").is_some();
+    for width in [1400, 375] {
+        let dir = if docs { "docs" } else { "target" };
+        let shot = root().join(format!("{dir}/report-{width}.png"));
+        browser::screenshot(&chromium, &url, width, &shot);
+    }
+    let dom = browser::dom(&chromium, &url, 1400);
+    let overview = &dom[dom
+        .find("<table class=\"overview sortable\">")
+        .expect("overview")..];
+    let overview = &overview[..overview.find("</table>").unwrap()];
+    let rows: Vec<&str> = overview.split("<tr class=").skip(1).collect();
+    assert_eq!(rows.len(), 4, "a row per objective: {overview}");
+    assert!(
+        rows[0].contains("checkout / availability"),
+        "worst first: {overview}"
+    );
+    assert!(rows[0].contains("budget low"), "{}", rows[0]);
+    assert!(
+        overview.contains(
+            "<th scope=\"col\" aria-sort=\"ascending\"><button type=\"button\">status</button></th>"
+        ),
+        "the inline script ran under the page's policy: {overview}"
+    );
+    assert!(dom.find("Overview, worst first").unwrap() < dom.find("<svg").unwrap());
+    for section in dom.split("<section class=\"objective\"").skip(1) {
+        let name = &section[..section.find("</h2>").unwrap()];
+        for axis in ["budget left", "burn rate"] {
+            assert!(
+                section.contains(&format!("rotate(-90)\" text-anchor=\"middle\">{axis}")),
+                "{name}: no {axis} axis"
+            );
+        }
+        assert!(
+            section.contains(">failed requests</text>")
+                || section.contains(">slow requests</text>"),
+            "{name}: no SLI chart"
+        );
+        assert!(
+            section.contains(">11-15</text>") || section.contains(">11-18</text>"),
+            "{name}: date ticks"
+        );
+        assert!(
+            section.contains("fires at") || section.contains("fire at"),
+            "{name}: tier thresholds"
+        );
+    }
+    // The checkout incident's zoom: minute resolution around the impact, the page and its
+    // resolution, the bad deployment, the top log error.
+    let checkout = dom
+        .split("<section class=\"objective\" id=\"checkout-availability\"")
+        .nth(1)
+        .unwrap();
+    let zoom = &checkout[checkout
+        .find("<details open=\"\">")
+        .expect("the latest incident open")..];
+    let zoom = &zoom[..zoom.find("</details>").unwrap()];
+    assert!(zoom.contains("per minute from 11-15 13:00"), "{zoom}");
+    assert!(
+        zoom.contains("class=\"notified\"") && zoom.contains("class=\"resolved\""),
+        "{zoom}"
+    );
+    assert!(zoom.contains("class=\"deploy rollback\""), "{zoom}");
+    assert!(zoom.contains("TimeoutException"), "{zoom}");
+    browser::assert_accessible(&html, "the example's HTML report");
+}
+
 #[test]
 fn the_report_shows_one_early_page_per_incident_and_nothing_after_recovery() {
     let out = slo(&[

@@ -349,62 +349,25 @@ async fn serve_refreshes_notifies_once_survives_an_outage_and_stops_on_sigterm()
     assert!(log.contains("\"event\":\"aws_error\""));
 }
 
-fn find_chromium() -> Option<PathBuf> {
-    ["chromium", "chromium-browser", "google-chrome"]
-        .iter()
-        .find_map(|c| {
-            std::env::split_paths(&std::env::var_os("PATH")?)
-                .map(|d| d.join(c))
-                .find(|p| p.is_file())
-        })
-}
-
-/// Loads the dashboard in headless Chromium: a screenshot (kept under target/ for people to
-/// look at) and the rendered text, which must name the objective, its budget and the rollback.
-pub fn browser_check(port: u16, tmp: &Path) {
-    let Some(chromium) = find_chromium() else {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "chromium is missing in CI (scripts/test installs it)"
-        );
-        eprintln!(
-            "chromium not found: the dashboard was not checked in a browser (scripts/test installs it)"
-        );
+/// Loads the dashboard in headless Chromium at 1400 and 375 px: screenshots (kept under
+/// target/ for people to look at) and the rendered DOM, which must lead with the overview
+/// (sortable: the script route ran under the CSP), name the objective, its budget, the
+/// composites' alert state and the rollback; then axe-core's rules.
+pub fn browser_check(port: u16, _tmp: &Path) {
+    use crate::support::browser;
+    let Some(chromium) = browser::chromium() else {
         return;
     };
     let url = format!("http://127.0.0.1:{port}/");
-    let profile = tempfile::tempdir_in(tmp).unwrap();
-    let shot = root().join("target/dashboard.png");
-    let base = [
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--hide-scrollbars",
-    ];
-    let profile_arg = format!("--user-data-dir={}", profile.path().display());
-    let out = Command::new(&chromium)
-        .args(base)
-        .arg(&profile_arg)
-        .arg("--window-size=1200,1800")
-        .arg(format!("--screenshot={}", shot.display()))
-        .arg(&url)
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{}", text(&out.stderr));
-    assert!(
-        std::fs::metadata(&shot).unwrap().len() > 10_000,
-        "a real screenshot"
-    );
-    let out = Command::new(&chromium)
-        .args(base)
-        .arg(&profile_arg)
-        .arg("--dump-dom")
-        .arg(&url)
-        .output()
-        .unwrap();
-    let dom = text(&out.stdout);
+    for width in [1400, 375] {
+        browser::screenshot(
+            &chromium,
+            &url,
+            width,
+            &root().join(format!("target/serve-{width}.png")),
+        );
+    }
+    let dom = browser::dom(&chromium, &url, 1400);
     assert!(dom.contains("checkout / availability"), "{dom}");
     // The overview is the page's first table, before any chart, a linked row per objective.
     let overview = dom
@@ -412,12 +375,19 @@ pub fn browser_check(port: u16, tmp: &Path) {
         .expect("the overview table");
     assert!(overview < dom.find("<svg").unwrap_or(usize::MAX), "{dom}");
     assert!(dom.contains("<a href=\"#checkout-availability\">"), "{dom}");
+    assert!(
+        dom.contains("<th scope=\"col\"><button type=\"button\">objective</button></th>"),
+        "the sorting script ran: {dom}"
+    );
+    assert!(dom.contains("alerting now"), "from the composites: {dom}");
     assert!(dom.contains("error budget left"));
     assert!(
         dom.contains("ROLLBACK_SUCCESSFUL"),
         "the deployment marker's text"
     );
     assert!(dom.contains("class=\"deploy rollback\""));
+    let (_, html) = http(port, "GET", "/");
+    crate::support::browser::assert_accessible(&html, "slo serve's dashboard");
 }
 
 /// schemathesis (PyPI; scripts/test installs it under target/tools-venv) against the OpenAPI

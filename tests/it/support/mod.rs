@@ -1,5 +1,6 @@
 //! Running the binary, writing specs, and golden files.
 
+pub mod browser;
 pub mod emulator;
 pub mod proxy;
 pub mod slack;
