@@ -7,12 +7,15 @@ stop, and the resolved notice follows.
     demo.py --endpoint URL --slo BIN --logs DIR [--check]
 
 With --check it runs headless and exits 0 only when exactly one page and one resolved notice
-reached each channel, both naming the bad deployment, and the fallback never paged.
+reached each channel, both naming the bad deployment, the fallback never paged, and the
+dashboard showed the page firing (from CloudWatch's composites). With --screenshots DIR and
+Chromium on the PATH, the dashboard is photographed at 1400 and 375 px while the page fires.
 """
 import argparse
 import datetime as dt
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -66,6 +69,7 @@ class Story:
         self.bad_until = None  # the minute the rollback finished
         self.lock = threading.Lock()
         self.stop = threading.Event()
+        self.problems = []  # found while the story ran; the verdict names them
         env = dict(os.environ, AWS_ENDPOINT_URL=args.endpoint, AWS_REGION=REGION, AWS_ACCESS_KEY_ID="test",
                    AWS_SECRET_ACCESS_KEY="test", AWS_EC2_METADATA_DISABLED="true")
         env.pop("AWS_PROFILE", None)
@@ -230,6 +234,7 @@ class Story:
         if page is None:
             say("no page reached both channels in 5 minutes")
             return self.verdict()
+        self.dashboard()
         say("paged on both channels; rolling the deployment back %s" % ("now" if self.args.check else "in a minute"))
         if not self.args.check:
             time.sleep(60)
@@ -248,6 +253,36 @@ class Story:
         while serve.poll() is None:
             time.sleep(5)
         return 0
+
+    def dashboard(self):
+        # slo serve reads the composites at each refresh (every 20 s here): its overview must
+        # say the page fires, from CloudWatch, not only from its replay.
+        url = "http://127.0.0.1:%d/" % self.args.serve_port
+        deadline = time.time() + 90
+        while time.time() < deadline:
+            try:
+                with urllib.request.urlopen(url, timeout=10) as r:
+                    page = r.read().decode()
+            except OSError:
+                page = ""
+            if "alerting now" in page and "page firing since" in page:
+                say("the dashboard shows the page firing (from the composites)")
+                break
+            time.sleep(2)
+        else:
+            self.problems.append("the dashboard never showed the page firing")
+            return
+        chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+        if not (self.args.screenshots and chromium):
+            return
+        os.makedirs(self.args.screenshots, exist_ok=True)
+        for width in (1400, 375):
+            shot = os.path.join(os.path.abspath(self.args.screenshots), "serve-%d.png" % width)
+            with tempfile.TemporaryDirectory() as profile:
+                subprocess.run([chromium, "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
+                                "--no-first-run", "--user-data-dir=" + profile, "--window-size=%d,2400" % width,
+                                "--screenshot=" + shot, url], capture_output=True, timeout=120)
+            say("screenshot:     %s" % shot)
 
     def messages(self):
         sns = [p for p in http(self.endpoint, "/_slo/published") if p.get("TopicArn") == TOPIC]
@@ -272,7 +307,7 @@ class Story:
             say("  SNS    %s" % p.get("Subject"))
         for m in slack:
             say("  Slack  %s" % m["body"].get("text"))
-        problems = []
+        problems = list(self.problems)
         for kind in ("[PAGE] checkout", "[RESOLVED] checkout"):
             in_sns = [p for p in sns if (p.get("Subject") or "").startswith(kind)]
             in_slack = [m for m in slack if (m["body"].get("text") or "").startswith(kind)]
@@ -311,6 +346,7 @@ def main():
     ap.add_argument("--logs", required=True)
     ap.add_argument("--serve-port", type=int, default=8080)
     ap.add_argument("--check", action="store_true")
+    ap.add_argument("--screenshots", help="where the dashboard's screenshots go")
     args = ap.parse_args()
     started = time.time()
     code = Story(args).run()
