@@ -178,6 +178,18 @@ impl EventSeries {
         (clamp(lo), clamp(hi).max(clamp(lo)))
     }
 
+    /// Empties the buckets [`EventSeries::sum`] of `range` would add (those starting in it)
+    /// and returns what they held: an excluded span's requests, gone as if never read.
+    pub fn clear(&mut self, range: TimeRange) -> Counts {
+        let (from, to) = self.index_bounds_secs(range.start.timestamp(), range.end.timestamp());
+        let mut removed = Counts::default();
+        for c in &mut self.counts[from..to] {
+            removed += *c;
+            *c = Counts::default();
+        }
+        removed
+    }
+
     pub fn total(&self) -> Counts {
         self.counts.iter().fold(Counts::default(), |a, c| a + *c)
     }

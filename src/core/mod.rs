@@ -4,7 +4,7 @@
 //! `latency`, `budget`, `alerting`, `assess`, `status`, `burndown`, `timeline`, `incidents`), alarms as
 //! values (`alarms/`: desired alarms, names, rules, dashboards, the plan's diff, and
 //! `metric_math` with the `replay` of what they would do), deployments and their correlation
-//! with incidents (`deployments`, `correlate`), log evidence (`evidence`, `redact`),
+//! with incidents (`deployments`, `correlate`), maintenance windows (`exclusions`), log evidence (`evidence`, `redact`),
 //! notification decisions (`notify`) and console links (`console`).
 
 pub mod alarms;
@@ -18,6 +18,7 @@ pub mod correlate;
 pub mod deployments;
 pub mod events;
 pub mod evidence;
+pub mod exclusions;
 pub mod gate;
 pub mod impact;
 pub mod incidents;

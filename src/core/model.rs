@@ -49,6 +49,8 @@ pub struct ServiceSlo {
     /// Keep a CloudWatch dashboard for the service.
     pub dashboard: bool,
     pub policy: Policy,
+    /// Maintenance windows and corrections: their requests count for nothing.
+    pub exclusions: Vec<crate::core::exclusions::Exclusion>,
 }
 
 impl ServiceSlo {

@@ -73,9 +73,23 @@ pub struct ObjectiveJson {
     /// When the planned alarms would have notified in the window (replayed under CloudWatch's
     /// rules); `end` null: still notifying at `at`.
     pub notifications: Vec<NotificationJson>,
+    /// Maintenance windows and corrections (spec `exclusions`) met by the data read: their
+    /// requests count for nothing in every figure above.
+    pub excluded: Vec<ExcludedJson>,
     /// Latency objectives only.
     #[serde(flatten)]
     pub latency: Option<LatencyJson>,
+}
+
+#[derive(Clone, Debug, Serialize, JsonSchema)]
+pub struct ExcludedJson {
+    pub start: String,
+    pub end: String,
+    pub reason: String,
+    /// Requests in the span, taken out (the window's and the replay's lead-in's).
+    pub requests: u64,
+    /// Of which bad.
+    pub bad: u64,
 }
 
 #[derive(Clone, Debug, Serialize, JsonSchema)]
@@ -461,6 +475,17 @@ pub fn objective(o: &ObjectiveReport) -> ObjectiveJson {
                 start: rfc3339(n.notification.start),
                 end: n.notification.end.map(rfc3339),
                 deployment: n.deployment.as_ref().map(attribution),
+            })
+            .collect(),
+        excluded: o
+            .excluded
+            .iter()
+            .map(|e| ExcludedJson {
+                start: rfc3339(e.range.start),
+                end: rfc3339(e.range.end),
+                reason: e.reason.clone(),
+                requests: e.requests,
+                bad: e.bad,
             })
             .collect(),
         latency: match o.sli {

@@ -52,6 +52,7 @@ pub fn render(report: &Report, source: &SourceSummary) -> String {
             incidents: "\n### Incidents\n\n",
             deployments: "\n### Deployments\n\n",
             notifications: "\n### Notifications the planned alarms would have sent (replayed)\n\n",
+            excluded: "\n### Excluded (maintenance windows and corrections; their requests count for nothing)\n\n",
             item: "- ",
             sub_item: "  - ",
             escape: super::escape::markdown,

@@ -301,13 +301,29 @@ pub struct Layout {
     pub incidents: &'static str,
     pub deployments: &'static str,
     pub notifications: &'static str,
+    pub excluded: &'static str,
     pub item: &'static str,
     pub sub_item: &'static str,
     /// Applied to every line's text: lines carry log templates and ECS's words.
     pub escape: fn(&str) -> String,
 }
 
-/// Incidents (with their evidence), deployments and replayed notifications.
+/// `checkout/availability: 2026-11-08 02:00 → 04:00 (2h) excluded, database upgrade: 120
+/// requests (3 bad) not counted`.
+pub fn excluded_line(o: &ObjectiveReport, e: &crate::report::Excluded) -> String {
+    format!(
+        "{}: {} → {} ({}) excluded, {}: {} request(s) ({} bad) not counted",
+        o.key,
+        e.range.start.format("%Y-%m-%d %H:%M"),
+        time(e.range.end),
+        human_duration(e.range.end - e.range.start),
+        e.reason,
+        e.requests,
+        e.bad
+    )
+}
+
+/// Incidents (with their evidence), deployments, excluded spans and replayed notifications.
 pub fn sections(report: &Report, layout: &Layout) -> String {
     let mut out = String::new();
     let (incidents, left_out) = incidents_to_show(report);
@@ -337,6 +353,21 @@ pub fn sections(report: &Report, layout: &Layout) -> String {
                 "{}{}\n",
                 layout.item,
                 (layout.escape)(&deployment_line(report, d))
+            ));
+        }
+    }
+    let excluded: Vec<(&ObjectiveReport, &crate::report::Excluded)> = report
+        .objectives
+        .iter()
+        .flat_map(|o| o.excluded.iter().map(move |e| (o, e)))
+        .collect();
+    if !excluded.is_empty() {
+        out.push_str(layout.excluded);
+        for (o, e) in excluded {
+            out.push_str(&format!(
+                "{}{}\n",
+                layout.item,
+                (layout.escape)(&excluded_line(o, e))
             ));
         }
     }

@@ -53,6 +53,7 @@ pub fn render(report: &Report, source: &SourceSummary, colour: bool) -> String {
             incidents: "\nIncidents:\n",
             deployments: "\nDeployments:\n",
             notifications: "\nNotifications the planned alarms would have sent (replayed):\n",
+            excluded: "\nExcluded (maintenance windows and corrections; their requests count for nothing):\n",
             item: "  ",
             sub_item: "    ",
             escape: str::to_owned,

@@ -41,6 +41,19 @@ pub struct ObjectiveReport {
     pub notifications: Vec<Notified>,
     /// Where the service's deployments (behind `assessment.incidents[].deployment`) came from.
     pub deployments_source: DeploymentSource,
+    /// Maintenance windows and corrections that meet the window (or the data the replay read):
+    /// their requests were taken out before anything was computed.
+    pub excluded: Vec<Excluded>,
+}
+
+/// An excluded span and the requests it held (in the data read: the window and the replay's
+/// lead-in), which count for nothing.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Excluded {
+    pub range: TimeRange,
+    pub reason: String,
+    pub requests: u64,
+    pub bad: u64,
 }
 
 /// A replayed notification and the deployment it would have named: that of the incident it
@@ -184,6 +197,30 @@ pub fn objective_report(
         .cloned()
         .collect();
     let replayed = data_range(&[slo], at, window_override);
+    // Excluded time counts for nothing: its requests leave the data before any figure, the
+    // replay and the incidents included, is computed, as if they had never been read.
+    let spans = crate::core::exclusions::spans(&slo.exclusions, &objective.name, replayed);
+    let cleaned;
+    let mut excluded = Vec::new();
+    let data = if spans.is_empty() {
+        data
+    } else {
+        let mut series = data.series.clone();
+        for span in spans {
+            let removed = series.clear(span.range);
+            excluded.push(Excluded {
+                range: span.range,
+                reason: span.reason,
+                requests: removed.total,
+                bad: removed.bad(),
+            });
+        }
+        cleaned = ObjectiveData {
+            series,
+            p99: data.p99,
+        };
+        &cleaned
+    };
     let notifications: Vec<SeverityNotification> =
         severity_notifications(&own, &data.series, replayed)
             .into_iter()
@@ -259,6 +296,7 @@ pub fn objective_report(
         p99: data.p99,
         notifications,
         deployments_source: history.source,
+        excluded,
     }
 }
 
@@ -405,5 +443,47 @@ mod tests {
         assert_eq!(r.objectives[0].key, ObjectiveKey::new("a", "availability"));
         assert_eq!(r.objectives[0].assessment.status, Status::NoData);
         assert_eq!(r.objectives[1].assessment.counts, Counts::new(90, 100));
+    }
+
+    proptest::proptest! {
+        // Each case builds two reports (a replay each): fewer cases, still every shape.
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(48))]
+        /// Excluding a span equals deleting its requests from the input: every figure of the
+        /// report (counts, budget, burn rates, incidents, replayed notifications) is the one of
+        /// the same data with those minutes emptied and no exclusion.
+        #[test]
+        fn excluding_a_span_equals_deleting_its_requests(
+            minutes in proptest::collection::vec((0u64..40, 0u64..6), 60..600),
+            from in 0i64..600,
+            length in 1i64..240,
+        ) {
+            let at: DateTime<Utc> = "2026-11-20T00:00:00Z".parse().unwrap();
+            let start = at - TimeDelta::minutes(minutes.len() as i64);
+            let mut series = EventSeries::new(TimeDelta::minutes(1)).unwrap();
+            for (i, (good, bad)) in minutes.iter().enumerate() {
+                series.add(start + TimeDelta::minutes(i as i64), Counts::new(*good, good + bad));
+            }
+            let span = crate::core::window::TimeRange {
+                start: start + TimeDelta::minutes(from),
+                end: start + TimeDelta::minutes(from + length),
+            };
+            let plain = spec("a");
+            let mut excluding = plain.clone();
+            excluding.exclusions = vec![crate::core::exclusions::Exclusion {
+                when: crate::core::exclusions::When::Once(span),
+                reason: "maintenance".into(),
+                objective: None,
+            }];
+            let key = ObjectiveKey::new("a", "availability");
+            let mut deleted = series.clone();
+            deleted.clear(span);
+            let with = build(&[&excluding], &Collected::from([(key.clone(), ObjectiveData { series, p99: None })]), &BTreeMap::new(), at, None);
+            let without = build(&[&plain], &Collected::from([(key, ObjectiveData { series: deleted, p99: None })]), &BTreeMap::new(), at, None);
+            let (w, o) = (&with.objectives[0], &without.objectives[0]);
+            proptest::prop_assert_eq!(&w.assessment, &o.assessment);
+            proptest::prop_assert_eq!(&w.notifications, &o.notifications);
+            proptest::prop_assert_eq!(w.excluded.len(), usize::from(span.start < at));
+            proptest::prop_assert!(o.excluded.is_empty());
+        }
     }
 }

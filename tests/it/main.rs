@@ -5,6 +5,7 @@ mod alarms;
 mod cloudwatch;
 mod deployments;
 mod ecs;
+mod exclusions;
 mod faults;
 mod guard;
 mod iam;

@@ -11,7 +11,7 @@ use slo::core::replay::replay;
 use slo::source::access_log::{Selection, find_log_files, scan};
 use std::sync::OnceLock;
 
-fn example_logs() -> &'static std::path::Path {
+pub fn example_logs() -> &'static std::path::Path {
     static LOGS: OnceLock<tempfile::TempDir> = OnceLock::new();
     LOGS.get_or_init(|| {
         let tmp = tempfile::tempdir().unwrap();

@@ -79,6 +79,15 @@ pub fn convert(doc: &SpecDoc, d: &mut Diagnostics) -> Option<ServiceSlo> {
         );
     }
     let policy = convert_policy(doc.policy.as_ref(), d);
+    let mut exclusions = super::exclusions::convert(doc.exclusions.as_ref(), "exclusions", None, d);
+    for (i, o) in doc.objectives.value.iter().enumerate() {
+        exclusions.extend(super::exclusions::convert(
+            o.exclusions.as_ref(),
+            &format!("objectives[{i}].exclusions"),
+            Some(&o.name.value),
+            d,
+        ));
+    }
     if d.has_errors() {
         return None;
     }
@@ -95,14 +104,15 @@ pub fn convert(doc: &SpecDoc, d: &mut Diagnostics) -> Option<ServiceSlo> {
         dashboard: doc.dashboard.unwrap_or(true),
         runbook,
         policy: policy?,
+        exclusions,
     })
 }
 
-fn at<T>(s: &Sp<T>) -> Option<Location> {
+pub(super) fn at<T>(s: &Sp<T>) -> Option<Location> {
     Some(s.referenced)
 }
 
-fn report<T>(
+pub(super) fn report<T>(
     r: Result<T, Problem>,
     loc: Option<Location>,
     field: &str,

@@ -27,6 +27,7 @@ pub const KEYS: &[(&str, &[&str])] = &[
             "runbook",
             "dashboard",
             "policy",
+            "exclusions",
         ],
     ),
     ("alb", &["loadBalancer", "targetGroup", "includeElb5xx"]),
@@ -34,7 +35,14 @@ pub const KEYS: &[(&str, &[&str])] = &[
     ("window", &["calendar", "timeZone"]),
     (
         "objectives[]",
-        &["name", "sli", "target", "threshold", "description"],
+        &[
+            "name",
+            "sli",
+            "target",
+            "threshold",
+            "description",
+            "exclusions",
+        ],
     ),
     (
         "alerting",
@@ -61,7 +69,11 @@ pub const KEYS: &[(&str, &[&str])] = &[
     ("correlation", &["lead"]),
     ("policy", &["freezeBelow"]),
     ("logs", &["patterns", "top"]),
+    ("exclusions[]", EXCLUSION_KEYS),
+    ("objectives[].exclusions[]", EXCLUSION_KEYS),
 ];
+
+const EXCLUSION_KEYS: &[&str] = &["start", "end", "schedule", "duration", "timeZone", "reason"];
 
 /// What a value at a path must look like; paths not listed hold a single value (a scalar).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -91,6 +103,10 @@ pub const SHAPES: &[(&str, Shape)] = &[
     ("correlation", Shape::Map),
     ("policy", Shape::Map),
     ("logs", Shape::Map),
+    ("exclusions", Shape::List),
+    ("exclusions[]", Shape::Map),
+    ("objectives[].exclusions", Shape::List),
+    ("objectives[].exclusions[]", Shape::Map),
 ];
 
 fn shape_of(pattern: &str) -> Shape {

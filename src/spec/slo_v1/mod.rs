@@ -1,8 +1,9 @@
 //! The `slo/v1` format: its serde wire types (`wire`), the walk that finds every unknown key
 //! and misshapen value at once (`keys`), and the checks that turn a document into the core's
-//! model (`convert`). Another format (OpenSLO) gets a folder like this one beside it.
+//! model (`convert`, and `exclusions` for maintenance windows). Another format (OpenSLO) gets a folder like this one beside it.
 
 pub mod convert;
+pub mod exclusions;
 pub mod keys;
 pub mod wire;
 

@@ -36,6 +36,27 @@ pub struct SpecDoc {
     pub dashboard: Option<bool>,
     #[serde(default)]
     pub policy: Option<PolicyWire>,
+    #[serde(default)]
+    pub exclusions: Option<Sp<Vec<ExclusionWire>>>,
+}
+
+/// A maintenance window or a correction: `{start, end, reason}` once, or `{schedule:
+/// "cron(…)"|"at(…)", duration, timeZone, reason}` again and again.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct ExclusionWire {
+    #[serde(default)]
+    pub start: Option<Sp<String>>,
+    #[serde(default)]
+    pub end: Option<Sp<String>>,
+    #[serde(default)]
+    pub schedule: Option<Sp<String>>,
+    #[serde(default)]
+    pub duration: Option<Sp<String>>,
+    #[serde(default)]
+    pub time_zone: Option<Sp<String>>,
+    #[serde(default)]
+    pub reason: Option<Sp<String>>,
 }
 
 /// `policy: { freezeBelow: 0% }`.
@@ -120,6 +141,8 @@ pub struct ObjectiveWire {
     pub threshold: Option<Sp<String>>,
     #[serde(default)]
     pub description: Option<String>,
+    #[serde(default)]
+    pub exclusions: Option<Sp<Vec<ExclusionWire>>>,
 }
 
 #[derive(Debug, Deserialize)]
