@@ -3,6 +3,7 @@
 //! fine, 1 SLO breached or spec invalid, 2 usage or runtime error).
 
 mod apply;
+mod exclude;
 mod gate;
 mod generate;
 mod init;
@@ -55,6 +56,8 @@ enum Command {
     Probe(probe::Args),
     /// The error-budget policy for CI: exit 0 deploy allowed, 1 freeze, 2 error or no data.
     Gate(gate::Args),
+    /// Exclude a span after the fact (a correction): adds it to the service's spec file.
+    Exclude(exclude::Args),
 }
 
 /// What a command concluded, when it ran to the end.
@@ -90,6 +93,7 @@ pub fn run() -> ExitCode {
         Command::Serve(args) => serve::run(args),
         Command::Probe(args) => probe::run(args),
         Command::Gate(args) => gate::run(args),
+        Command::Exclude(args) => exclude::run(args),
     };
     match result {
         Ok(Outcome::Fine) => ExitCode::SUCCESS,

@@ -1,9 +1,11 @@
 //! SLO spec files: files and directories read and each document handed to its format's
 //! loader (`load`), the `slo/v1` format (`slo_v1/`: wire types, structure walk, checks), the
-//! notations formats share (`scalars`: targets, durations, rates), and the diagnostics with
-//! file, line, field and hint they all produce (`diag`).
+//! notations formats share (`scalars`: targets, durations, rates), the diagnostics with
+//! file, line, field and hint they all produce (`diag`), and the edits `slo` makes to a spec's
+//! text (`edit`: `slo exclude`).
 
 pub mod diag;
+pub mod edit;
 pub mod load;
 pub mod scalars;
 pub mod slo_v1;

@@ -146,6 +146,21 @@ pub fn parse_fraction(value: &Scalar) -> Result<f64, Problem> {
     check_fraction(number, &value.to_string())
 }
 
+/// A share that may be zero (`policy.freezeBelow: 0%`, the default): as
+/// [`parse_fraction`], and `0`, `0%` too.
+pub fn parse_share(value: &Scalar) -> Result<f64, Problem> {
+    let zero = match value {
+        Scalar::Number(n) => *n == 0.0,
+        Scalar::Text(s) => {
+            matches!(s.trim().trim_end_matches('%').trim().parse::<f64>(), Ok(z) if z == 0.0)
+        }
+    };
+    if zero {
+        return Ok(0.0);
+    }
+    parse_fraction(value)
+}
+
 /// `0.999` rather than `0.9990000000000001`.
 fn short_decimal(x: f64) -> String {
     let s = format!("{x:.10}");

@@ -179,3 +179,130 @@ fn a_bad_exclusion_is_refused_with_its_line_and_changes_nothing() {
         assert!(err.contains(field) && err.contains(says), "{entry}: {err}");
     }
 }
+
+#[test]
+fn slo_exclude_writes_the_correction_into_the_spec_and_the_report_follows() {
+    let dir = specs_with("");
+    let spec = dir.path().join("catalog.yaml");
+    let before = std::fs::read_to_string(&spec).unwrap();
+    let exclude = |extra: &[&str]| {
+        let mut args = vec!["exclude", dir.path().to_str().unwrap()];
+        if !extra.contains(&"--service") {
+            args.extend(["--service", "catalog"]);
+        }
+        args.extend_from_slice(extra);
+        slo(&args)
+    };
+    // Refused, and the file untouched: an unknown service, an end before the start, an
+    // unknown objective, an empty reason.
+    for (args, says) in [
+        (
+            vec![
+                "--service",
+                "catalgo",
+                "--start",
+                "2026-11-08T03:00:00Z",
+                "--end",
+                "2026-11-08T04:00:00Z",
+                "--reason",
+                "x",
+            ],
+            "did you mean catalog",
+        ),
+        (
+            vec![
+                "--start",
+                "2026-11-08T04:00:00Z",
+                "--end",
+                "2026-11-08T03:00:00Z",
+                "--reason",
+                "x",
+            ],
+            "not after --start",
+        ),
+        (
+            vec![
+                "--start",
+                "2026-11-08T03:00:00Z",
+                "--end",
+                "2026-11-08T04:00:00Z",
+                "--reason",
+                "x",
+                "--objective",
+                "speed",
+            ],
+            "no such objective",
+        ),
+        (
+            vec![
+                "--start",
+                "2026-11-08T03:00:00Z",
+                "--end",
+                "2026-11-08T04:00:00Z",
+                "--reason",
+                " ",
+            ],
+            "--reason is empty",
+        ),
+    ] {
+        let out = exclude(&args);
+        assert_eq!(
+            out.status.code(),
+            Some(2),
+            "{args:?}: {}",
+            text(&out.stderr)
+        );
+        assert!(
+            text(&out.stderr).contains(says),
+            "{args:?}: {}",
+            text(&out.stderr)
+        );
+        assert_eq!(std::fs::read_to_string(&spec).unwrap(), before);
+    }
+    let out = exclude(&[
+        "--start",
+        "2026-11-08T03:00:00Z",
+        "--end",
+        "2026-11-08T04:00:00Z",
+        "--reason",
+        "failover drill: \"planned\", #ops",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let after = std::fs::read_to_string(&spec).unwrap();
+    assert!(
+        after.starts_with(&before),
+        "only appended, comments kept:\n{after}"
+    );
+    assert!(after.ends_with("exclusions:\n  - { start: 2026-11-08T03:00:00Z, end: 2026-11-08T04:00:00Z, reason: \"failover drill: \\\"planned\\\", #ops\" }\n"), "{after}");
+    // A second one joins the list.
+    let out = exclude(&[
+        "--start",
+        "2026-11-09T03:00:00Z",
+        "--end",
+        "2026-11-09T03:30:00Z",
+        "--reason",
+        "second",
+        "--objective",
+        "latency-300ms",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let r = report(dir.path());
+    let availability = objective(&r, "catalog", "availability");
+    assert_eq!(availability["incidents"], serde_json::json!([]));
+    assert_eq!(
+        availability["excluded"][0]["reason"],
+        "failover drill: \"planned\", #ops"
+    );
+    assert_eq!(
+        availability["excluded"].as_array().unwrap().len(),
+        1,
+        "the second is the latency objective's only"
+    );
+    assert_eq!(
+        objective(&r, "catalog", "latency-300ms")["excluded"]
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
+}

@@ -79,12 +79,20 @@ pub fn convert(doc: &SpecDoc, d: &mut Diagnostics) -> Option<ServiceSlo> {
         );
     }
     let policy = convert_policy(doc.policy.as_ref(), d);
-    let mut exclusions = super::exclusions::convert(doc.exclusions.as_ref(), "exclusions", None, d);
+    let names: Vec<&str> = doc
+        .objectives
+        .value
+        .iter()
+        .map(|o| o.name.value.as_str())
+        .collect();
+    let mut exclusions =
+        super::exclusions::convert(doc.exclusions.as_ref(), "exclusions", None, &names, d);
     for (i, o) in doc.objectives.value.iter().enumerate() {
         exclusions.extend(super::exclusions::convert(
             o.exclusions.as_ref(),
             &format!("objectives[{i}].exclusions"),
             Some(&o.name.value),
+            &names,
             d,
         ));
     }
@@ -285,7 +293,12 @@ fn convert_policy(p: Option<&PolicyWire>, d: &mut Diagnostics) -> Option<Policy>
     let Some(v) = p.and_then(|p| p.freeze_below.as_ref()) else {
         return Some(Policy::default());
     };
-    let freeze_below = report(parse_fraction(&v.value), at(v), "policy.freezeBelow", d)?;
+    let freeze_below = report(
+        crate::spec::scalars::parse_share(&v.value),
+        at(v),
+        "policy.freezeBelow",
+        d,
+    )?;
     Some(Policy { freeze_below })
 }
 
@@ -1260,5 +1273,49 @@ mod tests {
         assert_eq!(slo.correlation_lead, TimeDelta::minutes(10));
         refused(&[("runbook", "wiki/checkout")], "runbook");
         refused(&[("correlation", "{ lead: 2d }")], "correlation.lead");
+    }
+
+    #[test]
+    fn the_freeze_threshold_may_be_zero_as_its_default_is() {
+        for zero in ["{ freezeBelow: 0% }", "{ freezeBelow: 0 }"] {
+            assert_eq!(ok(&[("policy", zero)]).policy.freeze_below, 0.0, "{zero}");
+        }
+        assert_eq!(
+            ok(&[("policy", "{ freezeBelow: 10% }")])
+                .policy
+                .freeze_below,
+            0.1
+        );
+        refused(&[("policy", "{ freezeBelow: 120% }")], "policy.freezeBelow");
+        refused(&[("policy", "{ freezeBelow: -1% }")], "policy.freezeBelow");
+    }
+
+    #[test]
+    fn exclusions_are_read_at_both_levels_and_refused_with_their_field() {
+        let slo = ok(&[(
+            "exclusions",
+            "[{ schedule: \"cron(0 2 ? * SUN *)\", duration: 2h, timeZone: Europe/Berlin, reason: weekly }, { start: 2026-11-08T02:00, end: 2026-11-08T03:00, timeZone: Asia/Tokyo, reason: once, objective: availability }]",
+        )]);
+        assert_eq!(slo.exclusions.len(), 2);
+        assert_eq!(slo.exclusions[1].objective.as_deref(), Some("availability"));
+        let crate::core::exclusions::When::Once(r) = slo.exclusions[1].when else {
+            panic!("{:?}", slo.exclusions[1]);
+        };
+        // Local 02:00 in Tokyo is 17:00 UTC the day before.
+        assert_eq!(r.start.to_rfc3339(), "2026-11-07T17:00:00+00:00");
+        refused(
+            &[(
+                "exclusions",
+                "[{ start: 2026-11-08T02:00:00Z, end: 2026-11-08T03:00:00Z, reason: x, objective: nope }]",
+            )],
+            "exclusions[0].objective",
+        );
+        refused(
+            &[(
+                "exclusions",
+                "[{ schedule: \"cron(0 2 ? * SUN *)\", duration: 40d, reason: x }]",
+            )],
+            "exclusions[0].duration",
+        );
     }
 }

@@ -14,11 +14,13 @@ use chrono_tz::Tz;
 const LONGEST_RECURRING: TimeDelta = TimeDelta::days(31);
 
 /// The exclusions of `list` at `field` (`exclusions` or `objectives[2].exclusions`), for
-/// `objective` (`None`: the whole service).
+/// `objective` (`None`: the whole service, or the entry's own `objective`, one of
+/// `objectives`).
 pub fn convert(
     list: Option<&Sp<Vec<ExclusionWire>>>,
     field: &str,
     objective: Option<&str>,
+    objectives: &[&str],
     d: &mut Diagnostics,
 ) -> Vec<Exclusion> {
     let Some(list) = list else {
@@ -27,7 +29,35 @@ pub fn convert(
     list.value
         .iter()
         .enumerate()
-        .filter_map(|(i, e)| one(e, &format!("{field}[{i}]"), list, objective, d))
+        .filter_map(|(i, e)| {
+            let field = format!("{field}[{i}]");
+            let only = match (&e.objective, objective) {
+                (None, o) => Some(o.map(str::to_owned)),
+                (Some(o), None) if objectives.contains(&o.value.as_str()) => {
+                    Some(Some(o.value.clone()))
+                }
+                (Some(o), Some(own)) => {
+                    d.error_hint(
+                        at(o),
+                        &format!("{field}.objective"),
+                        format!("an exclusion under objective `{own}` applies to it alone"),
+                        "drop `objective`, or move the entry to the service's `exclusions`",
+                    );
+                    None
+                }
+                (Some(o), None) => {
+                    d.error_hint(
+                        at(o),
+                        &format!("{field}.objective"),
+                        format!("no objective `{}` in this spec", o.value),
+                        format!("one of: {}", objectives.join(", ")),
+                    );
+                    None
+                }
+            };
+            let exclusion = one(e, &field, list, only.clone().flatten().as_deref(), d);
+            exclusion.filter(|_| only.is_some())
+        })
         .collect()
 }
 

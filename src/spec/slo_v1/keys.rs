@@ -69,11 +69,31 @@ pub const KEYS: &[(&str, &[&str])] = &[
     ("correlation", &["lead"]),
     ("policy", &["freezeBelow"]),
     ("logs", &["patterns", "top"]),
-    ("exclusions[]", EXCLUSION_KEYS),
-    ("objectives[].exclusions[]", EXCLUSION_KEYS),
+    (
+        "exclusions[]",
+        &[
+            "start",
+            "end",
+            "schedule",
+            "duration",
+            "timeZone",
+            "reason",
+            "objective",
+        ],
+    ),
+    (
+        "objectives[].exclusions[]",
+        &[
+            "start",
+            "end",
+            "schedule",
+            "duration",
+            "timeZone",
+            "reason",
+            "objective",
+        ],
+    ),
 ];
-
-const EXCLUSION_KEYS: &[&str] = &["start", "end", "schedule", "duration", "timeZone", "reason"];
 
 /// What a value at a path must look like; paths not listed hold a single value (a scalar).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -425,7 +445,7 @@ ecs: { cluster: c, service: s, logGroup: /ecs/s, rollbackOnBurn: true }
 window: { calendar: month, timeZone: UTC }
 runbook: https://example.com
 objectives:
-  - { name: l, sli: latency, target: 99%, threshold: 1s, description: d }
+  - { name: l, sli: latency, target: 99%, threshold: 1s, description: d, exclusions: [{ start: c, end: d, schedule: s, duration: 1h, timeZone: UTC, reason: o, objective: l }] }
 alerting:
   policy: sre-workbook
   tiers: [{ name: t, severity: page, longWindow: 1h, shortWindow: 5m, burnRate: 14.4 }]
@@ -438,6 +458,7 @@ correlation: { lead: 30m }
 logs: { patterns: error|timeout, top: 3 }
 dashboard: true
 policy: { freezeBelow: 10% }
+exclusions: [{ start: a, end: b, schedule: s, duration: 1h, timeZone: UTC, reason: r, objective: l }]
 ";
 
     #[test]
@@ -501,9 +522,17 @@ policy: { freezeBelow: 10% }
                     EVERY_KEY.replacen("freezeBelow: 10% }", "freezeBelow: 10%, bogus: 1 }", 1)
                 }
                 "window" => EVERY_KEY.replacen("timeZone: UTC }", "timeZone: UTC, bogus: 1 }", 1),
-                "objectives[]" => {
-                    EVERY_KEY.replacen("description: d }", "description: d, bogus: 1 }", 1)
-                }
+                "objectives[]" => EVERY_KEY.replacen("}] }", "}], bogus: 1 }", 1),
+                "exclusions[]" => EVERY_KEY.replacen(
+                    "reason: r, objective: l }",
+                    "reason: r, objective: l, bogus: 1 }",
+                    1,
+                ),
+                "objectives[].exclusions[]" => EVERY_KEY.replacen(
+                    "reason: o, objective: l }",
+                    "reason: o, objective: l, bogus: 1 }",
+                    1,
+                ),
                 "alerting" => EVERY_KEY.replacen(
                     "  minRequests: 1/h\n",
                     "  minRequests: 1/h\n  bogus: 1\n",
@@ -592,7 +621,7 @@ policy: { freezeBelow: 10% }
     #[test]
     fn the_shape_table_matches_the_wire_types() {
         let alerting_block = "alerting:\n  policy: sre-workbook\n  tiers: [{ name: t, severity: page, longWindow: 1h, shortWindow: 5m, burnRate: 14.4 }]\n  minRequests: 1/h\n  minBadEvents: 2\n  logs: [{ name: timeouts, pattern: Timeout, above: 10/5m, severity: ticket }]\n  infra: { cpu: 80%, memory: 80%, http5xx: 5%, latencyP99: 1s, for: 2m }\n";
-        let objectives_block = "objectives:\n  - { name: l, sli: latency, target: 99%, threshold: 1s, description: d }\n";
+        let objectives_block = "objectives:\n  - { name: l, sli: latency, target: 99%, threshold: 1s, description: d, exclusions: [{ start: c, end: d, schedule: s, duration: 1h, timeZone: UTC, reason: o, objective: l }] }\n";
         let broken = |pattern: &str| -> String {
             let (from, to) = match pattern {
                 "alb" => (
@@ -628,6 +657,18 @@ policy: { freezeBelow: 10% }
                 "notify.slack" => ("slack: { webhookEnv: X }", "slack: 42"),
                 "correlation" => ("correlation: { lead: 30m }", "correlation: 42"),
                 "logs" => ("logs: { patterns: error|timeout, top: 3 }", "logs: 42"),
+                "exclusions" => (
+                    "exclusions: [{ start: a, end: b, schedule: s, duration: 1h, timeZone: UTC, reason: r, objective: l }]",
+                    "exclusions: 42",
+                ),
+                "exclusions[]" => ("exclusions: [{ start: a", "exclusions: [42, { start: a"),
+                "objectives[].exclusions" => (
+                    "exclusions: [{ start: c, end: d, schedule: s, duration: 1h, timeZone: UTC, reason: o, objective: l }]",
+                    "exclusions: 42",
+                ),
+                "objectives[].exclusions[]" => {
+                    ("exclusions: [{ start: c", "exclusions: [42, { start: c")
+                }
                 other => panic!("no broken variant for `{other}`: add one"),
             };
             assert!(EVERY_KEY.contains(from), "{pattern}");

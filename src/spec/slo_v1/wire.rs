@@ -57,6 +57,9 @@ pub struct ExclusionWire {
     pub time_zone: Option<Sp<String>>,
     #[serde(default)]
     pub reason: Option<Sp<String>>,
+    /// Service-level entries only: just this objective (what `slo exclude --objective` writes).
+    #[serde(default)]
+    pub objective: Option<Sp<String>>,
 }
 
 /// `policy: { freezeBelow: 0% }`.

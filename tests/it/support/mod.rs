@@ -49,6 +49,8 @@ pub const COMMANDS: &[&str] = &[
     "postmortem",
     "notify",
     "serve",
+    "gate",
+    "exclude",
 ];
 
 pub fn root() -> PathBuf {
