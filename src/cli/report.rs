@@ -19,6 +19,15 @@ pub enum Format {
     Markdown,
     /// One self-contained page with burn-down charts (for CI artifacts and e-mail).
     Html,
+    /// With --period: one row per objective and period, for spreadsheets.
+    Csv,
+}
+
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Period {
+    Week,
+    Month,
+    Quarter,
 }
 
 /// Where a report's numbers, deployments and evidence come from.
@@ -67,6 +76,14 @@ pub struct Args {
     /// Exit 1 when any objective is breached (for CI gates).
     #[arg(long)]
     check: bool,
+    /// An SLO review instead: per objective and calendar period (in the spec's time zone;
+    /// UTC for rolling windows), attainment, budget spent, incidents, excluded requests and
+    /// the change from the period before.
+    #[arg(long, value_enum)]
+    period: Option<Period>,
+    /// How many periods the review covers, ending with the one that holds --at.
+    #[arg(long, value_name = "N", default_value_t = 2, value_parser = clap::value_parser!(u16).range(1..=60))]
+    periods: u16,
 }
 
 /// `--at`-style RFC 3339 times; a date alone is its midnight UTC (and said so).
@@ -98,12 +115,20 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
         return Ok(Outcome::Findings);
     };
     let slos: Vec<&ServiceSlo> = loaded.specs.iter().map(|s| &s.slo).collect();
+    if let Some(period) = args.period {
+        return review(&args, &slos, period, at);
+    }
+    if args.format == Format::Csv {
+        bail!("--format csv is the SLO review's: give --period week|month|quarter");
+    }
     let Evaluation {
         report,
         source,
         data,
+        ..
     } = evaluate_from(&slos, &args.source, at, window)?;
     let text = match args.format {
+        Format::Csv => unreachable!("refused above"),
         Format::Json => render::json::render(&report, &source),
         Format::Markdown => render::markdown::render(&report, &source),
         Format::Html => render::html::page(
@@ -151,6 +176,54 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
     } else {
         Outcome::Fine
     })
+}
+
+/// `--period`: the review, from one read of the data its periods need.
+fn review(
+    args: &Args,
+    slos: &[&ServiceSlo],
+    period: Period,
+    at: DateTime<Utc>,
+) -> anyhow::Result<Outcome> {
+    use slo::core::window::CalendarPeriod;
+    if args.window.is_some() {
+        bail!("--window and --period do not go together: a review's windows are its periods");
+    }
+    if args.check {
+        bail!("--check judges a report's windows, not a review's periods: leave out --period");
+    }
+    let period = match period {
+        Period::Week => CalendarPeriod::Week,
+        Period::Month => CalendarPeriod::Month,
+        Period::Quarter => CalendarPeriod::Quarter,
+    };
+    let n = usize::from(args.periods);
+    let start = slo::report::review::data_start(slos, period, n, at);
+    // Whole hours, and no further back than CloudWatch keeps hourly data.
+    let span =
+        TimeDelta::hours(((at - start).num_seconds() + 3599) / 3600).max(TimeDelta::hours(1));
+    if span > TimeDelta::days(455) {
+        bail!(
+            "--periods {n}: the review would reach back {} days; CloudWatch keeps hourly data for 455",
+            span.num_days()
+        );
+    }
+    let evaluation = evaluate_from(slos, &args.source, at, Some(span))?;
+    let review =
+        slo::report::review::review(slos, &evaluation.data, &evaluation.histories, period, n, at);
+    let text = match args.format {
+        Format::Table => render::review::table(&review),
+        Format::Markdown => render::review::markdown(&review),
+        Format::Csv => render::review::csv(&review),
+        Format::Json => render::review::json(&review),
+        Format::Html => render::review::html(&review),
+    };
+    match &args.output {
+        Some(path) => slo::render::file::write_atomically(path, text.as_bytes())
+            .with_context(|| format!("cannot write {}", path.display()))?,
+        None => std::io::stdout().lock().write_all(text.as_bytes())?,
+    }
+    Ok(Outcome::Fine)
 }
 
 /// The report at `at` from the sources the flags name (see `slo::report::inputs`), with a

@@ -95,7 +95,32 @@ impl fmt::Display for SloWindow {
     }
 }
 
-fn calendar_start(period: CalendarPeriod, tz: Tz, at: DateTime<Utc>) -> DateTime<Utc> {
+/// The `n` calendar periods in `tz` that end with the one holding the instant just before
+/// `at` (so that a review at midnight on the 1st is of the month that just ended), oldest
+/// first; the last ends at `at`, the others at the next one's start.
+pub fn calendar_periods(
+    period: CalendarPeriod,
+    tz: Tz,
+    n: usize,
+    at: DateTime<Utc>,
+) -> Vec<TimeRange> {
+    let mut starts = vec![calendar_start(period, tz, at - TimeDelta::seconds(1))];
+    while starts.len() < n {
+        let earlier = calendar_start(period, tz, starts[0] - TimeDelta::seconds(1));
+        starts.insert(0, earlier);
+    }
+    starts
+        .iter()
+        .map(|start| TimeRange {
+            start: *start,
+            // Two days past the nominal length lands in the next period, whatever its length.
+            end: calendar_start(period, tz, *start + period.nominal() + TimeDelta::days(2)).min(at),
+        })
+        .collect()
+}
+
+/// The start of the calendar period holding `at`, in `tz`.
+pub fn calendar_start(period: CalendarPeriod, tz: Tz, at: DateTime<Utc>) -> DateTime<Utc> {
     let local = at.with_timezone(&tz).date_naive();
     let first_day = match period {
         CalendarPeriod::Week => {
@@ -221,5 +246,70 @@ mod tests {
         assert_eq!(format_duration(TimeDelta::hours(36)), "36h");
         assert_eq!(format_duration(TimeDelta::minutes(5)), "5m");
         assert_eq!(format_duration(TimeDelta::milliseconds(300)), "300ms");
+    }
+
+    #[test]
+    fn review_periods_are_whole_calendar_periods_ending_with_the_one_before_at() {
+        let t = |s: &str| s.parse::<DateTime<Utc>>().unwrap();
+        let show = |r: &[TimeRange]| {
+            r.iter()
+                .map(|r| format!("{} {}", r.start.to_rfc3339(), r.end.to_rfc3339()))
+                .collect::<Vec<_>>()
+        };
+        let months = calendar_periods(
+            CalendarPeriod::Month,
+            chrono_tz::UTC,
+            3,
+            t("2026-03-15T12:00:00Z"),
+        );
+        assert_eq!(
+            show(&months),
+            [
+                "2026-01-01T00:00:00+00:00 2026-02-01T00:00:00+00:00",
+                "2026-02-01T00:00:00+00:00 2026-03-01T00:00:00+00:00",
+                "2026-03-01T00:00:00+00:00 2026-03-15T12:00:00+00:00"
+            ]
+        );
+        // At midnight on the 1st: the month that just ended, whole.
+        let ended = calendar_periods(
+            CalendarPeriod::Month,
+            chrono_tz::UTC,
+            1,
+            t("2026-12-01T00:00:00Z"),
+        );
+        assert_eq!(
+            show(&ended),
+            ["2026-11-01T00:00:00+00:00 2026-12-01T00:00:00+00:00"]
+        );
+        // Tokyo's months start at 15:00 UTC the day before; quarters and weeks too.
+        let tokyo = calendar_periods(
+            CalendarPeriod::Month,
+            chrono_tz::Asia::Tokyo,
+            2,
+            t("2026-11-20T00:00:00Z"),
+        );
+        assert_eq!(tokyo[0].start, t("2026-09-30T15:00:00Z"));
+        assert_eq!(tokyo[0].end, t("2026-10-31T15:00:00Z"));
+        let quarters = calendar_periods(
+            CalendarPeriod::Quarter,
+            chrono_tz::UTC,
+            4,
+            t("2026-12-31T00:00:00Z"),
+        );
+        assert_eq!(
+            quarters
+                .iter()
+                .map(|q| q.start.format("%m-%d").to_string())
+                .collect::<Vec<_>>(),
+            ["01-01", "04-01", "07-01", "10-01"]
+        );
+        let weeks = calendar_periods(
+            CalendarPeriod::Week,
+            chrono_tz::UTC,
+            2,
+            t("2026-11-20T00:00:00Z"),
+        );
+        assert_eq!(weeks[0].start, t("2026-11-09T00:00:00Z"));
+        assert_eq!(weeks[1].start, t("2026-11-16T00:00:00Z"));
     }
 }

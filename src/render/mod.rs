@@ -14,6 +14,7 @@ pub mod messages;
 pub mod overview;
 pub mod plan;
 pub mod postmortem;
+pub mod review;
 pub mod schema;
 pub mod svg;
 pub mod table;

@@ -29,6 +29,9 @@ pub struct Evaluation {
     pub source: SourceSummary,
     /// Each objective's events: what the HTML report's charts draw.
     pub data: crate::core::collected::Collected,
+    /// Each service's deployments, for reports built again from `data` (the SLO review's
+    /// periods).
+    pub histories: BTreeMap<String, ServiceHistory>,
 }
 
 /// Every objective of `slos` at `at`, exactly, from ALB access-log `files`, read as `options`
@@ -49,6 +52,7 @@ pub fn from_access_logs(
         report: build(slos, &scanned.data, histories, at, window_override),
         source: SourceSummary::AccessLogs(scanned.stats),
         data: scanned.data,
+        histories: histories.clone(),
     }
 }
 
@@ -70,6 +74,7 @@ pub async fn from_cloudwatch<R: MetricsReader>(
         report: build(slos, &data, histories, at, window_override),
         source: SourceSummary::CloudWatch { calls: requests },
         data,
+        histories: histories.clone(),
     })
 }
 

@@ -9,6 +9,7 @@ pub mod evidence;
 pub mod history;
 pub mod inputs;
 pub mod postmortem;
+pub mod review;
 
 use crate::core::alarms::{Alarm, desired_alarms, naming};
 use crate::core::assess::{Assessment, assess};

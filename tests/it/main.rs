@@ -19,6 +19,7 @@ mod protocols;
 mod query_protocol;
 mod replay;
 mod report;
+mod review;
 mod schema;
 mod serve;
 mod split;
