@@ -6,3 +6,5 @@ pub mod reconcile;
 
 #[cfg(test)]
 mod desired_tests;
+#[cfg(test)]
+mod mute_tests;

@@ -2,6 +2,7 @@
 //! alarms, apply the plan. `slo plan`, `slo apply` and `slo serve` share it.
 
 use crate::aws::{AlarmStore, AwsError, MetricFilterStore};
+use crate::core::alarms::mute::{self, MuteRule, MuteRuleChange};
 use crate::core::alarms::{
     self, Alarm, AlarmPlan, Change, DashboardChange, FilterChange, FilterPlan, MetricFilter, naming,
 };
@@ -129,6 +130,48 @@ pub async fn apply<S: AlarmStore>(plan: &AlarmPlan, store: &S) -> Result<usize, 
         done += 1;
     }
     Ok(done)
+}
+
+/// The mute rules that turn the store's `slo-…` rules into `desired` (see
+/// [`crate::core::alarms::mute::plan_mute_rules`]: only rules tagged as ours are touched).
+pub async fn plan_mute_rules<S: crate::aws::alarms::MuteRuleStore>(
+    store: &S,
+    desired: &[MuteRule],
+    services: &BTreeSet<String>,
+) -> Result<Vec<MuteRuleChange>, AwsError> {
+    let existing = store.list_mute_rules(mute::MUTE_RULE_PREFIX).await?;
+    Ok(mute::plan_mute_rules(desired, &existing, services))
+}
+
+/// The deletions of `changes` (`deletes`: before the alarms they name go) or the puts (after
+/// the alarms they name exist). Returns the changes made.
+pub async fn apply_mute_rules<S: crate::aws::alarms::MuteRuleStore>(
+    changes: &[MuteRuleChange],
+    store: &S,
+    deletes: bool,
+) -> Result<usize, ApplyError> {
+    let chosen: Vec<&MuteRuleChange> = changes
+        .iter()
+        .filter(|c| matches!(c, MuteRuleChange::Delete { .. }) == deletes)
+        .collect();
+    for (done, c) in chosen.iter().enumerate() {
+        let result = match c {
+            MuteRuleChange::Put { rule, .. } => store.put_mute_rule(rule).await,
+            MuteRuleChange::Delete { name } => store.delete_mute_rule(name).await,
+        };
+        result.map_err(|source| ApplyError::Failed {
+            verb: if deletes {
+                "delete mute rule"
+            } else {
+                "put mute rule"
+            },
+            alarm: c.name().to_owned(),
+            done,
+            total: chosen.len(),
+            source,
+        })?;
+    }
+    Ok(chosen.len())
 }
 
 /// The dashboards that turn the store's into `desired`. `slo` owns exactly the names

@@ -3,6 +3,7 @@
 //! converts between the SDK's types and `core::alarms`' values.
 
 use super::error::AwsError;
+use crate::core::alarms::mute::MuteRule;
 use crate::core::alarms::{
     Alarm, AlarmSource, Comparison, CompositeAlarm, EvaluationWindow, MetricAlarm, MetricRef, Rule,
     Suppressor, TreatMissingData,
@@ -591,6 +592,130 @@ impl DashboardStore for CloudWatchAlarms {
             .send()
             .await
             .map_err(|e| AwsError::from_sdk("DeleteDashboards", &e))?;
+        Ok(())
+    }
+}
+
+/// Where alarm mute rules live (CloudWatch's, per region): slo's maintenance windows.
+pub trait MuteRuleStore {
+    /// Every mute rule whose name starts with `prefix`, with its tags.
+    fn list_mute_rules(
+        &self,
+        prefix: &str,
+    ) -> impl Future<Output = Result<Vec<MuteRule>, AwsError>> + Send;
+
+    /// Creates or replaces the rule (its tags too).
+    fn put_mute_rule(&self, rule: &MuteRule) -> impl Future<Output = Result<(), AwsError>> + Send;
+
+    fn delete_mute_rule(&self, name: &str) -> impl Future<Output = Result<(), AwsError>> + Send;
+}
+
+fn smithy_time(t: chrono::DateTime<chrono::Utc>) -> aws_sdk_cloudwatch::primitives::DateTime {
+    aws_sdk_cloudwatch::primitives::DateTime::from_secs(t.timestamp())
+}
+
+impl MuteRuleStore for CloudWatchAlarms {
+    async fn list_mute_rules(&self, prefix: &str) -> Result<Vec<MuteRule>, AwsError> {
+        let mut arns = Vec::new();
+        let mut token = None;
+        loop {
+            let page = self
+                .client
+                .list_alarm_mute_rules()
+                .set_next_token(token)
+                .send()
+                .await
+                .map_err(|e| AwsError::from_sdk("ListAlarmMuteRules", &e))?;
+            arns.extend(
+                page.alarm_mute_rule_summaries()
+                    .iter()
+                    .filter_map(|s| s.alarm_mute_rule_arn().map(str::to_owned)),
+            );
+            token = page.next_token().map(str::to_owned);
+            if token.is_none() {
+                break;
+            }
+        }
+        let mut out = Vec::new();
+        for arn in arns {
+            // `arn:aws:cloudwatch:region:account:alarm-mute-rule:NAME`
+            let name = arn.rsplit(':').next().unwrap_or(&arn).to_owned();
+            if !name.starts_with(prefix) {
+                continue;
+            }
+            let r = self
+                .client
+                .get_alarm_mute_rule()
+                .alarm_mute_rule_name(&name)
+                .send()
+                .await
+                .map_err(|e| AwsError::from_sdk("GetAlarmMuteRule", &e))?;
+            let schedule = r.rule().and_then(|r| r.schedule());
+            let mut alarm_names: Vec<String> = r
+                .mute_targets()
+                .map(|t| t.alarm_names().to_vec())
+                .unwrap_or_default();
+            alarm_names.sort();
+            out.push(MuteRule {
+                name: r.name().unwrap_or(&name).to_owned(),
+                description: r.description().unwrap_or_default().to_owned(),
+                expression: schedule
+                    .and_then(|s| s.expression())
+                    .unwrap_or_default()
+                    .to_owned(),
+                duration: schedule
+                    .and_then(|s| s.duration())
+                    .unwrap_or_default()
+                    .to_owned(),
+                time_zone: schedule
+                    .and_then(|s| s.timezone())
+                    .unwrap_or("UTC")
+                    .to_owned(),
+                start_date: r.start_date().and_then(super::utc),
+                expire_date: r.expire_date().and_then(super::utc),
+                alarm_names,
+                tags: self.tags(Some(&arn)).await?,
+            });
+        }
+        Ok(out)
+    }
+
+    async fn put_mute_rule(&self, rule: &MuteRule) -> Result<(), AwsError> {
+        let schedule = aws_sdk_cloudwatch::types::Schedule::builder()
+            .expression(&rule.expression)
+            .duration(&rule.duration)
+            .timezone(&rule.time_zone)
+            .build();
+        self.client
+            .put_alarm_mute_rule()
+            .name(&rule.name)
+            .description(&rule.description)
+            .rule(
+                aws_sdk_cloudwatch::types::Rule::builder()
+                    .schedule(schedule)
+                    .build(),
+            )
+            .mute_targets(
+                aws_sdk_cloudwatch::types::MuteTargets::builder()
+                    .set_alarm_names(Some(rule.alarm_names.clone()))
+                    .build(),
+            )
+            .set_tags(Some(tags(&rule.tags)))
+            .set_start_date(rule.start_date.map(smithy_time))
+            .set_expire_date(rule.expire_date.map(smithy_time))
+            .send()
+            .await
+            .map_err(|e| AwsError::from_sdk("PutAlarmMuteRule", &e))?;
+        Ok(())
+    }
+
+    async fn delete_mute_rule(&self, name: &str) -> Result<(), AwsError> {
+        self.client
+            .delete_alarm_mute_rule()
+            .alarm_mute_rule_name(name)
+            .send()
+            .await
+            .map_err(|e| AwsError::from_sdk("DeleteAlarmMuteRule", &e))?;
         Ok(())
     }
 }

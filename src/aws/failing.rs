@@ -2,7 +2,9 @@
 //! client), so retry and half-way paths are tested without a network: "the third put is
 //! throttled", "every call is denied".
 
-use super::alarms::{AlarmStore, AlarmWatcher, CompositeState, DashboardStore, StateChange};
+use super::alarms::{
+    AlarmStore, AlarmWatcher, CompositeState, DashboardStore, MuteRuleStore, StateChange,
+};
 use super::ecs::{DeploymentAlarmStore, DeploymentReader};
 use super::error::{AwsError, ErrorKind};
 use super::inventory::{EcsService, Inventory, LoadBalancer, TargetGroup};
@@ -10,6 +12,7 @@ use super::journal::{Journal, JournalError};
 use super::logs::{LogPage, LogReader, MetricFilterStore};
 use super::metrics::{HeartbeatWriter, MetricDataPage, MetricsReader};
 use super::sns::Publisher;
+use crate::core::alarms::mute::MuteRule;
 use crate::core::alarms::{Alarm, MetricFilter};
 use crate::core::deployments::{EcsServiceRecord, Image, ServiceDeploymentRecord};
 use crate::core::notify::JournalState;
@@ -215,6 +218,23 @@ impl<T: DashboardStore + Sync> DashboardStore for Failing<T> {
     async fn delete_dashboard(&self, name: &str) -> Result<(), AwsError> {
         self.check("DeleteDashboards")?;
         self.inner.delete_dashboard(name).await
+    }
+}
+
+impl<T: MuteRuleStore + Sync> MuteRuleStore for Failing<T> {
+    async fn list_mute_rules(&self, prefix: &str) -> Result<Vec<MuteRule>, AwsError> {
+        self.check("ListAlarmMuteRules")?;
+        self.inner.list_mute_rules(prefix).await
+    }
+
+    async fn put_mute_rule(&self, rule: &MuteRule) -> Result<(), AwsError> {
+        self.check("PutAlarmMuteRule")?;
+        self.inner.put_mute_rule(rule).await
+    }
+
+    async fn delete_mute_rule(&self, name: &str) -> Result<(), AwsError> {
+        self.check("DeleteAlarmMuteRule")?;
+        self.inner.delete_mute_rule(name).await
     }
 }
 

@@ -3,7 +3,9 @@
 //! loops) run against these, wrapped in `failing` to break chosen calls; the emulator tests
 //! remain the end-to-end check.
 
-use super::alarms::{AlarmStore, AlarmWatcher, CompositeState, DashboardStore, StateChange};
+use super::alarms::{
+    AlarmStore, AlarmWatcher, CompositeState, DashboardStore, MuteRuleStore, StateChange,
+};
 use super::ecs::{DeploymentAlarmStore, DeploymentReader};
 use super::error::{AwsError, ErrorKind};
 use super::inventory::{EcsService, Inventory, LoadBalancer, TargetGroup};
@@ -11,6 +13,7 @@ use super::journal::{Journal, JournalError};
 use super::logs::{LogPage, LogReader, MetricFilterStore};
 use super::metrics::{HeartbeatWriter, MetricDataPage, MetricsReader, QueryPage};
 use super::sns::Publisher;
+use crate::core::alarms::mute::MuteRule;
 use crate::core::alarms::{Alarm, MetricFilter};
 use crate::core::evidence::LogLine;
 use crate::core::notify::JournalState;
@@ -36,6 +39,7 @@ pub struct MemoryAlarms {
     states: Mutex<BTreeMap<String, (String, DateTime<Utc>)>>,
     history: Mutex<Vec<StateChange>>,
     dashboards: Mutex<BTreeMap<String, serde_json::Value>>,
+    mute_rules: Mutex<BTreeMap<String, MuteRule>>,
 }
 
 impl MemoryAlarms {
@@ -112,6 +116,42 @@ impl AlarmWatcher for MemoryAlarms {
 
     async fn metric_alarm_states(&self, prefix: &str) -> Result<Vec<CompositeState>, AwsError> {
         Ok(self.states_of(prefix, false))
+    }
+}
+
+impl MemoryAlarms {
+    /// Every mute rule, by name.
+    pub fn mute_rules(&self) -> BTreeMap<String, MuteRule> {
+        lock(&self.mute_rules).clone()
+    }
+}
+
+impl MuteRuleStore for MemoryAlarms {
+    async fn list_mute_rules(&self, prefix: &str) -> Result<Vec<MuteRule>, AwsError> {
+        Ok(lock(&self.mute_rules)
+            .values()
+            .filter(|r| r.name.starts_with(prefix))
+            .cloned()
+            .collect())
+    }
+
+    async fn put_mute_rule(&self, rule: &MuteRule) -> Result<(), AwsError> {
+        // As CloudWatch: every target must be an existing alarm.
+        let alarms = lock(&self.alarms);
+        if let Some(missing) = rule.alarm_names.iter().find(|n| !alarms.contains_key(*n)) {
+            return Err(AwsError::new(
+                "PutAlarmMuteRule",
+                ErrorKind::InvalidRequest,
+                format!("alarm {missing} does not exist"),
+            ));
+        }
+        lock(&self.mute_rules).insert(rule.name.clone(), rule.clone());
+        Ok(())
+    }
+
+    async fn delete_mute_rule(&self, name: &str) -> Result<(), AwsError> {
+        lock(&self.mute_rules).remove(name);
+        Ok(())
     }
 }
 

@@ -32,6 +32,7 @@ async fn apply(args: Args) -> anyhow::Result<Outcome> {
         && filters.changes.is_empty()
         && prepared.dashboard_changes.is_empty()
         && deployment.changes.is_empty()
+        && prepared.mute_rules.is_empty()
     {
         return Ok(Outcome::Fine);
     }
@@ -40,6 +41,7 @@ async fn apply(args: Args) -> anyhow::Result<Outcome> {
         filters: filters.changes.len(),
         dashboards: prepared.dashboard_changes.len(),
         services: deployment.changes.len(),
+        mute_rules: prepared.mute_rules.len(),
     };
     if plan.conflicts.is_empty() && !args.yes && !confirm(&changes)? {
         bail!("not applied: confirm at the prompt, or pass --yes");
@@ -57,10 +59,15 @@ async fn apply(args: Args) -> anyhow::Result<Outcome> {
     done += slo::alarms::deployment::apply(deployment, &prepared.ecs, false)
         .await
         .context("cannot update an ECS service's deployment alarms")?;
+    // A mute rule goes before the alarms it names, and is put once they all exist.
+    done += slo::alarms::reconcile::apply_mute_rules(&prepared.mute_rules, &prepared.store, true)
+        .await?;
     done += slo::alarms::reconcile::apply(plan, &prepared.store).await?;
     done += slo::alarms::deployment::apply(deployment, &prepared.ecs, true)
         .await
         .context("cannot update an ECS service's deployment alarms")?;
+    done += slo::alarms::reconcile::apply_mute_rules(&prepared.mute_rules, &prepared.store, false)
+        .await?;
     // After the alarms its alarm widget names.
     done += slo::alarms::reconcile::apply_dashboards(&prepared.dashboard_changes, &prepared.store)
         .await?;
@@ -75,6 +82,7 @@ struct Changes {
     filters: usize,
     dashboards: usize,
     services: usize,
+    mute_rules: usize,
 }
 
 impl std::fmt::Display for Changes {
@@ -85,6 +93,9 @@ impl std::fmt::Display for Changes {
         }
         if self.dashboards > 0 {
             parts.push(format!("{} dashboard(s)", self.dashboards));
+        }
+        if self.mute_rules > 0 {
+            parts.push(format!("{} mute rule(s)", self.mute_rules));
         }
         if self.services > 0 {
             parts.push(format!(

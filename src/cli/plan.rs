@@ -35,6 +35,8 @@ pub struct Prepared {
     pub dashboard_changes: Vec<DashboardChange>,
     pub deployment: slo::alarms::deployment::DeploymentPlan,
     pub ecs: slo::aws::EcsDeployments,
+    pub mute_rules: Vec<slo::core::alarms::mute::MuteRuleChange>,
+    pub mute_warnings: Vec<String>,
 }
 
 impl Prepared {
@@ -47,6 +49,8 @@ impl Prepared {
             dashboards: &self.dashboards,
             dashboard_changes: &self.dashboard_changes,
             deployment: &self.deployment,
+            mute_rules: &self.mute_rules,
+            mute_warnings: &self.mute_warnings,
         }
     }
 
@@ -166,7 +170,30 @@ pub async fn prepare(specs: &SpecPaths) -> anyhow::Result<Result<Prepared, Outco
     let slos: Vec<&slo::core::model::ServiceSlo> = loaded.specs.iter().map(|s| &s.slo).collect();
     let deployment =
         slo::alarms::deployment::plan(&ecs, &slos, &|guard| deleting.contains(guard)).await;
+    // Maintenance windows: a mute rule per exclusion that can still mute something.
+    let names: Vec<&str> = desired.iter().map(|a| a.name()).collect();
+    let mut wanted_rules = Vec::new();
+    let mut mute_warnings = Vec::new();
+    for slo in &slos {
+        let (rules, warnings) = alarms::mute::desired_mute_rules(slo, &names, chrono::Utc::now());
+        wanted_rules.extend(rules);
+        mute_warnings.extend(warnings);
+    }
+    // Accounts without any exclusion make no mute-rule call (nor need its permission).
+    let mute_rules = if wanted_rules.is_empty() && slos.iter().all(|s| s.exclusions.is_empty()) {
+        match slo::alarms::reconcile::plan_mute_rules(&store, &[], &services).await {
+            Ok(changes) => changes,
+            Err(e) if e.kind == slo::aws::ErrorKind::AccessDenied => Vec::new(),
+            Err(e) => return Err(e).context("cannot read the existing alarm mute rules"),
+        }
+    } else {
+        slo::alarms::reconcile::plan_mute_rules(&store, &wanted_rules, &services)
+            .await
+            .context("cannot read the existing alarm mute rules")?
+    };
     Ok(Ok(Prepared {
+        mute_rules,
+        mute_warnings,
         deployment,
         ecs,
         desired,

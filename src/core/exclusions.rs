@@ -60,6 +60,10 @@ pub enum ScheduleError {
     },
     #[error("one of day-of-month and day-of-week must be `?` (AWS's cron form)")]
     Question,
+    #[error("restrict day-of-month or day-of-week, not both (the other is `*`)")]
+    BothDays,
+    #[error("day-of-week: in the five-field form write weekdays by name (SUN–SAT)")]
+    WeekdayNumbers,
     #[error("{0}: `L`, `W` and `#` are not read by slo; list the days instead")]
     Unsupported(&'static str),
     #[error("`{0}` is not a date and time (yyyy-mm-ddThh:mm:ss)")]
@@ -81,6 +85,10 @@ impl Schedule {
         Err(ScheduleError::Form)
     }
 }
+
+/// A schedule's years are not one run (`2026,2028`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct YearGaps;
 
 /// A set of small numbers as bits.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -178,25 +186,42 @@ fn bits(
 }
 
 impl Cron {
+    /// AWS's six-field form (EventBridge, Application Signals: `0 2 ? * SUN *`) or the
+    /// five-field form of alarm mute rules (`0 2 * * SUN`: no year, `*` for either day field,
+    /// weekdays by name).
     pub fn parse(text: &str) -> Result<Cron, ScheduleError> {
         let fields: Vec<&str> = text.split_whitespace().collect();
-        if fields.len() != 6 {
+        let five = fields.len() == 5;
+        if !five && fields.len() != 6 {
             return Err(ScheduleError::FieldCount(fields.len()));
         }
         let optional = |field, text: &str, min, max, names: &[&str]| {
-            if text == "?" {
+            if text == "?" || (five && text == "*") {
                 Ok(None)
             } else {
                 bits(field, text, min, max, names).map(Some)
             }
         };
+        if five && fields[4].chars().any(|c| c.is_ascii_digit()) {
+            // Cron dialects number weekdays from 0 or from 1: names leave no doubt.
+            return Err(ScheduleError::WeekdayNumbers);
+        }
         let days = optional("day-of-month", fields[2], 1, 31, &[])?;
         let weekdays = optional("day-of-week", fields[4], 1, 7, &WEEKDAYS)?;
-        if days.is_some() == weekdays.is_some() {
+        if five && days.is_some() && weekdays.is_some() {
+            return Err(ScheduleError::BothDays);
+        }
+        if !five && days.is_some() == weekdays.is_some() {
             return Err(ScheduleError::Question);
         }
         let mut years = (0u128, 0u128);
-        for y in values("year", fields[5], 1970, 2199, &[])? {
+        for y in values(
+            "year",
+            fields.get(5).copied().unwrap_or("*"),
+            1970,
+            2199,
+            &[],
+        )? {
             let i = y - 1970;
             if i < 128 {
                 years.0 |= 1 << i;
@@ -213,6 +238,59 @@ impl Cron {
             years,
             text: text.to_owned(),
         })
+    }
+
+    /// The years it is limited to, when not every year: (first, last) of a contiguous run;
+    /// `Err(YearGaps)` for years with gaps, which a mute rule cannot say.
+    pub fn year_range(&self) -> Result<Option<(i32, i32)>, YearGaps> {
+        let years: Vec<i32> = (1970..=2199).filter(|y| self.year(*y)).collect();
+        if years.len() == 230 {
+            return Ok(None);
+        }
+        match (years.first(), years.last()) {
+            (Some(a), Some(b)) if (b - a + 1) as usize == years.len() => Ok(Some((*a, *b))),
+            _ => Err(YearGaps),
+        }
+    }
+
+    /// The expression an alarm mute rule takes: `cron(0 2 * * SUN)` — five fields, lists and
+    /// ranges only, weekdays by name (the years are the rule's start and expiry dates).
+    pub fn mute_rule_expression(&self) -> String {
+        fn list(bits: Bits, min: u32, max: u32, name: &dyn Fn(u32) -> String) -> String {
+            let on: Vec<u32> = (min..=max).filter(|v| bits.has(*v)).collect();
+            if on.len() as u32 == max - min + 1 {
+                return "*".to_owned();
+            }
+            let mut parts: Vec<String> = Vec::new();
+            let mut i = 0;
+            while i < on.len() {
+                let mut j = i;
+                while j + 1 < on.len() && on[j + 1] == on[j] + 1 {
+                    j += 1;
+                }
+                parts.push(if j > i + 1 {
+                    format!("{}-{}", name(on[i]), name(on[j]))
+                } else if j == i + 1 {
+                    format!("{},{}", name(on[i]), name(on[j]))
+                } else {
+                    name(on[i])
+                });
+                i = j + 1;
+            }
+            parts.join(",")
+        }
+        let number = |v: u32| v.to_string();
+        let weekday = |v: u32| WEEKDAYS[(v - 1) as usize].to_owned();
+        format!(
+            "cron({} {} {} {} {})",
+            list(self.minutes, 0, 59, &number),
+            list(self.hours, 0, 23, &number),
+            self.days
+                .map_or("*".to_owned(), |d| list(d, 1, 31, &number)),
+            list(self.months, 1, 12, &number),
+            self.weekdays
+                .map_or("*".to_owned(), |w| list(w, 1, 7, &weekday)),
+        )
     }
 
     fn year(&self, y: i32) -> bool {
@@ -419,7 +497,11 @@ mod tests {
         assert!(c("cron(0 9 1,15 JAN,JUL ? 2026-2030)").is_ok());
         assert!(matches!(c("at(2026-11-08T02:00:00)"), Ok(Schedule::At(_))));
         assert_eq!(c("0 2 * * *"), Err(ScheduleError::Form));
-        assert_eq!(c("cron(0 2 * * *)"), Err(ScheduleError::FieldCount(5)));
+        assert_eq!(c("cron(0 2 * *)"), Err(ScheduleError::FieldCount(4)));
+        assert!(c("cron(0 2 * * *)").is_ok());
+        assert!(c("cron(0 2 * * SUN)").is_ok());
+        assert_eq!(c("cron(0 2 * * 0)"), Err(ScheduleError::WeekdayNumbers));
+        assert_eq!(c("cron(0 2 1 * SUN)"), Err(ScheduleError::BothDays));
         assert_eq!(c("cron(0 2 * * MON *)"), Err(ScheduleError::Question));
         assert_eq!(
             c("cron(0 2 L * ? *)"),
@@ -464,6 +546,34 @@ mod tests {
         ]
     }
 
+    #[test]
+    fn the_mute_rule_expression_says_the_same_in_five_fields() {
+        let m = |s: &str| {
+            let Schedule::Cron(c) = Schedule::parse(s).unwrap() else {
+                unreachable!()
+            };
+            c.mute_rule_expression()
+        };
+        assert_eq!(m("cron(0 2 ? * SUN *)"), "cron(0 2 * * SUN)");
+        assert_eq!(m("cron(0 2 * * SUN)"), "cron(0 2 * * SUN)");
+        assert_eq!(
+            m("cron(0/15 1-5 ? * MON-FRI *)"),
+            "cron(0,15,30,45 1-5 * * MON-FRI)"
+        );
+        assert_eq!(
+            m("cron(30 23 1,15 JAN,FEB,MAR ? 2026)"),
+            "cron(30 23 1,15 1-3 *)"
+        );
+        let Schedule::Cron(c) = Schedule::parse("cron(0 2 ? * SUN 2026-2027)").unwrap() else {
+            unreachable!()
+        };
+        assert_eq!(c.year_range(), Ok(Some((2026, 2027))));
+        let Schedule::Cron(c) = Schedule::parse("cron(0 2 ? * SUN 2026,2028)").unwrap() else {
+            unreachable!()
+        };
+        assert_eq!(c.year_range(), Err(YearGaps));
+    }
+
     proptest! {
         /// A parsed field holds exactly the values its text names (an oracle that expands the
         /// text independently), and a schedule fires at a minute iff every field allows it.
@@ -481,6 +591,24 @@ mod tests {
             let expected = m.contains(&at.minute()) && h.contains(&at.hour())
                 && d.contains(&at.day()) && mo.contains(&at.month());
             prop_assert_eq!(c.matches(at), expected);
+        }
+
+        /// A schedule and the mute rule's expression of it fire at the same minutes.
+        #[test]
+        fn the_mute_rule_expression_fires_when_the_schedule_does(
+            (m_text, _) in arb_field(0, 59),
+            (h_text, _) in arb_field(0, 23),
+            (d_text, _) in arb_field(1, 31),
+            (mo_text, _) in arb_field(1, 12),
+            minute in 0i64..(366 * 24 * 60),
+        ) {
+            let six = Cron::parse(&format!("{m_text} {h_text} {d_text} {mo_text} ? *")).unwrap();
+            let expression = six.mute_rule_expression();
+            let inner = expression.strip_prefix("cron(").and_then(|e| e.strip_suffix(')')).unwrap();
+            let five = Cron::parse(inner).unwrap();
+            let at = NaiveDate::from_ymd_opt(2026, 1, 1).unwrap().and_hms_opt(0, 0, 0).unwrap()
+                + TimeDelta::minutes(minute);
+            prop_assert_eq!(six.matches(at), five.matches(at), "{}", expression);
         }
 
         /// Spans are sorted, disjoint, inside the range they were asked for, and each starts at

@@ -330,6 +330,35 @@ fn group_name(k: &ObjectiveKey) -> String {
     k.to_string()
 }
 
+/// Maintenance windows hold slo's own notifications: a group that starts firing while it is
+/// excluded (`excluded(key, at)`) is treated as quiet until the window ends — then, still
+/// firing, it pages as usual —, and an episode missed between passes that began in a window
+/// is dropped. A group already firing before the window keeps its course: its resolved notice
+/// is sent, not silenced. Returns the groups held.
+pub fn hold_excluded(
+    journal: &JournalState,
+    states: &mut [AlarmState],
+    missed: &mut Vec<Missed>,
+    excluded: &dyn Fn(&ObjectiveKey, DateTime<Utc>) -> bool,
+    now: DateTime<Utc>,
+) -> Vec<ObjectiveKey> {
+    let mut held = Vec::new();
+    for s in states.iter_mut().filter(|s| s.firing) {
+        let known = journal
+            .groups
+            .get(&group_name(&s.key))
+            .is_some_and(|g| g.firing_since.is_some());
+        if !known && excluded(&s.key, now) {
+            s.firing = false;
+            if !held.contains(&s.key) {
+                held.push(s.key.clone());
+            }
+        }
+    }
+    missed.retain(|m| !excluded(&m.key, m.start));
+    held
+}
+
 /// Decides this pass: updates the journal's groups and queues what must be sent on
 /// `channels` (per group). Messages already sent or pending are not queued again.
 pub fn decide(
@@ -514,6 +543,55 @@ pub fn failed(journal: &mut JournalState, id: &str, error: String, now: DateTime
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_window_holds_a_new_page_but_resolves_one_that_began_before_it() {
+        let t = |m: i64| DateTime::from_timestamp(1_800_000_000 + m * 60, 0).unwrap();
+        let a = ObjectiveKey::new("checkout", "availability");
+        let b = ObjectiveKey::new("catalog", "availability");
+        let firing = |key: &ObjectiveKey| AlarmState {
+            key: key.clone(),
+            severity: Severity::Page,
+            firing: true,
+            since: t(0),
+        };
+        let mut journal = JournalState::default();
+        // `b` was paged before its window began.
+        journal.groups.insert(
+            b.to_string(),
+            GroupState {
+                firing_since: Some(t(-30)),
+                severity: Some(Severity::Page),
+                ..GroupState::default()
+            },
+        );
+        let in_window = |_: &ObjectiveKey, at: DateTime<Utc>| at >= t(-5) && at < t(60);
+        let mut states = vec![firing(&a), firing(&b)];
+        let mut missed = vec![
+            Missed {
+                key: a.clone(),
+                severity: Severity::Page,
+                start: t(1),
+                end: t(2),
+            },
+            Missed {
+                key: a.clone(),
+                severity: Severity::Page,
+                start: t(-20),
+                end: t(-10),
+            },
+        ];
+        let held = hold_excluded(&journal, &mut states, &mut missed, &in_window, t(1));
+        assert_eq!(held, std::slice::from_ref(&a));
+        assert!(!states[0].firing && states[1].firing);
+        assert_eq!(missed.len(), 1, "the episode before the window stays");
+        // After the window, still firing: it pages.
+        let mut states = vec![firing(&a)];
+        assert!(
+            hold_excluded(&journal, &mut states, &mut Vec::new(), &in_window, t(61)).is_empty()
+        );
+        assert!(states[0].firing);
+    }
+
     use super::*;
 
     fn t(m: i64) -> DateTime<Utc> {

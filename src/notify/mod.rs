@@ -444,8 +444,8 @@ pub async fn pass<W: AlarmWatcher, J: Journal + Sync, E: Enrich>(
         .composite_states(naming::PREFIX)
         .await
         .map_err(PassError::Alarms)?;
-    let states = alarm_states(slos, &composites);
-    let missed = match state.last_pass {
+    let mut states = alarm_states(slos, &composites);
+    let mut missed = match state.last_pass {
         Some(from) => missed(
             &watcher
                 .state_changes(naming::PREFIX, from)
@@ -458,6 +458,18 @@ pub async fn pass<W: AlarmWatcher, J: Journal + Sync, E: Enrich>(
         .iter()
         .map(|s| (s.service.clone(), s.notify.repeat))
         .collect();
+    let excluded = |key: &crate::core::model::ObjectiveKey, at: chrono::DateTime<chrono::Utc>| {
+        slos.iter().filter(|s| s.service == key.service).any(|s| {
+            let instant = crate::core::window::TimeRange {
+                start: at,
+                end: at + chrono::TimeDelta::seconds(1),
+            };
+            !crate::core::exclusions::spans(&s.exclusions, &key.objective, instant).is_empty()
+        })
+    };
+    for key in notify::hold_excluded(&state, &mut states, &mut missed, &excluded, now) {
+        tracing::info!(event = "held_for_exclusion", group = %key, "a page in a maintenance window is held");
+    }
     notify::decide(
         &mut state,
         &states,

@@ -4,6 +4,7 @@
 use crate::core::alarms::dashboard::{
     CENTS_PER_DASHBOARD, Dashboard, FREE_DASHBOARD_METRICS, FREE_DASHBOARDS,
 };
+use crate::core::alarms::mute::MuteRuleChange;
 use crate::core::alarms::{
     Action, Alarm, AlarmPlan, CENTS_PER_ALARM_METRIC, CENTS_PER_COMPOSITE, CENTS_PER_CUSTOM_METRIC,
     MetricFilter, monthly_cost_usd,
@@ -21,6 +22,10 @@ pub struct PlanView<'a> {
     pub dashboards: &'a [Dashboard],
     pub dashboard_changes: &'a [DashboardChange],
     pub deployment: &'a crate::alarms::deployment::DeploymentPlan,
+    /// Maintenance windows' alarm mute rules.
+    pub mute_rules: &'a [crate::core::alarms::mute::MuteRuleChange],
+    /// Exclusions a mute rule cannot express.
+    pub mute_warnings: &'a [String],
 }
 
 impl PlanView<'_> {
@@ -36,7 +41,7 @@ impl PlanView<'_> {
 #[schemars(title = "slo plan")]
 pub struct PlanJson {
     /// In the order `slo apply` makes them: metric filters, ECS services losing the guard,
-    /// alarms, ECS services gaining it, dashboards.
+    /// mute rules going, alarms, ECS services gaining the guard, mute rules put, dashboards.
     pub changes: Vec<ChangeJson>,
     /// Desired alarms that already match.
     pub unchanged: usize,
@@ -86,6 +91,23 @@ pub enum ChangeJson {
         kind: &'static str,
         metric_filter: String,
         log_group: String,
+    },
+    /// A maintenance window's alarm mute rule (CloudWatch mutes the named alarms' actions
+    /// on its schedule).
+    MuteRule {
+        #[schemars(extend("enum" = ["create", "update", "delete"]))]
+        action: &'static str,
+        #[serde(rename = "type")]
+        #[schemars(extend("enum" = ["mute_rule"]))]
+        kind: &'static str,
+        mute_rule: String,
+        /// `cron(…)` or `at(…)`; null for a deletion.
+        expression: Option<String>,
+        /// ISO 8601 (`PT2H`); null for a deletion.
+        duration: Option<String>,
+        time_zone: Option<String>,
+        /// The alarms it mutes; empty for a deletion.
+        alarm_names: Vec<String>,
     },
     /// An ECS service's deployment alarms (`ecs.rollbackOnBurn`): the whole list after, and
     /// before, the change.
@@ -154,11 +176,33 @@ impl PlanJson {
                     rollback: c.after.rollback,
                 })
         };
+        let mutes = |deletes: bool| {
+            view.mute_rules
+                .iter()
+                .filter(move |c| matches!(c, MuteRuleChange::Delete { .. }) == deletes)
+                .map(|c| {
+                    let rule = match c {
+                        MuteRuleChange::Put { rule, .. } => Some(rule),
+                        MuteRuleChange::Delete { .. } => None,
+                    };
+                    ChangeJson::MuteRule {
+                        action: c.action().as_str(),
+                        kind: "mute_rule",
+                        mute_rule: c.name().to_owned(),
+                        expression: rule.map(|r| r.expression.clone()),
+                        duration: rule.map(|r| r.duration.clone()),
+                        time_zone: rule.map(|r| r.time_zone.clone()),
+                        alarm_names: rule.map(|r| r.alarm_names.clone()).unwrap_or_default(),
+                    }
+                })
+        };
         PlanJson {
             changes: filters
                 .chain(services(false))
+                .chain(mutes(true))
                 .chain(alarms)
                 .chain(services(true))
+                .chain(mutes(false))
                 .chain(dashboards)
                 .collect(),
             warnings: view
@@ -166,6 +210,7 @@ impl PlanJson {
                 .warnings
                 .iter()
                 .chain(&view.deployment.snippets)
+                .chain(view.mute_warnings)
                 .cloned()
                 .collect(),
             unchanged: view.alarms.unchanged,
@@ -242,6 +287,26 @@ pub fn text(view: &PlanView<'_>) -> String {
             c.cluster, c.ecs_service, c.after.enable, c.after.rollback
         ));
     }
+    for c in view.mute_rules {
+        let (sign, verb) = sign(c.action());
+        match c {
+            MuteRuleChange::Put { rule, .. } => out.push_str(&format!(
+                "{sign} {verb} mute rule {}: {} for {} ({}), muting {} alarm(s) — {}\n",
+                rule.name,
+                rule.expression,
+                rule.duration,
+                rule.time_zone,
+                rule.alarm_names.len(),
+                rule.description
+            )),
+            MuteRuleChange::Delete { name } => {
+                out.push_str(&format!("{sign} {verb} mute rule {name}\n"))
+            }
+        }
+    }
+    for w in view.mute_warnings {
+        out.push_str(&format!("! {w}\n"));
+    }
     for w in &view.deployment.warnings {
         out.push_str(&format!("! {w}\n"));
     }
@@ -258,6 +323,7 @@ pub fn text(view: &PlanView<'_>) -> String {
         && view.filters.changes.is_empty()
         && view.dashboard_changes.is_empty()
         && view.deployment.changes.is_empty()
+        && view.mute_rules.is_empty()
     {
         out.push_str("No changes: CloudWatch matches the specs.\n");
     }

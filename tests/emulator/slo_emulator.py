@@ -47,6 +47,7 @@ from collections import Counter
 import botocore.session
 import cbor2
 import evaluation
+import mute_rules
 from moto.cloudwatch.models import MetricAggregatedDatum, MetricDatum, cloudwatch_backends
 from moto.core import DEFAULT_ACCOUNT_ID
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
@@ -379,6 +380,7 @@ class Emulator:
             self.history = []  # composite alarm state changes, oldest first
             self.published = []  # every SNS Publish request, as sent
             self.tags = {}  # arn -> {key: value}
+            self.mute_rules = {}  # (region, name) -> PutAlarmMuteRule's parameters (+ arn, times)
             self.ecs = {}  # (cluster name, service name) -> state overlay
             self.engine = evaluation.Engine()
             self.evaluate_every_minute = self.evaluate_by_default
@@ -735,6 +737,13 @@ class Emulator:
         if "AlarmRule" in alarm:
             message["AlarmRule"] = alarm["AlarmRule"]
         subject = '%s: "%s" in %s' % (state, alarm["AlarmName"], region)[:100]
+        muted_by = self.muted_by(region, alarm["AlarmName"], at)
+        if muted_by:
+            # A mute rule mutes actions; the state change itself stands ("Alarm mute rules").
+            record = {"alarm": alarm["AlarmName"], "state": state, "at": at, "topics": [], "muted_by": muted_by}
+            with self.lock:
+                self.actions.append(record)
+            return record
         for topic in topics:
             try:
                 sns_backends[DEFAULT_ACCOUNT_ID][region].publish(json.dumps(message), arn=topic, subject=subject)
@@ -924,17 +933,99 @@ class Emulator:
             self.forward_moto_json(region, "DeleteAlarms", {"AlarmNames": rest})
         return {}
 
+    # -- alarm mute rules (mute_rules.py: the rules, from the API reference) -----------------
+    def alarm_exists(self, region, name):
+        with self.lock:
+            if (region, name) in self.composites:
+                return True
+        return name in cloudwatch_backends[DEFAULT_ACCOUNT_ID][region].alarms
+
+    def put_alarm_mute_rule(self, region, params):
+        name = params.get("Name") or ""
+        if not 1 <= len(name) <= 255:
+            raise ApiError("InvalidParameterValue", "Name must be 1 to 255 characters")
+        schedule = (params.get("Rule") or {}).get("Schedule") or {}
+        try:
+            mute_rules.parse_expression(schedule.get("Expression"))
+            mute_rules.duration_seconds(schedule.get("Duration"))
+        except mute_rules.Invalid as e:
+            raise ApiError("InvalidParameterValue", str(e))
+        targets = (params.get("MuteTargets") or {}).get("AlarmNames") or []
+        if len(targets) > 100:
+            raise ApiError("InvalidParameterValue", "MuteTargets.AlarmNames holds at most 100 alarms")
+        missing = [t for t in targets if not self.alarm_exists(region, t)]
+        if missing:
+            raise ApiError("ResourceNotFound", "alarms not found: %s" % ", ".join(missing), 404)
+        arn = "arn:aws:cloudwatch:%s:%s:alarm-mute-rule:%s" % (region, DEFAULT_ACCOUNT_ID, name)
+        rule = {
+            "Name": name, "AlarmMuteRuleArn": arn, "Description": params.get("Description"),
+            "Rule": {"Schedule": {k: schedule[k] for k in ("Expression", "Duration", "Timezone") if schedule.get(k)}},
+            "MuteTargets": {"AlarmNames": targets},
+            "StartDate": epoch(params["StartDate"]) if params.get("StartDate") is not None else None,
+            "ExpireDate": epoch(params["ExpireDate"]) if params.get("ExpireDate") is not None else None,
+            "LastUpdatedTimestamp": time.time(),
+            "MuteType": "ONE_TIME" if schedule["Expression"].startswith("at(") else "RECURRING",
+        }
+        with self.lock:
+            self.mute_rules[(region, name)] = rule
+            if params.get("Tags"):
+                self.tags.setdefault(arn, {}).update({t["Key"]: t["Value"] for t in params["Tags"]})
+        return {}
+
+    def mute_rule(self, region, name):
+        with self.lock:
+            rule = self.mute_rules.get((region, name))
+        if rule is None:
+            raise ApiError("ResourceNotFound", "alarm mute rule %s does not exist" % name, 404)
+        return rule
+
+    def get_alarm_mute_rule(self, region, params):
+        rule = self.mute_rule(region, params.get("AlarmMuteRuleName"))
+        out = {k: v for k, v in rule.items() if v is not None}
+        out["Status"] = mute_rules.status(rule, self.now())
+        return out
+
+    def list_alarm_mute_rules(self, region, params):
+        now = self.now()
+        with self.lock:
+            rules = [r for (reg, _), r in sorted(self.mute_rules.items()) if reg == region]
+        if params.get("AlarmName"):
+            rules = [r for r in rules if params["AlarmName"] in r["MuteTargets"]["AlarmNames"]]
+        summaries = [{k: v for k, v in {
+            "AlarmMuteRuleArn": r["AlarmMuteRuleArn"], "ExpireDate": r["ExpireDate"],
+            "Status": mute_rules.status(r, now), "MuteType": r["MuteType"],
+            "LastUpdatedTimestamp": r["LastUpdatedTimestamp"]}.items() if v is not None} for r in rules]
+        if params.get("Statuses"):
+            summaries = [x for x in summaries if x["Status"] in params["Statuses"]]
+        return {"AlarmMuteRuleSummaries": summaries}
+
+    def delete_alarm_mute_rule(self, region, params):
+        rule = self.mute_rule(region, params.get("AlarmMuteRuleName"))
+        with self.lock:
+            self.mute_rules.pop((region, rule["Name"]), None)
+            self.tags.pop(rule["AlarmMuteRuleArn"], None)
+        return {}
+
+    def muted_by(self, region, alarm_name, at):
+        """The mute rule silencing `alarm_name`'s actions at `at`, if any."""
+        with self.lock:
+            rules = [r for (reg, _), r in self.mute_rules.items()
+                     if reg == region and alarm_name in r["MuteTargets"]["AlarmNames"]]
+        return next((r["Name"] for r in rules if mute_rules.muted(r, at)), None)
+
     def list_tags_for_resource(self, region, params):
         arn = params["ResourceARN"]
         with self.lock:
-            if arn in self.tags or any(a["AlarmArn"] == arn for a in self.composites.values()):
+            if arn in self.tags or any(a["AlarmArn"] == arn for a in self.composites.values()) \
+                    or any(r["AlarmMuteRuleArn"] == arn for r in self.mute_rules.values()):
                 return {"Tags": [{"Key": k, "Value": v} for k, v in sorted(self.tags.get(arn, {}).items())]}
         return self.forward_moto_json(region, "ListTagsForResource", params)
 
     def tag_resource(self, region, params):
         arn = params["ResourceARN"]
         with self.lock:
-            if any(a["AlarmArn"] == arn for a in self.composites.values()):
+            if any(a["AlarmArn"] == arn for a in self.composites.values()) \
+                    or any(r["AlarmMuteRuleArn"] == arn for r in self.mute_rules.values()):
                 self.tags.setdefault(arn, {}).update({t["Key"]: t["Value"] for t in params.get("Tags", [])})
                 return {}
         return self.forward_moto_json(region, "TagResource", params)
@@ -1231,6 +1322,10 @@ OWN_OPS = {
     "TagResource": Emulator.tag_resource,
     "SetAlarmState": Emulator.set_alarm_state,
     "DescribeAlarmHistory": Emulator.describe_alarm_history,
+    "PutAlarmMuteRule": Emulator.put_alarm_mute_rule,
+    "GetAlarmMuteRule": Emulator.get_alarm_mute_rule,
+    "ListAlarmMuteRules": Emulator.list_alarm_mute_rules,
+    "DeleteAlarmMuteRule": Emulator.delete_alarm_mute_rule,
 }
 
 

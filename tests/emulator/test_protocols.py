@@ -10,7 +10,7 @@ path (botocore's `AWS_DATA_PATH`). For each of Smithy RPC v2 CBOR (the Rust SDK)
    dashboard `slo-<service>` is listed;
 2. one scenario — composites put, described, tagged, set, deleted; metric alarms with the
    fields moto drops (`EvaluationWindow`); dashboards; `GetMetricData` with `p99` and `TC`;
-   a throttled call — whose answers, normalised (request ids and times left out), must be the
+   alarm mute rules put, got, listed, tagged, refused and deleted; a throttled call — whose answers, normalised (request ids and times left out), must be the
    same for every protocol.
 
     python test_protocols.py --endpoint http://127.0.0.1:PORT --service checkout \
@@ -162,6 +162,25 @@ def scenario(cw, endpoint, protocol):
                                                    "metricValue": "1"}])
     out.append(("metric filters", logs.describe_metric_filters(filterNamePrefix="slo-")["metricFilters"]))
     logs.delete_metric_filter(logGroupName="/ecs/p", filterName="slo-p-panics")
+    # Alarm mute rules (maintenance windows): put, got, listed, tagged, refused, deleted.
+    cw.put_alarm_mute_rule(
+        Name="slo-p-0", Description="weekly", MuteTargets={"AlarmNames": ["p:c", "p:m"]},
+        Rule={"Schedule": {"Expression": "cron(0 2 * * SUN)", "Duration": "PT2H", "Timezone": "Europe/Berlin"}},
+        ExpireDate=dt.datetime(2099, 1, 1, tzinfo=dt.timezone.utc),
+        Tags=[{"Key": "managed-by", "Value": "slo"}])
+    mute = cw.get_alarm_mute_rule(AlarmMuteRuleName="slo-p-0")
+    out.append(("get mute rule", {k: v for k, v in mute.items() if k not in ("LastUpdatedTimestamp", "Status")}))
+    out.append(("list mute rules", [(r["AlarmMuteRuleArn"], r["MuteType"]) for r in
+                                    cw.list_alarm_mute_rules(AlarmName="p:c")["AlarmMuteRuleSummaries"]]))
+    out.append(("mute rule tags", cw.list_tags_for_resource(ResourceARN=mute["AlarmMuteRuleArn"])))
+    try:
+        cw.put_alarm_mute_rule(Name="slo-p-1", MuteTargets={"AlarmNames": ["p:nope"]},
+                               Rule={"Schedule": {"Expression": "at(2099-01-01T00:00)", "Duration": "PT1H"}})
+        out.append(("mute unknown alarm", "no error"))
+    except ClientError as e:
+        out.append(("mute unknown alarm", e.response["Error"]["Code"]))
+    cw.delete_alarm_mute_rule(AlarmMuteRuleName="slo-p-0")
+    out.append(("mute rules after delete", cw.list_alarm_mute_rules()["AlarmMuteRuleSummaries"]))
     control(endpoint, "/_slo/faults", {"action": "DescribeAlarms", "kind": "throttle", "count": 1})
     try:
         cw.describe_alarms()
@@ -194,6 +213,15 @@ def check_answers(a):
     assert (f["filterName"], f["filterPattern"]) == ("slo-p-panics", "panic"), f
     p99, tc = a["metric data"]
     assert p99["Values"] == [2.0] and tc["Values"] == [4.0], a["metric data"]
+    mute = a["get mute rule"]
+    assert mute["Rule"]["Schedule"] == {"Expression": "cron(0 2 * * SUN)", "Duration": "PT2H",
+                                        "Timezone": "Europe/Berlin"}, mute
+    assert mute["MuteTargets"]["AlarmNames"] == ["p:c", "p:m"] and mute["MuteType"] == "RECURRING", mute
+    assert a["list mute rules"] == [["arn:aws:cloudwatch:us-east-1:123456789012:alarm-mute-rule:slo-p-0", "RECURRING"]] \
+        or a["list mute rules"] == [("arn:aws:cloudwatch:us-east-1:123456789012:alarm-mute-rule:slo-p-0", "RECURRING")], a["list mute rules"]
+    assert a["mute rule tags"]["Tags"] == [{"Key": "managed-by", "Value": "slo"}], a["mute rule tags"]
+    assert a["mute unknown alarm"] == "ResourceNotFound", a["mute unknown alarm"]
+    assert a["mute rules after delete"] == [], a["mute rules after delete"]
     assert tuple(a["throttled"]) == ("Throttling", 400), a["throttled"]
     assert a["after delete"] == {"CompositeAlarms": [], "MetricAlarms": []}
 

@@ -13,6 +13,7 @@ mod incidents;
 mod init;
 mod layout;
 mod messages;
+mod mute_rules;
 mod notify;
 mod probe;
 mod protocols;

@@ -5,6 +5,7 @@ pub mod dashboard;
 pub mod deployment;
 pub mod desired;
 pub mod model;
+pub mod mute;
 pub mod naming;
 pub mod plan;
 pub mod rule;

@@ -10,8 +10,9 @@ use crate::spec::scalars::parse_duration;
 use chrono::{DateTime, NaiveDateTime, TimeDelta, Utc};
 use chrono_tz::Tz;
 
-/// A recurring window longer than this is a typo (a mute rule's duration is in days at most).
-const LONGEST_RECURRING: TimeDelta = TimeDelta::days(31);
+/// The longest duration an alarm mute rule takes (PT1M to P15D, per `PutAlarmMuteRule`'s
+/// `Schedule.Duration`): a longer recurring window could not keep the alarms quiet.
+const LONGEST_RECURRING: TimeDelta = TimeDelta::days(15);
 
 /// The exclusions of `list` at `field` (`exclusions` or `objectives[2].exclusions`), for
 /// `objective` (`None`: the whole service, or the entry's own `objective`, one of
@@ -144,7 +145,7 @@ fn one(
                     d.error_hint(
                         at(duration),
                         &f("duration"),
-                        format!("`{}` is not between 1 minute and 31 days", duration.value),
+                        format!("`{}` is not between 1 minute and 15 days (the longest an alarm mute rule mutes)", duration.value),
                         "e.g. duration: 2h",
                     );
                 }

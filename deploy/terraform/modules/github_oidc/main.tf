@@ -13,6 +13,8 @@ locals {
   issuer    = "token.actions.githubusercontent.com"
   alarms    = "arn:${local.partition}:cloudwatch:${local.region}:${local.account}:alarm:slo:*"
   dashboard = "arn:${local.partition}:cloudwatch::${local.account}:dashboard/slo-*"
+  # Maintenance windows' alarm mute rules (`slo-<service>-<n>`).
+  mute_rules = "arn:${local.partition}:cloudwatch:${local.region}:${local.account}:alarm-mute-rule:slo-*"
   watched_services = [
     for c in var.watched_clusters : "arn:${local.partition}:ecs:${local.region}:${local.account}:service/${c}/*"
   ]

@@ -28,6 +28,19 @@ data "aws_iam_policy_document" "slo_plan" {
     resources = [local.dashboard]
   }
 
+  # Maintenance windows: the region's mute rules listed, slo's read with their tags.
+  statement {
+    sid       = "ListMuteRules"
+    actions   = ["cloudwatch:ListAlarmMuteRules"]
+    resources = ["arn:${local.partition}:cloudwatch:${local.region}:${local.account}:alarm-mute-rule:*"]
+  }
+
+  statement {
+    sid       = "ReadOwnedMuteRules"
+    actions   = ["cloudwatch:GetAlarmMuteRule", "cloudwatch:ListTagsForResource"]
+    resources = [local.mute_rules]
+  }
+
   statement {
     sid       = "ReadMetricFiltersOfTheWatchedLogGroups"
     actions   = ["logs:DescribeMetricFilters"]
@@ -69,6 +82,25 @@ data "aws_iam_policy_document" "slo_apply" {
     sid       = "DeleteAndTagOwnedAlarms"
     actions   = ["cloudwatch:DeleteAlarms", "cloudwatch:TagResource"]
     resources = [local.alarms]
+    condition {
+      test     = "StringEquals"
+      variable = "aws:ResourceTag/managed-by"
+      values   = ["slo"]
+    }
+  }
+
+  # PutAlarmMuteRule is allowed on the rule and on each alarm it targets (AWS's two-resource
+  # permission): only slo's rules, naming only slo's alarms, written with the managed-by tag.
+  statement {
+    sid       = "WriteOwnedMuteRules"
+    actions   = ["cloudwatch:PutAlarmMuteRule"]
+    resources = [local.mute_rules, local.alarms]
+  }
+
+  statement {
+    sid       = "DeleteOwnedMuteRules"
+    actions   = ["cloudwatch:DeleteAlarmMuteRule"]
+    resources = [local.mute_rules]
     condition {
       test     = "StringEquals"
       variable = "aws:ResourceTag/managed-by"

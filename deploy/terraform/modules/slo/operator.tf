@@ -38,6 +38,19 @@ data "aws_iam_policy_document" "operator" {
     resources = ["${local.arn}:cloudwatch:${local.at}:alarm:slo:*", "${local.arn}:cloudwatch::${data.aws_caller_identity.current.account_id}:dashboard/slo-*"]
   }
 
+  # `slo plan`: the region's mute rules listed, slo's maintenance windows read with their tags.
+  statement {
+    sid       = "ListMuteRules"
+    actions   = ["cloudwatch:ListAlarmMuteRules"]
+    resources = ["${local.arn}:cloudwatch:${local.at}:alarm-mute-rule:*"]
+  }
+
+  statement {
+    sid       = "ReadOwnedMuteRules"
+    actions   = ["cloudwatch:GetAlarmMuteRule", "cloudwatch:ListTagsForResource"]
+    resources = ["${local.arn}:cloudwatch:${local.at}:alarm-mute-rule:slo-*"]
+  }
+
   # `slo init` looks through the account's clusters; the rest read the watched services.
   statement {
     sid = "ReadClustersServicesAndDeployments"
