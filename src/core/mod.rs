@@ -16,6 +16,7 @@ pub mod collected;
 pub mod console;
 pub mod correlate;
 pub mod deployments;
+pub mod digest;
 pub mod events;
 pub mod evidence;
 pub mod exclusions;

@@ -51,6 +51,8 @@ pub struct ServiceSlo {
     pub policy: Policy,
     /// Maintenance windows and corrections: their requests count for nothing.
     pub exclusions: Vec<crate::core::exclusions::Exclusion>,
+    /// The SLO review `slo serve` sends on a schedule.
+    pub digest: Option<crate::core::digest::Digest>,
 }
 
 impl ServiceSlo {

@@ -6,6 +6,7 @@
 //! that one message. The file journal is here; its port and the DynamoDB one are `aws`'s.
 
 pub mod channel;
+pub mod digest;
 
 pub use channel::{Channel, Channels};
 

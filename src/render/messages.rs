@@ -460,3 +460,62 @@ pub fn slack(m: &Message) -> serde_json::Value {
     blocks.truncate(50);
     serde_json::json!({ "text": escape::slack(&subject(m)), "blocks": blocks })
 }
+
+/// The SLO review a service's `report:` schedule sends (`slo serve`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct DigestMessage {
+    pub service: String,
+    /// `2026-W46`, `2026-11`.
+    pub label: String,
+    /// The review's table (render::review::table of the service's rows).
+    pub table: String,
+    pub dashboard_url: Option<String>,
+}
+
+pub fn digest_subject(d: &DigestMessage) -> String {
+    format!("[SLO REVIEW] {}: {}", d.service, d.label)
+}
+
+fn digest_text(d: &DigestMessage) -> String {
+    let mut text = format!("{}\n\n{}", digest_subject(d), d.table);
+    if let Some(u) = &d.dashboard_url {
+        text.push_str(&format!("\nDashboard: {u}\n"));
+    }
+    text
+}
+
+/// The SNS message of a digest: e-mail text, and a Chatbot custom notification.
+pub fn digest_sns_message(d: &DigestMessage) -> String {
+    let text = digest_text(d);
+    let chatbot = ChatbotNotification {
+        version: "1.0",
+        source: "custom",
+        content: ChatbotContent {
+            text_type: "client-markdown",
+            title: escape::slack(&digest_subject(d)),
+            description: format!("```\n{}\n```", escape::slack(&d.table)),
+            next_steps: Vec::new(),
+        },
+        metadata: ChatbotMetadata {
+            thread_id: format!("slo-{}-review", d.service),
+            summary: escape::slack(&digest_subject(d)),
+            event_type: "slo.review".to_owned(),
+            related_resources: Vec::new(),
+        },
+    };
+    let chatbot = serde_json::to_string(&chatbot).unwrap_or_default();
+    serde_json::json!({ "default": text, "email": text, "https": chatbot }).to_string()
+}
+
+/// A digest for a Slack webhook: the table as preformatted text (≤ 3,000 characters a
+/// section).
+pub fn digest_slack(d: &DigestMessage) -> serde_json::Value {
+    let table: String = escape::slack(&d.table).chars().take(2_990).collect();
+    serde_json::json!({
+        "text": escape::slack(&digest_subject(d)),
+        "blocks": [
+            {"type": "header", "text": {"type": "plain_text", "text": digest_subject(d).chars().take(150).collect::<String>()}},
+            {"type": "section", "text": {"type": "mrkdwn", "text": format!("```{table}```")}},
+        ]
+    })
+}

@@ -402,6 +402,55 @@ pub async fn notify<P: Ports>(
             }
         }
     }
+    digests(state, aws, &slos, &channels, now).await;
+}
+
+/// The SLO reviews due now (`report:` in the specs), from the refreshed data, through the
+/// journal: each goes once per channel.
+async fn digests<P: Ports>(
+    state: &AppState,
+    aws: &Adapters<P>,
+    slos: &[&crate::core::model::ServiceSlo],
+    channels: &Channels<'_>,
+    now: chrono::DateTime<Utc>,
+) {
+    let any_due = slos.iter().any(|s| {
+        s.digest
+            .as_ref()
+            .is_some_and(|d| crate::core::digest::due(d, now).is_some())
+    });
+    if !any_due {
+        return;
+    }
+    // Once a period: a copy of the data keeps the cache's lock out of the sends.
+    let data = state
+        .cache
+        .read()
+        .unwrap_or_else(|e| e.into_inner())
+        .data()
+        .clone();
+    let sent = crate::notify::digest::send_digests(
+        slos,
+        &data,
+        &Default::default(),
+        channels,
+        &aws.ports.journal,
+        now,
+    )
+    .await;
+    match sent {
+        Ok(outcome) => {
+            for id in &outcome.sent {
+                tracing::info!(event = "review_sent", id = %id, "SLO review sent");
+            }
+            for (id, error) in &outcome.failed {
+                tracing::warn!(event = "review_failed", id = %id, error = %error, "SLO review not sent; tried again next pass");
+            }
+        }
+        Err(e) => {
+            tracing::error!(event = "journal_error", error = %e, "the journal could not be used for the SLO review")
+        }
+    }
 }
 
 /// The heartbeat the `slo:heartbeat` alarm watches: put only while notifications get through

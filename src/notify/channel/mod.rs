@@ -9,7 +9,7 @@ pub mod sns;
 use crate::aws::Publisher;
 use crate::core::model::{ObjectiveKey, ServiceSlo};
 use crate::core::notify::ChannelName;
-use crate::render::messages::Message;
+use crate::render::messages::{DigestMessage, Message};
 use std::future::Future;
 use std::pin::Pin;
 use std::time::Duration;
@@ -50,6 +50,8 @@ pub trait Channel: Send + Sync {
     }
     /// One attempt to deliver `message` for `service`.
     fn send<'a>(&'a self, service: &'a str, message: &'a Message) -> Sending<'a>;
+    /// One attempt to deliver the SLO review `digest` for `service`.
+    fn send_digest<'a>(&'a self, service: &'a str, digest: &'a DigestMessage) -> Sending<'a>;
 }
 
 /// The channels of a pass.

@@ -5,7 +5,7 @@
 use super::{Channel, SendError, Sending};
 use crate::core::model::ServiceSlo;
 use crate::core::notify::ChannelName;
-use crate::render::messages::{self, Message};
+use crate::render::messages::{self, DigestMessage, Message};
 use std::collections::BTreeMap;
 use std::time::Duration;
 
@@ -82,7 +82,17 @@ impl Channel for SlackChannel<'_> {
         SPACING
     }
 
+    fn send_digest<'a>(&'a self, service: &'a str, d: &'a DigestMessage) -> Sending<'a> {
+        self.post(service, messages::digest_slack(d))
+    }
+
     fn send<'a>(&'a self, service: &'a str, m: &'a Message) -> Sending<'a> {
+        self.post(service, messages::slack(m))
+    }
+}
+
+impl SlackChannel<'_> {
+    fn post<'a>(&'a self, service: &'a str, body: serde_json::Value) -> Sending<'a> {
         Box::pin(async move {
             let url = match self.urls.get(service) {
                 Some(Ok(url)) => url,
@@ -94,7 +104,7 @@ impl Channel for SlackChannel<'_> {
                 None => return Err(SendError::permanent("no Slack webhook for the service")),
             };
             self.webhook
-                .post(url, &messages::slack(m), timeout())
+                .post(url, &body, timeout())
                 .await
                 .map_err(|e| SendError {
                     retryable: e.is_retryable(),

@@ -5,7 +5,7 @@ use super::{Channel, SendError, Sending};
 use crate::aws::Publisher;
 use crate::core::model::{NotifyVia, ServiceSlo};
 use crate::core::notify::ChannelName;
-use crate::render::messages::{self, Message};
+use crate::render::messages::{self, DigestMessage, Message};
 use std::collections::BTreeMap;
 
 pub const NAME: &str = "sns";
@@ -37,6 +37,30 @@ impl<P: Publisher + Sync> Channel for SnsChannel<'_, P> {
 
     fn serves(&self, service: &str) -> bool {
         self.topics.contains_key(service)
+    }
+
+    fn send_digest<'a>(&'a self, service: &'a str, d: &'a DigestMessage) -> Sending<'a> {
+        Box::pin(async move {
+            let Some(topic) = self.topics.get(service) else {
+                return Err(SendError::permanent(
+                    "no SNS topic for the service any more",
+                ));
+            };
+            self.publisher
+                .publish(
+                    topic,
+                    &messages::digest_subject(d),
+                    &messages::digest_sns_message(d),
+                    &format!("review-{}", d.label),
+                )
+                .await
+                .map(|_| ())
+                .map_err(|e| SendError {
+                    retryable: e.kind.is_retryable(),
+                    wait: None,
+                    message: format!("SNS: {e}"),
+                })
+        })
     }
 
     fn send<'a>(&'a self, service: &'a str, m: &'a Message) -> Sending<'a> {

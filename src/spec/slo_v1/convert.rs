@@ -96,6 +96,7 @@ pub fn convert(doc: &SpecDoc, d: &mut Diagnostics) -> Option<ServiceSlo> {
             d,
         ));
     }
+    let digest = convert_digest(doc.report.as_ref(), notify.as_ref(), d);
     if d.has_errors() {
         return None;
     }
@@ -113,6 +114,7 @@ pub fn convert(doc: &SpecDoc, d: &mut Diagnostics) -> Option<ServiceSlo> {
         runbook,
         policy: policy?,
         exclusions,
+        digest: digest?,
     })
 }
 
@@ -287,6 +289,113 @@ fn convert_ecs(e: &EcsWire, d: &mut Diagnostics) -> Option<Ecs> {
         log_group,
         rollback_on_burn: rollback_on_burn?,
     })
+}
+
+/// `report:` → the digest; `via` names channels the spec has (`email`: `notify.sns`).
+fn convert_digest(
+    r: Option<&super::wire::DigestWire>,
+    notify: Option<&Notify>,
+    d: &mut Diagnostics,
+) -> Option<Option<crate::core::digest::Digest>> {
+    use crate::core::window::CalendarPeriod;
+    let Some(r) = r else {
+        return Some(None);
+    };
+    let every = match r.every.value.trim() {
+        "week" => Some(CalendarPeriod::Week),
+        "month" => Some(CalendarPeriod::Month),
+        "quarter" => Some(CalendarPeriod::Quarter),
+        other => {
+            d.error_hint(
+                at(&r.every),
+                "report.every",
+                format!("unknown period `{other}`"),
+                "use week, month or quarter",
+            );
+            None
+        }
+    };
+    let at_time = match &r.at {
+        None => Some((None, chrono::NaiveTime::from_hms_opt(9, 0, 0)?)),
+        Some(a) => crate::core::digest::parse_at(&a.value).or_else(|| {
+            d.error_hint(
+                at(a),
+                "report.at",
+                format!("`{}` is not a time of day", a.value),
+                "e.g. \"MON 09:00\" for a weekly digest, \"09:00\" (the period's first day) otherwise",
+            );
+            None
+        }),
+    };
+    let tz = match &r.time_zone {
+        None => Some(chrono_tz::UTC),
+        Some(z) => z.value.trim().parse::<chrono_tz::Tz>().ok().or_else(|| {
+            d.error_hint(
+                at(z),
+                "report.timeZone",
+                format!("unknown time zone `{}`", z.value),
+                "use an IANA time zone name such as UTC, Europe/Paris or Asia/Tokyo",
+            );
+            None
+        }),
+    };
+    let mut via = Vec::new();
+    let wanted: Vec<String> = r
+        .via
+        .as_ref()
+        .map_or_else(|| vec!["email".to_owned()], |v| v.value.clone());
+    for name in wanted {
+        let (channel, configured) = match name.trim() {
+            "email" => ("sns", notify.is_some_and(|n| n.sns_topic.is_some())),
+            "slack" => (
+                "slack",
+                notify.is_some_and(|n| n.slack_webhook_env.is_some()),
+            ),
+            other => {
+                d.error_hint(
+                    r.via.as_ref().and_then(at),
+                    "report.via",
+                    format!("unknown channel `{other}`"),
+                    "use email (notify.sns) and slack (notify.slack)",
+                );
+                continue;
+            }
+        };
+        if !configured {
+            d.error_hint(
+                r.via.as_ref().map_or(at(&r.every), at),
+                "report.via",
+                format!(
+                    "`{name}` has nowhere to go: the spec's notify has no {}",
+                    if channel == "sns" {
+                        "sns topic"
+                    } else {
+                        "slack webhook"
+                    }
+                ),
+                "add it to notify:, or leave it out of via",
+            );
+            continue;
+        }
+        via.push(channel.to_owned());
+    }
+    let (weekday, time) = at_time?;
+    if weekday.is_some() && every != Some(CalendarPeriod::Week) {
+        d.error_hint(
+            r.at.as_ref().and_then(at),
+            "report.at",
+            "a weekday is for weekly digests",
+            "monthly and quarterly digests go on the period's first day: give the time only",
+        );
+        return None;
+    }
+    Some(Some(crate::core::digest::Digest {
+        every: every?,
+        weekday,
+        time,
+        time_zone: tz?,
+        via,
+    }))
 }
 
 fn convert_policy(p: Option<&PolicyWire>, d: &mut Diagnostics) -> Option<Policy> {
@@ -1316,6 +1425,34 @@ mod tests {
                 "[{ schedule: \"cron(0 2 ? * SUN *)\", duration: 40d, reason: x }]",
             )],
             "exclusions[0].duration",
+        );
+    }
+
+    #[test]
+    fn a_digest_goes_only_where_notify_points_and_is_refused_with_its_field() {
+        let with_sns = ("notify", "{ sns: arn:aws:sns:us-east-1:123456789012:t }");
+        let slo = ok(&[
+            with_sns,
+            (
+                "report",
+                "{ every: month, at: \"08:30\", timeZone: Asia/Tokyo }",
+            ),
+        ]);
+        let d = slo.digest.expect("a digest");
+        assert_eq!(d.via, ["sns"]);
+        assert_eq!(d.time.format("%H:%M").to_string(), "08:30");
+        refused(&[with_sns, ("report", "{ every: year }")], "report.every");
+        refused(
+            &[with_sns, ("report", "{ every: week, via: [slack] }")],
+            "report.via",
+        );
+        refused(
+            &[with_sns, ("report", "{ every: month, at: \"MON 09:00\" }")],
+            "report.at",
+        );
+        refused(
+            &[with_sns, ("report", "{ every: week, at: noon }")],
+            "report.at",
         );
     }
 }

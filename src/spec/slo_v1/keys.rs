@@ -28,8 +28,10 @@ pub const KEYS: &[(&str, &[&str])] = &[
             "dashboard",
             "policy",
             "exclusions",
+            "report",
         ],
     ),
+    ("report", &["every", "at", "timeZone", "via"]),
     ("alb", &["loadBalancer", "targetGroup", "includeElb5xx"]),
     ("ecs", &["cluster", "service", "logGroup", "rollbackOnBurn"]),
     ("window", &["calendar", "timeZone"]),
@@ -123,6 +125,8 @@ pub const SHAPES: &[(&str, Shape)] = &[
     ("correlation", Shape::Map),
     ("policy", Shape::Map),
     ("logs", Shape::Map),
+    ("report", Shape::Map),
+    ("report.via", Shape::List),
     ("exclusions", Shape::List),
     ("exclusions[]", Shape::Map),
     ("objectives[].exclusions", Shape::List),
@@ -459,6 +463,7 @@ logs: { patterns: error|timeout, top: 3 }
 dashboard: true
 policy: { freezeBelow: 10% }
 exclusions: [{ start: a, end: b, schedule: s, duration: 1h, timeZone: UTC, reason: r, objective: l }]
+report: { every: week, at: \"MON 09:00\", timeZone: UTC, via: [email] }
 ";
 
     #[test]
@@ -523,6 +528,7 @@ exclusions: [{ start: a, end: b, schedule: s, duration: 1h, timeZone: UTC, reaso
                 }
                 "window" => EVERY_KEY.replacen("timeZone: UTC }", "timeZone: UTC, bogus: 1 }", 1),
                 "objectives[]" => EVERY_KEY.replacen("}] }", "}], bogus: 1 }", 1),
+                "report" => EVERY_KEY.replacen("via: [email] }", "via: [email], bogus: 1 }", 1),
                 "exclusions[]" => EVERY_KEY.replacen(
                     "reason: r, objective: l }",
                     "reason: r, objective: l, bogus: 1 }",
@@ -662,6 +668,11 @@ exclusions: [{ start: a, end: b, schedule: s, duration: 1h, timeZone: UTC, reaso
                     "exclusions: 42",
                 ),
                 "exclusions[]" => ("exclusions: [{ start: a", "exclusions: [42, { start: a"),
+                "report" => (
+                    "report: { every: week, at: \"MON 09:00\", timeZone: UTC, via: [email] }",
+                    "report: 42",
+                ),
+                "report.via" => ("via: [email]", "via: 42"),
                 "objectives[].exclusions" => (
                     "exclusions: [{ start: c, end: d, schedule: s, duration: 1h, timeZone: UTC, reason: o, objective: l }]",
                     "exclusions: 42",

@@ -38,6 +38,22 @@ pub struct SpecDoc {
     pub policy: Option<PolicyWire>,
     #[serde(default)]
     pub exclusions: Option<Sp<Vec<ExclusionWire>>>,
+    #[serde(default)]
+    pub report: Option<DigestWire>,
+}
+
+/// `report: { every: week, at: "MON 09:00", timeZone: Europe/Berlin, via: [email, slack] }`:
+/// the SLO review `slo serve` sends.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct DigestWire {
+    pub every: Sp<String>,
+    #[serde(default)]
+    pub at: Option<Sp<String>>,
+    #[serde(default)]
+    pub time_zone: Option<Sp<String>>,
+    #[serde(default)]
+    pub via: Option<Sp<Vec<String>>>,
 }
 
 /// A maintenance window or a correction: `{start, end, reason}` once, or `{schedule:
