@@ -11,6 +11,7 @@ use super::inventory::{EcsService, Inventory, LoadBalancer, TargetGroup};
 use super::journal::{Journal, JournalError};
 use super::logs::{LogPage, LogReader, MetricFilterStore};
 use super::metrics::{HeartbeatWriter, MetricDataPage, MetricsReader};
+use super::s3::{Listing, ObjectStore};
 use super::sns::Publisher;
 use crate::core::alarms::mute::MuteRule;
 use crate::core::alarms::{Alarm, MetricFilter};
@@ -235,6 +236,18 @@ impl<T: MuteRuleStore + Sync> MuteRuleStore for Failing<T> {
     async fn delete_mute_rule(&self, name: &str) -> Result<(), AwsError> {
         self.check("DeleteAlarmMuteRule")?;
         self.inner.delete_mute_rule(name).await
+    }
+}
+
+impl<T: ObjectStore + Sync> ObjectStore for Failing<T> {
+    async fn list(&self, bucket: &str, prefix: &str, delimited: bool) -> Result<Listing, AwsError> {
+        self.check("ListObjectsV2")?;
+        self.inner.list(bucket, prefix, delimited).await
+    }
+
+    async fn get(&self, bucket: &str, key: &str) -> Result<Vec<u8>, AwsError> {
+        self.check("GetObject")?;
+        self.inner.get(bucket, key).await
     }
 }
 

@@ -12,6 +12,7 @@ use super::inventory::{EcsService, Inventory, LoadBalancer, TargetGroup};
 use super::journal::{Journal, JournalError};
 use super::logs::{LogPage, LogReader, MetricFilterStore};
 use super::metrics::{HeartbeatWriter, MetricDataPage, MetricsReader, QueryPage};
+use super::s3::{Listing, ObjectStore};
 use super::sns::Publisher;
 use crate::core::alarms::mute::MuteRule;
 use crate::core::alarms::{Alarm, MetricFilter};
@@ -638,5 +639,52 @@ impl Inventory for MemoryInventory {
             .filter(|l| arns.contains(&l.arn))
             .cloned()
             .collect())
+    }
+}
+
+/// S3 objects by bucket and key; listings follow S3's: keys in order, common prefixes with a
+/// `/` delimiter.
+#[derive(Debug, Default)]
+pub struct MemoryObjects {
+    objects: Mutex<BTreeMap<(String, String), Vec<u8>>>,
+}
+
+impl MemoryObjects {
+    pub fn put(&self, bucket: &str, key: &str, body: Vec<u8>) {
+        lock(&self.objects).insert((bucket.to_owned(), key.to_owned()), body);
+    }
+}
+
+impl ObjectStore for MemoryObjects {
+    async fn list(&self, bucket: &str, prefix: &str, delimited: bool) -> Result<Listing, AwsError> {
+        let mut out = Listing::default();
+        for ((b, key), body) in lock(&self.objects).iter() {
+            let Some(rest) = key.strip_prefix(prefix).filter(|_| b == bucket) else {
+                continue;
+            };
+            match rest.find('/').filter(|_| delimited) {
+                Some(i) => {
+                    let p = format!("{prefix}{}", &rest[..=i]);
+                    if !out.prefixes.contains(&p) {
+                        out.prefixes.push(p);
+                    }
+                }
+                None => out.objects.push((key.clone(), body.len() as u64)),
+            }
+        }
+        Ok(out)
+    }
+
+    async fn get(&self, bucket: &str, key: &str) -> Result<Vec<u8>, AwsError> {
+        lock(&self.objects)
+            .get(&(bucket.to_owned(), key.to_owned()))
+            .cloned()
+            .ok_or_else(|| {
+                AwsError::new(
+                    "GetObject",
+                    ErrorKind::NotFound,
+                    format!("no object s3://{bucket}/{key}"),
+                )
+            })
     }
 }

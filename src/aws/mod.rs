@@ -18,6 +18,7 @@ pub mod journal;
 pub mod logs;
 pub mod memory;
 pub mod metrics;
+pub mod s3;
 pub mod sns;
 
 pub use alarms::{AlarmStore, CloudWatchAlarms};
@@ -120,4 +121,24 @@ pub async fn check_config(config: &aws_config::SdkConfig) -> Result<(), AwsError
             ))
         }
     }
+}
+
+/// Runs every future to its end, concurrently, on the caller's task.
+pub async fn join_all(mut futures: Vec<std::pin::Pin<Box<dyn Future<Output = ()> + Send + '_>>>) {
+    let mut done = vec![false; futures.len()];
+    std::future::poll_fn(|cx| {
+        let mut all = true;
+        for (f, d) in futures.iter_mut().zip(done.iter_mut()) {
+            if !*d {
+                *d = f.as_mut().poll(cx).is_ready();
+                all &= *d;
+            }
+        }
+        if all {
+            std::task::Poll::Ready(())
+        } else {
+            std::task::Poll::Pending
+        }
+    })
+    .await
 }

@@ -385,26 +385,6 @@ async fn send(
     Err(last)
 }
 
-/// Runs every future to its end, concurrently, on the caller's task.
-async fn join_all(mut futures: Vec<std::pin::Pin<Box<dyn Future<Output = ()> + Send + '_>>>) {
-    let mut done = vec![false; futures.len()];
-    std::future::poll_fn(|cx| {
-        let mut all = true;
-        for (f, d) in futures.iter_mut().zip(done.iter_mut()) {
-            if !*d {
-                *d = f.as_mut().poll(cx).is_ready();
-                all &= *d;
-            }
-        }
-        if all {
-            std::task::Poll::Ready(())
-        } else {
-            std::task::Poll::Pending
-        }
-    })
-    .await
-}
-
 /// The journal's state for this pass: as stored, or, when it is damaged, a fresh one (the
 /// damaged copy set aside, and said loudly): a fresh journal sees every firing composite as
 /// new and notifies it again — nothing firing is dropped.
@@ -583,7 +563,7 @@ pub async fn pass<W: AlarmWatcher, J: Journal + Sync, E: Enrich>(
             }
         }
     }));
-    join_all(work).await;
+    crate::aws::join_all(work).await;
     if let Some(e) = record_error.into_inner().unwrap_or_else(|e| e.into_inner()) {
         return Err(e.into());
     }

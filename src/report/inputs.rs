@@ -48,6 +48,20 @@ pub enum InputError {
     Evaluate(#[from] EvaluateError),
     #[error("{0}; for a report without AWS, read ALB access logs with --access-logs DIR")]
     AwsConfig(crate::aws::AwsError),
+    #[error("--access-logs {0}")]
+    S3Url(String),
+    #[error("cannot read the access logs under {url}")]
+    S3 {
+        url: String,
+        #[source]
+        source: crate::aws::AwsError,
+    },
+    #[error("cannot keep the logs read from S3: {0}")]
+    S3Copy(String),
+    #[error(
+        "no access-log object under {url} for the specs' load balancers in the window (found: {locations}); ALB writes AWSLogs/<account>/elasticloadbalancing/<region>/YYYY/MM/DD/ under the prefix"
+    )]
+    NoS3Logs { url: String, locations: String },
 }
 
 /// How far a scan of access logs is: bytes read of the total (set once the files are found).
@@ -88,7 +102,60 @@ pub async fn evaluate(
         });
     let app_logs = read_app_logs(&inputs.app_logs, slos)?;
     let mut file_warnings = Vec::new();
-    let mut evaluation = match &inputs.access_logs {
+    // `s3://bucket/prefix/`: what the window needs is copied from the bucket first; the
+    // copy lives until the scan is done.
+    let mut _s3_copy = None;
+    let access_logs = match inputs
+        .access_logs
+        .as_ref()
+        .and_then(|p| crate::source::access_log::s3::S3Url::parse(&p.to_string_lossy()))
+    {
+        Some(url) => {
+            let url = url.map_err(InputError::S3Url)?;
+            let config = crate::aws::load_config().await;
+            crate::aws::check_config(&config)
+                .await
+                .map_err(InputError::AwsConfig)?;
+            let store = crate::aws::s3::S3Objects::new(&config);
+            let tmp = tempfile::tempdir().map_err(|e| InputError::S3Copy(e.to_string()))?;
+            let selection = crate::source::access_log::Selection::new(slos, at, window);
+            let fetched = crate::source::access_log::s3::fetch(
+                &store,
+                &url,
+                &selection,
+                tmp.path(),
+                crate::source::access_log::s3::DEFAULT_CONCURRENCY,
+            )
+            .await
+            .map_err(|source| InputError::S3 {
+                url: url.to_string(),
+                source,
+            })?;
+            if fetched.gets == 0 {
+                return Err(InputError::NoS3Logs {
+                    url: url.to_string(),
+                    locations: fetched.locations.join(", "),
+                });
+            }
+            warnings.push(format!(
+                "read {} object(s), {} bytes, from {url} ({}) in {} LIST and {} GET request(s)",
+                fetched.gets,
+                fetched.bytes,
+                if fetched.locations.is_empty() {
+                    "no AWSLogs/<account>/elasticloadbalancing/<region>/ under it".to_owned()
+                } else {
+                    fetched.locations.join(", ")
+                },
+                fetched.lists,
+                fetched.gets
+            ));
+            let dir = tmp.path().to_path_buf();
+            _s3_copy = Some(tmp);
+            Some(dir)
+        }
+        None => inputs.access_logs.clone(),
+    };
+    let mut evaluation = match &access_logs {
         Some(dir) => {
             let histories = from_files.unwrap_or_default();
             let (evaluation, w) =

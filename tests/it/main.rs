@@ -21,6 +21,7 @@ mod query_protocol;
 mod replay;
 mod report;
 mod review;
+mod s3;
 mod schema;
 mod serve;
 mod split;

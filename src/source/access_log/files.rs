@@ -105,6 +105,11 @@ fn describe_meta(path: &Path, meta: &std::fs::Metadata) -> Option<LogFile> {
     Some(f)
 }
 
+/// What an S3 key's name says of the object (as a file of that name would).
+pub fn describe_key(key: &str, size: u64) -> Option<LogFile> {
+    describe(Path::new(key), size)
+}
+
 fn describe(path: &Path, size: u64) -> Option<LogFile> {
     let name = path.file_name()?.to_str()?;
     let (stem, gzipped) = if let Some(s) = name.strip_suffix(".log.gz") {

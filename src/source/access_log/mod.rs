@@ -1,5 +1,5 @@
 //! ALB access logs as an exact SLI source: files as ALB writes them to S3 (synced to a local
-//! folder), read streaming.
+//! folder, or read from the bucket: `s3`), read streaming.
 
 pub mod failing;
 pub mod files;
@@ -7,6 +7,7 @@ mod gunzip;
 pub mod line;
 mod mapped;
 mod masks;
+pub mod s3;
 pub mod scan;
 
 pub use files::{LogFile, find_log_files};

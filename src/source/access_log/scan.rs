@@ -145,7 +145,13 @@ impl Selection {
         }
     }
 
-    fn may_hold(&self, f: &LogFile) -> bool {
+    /// The span of the lines wanted.
+    pub fn range(&self) -> TimeRange {
+        self.range
+    }
+
+    /// Whether `f`'s name lets it hold a wanted line.
+    pub fn wants(&self, f: &LogFile) -> bool {
         f.may_hold(
             &self.load_balancers,
             self.range.start.timestamp(),
@@ -241,7 +247,7 @@ pub fn scan_with(
     options: ScanOptions,
     progress: Option<&AtomicU64>,
 ) -> Scan {
-    let wanted: Vec<&LogFile> = files.iter().filter(|f| selection.may_hold(f)).collect();
+    let wanted: Vec<&LogFile> = files.iter().filter(|f| selection.wants(f)).collect();
     let pieces = pieces(&wanted, options);
     let next = AtomicUsize::new(0);
     let results = Mutex::new(Vec::new());

@@ -122,6 +122,31 @@ data "aws_iam_policy_document" "slo_apply" {
 
   # `slo gate` before a deploy: the budget from CloudWatch (no resource-level permissions for
   # GetMetricData), the service's deployments and its logs' evidence.
+  # `slo gate --access-logs s3://bucket/prefix/`: the log buckets listed under their prefixes only, and
+  # their objects read. No statement when no location is given.
+  dynamic "statement" {
+    for_each = length(var.access_log_locations) > 0 ? [1] : []
+    content {
+      sid       = "ListAccessLogs"
+      actions   = ["s3:ListBucket"]
+      resources = distinct([for l in var.access_log_locations : "arn:${local.partition}:s3:::${split("/", l)[0]}"])
+      condition {
+        test     = "StringLike"
+        variable = "s3:prefix"
+        values   = [for l in var.access_log_locations : "${trimprefix(join("/", slice(split("/", l), 1, length(split("/", l)))), "/")}*"]
+      }
+    }
+  }
+
+  dynamic "statement" {
+    for_each = length(var.access_log_locations) > 0 ? [1] : []
+    content {
+      sid       = "ReadAccessLogs"
+      actions   = ["s3:GetObject"]
+      resources = [for l in var.access_log_locations : "arn:${local.partition}:s3:::${trimsuffix(l, "/")}/*"]
+    }
+  }
+
   statement {
     sid       = "GateReadsTheBudget"
     actions   = ["cloudwatch:GetMetricData"]

@@ -59,6 +59,7 @@ module "github_oidc" {
   environment          = var.github_environment
   create_oidc_provider = var.create_oidc_provider
   watched_log_groups   = var.watched_log_groups
+  access_log_locations = var.access_log_locations
   watched_clusters     = var.watched_clusters
   topic_arns           = concat([module.notifications.topic_arn], var.extra_topic_arns)
   repository_arn       = module.ecr.repository_arn

@@ -38,6 +38,31 @@ data "aws_iam_policy_document" "operator" {
     resources = ["${local.arn}:cloudwatch:${local.at}:alarm:slo:*", "${local.arn}:cloudwatch::${data.aws_caller_identity.current.account_id}:dashboard/slo-*"]
   }
 
+  # `--access-logs s3://bucket/prefix/`: the log buckets listed under their prefixes only, and
+  # their objects read. No statement when no location is given.
+  dynamic "statement" {
+    for_each = length(var.access_log_locations) > 0 ? [1] : []
+    content {
+      sid       = "ListAccessLogs"
+      actions   = ["s3:ListBucket"]
+      resources = distinct([for l in var.access_log_locations : "arn:${data.aws_partition.current.partition}:s3:::${split("/", l)[0]}"])
+      condition {
+        test     = "StringLike"
+        variable = "s3:prefix"
+        values   = [for l in var.access_log_locations : "${trimprefix(join("/", slice(split("/", l), 1, length(split("/", l)))), "/")}*"]
+      }
+    }
+  }
+
+  dynamic "statement" {
+    for_each = length(var.access_log_locations) > 0 ? [1] : []
+    content {
+      sid       = "ReadAccessLogs"
+      actions   = ["s3:GetObject"]
+      resources = [for l in var.access_log_locations : "arn:${data.aws_partition.current.partition}:s3:::${trimsuffix(l, "/")}/*"]
+    }
+  }
+
   # `slo plan`: the region's mute rules listed, slo's maintenance windows read with their tags.
   statement {
     sid       = "ListMuteRules"

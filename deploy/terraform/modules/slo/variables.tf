@@ -128,3 +128,9 @@ variable "tags" {
   type        = map(string)
   default     = {}
 }
+
+variable "access_log_locations" {
+  description = "Where ALB writes its access logs, as bucket/prefix (no s3://), for `slo report --access-logs s3://…`; empty: no S3 reads."
+  type        = list(string)
+  default     = []
+}
