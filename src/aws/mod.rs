@@ -1,7 +1,8 @@
 //! The ports to AWS, and the only place the AWS SDK appears. Each capability is a small trait
 //! in the core's types, with its SDK adapter beside it: `metrics` (`MetricsReader`,
-//! `HeartbeatWriter`), `alarms` (`AlarmStore`, `AlarmWatcher`, `DashboardStore`), `ecs`
-//! (`DeploymentReader`), `logs` (`LogReader`, `MetricFilterStore`), `sns` (`Publisher`),
+//! `HeartbeatWriter`), `alarms` (`AlarmStore`, `AlarmWatcher`, `DashboardStore`,
+//! `MuteRuleStore`), `ecs` (`DeploymentReader`, `DeploymentAlarmStore`), `logs` (`LogReader`,
+//! `MetricFilterStore`), `s3` (`ObjectStore`, access logs in their bucket), `sns` (`Publisher`),
 //! `inventory` (`Inventory`, for `slo init`), `journal` (`Journal`, the notification journal's
 //! port) with `dynamodb` (its DynamoDB adapter). Every port has an in-memory version
 //! (`memory`) and is covered by a wrapper that fails chosen calls (`failing`); a test holds

@@ -1,6 +1,7 @@
 //! One notification pass (`slo notify`, and every minute in `slo serve`): the severity
 //! composites' states (and, since the last pass, their history) → decisions against the
-//! journal (`core::notify`) → messages on each channel (`channel/`: SNS, Slack). Level-
+//! journal (`core::notify`, with maintenance windows holding new pages) → messages on each
+//! channel (`channel/`: SNS, Slack); `digest`: the scheduled SLO review. Level-
 //! triggered: a pass that crashed is made good by the next. Delivery is at least once: the
 //! journal is written before a message is sent and after; a crash between the two may repeat
 //! that one message. The file journal is here; its port and the DynamoDB one are `aws`'s.

@@ -409,36 +409,16 @@ fn sli_chart(
     markers: &[Marker],
 ) {
     let what = bad_requests(o);
-    let allowed = o.target.error_allowance();
-    let lines = [Line {
-        class: "share",
-        label: format!("{what}, per step"),
-        points: crate::core::timeline::bad_share(sums, range, CHART_POINTS),
-    }];
     let _ = write!(s, "<div><h3>{}</h3>", escape(&capitalised(what)));
+    let title = format!(
+        "{}: {what} over the window, against the {} allowed",
+        o.key,
+        percent(o.target.error_allowance())
+    );
+    let points = crate::core::timeline::bad_share(sums, range, CHART_POINTS);
     boxed(
         s,
-        &chart(&Chart {
-            title: &format!(
-                "{}: {what} over the window, against the {} allowed",
-                o.key,
-                percent(allowed)
-            ),
-            y_label: what,
-            unit: Unit::Percent,
-            range,
-            floor: 0.0,
-            ceiling: allowed * 2.0,
-            cap: None,
-            lines: &lines,
-            rules: &[Rule {
-                value: allowed,
-                class: "allowed",
-                label: format!("allowed {}", percent(allowed)),
-            }],
-            shades,
-            markers,
-        }),
+        &share_chart(o, &title, "per step", points, range, shades, markers),
     );
     legend(
         s,
@@ -456,6 +436,41 @@ fn boxed(s: &mut String, svg: &str) {
     s.push_str("<div class=\"chart-box\" tabindex=\"0\">");
     s.push_str(svg);
     s.push_str("</div>");
+}
+
+/// The share of bad requests (`points`, one per `step`) against what the target allows.
+fn share_chart(
+    o: &ObjectiveReport,
+    title: &str,
+    step: &str,
+    points: Vec<crate::core::timeline::Point>,
+    range: crate::core::window::TimeRange,
+    shades: &[Shade],
+    markers: &[Marker],
+) -> String {
+    let what = bad_requests(o);
+    let allowed = o.target.error_allowance();
+    chart(&Chart {
+        title,
+        y_label: what,
+        unit: Unit::Percent,
+        range,
+        floor: 0.0,
+        ceiling: allowed * 2.0,
+        cap: None,
+        lines: &[Line {
+            class: "share",
+            label: format!("{what}, {step}"),
+            points,
+        }],
+        rules: &[Rule {
+            value: allowed,
+            class: "allowed",
+            label: format!("allowed {}", percent(allowed)),
+        }],
+        shades,
+        markers,
+    })
 }
 
 fn bad_requests(o: &ObjectiveReport) -> &'static str {
@@ -614,41 +629,22 @@ fn incident_zoom(
             }
         }
         let minutes = (range.end - range.start).num_minutes().max(1) as usize;
-        let what = bad_requests(o);
-        let allowed = o.target.error_allowance();
-        let lines = [Line {
-            class: "share",
-            label: format!("{what}, per minute"),
-            points: crate::core::timeline::bad_share(&series.prefix_sums(), range, minutes),
+        let title = format!(
+            "{}: {} per minute from {} to {}",
+            o.key,
+            bad_requests(o),
+            range.start.format("%m-%d %H:%M"),
+            time(range.end)
+        );
+        let points = crate::core::timeline::bad_share(&series.prefix_sums(), range, minutes);
+        let shade = [Shade {
+            start: i.impact.start,
+            end: i.impact.end,
+            label: incident_line(o, i),
         }];
         boxed(
             s,
-            &chart(&Chart {
-                title: &format!(
-                    "{}: {what} per minute from {} to {}",
-                    o.key,
-                    range.start.format("%m-%d %H:%M"),
-                    time(range.end)
-                ),
-                y_label: what,
-                unit: Unit::Percent,
-                range,
-                floor: 0.0,
-                ceiling: allowed * 2.0,
-                cap: None,
-                lines: &lines,
-                rules: &[Rule {
-                    value: allowed,
-                    class: "allowed",
-                    label: format!("allowed {}", percent(allowed)),
-                }],
-                shades: &[Shade {
-                    start: i.impact.start,
-                    end: i.impact.end,
-                    label: incident_line(o, i),
-                }],
-                markers: &markers,
-            }),
+            &share_chart(o, &title, "per minute", points, range, &shade, &markers),
         );
     }
     s.push_str("<ul>");

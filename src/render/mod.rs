@@ -1,8 +1,9 @@
 //! Everything `slo` shows people, from the same values so the formats never disagree: the
 //! report as a terminal table (`table`), JSON with its generated schema (`json`, `schema`),
 //! Markdown (`markdown`) and an HTML page with SVG charts (`html`, `svg`, also `slo serve`'s
-//! dashboard); the alarm plan (`plan`); notification messages — e-mail, AWS Chatbot, Slack
-//! Block Kit (`messages`); the post-mortem draft (`postmortem`). `escape` makes outside text
+//! dashboard, with its overview table `overview` and its one script `page.js`); the SLO review
+//! (`review`); the alarm plan (`plan`); notification messages — e-mail, AWS Chatbot, Slack
+//! Block Kit, and the review's digest (`messages`); the post-mortem draft (`postmortem`). `escape` makes outside text
 //! inert for each format; `file` writes output files atomically.
 
 pub mod escape;

@@ -2,7 +2,8 @@
 //! event series come from a source (access logs, CloudWatch), the time from the caller.
 //! Beside it: `evaluate` (sources → a report), `history` (ECS deployments, read and matched),
 //! `evidence` (application logs behind each incident), `inputs` (the sources a user names →
-//! a report), `postmortem` (an incident's facts).
+//! a report), `postmortem` (an incident's facts), `review` (the SLO review: a report per
+//! calendar period).
 
 pub mod evaluate;
 pub mod evidence;

@@ -29,17 +29,15 @@ fn time(v: &Value) -> Option<DateTime<Utc>> {
     v.as_str().map(t)
 }
 
-/// The main job's output (`scripts/example-report`): incidents, the deployment behind them and
-/// the rollback, the replayed pages.
-#[test]
-fn the_example_report_shows_the_deployment_behind_the_incident() {
+/// `scripts/example-report EXTRA…`: the bundled example with its deployments and app logs.
+fn example_report(extra: &[&str]) -> std::process::Output {
     let logs = example_logs();
     let deployments = logs.join(slo::example::DEPLOYMENTS_FILE);
     let app_logs = format!(
         "checkout={}",
         logs.join(slo::example::APP_LOGS_FILE).display()
     );
-    let out = slo(&[
+    let mut args = vec![
         "report",
         "--access-logs",
         logs.to_str().unwrap(),
@@ -49,7 +47,16 @@ fn the_example_report_shows_the_deployment_behind_the_incident() {
         &app_logs,
         "--at",
         "2026-11-20T00:00:00Z",
-    ]);
+    ];
+    args.extend_from_slice(extra);
+    slo(&args)
+}
+
+/// The main job's output (`scripts/example-report`): incidents, the deployment behind them and
+/// the rollback, the replayed pages.
+#[test]
+fn the_example_report_shows_the_deployment_behind_the_incident() {
+    let out = example_report(&[]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     let table = text(&out.stdout);
     crate::support::assert_golden(
@@ -80,26 +87,7 @@ fn the_example_html_report_reads_in_a_browser_at_both_widths() {
     let logs = example_logs();
     let tmp = tempfile::tempdir().unwrap();
     let file = tmp.path().join("report.html");
-    let deployments = logs.join(slo::example::DEPLOYMENTS_FILE);
-    let app_logs = format!(
-        "checkout={}",
-        logs.join(slo::example::APP_LOGS_FILE).display()
-    );
-    let out = slo(&[
-        "report",
-        "--access-logs",
-        logs.to_str().unwrap(),
-        "--deployments",
-        deployments.to_str().unwrap(),
-        "--app-logs",
-        &app_logs,
-        "--at",
-        "2026-11-20T00:00:00Z",
-        "--format",
-        "html",
-        "-o",
-        file.to_str().unwrap(),
-    ]);
+    let out = example_report(&["--format", "html", "-o", file.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     let html = std::fs::read_to_string(&file).unwrap();
     crate::support::assert_golden(

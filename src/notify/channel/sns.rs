@@ -40,30 +40,33 @@ impl<P: Publisher + Sync> Channel for SnsChannel<'_, P> {
     }
 
     fn send_digest<'a>(&'a self, service: &'a str, d: &'a DigestMessage) -> Sending<'a> {
-        Box::pin(async move {
-            let Some(topic) = self.topics.get(service) else {
-                return Err(SendError::permanent(
-                    "no SNS topic for the service any more",
-                ));
-            };
-            self.publisher
-                .publish(
-                    topic,
-                    &messages::digest_subject(d),
-                    &messages::digest_sns_message(d),
-                    &format!("review-{}", d.label),
-                )
-                .await
-                .map(|_| ())
-                .map_err(|e| SendError {
-                    retryable: e.kind.is_retryable(),
-                    wait: None,
-                    message: format!("SNS: {e}"),
-                })
-        })
+        self.publish(
+            service,
+            messages::digest_subject(d),
+            messages::digest_sns_message(d),
+            format!("review-{}", d.label),
+        )
     }
 
     fn send<'a>(&'a self, service: &'a str, m: &'a Message) -> Sending<'a> {
+        self.publish(
+            service,
+            messages::subject(m),
+            messages::sns_message(m),
+            messages::transition_id(m),
+        )
+    }
+}
+
+impl<P: Publisher + Sync> SnsChannel<'_, P> {
+    /// One `Publish` to the service's topic.
+    fn publish<'a>(
+        &'a self,
+        service: &'a str,
+        subject: String,
+        message: String,
+        dedup: String,
+    ) -> Sending<'a> {
         Box::pin(async move {
             let Some(topic) = self.topics.get(service) else {
                 return Err(SendError::permanent(
@@ -71,12 +74,7 @@ impl<P: Publisher + Sync> Channel for SnsChannel<'_, P> {
                 ));
             };
             self.publisher
-                .publish(
-                    topic,
-                    &messages::subject(m),
-                    &messages::sns_message(m),
-                    &messages::transition_id(m),
-                )
+                .publish(topic, &subject, &message, &dedup)
                 .await
                 .map(|_| ())
                 .map_err(|e| SendError {
