@@ -346,6 +346,13 @@ fn objective(
         }
         s.push_str("</ul>");
     }
+    if !o.excluded.is_empty() {
+        s.push_str("<h3>Excluded (maintenance windows and corrections)</h3><ul>");
+        for e in &o.excluded {
+            let _ = write!(s, "<li>{}</li>", escape(&super::excluded_line(o, e)));
+        }
+        s.push_str("</ul>");
+    }
     let notifications: Vec<_> = o.notifications.iter().collect();
     if !notifications.is_empty() {
         s.push_str("<h3>When the alarms would have notified</h3><ul>");

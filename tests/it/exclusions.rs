@@ -125,6 +125,26 @@ fn an_excluded_incident_is_gone_and_its_requests_count_for_nothing() {
         table.contains("catalog/availability: 2026-11-08 03:00 → 2026-11-08 04:00 UTC (1h) excluded, failover drill:"),
         "{table}"
     );
+    // And the page.
+    let dir = specs_with(
+        "exclusions:\n  - { start: 2026-11-08T03:00:00Z, end: 2026-11-08T04:00:00Z, reason: \"failover drill\" }\n",
+    );
+    let out = slo(&[
+        "report",
+        dir.path().to_str().unwrap(),
+        "--access-logs",
+        example_logs().to_str().unwrap(),
+        "--at",
+        "2026-11-20T00:00:00Z",
+        "--format",
+        "html",
+    ]);
+    let page = text(&out.stdout);
+    assert!(
+        page.contains("<h3>Excluded (maintenance windows and corrections)</h3>"),
+        "no excluded list on the page"
+    );
+    assert!(page.contains("excluded, failover drill:"));
 }
 
 #[test]
