@@ -20,7 +20,8 @@ fn specs_with(extra: &str) -> tempfile::TempDir {
     dir
 }
 
-fn report(specs: &Path) -> Value {
+/// `slo report SPECS` on the bundled example at its end, in `format`: its standard output.
+fn run(specs: &Path, format: &str) -> String {
     let out = slo(&[
         "report",
         specs.to_str().unwrap(),
@@ -29,10 +30,14 @@ fn report(specs: &Path) -> Value {
         "--at",
         "2026-11-20T00:00:00Z",
         "--format",
-        "json",
+        format,
     ]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
-    let r: Value = serde_json::from_slice(&out.stdout).unwrap();
+    text(&out.stdout)
+}
+
+fn report(specs: &Path) -> Value {
+    let r: Value = serde_json::from_str(&run(specs, "json")).unwrap();
     crate::support::assert_valid("schema/report.schema.json", &r);
     r
 }
@@ -106,40 +111,16 @@ fn an_excluded_incident_is_gone_and_its_requests_count_for_nothing() {
             .unwrap()
     };
     assert!(total(&weekly) < total(&once));
-    // The table says what was excluded and how many requests it held.
-    let out = slo(&[
-        "report",
-        specs_with(
-            "exclusions:\n  - { start: 2026-11-08T03:00:00Z, end: 2026-11-08T04:00:00Z, reason: \"failover drill\" }\n",
-        )
-        .path()
-        .to_str()
-        .unwrap(),
-        "--access-logs",
-        example_logs().to_str().unwrap(),
-        "--at",
-        "2026-11-20T00:00:00Z",
-    ]);
-    let table = text(&out.stdout);
+    // The table and the page say what was excluded and how many requests it held.
+    let dir = specs_with(
+        "exclusions:\n  - { start: 2026-11-08T03:00:00Z, end: 2026-11-08T04:00:00Z, reason: \"failover drill\" }\n",
+    );
+    let table = run(dir.path(), "table");
     assert!(
         table.contains("catalog/availability: 2026-11-08 03:00 → 2026-11-08 04:00 UTC (1h) excluded, failover drill:"),
         "{table}"
     );
-    // And the page.
-    let dir = specs_with(
-        "exclusions:\n  - { start: 2026-11-08T03:00:00Z, end: 2026-11-08T04:00:00Z, reason: \"failover drill\" }\n",
-    );
-    let out = slo(&[
-        "report",
-        dir.path().to_str().unwrap(),
-        "--access-logs",
-        example_logs().to_str().unwrap(),
-        "--at",
-        "2026-11-20T00:00:00Z",
-        "--format",
-        "html",
-    ]);
-    let page = text(&out.stdout);
+    let page = run(dir.path(), "html");
     assert!(
         page.contains("<h3>Excluded (maintenance windows and corrections)</h3>"),
         "no excluded list on the page"
