@@ -82,6 +82,31 @@ impl Diagnostics {
         });
     }
 
+    /// The file these diagnostics are about.
+    pub fn file(&self) -> &Path {
+        &self.file
+    }
+
+    /// A diagnostic at a line and column found otherwise than by the YAML parser (a document
+    /// of a multi-document file).
+    pub fn at_line(
+        &mut self,
+        level: Level,
+        at: Option<(u64, u64)>,
+        field: &str,
+        message: impl Into<String>,
+        hint: Option<String>,
+    ) {
+        self.items.push(Diagnostic {
+            level,
+            file: self.file.clone(),
+            at,
+            field: field.to_owned(),
+            message: message.into(),
+            hint,
+        });
+    }
+
     pub fn error(&mut self, at: Option<Location>, field: &str, message: impl Into<String>) {
         self.push(Level::Error, at, field, message, None);
     }

@@ -148,8 +148,11 @@ pub fn parse_spec(bytes: &[u8], d: &mut Diagnostics) -> Option<Parsed> {
         );
         return None;
     }
-    // One loader per format, chosen by `apiVersion`: `slo/v1` only today, which also reports
-    // a missing or unknown version (and points OpenSLO documents at their conversion).
+    // One loader per format, chosen by `apiVersion`: OpenSLO's documents, or `slo/v1`, which
+    // also reports a missing or unknown version.
+    if super::openslo::is_openslo(text) {
+        return super::openslo::parse(text, d);
+    }
     super::slo_v1::parse(text, d)
 }
 

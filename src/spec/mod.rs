@@ -7,6 +7,7 @@
 pub mod diag;
 pub mod edit;
 pub mod load;
+pub mod openslo;
 pub mod scalars;
 pub mod slo_v1;
 

@@ -15,6 +15,7 @@ mod layout;
 mod messages;
 mod mute_rules;
 mod notify;
+mod openslo;
 mod probe;
 mod protocols;
 mod query_protocol;

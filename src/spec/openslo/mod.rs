@@ -1,0 +1,576 @@
+//! `apiVersion: openslo/v1` files: the documents of one file (`SLO`s with their `SLI`s, inline
+//! or by `indicatorRef`, `Service`s) mapped onto one slo/v1 spec, which is then read by the
+//! slo/v1 loader (the same checks and defaults). What cannot be mapped is an error with its
+//! line and the reason, never dropped. The mapping (README, "OpenSLO"):
+//! - a `ratioMetric` over CloudWatch's `AWS/ApplicationELB` metrics: `total` = `RequestCount`,
+//!   `bad` = `HTTPCode_Target_5XX_Count` (→ `includeElb5xx: false`), with
+//!   `HTTPCode_ELB_5XX_Count` too (two metrics or an expression: → `true`) — an availability
+//!   objective; the `LoadBalancer` and `TargetGroup` dimensions are the spec's `alb`;
+//! - a `thresholdMetric` on `TargetResponseTime` with an objective `op: lte` (or `lt`) and a
+//!   `value` in seconds — a latency objective;
+//! - `timeWindow` rolling (`30d`) or calendar (`1w`, `1M`, `1Q` with `calendar.timeZone`);
+//! - `budgetingMethod: Occurrences` only; the ECS service from the labels `ecs-cluster` and
+//!   `ecs-service`.
+
+use super::diag::{Diagnostics, Level};
+
+/// 1-based line and column.
+type Location = (u64, u64);
+use super::load::Parsed;
+use serde_json::Value;
+
+pub const API_VERSION: &str = "openslo/v1";
+
+/// One YAML document of the file and the line it starts at.
+struct Doc {
+    value: Value,
+    text: String,
+    first_line: u64,
+}
+
+impl Doc {
+    /// Where `key:` first appears in the document (1-based line, column).
+    fn at(&self, key: &str) -> Option<Location> {
+        let needle = format!("{key}:");
+        self.text.lines().enumerate().find_map(|(i, l)| {
+            let col = l.find(&needle)?;
+            Some((self.first_line + i as u64, col as u64 + 1))
+        })
+    }
+
+    fn kind(&self) -> &str {
+        self.value["kind"].as_str().unwrap_or("")
+    }
+
+    fn name(&self) -> &str {
+        self.value["metadata"]["name"].as_str().unwrap_or("")
+    }
+}
+
+/// Whether `text`'s first document says `apiVersion: openslo/…`.
+pub fn is_openslo(text: &str) -> bool {
+    text.lines()
+        .map(str::trim)
+        .find(|l| l.starts_with("apiVersion:"))
+        .is_some_and(|l| {
+            l.trim_start_matches("apiVersion:")
+                .trim()
+                .starts_with("openslo/")
+        })
+}
+
+fn split(text: &str, d: &mut Diagnostics) -> Vec<Doc> {
+    let mut docs = Vec::new();
+    let mut current = String::new();
+    let mut first_line = 1u64;
+    let mut push = |text: &str, first_line: u64, d: &mut Diagnostics| {
+        if text
+            .lines()
+            .all(|l| l.trim().is_empty() || l.trim_start().starts_with('#'))
+        {
+            return;
+        }
+        match serde_saphyr::from_str::<Value>(text) {
+            Ok(value) => docs.push(Doc {
+                value,
+                text: text.to_owned(),
+                first_line,
+            }),
+            Err(e) => err(
+                d,
+                Some((first_line, 1)),
+                "",
+                format!("not YAML: {}", super::load::strip_location(&e.to_string())),
+            ),
+        }
+    };
+    for (i, line) in text.lines().enumerate() {
+        if line.trim_end() == "---" {
+            push(&current, first_line, d);
+            current.clear();
+            first_line = i as u64 + 2;
+        } else {
+            current.push_str(line);
+            current.push('\n');
+        }
+    }
+    push(&current, first_line, d);
+    docs
+}
+
+/// The mapped spec of an OpenSLO file, or `None` with every problem in `d`.
+pub fn parse(text: &str, d: &mut Diagnostics) -> Option<Parsed> {
+    let docs = split(text, d);
+    let (slos, others): (Vec<&Doc>, Vec<&Doc>) = docs.iter().partition(|x| x.kind() == "SLO");
+    for doc in &docs {
+        let version = doc.value["apiVersion"].as_str().unwrap_or("");
+        if version != API_VERSION {
+            err_hint(
+                d,
+                doc.at("apiVersion"),
+                "apiVersion",
+                format!("`{version}` in an OpenSLO file"),
+                "every document of the file is `apiVersion: openslo/v1`",
+            );
+        }
+        match doc.kind() {
+            "SLO" | "SLI" | "Service" => {}
+            "AlertPolicy" | "AlertCondition" | "AlertNotificationTarget" | "DataSource" => {
+                err_hint(
+                    d,
+                    doc.at("kind"),
+                    "kind",
+                    format!("`{}` documents are not mapped yet", doc.kind()),
+                    "slo's alerting is the SRE Workbook's tiers by default; leave this document out, or write the alerting in slo/v1",
+                )
+            }
+            "" => err_hint(
+                d,
+                Some((doc.first_line, 1)),
+                "kind",
+                "an OpenSLO document names its kind (SLO, SLI, Service)",
+                if doc.value.get("objectives").is_some() {
+                    "this reads like a slo/v1 spec: write `apiVersion: slo/v1`"
+                } else {
+                    "add `kind: SLO` (or SLI, Service)"
+                },
+            ),
+            other => err_hint(
+                d,
+                doc.at("kind"),
+                "kind",
+                format!("unknown kind `{other}`"),
+                "OpenSLO v1 kinds: SLO, SLI, Service",
+            ),
+        }
+    }
+    if slos.is_empty() {
+        if d.has_errors() {
+            return None;
+        }
+        err_hint(
+            d,
+            Some((1, 1)),
+            "kind",
+            "no SLO document in the file",
+            "an OpenSLO file for slo holds the SLOs of one service, with their SLIs",
+        );
+        return None;
+    }
+    let mut service: Option<(String, Option<Location>)> = None;
+    let mut shared: Option<Shared> = None;
+    let mut objectives = Vec::new();
+    for slo in &slos {
+        let spec = &slo.value["spec"];
+        let Some(name) = spec["service"].as_str() else {
+            err(
+                d,
+                slo.at("spec"),
+                "spec.service",
+                "an SLO names its service",
+            );
+            continue;
+        };
+        match &service {
+            None => service = Some((name.to_owned(), slo.at("service"))),
+            Some((s, _)) if s != name => err_hint(
+                d,
+                slo.at("service"),
+                "spec.service",
+                format!("service `{name}` beside `{s}` in one file"),
+                "write one file per service",
+            ),
+            Some(_) => {}
+        }
+        if let Some(m) = spec["budgetingMethod"].as_str()
+            && m != "Occurrences"
+        {
+            err_hint(
+                d,
+                slo.at("budgetingMethod"),
+                "budgetingMethod",
+                format!(
+                    "`{m}` is not read: slo counts requests (Occurrences), not good time slices"
+                ),
+                "write `budgetingMethod: Occurrences`",
+            );
+            continue;
+        }
+        let Some((sli, sli_doc)) = indicator(slo, &others, d) else {
+            continue;
+        };
+        let Some(mapped) = map_slo(slo, sli, sli_doc, d) else {
+            continue;
+        };
+        match &shared {
+            None => shared = Some(mapped.shared.clone()),
+            Some(s) if *s != mapped.shared => err_hint(
+                d,
+                slo.at("spec"),
+                "spec",
+                "this SLO's load balancer, time window or ECS service differ from the file's first",
+                "a service's objectives share one ALB, one window and one ECS service: split the file",
+            ),
+            Some(_) => {}
+        }
+        objectives.push(mapped.objective);
+    }
+    if d.has_errors() {
+        return None;
+    }
+    let (service, service_at) = service?;
+    let shared = shared?;
+    let text = shared.slo_v1(&service, &objectives);
+    // The slo/v1 loader's checks and defaults; its problems are told at the first SLO.
+    let mut inner = Diagnostics::new(d.file());
+    let parsed = super::slo_v1::parse(&text, &mut inner);
+    for item in inner.items {
+        d.at_line(
+            item.level,
+            slos[0].at("spec"),
+            &item.field,
+            format!("{} (mapped to slo/v1)", item.message),
+            item.hint,
+        );
+    }
+    parsed.map(|(slo, _)| (slo, service_at))
+}
+
+/// What every objective of a service shares in slo/v1.
+#[derive(Clone, Debug, PartialEq)]
+struct Shared {
+    load_balancer: String,
+    target_group: Option<String>,
+    include_elb_5xx: Option<bool>,
+    window: String,
+    ecs: Option<(String, String)>,
+}
+
+impl Shared {
+    fn slo_v1(&self, service: &str, objectives: &[String]) -> String {
+        let mut alb = format!("{{ loadBalancer: {}", self.load_balancer);
+        if let Some(tg) = &self.target_group {
+            alb.push_str(&format!(", targetGroup: {tg}"));
+        }
+        if let Some(include) = self.include_elb_5xx {
+            alb.push_str(&format!(", includeElb5xx: {include}"));
+        }
+        alb.push_str(" }");
+        let mut text = format!(
+            "apiVersion: slo/v1\nservice: {service}\nalb: {alb}\nwindow: {}\n",
+            self.window
+        );
+        if let Some((cluster, ecs_service)) = &self.ecs {
+            text.push_str(&format!(
+                "ecs: {{ cluster: {cluster}, service: {ecs_service} }}\n"
+            ));
+        }
+        text.push_str("objectives:\n");
+        for o in objectives {
+            text.push_str(&format!("  - {o}\n"));
+        }
+        text
+    }
+}
+
+struct Mapped {
+    shared: Shared,
+    /// The slo/v1 objective, as a flow mapping.
+    objective: String,
+}
+
+/// The SLO's SLI, and the document it is written in: inline (`indicator`) or by
+/// `indicatorRef` to an SLI of the file.
+fn indicator<'a>(
+    slo: &'a Doc,
+    others: &'a [&'a Doc],
+    d: &mut Diagnostics,
+) -> Option<(&'a Value, &'a Doc)> {
+    let spec = &slo.value["spec"];
+    if spec["indicator"].is_object() {
+        return Some((&spec["indicator"], slo));
+    }
+    let Some(name) = spec["indicatorRef"].as_str() else {
+        err(
+            d,
+            slo.at("spec"),
+            "spec.indicator",
+            "an SLO has an `indicator` or an `indicatorRef`",
+        );
+        return None;
+    };
+    let found = others
+        .iter()
+        .find(|o| o.kind() == "SLI" && o.name() == name);
+    if found.is_none() {
+        err_hint(
+            d,
+            slo.at("indicatorRef"),
+            "spec.indicatorRef",
+            format!("no SLI named `{name}` in this file"),
+            "put the SLI document in the same file (documents are separated by ---)",
+        );
+    }
+    found.map(|o| (&o.value, *o))
+}
+
+/// The CloudWatch metric a metric source names: (namespace, metric names it mentions,
+/// dimensions).
+struct Metric {
+    metric_names: Vec<String>,
+    dimensions: Vec<(String, String)>,
+}
+
+fn cloudwatch(source: &Value) -> Option<Metric> {
+    let source = source.get("metricSource").unwrap_or(source);
+    let kind = source["type"].as_str().unwrap_or("");
+    if !kind.eq_ignore_ascii_case("cloudwatch") {
+        return None;
+    }
+    let spec = &source["spec"];
+    // Metric names wherever the spec says them: `metricName`, several `metrics`, or inside an
+    // expression or a JSON query.
+    let text = spec.to_string();
+    let metric_names = [
+        "RequestCount",
+        "HTTPCode_Target_5XX_Count",
+        "HTTPCode_ELB_5XX_Count",
+        "TargetResponseTime",
+    ]
+    .iter()
+    .filter(|m| text.contains(*m))
+    .map(|m| (*m).to_owned())
+    .collect();
+    let mut dimensions = Vec::new();
+    collect_dimensions(spec, &mut dimensions);
+    Some(Metric {
+        metric_names,
+        dimensions,
+    })
+}
+
+/// `dimensions` as `[{name, value}]`, `[{Name, Value}]` or `{Key: value}`, at any depth.
+fn collect_dimensions(v: &Value, out: &mut Vec<(String, String)>) {
+    match v {
+        Value::Object(map) => {
+            for (k, child) in map {
+                if k.eq_ignore_ascii_case("dimensions") {
+                    match child {
+                        Value::Array(items) => {
+                            for item in items {
+                                let name = item.get("name").or_else(|| item.get("Name"));
+                                let value = item.get("value").or_else(|| item.get("Value"));
+                                if let (Some(Value::String(n)), Some(Value::String(v))) =
+                                    (name, value)
+                                {
+                                    out.push((n.clone(), v.clone()));
+                                }
+                            }
+                        }
+                        Value::Object(m) => {
+                            for (n, v) in m {
+                                if let Value::String(v) = v {
+                                    out.push((n.clone(), v.clone()));
+                                }
+                            }
+                        }
+                        _ => {}
+                    }
+                } else {
+                    collect_dimensions(child, out);
+                }
+            }
+        }
+        Value::Array(items) => items.iter().for_each(|i| collect_dimensions(i, out)),
+        _ => {}
+    }
+}
+
+fn map_slo(slo: &Doc, sli: &Value, sli_doc: &Doc, d: &mut Diagnostics) -> Option<Mapped> {
+    let spec = &slo.value["spec"];
+    let sli_spec = sli.get("spec").unwrap_or(sli);
+    let objective = match spec["objectives"].as_array().map(Vec::as_slice) {
+        Some([one]) => one,
+        _ => {
+            err_hint(
+                d,
+                slo.at("objectives"),
+                "spec.objectives",
+                "slo reads one objective per SLO",
+                "write an SLO per target",
+            );
+            return None;
+        }
+    };
+    let Some(target) = objective["target"].as_f64() else {
+        err(
+            d,
+            slo.at("target"),
+            "spec.objectives[0].target",
+            "a target (0.999) is required",
+        );
+        return None;
+    };
+    let window = time_window(slo, d)?;
+    let labels = &slo.value["metadata"]["labels"];
+    let ecs = match (
+        labels["ecs-cluster"].as_str(),
+        labels["ecs-service"].as_str(),
+    ) {
+        (Some(c), Some(s)) => Some((c.to_owned(), s.to_owned())),
+        _ => None,
+    };
+    let name = slo.name();
+    let (sli_text, dims, include_elb_5xx) = if let Some(ratio) = sli_spec.get("ratioMetric") {
+        let total = ratio.get("total").and_then(cloudwatch);
+        let bad = ratio.get("bad").and_then(cloudwatch);
+        if ratio.get("good").is_some() && bad.is_none() {
+            err_hint(
+                d,
+                sli_doc.at("good").or(sli_doc.at("ratioMetric")),
+                "ratioMetric.good",
+                "slo maps `bad` (the 5xx counts) over `total` (RequestCount); a `good` query has no ALB metric",
+                "write bad: HTTPCode_Target_5XX_Count (with HTTPCode_ELB_5XX_Count to count the load balancer's own 5xx)",
+            );
+            return None;
+        }
+        let (Some(total), Some(bad)) = (total, bad) else {
+            err_hint(
+                d,
+                sli_doc.at("ratioMetric"),
+                "ratioMetric",
+                "`total` and `bad` must be CloudWatch metric sources",
+                "metricSource: { type: CloudWatch, spec: { namespace: AWS/ApplicationELB, metricName: RequestCount, dimensions: [...] } }",
+            );
+            return None;
+        };
+        if !total.metric_names.iter().any(|m| m == "RequestCount")
+            || !bad
+                .metric_names
+                .iter()
+                .any(|m| m == "HTTPCode_Target_5XX_Count")
+        {
+            err_hint(
+                d,
+                sli_doc.at("ratioMetric"),
+                "ratioMetric",
+                "an availability SLI is RequestCount (total) and HTTPCode_Target_5XX_Count (bad) of AWS/ApplicationELB",
+                "other metrics are not mapped",
+            );
+            return None;
+        }
+        let include = bad
+            .metric_names
+            .iter()
+            .any(|m| m == "HTTPCode_ELB_5XX_Count");
+        (
+            format!("{{ name: {name}, sli: availability, target: {target} }}"),
+            total.dimensions,
+            Some(include),
+        )
+    } else if let Some(threshold) = sli_spec.get("thresholdMetric").and_then(cloudwatch) {
+        if !threshold
+            .metric_names
+            .iter()
+            .any(|m| m == "TargetResponseTime")
+        {
+            err_hint(
+                d,
+                sli_doc.at("thresholdMetric"),
+                "thresholdMetric",
+                "a latency SLI is TargetResponseTime of AWS/ApplicationELB",
+                "other metrics are not mapped",
+            );
+            return None;
+        }
+        let op = objective["op"].as_str().unwrap_or("");
+        let (Some(value), true) = (objective["value"].as_f64(), matches!(op, "lte" | "lt")) else {
+            err_hint(
+                d,
+                slo.at("op"),
+                "spec.objectives[0].op",
+                "a latency objective is `op: lte` with a `value` in seconds",
+                "e.g. { op: lte, value: 1.0, target: 0.99 }",
+            );
+            return None;
+        };
+        (
+            format!(
+                "{{ name: {name}, sli: latency, threshold: {}ms, target: {target} }}",
+                (value * 1000.0).round()
+            ),
+            threshold.dimensions,
+            None,
+        )
+    } else {
+        err_hint(
+            d,
+            slo.at("spec"),
+            "indicator",
+            "the SLI is neither a ratioMetric nor a thresholdMetric over CloudWatch",
+            "see README.md, \"OpenSLO\", for what slo maps",
+        );
+        return None;
+    };
+    let dimension = |n: &str| dims.iter().find(|(k, _)| k == n).map(|(_, v)| v.clone());
+    let Some(load_balancer) = dimension("LoadBalancer") else {
+        err_hint(
+            d,
+            sli_doc.at("dimensions"),
+            "dimensions",
+            "no `LoadBalancer` dimension",
+            "name the ALB: { name: LoadBalancer, value: app/<name>/<id> }",
+        );
+        return None;
+    };
+    Some(Mapped {
+        shared: Shared {
+            load_balancer,
+            target_group: dimension("TargetGroup"),
+            include_elb_5xx,
+            window,
+            ecs,
+        },
+        objective: sli_text,
+    })
+}
+
+/// `timeWindow` → slo/v1's `window`.
+fn time_window(slo: &Doc, d: &mut Diagnostics) -> Option<String> {
+    let w = &slo.value["spec"]["timeWindow"][0];
+    let duration = w["duration"].as_str().unwrap_or("");
+    if w["isRolling"].as_bool() == Some(true) {
+        return Some(duration.to_owned());
+    }
+    let period = match duration {
+        "1w" => "week",
+        "1M" => "month",
+        "1Q" => "quarter",
+        other => {
+            err_hint(
+                d,
+                slo.at("timeWindow"),
+                "timeWindow",
+                format!("a calendar window of `{other}` is not mapped"),
+                "use 1w, 1M or 1Q (with calendar.timeZone), or isRolling: true",
+            );
+            return None;
+        }
+    };
+    let tz = w["calendar"]["timeZone"].as_str().unwrap_or("UTC");
+    Some(format!("{{ calendar: {period}, timeZone: {tz} }}"))
+}
+
+fn err(d: &mut Diagnostics, at: Option<Location>, field: &str, message: impl Into<String>) {
+    d.at_line(Level::Error, at, field, message, None);
+}
+
+fn err_hint(
+    d: &mut Diagnostics,
+    at: Option<Location>,
+    field: &str,
+    message: impl Into<String>,
+    hint: impl Into<String>,
+) {
+    d.at_line(Level::Error, at, field, message, Some(hint.into()));
+}

@@ -1,0 +1,99 @@
+//! OpenSLO v1 documents read as specs: the example's checkout availability SLO written as
+//! OpenSLO reports what slo/v1 reports for it; what slo cannot map is refused with its line.
+
+use crate::replay::example_logs;
+use crate::support::{root, slo, text};
+use serde_json::Value;
+
+fn report(spec: &std::path::Path) -> Value {
+    let out = slo(&[
+        "report",
+        spec.to_str().unwrap(),
+        "--access-logs",
+        example_logs().to_str().unwrap(),
+        "--at",
+        "2026-11-20T00:00:00Z",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+#[test]
+fn an_openslo_slo_reports_what_its_slo_v1_twin_reports() {
+    let from_openslo = report(&root().join("tests/fixtures/openslo/checkout-availability.yaml"));
+    let from_v1 = report(&root().join("slo/checkout.yaml"));
+    let pick = |r: &Value| {
+        r["objectives"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|o| o["service"] == "checkout" && o["objective"] == "availability")
+            .cloned()
+            .unwrap()
+    };
+    let (a, b) = (pick(&from_openslo), pick(&from_v1));
+    for field in [
+        "good",
+        "total",
+        "sli_value",
+        "budget_remaining",
+        "budget_consumed",
+        "burn_rates",
+        "status",
+        "window",
+        "target",
+    ] {
+        assert_eq!(a[field], b[field], "{field}");
+    }
+    assert_eq!(from_openslo["objectives"].as_array().unwrap().len(), 1);
+}
+
+#[test]
+fn what_slo_cannot_map_is_refused_naming_the_field_and_line() {
+    let good =
+        std::fs::read_to_string(root().join("tests/fixtures/openslo/checkout-availability.yaml"))
+            .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    for (from, to, field) in [
+        (
+            "budgetingMethod: Occurrences",
+            "budgetingMethod: Timeslices",
+            "budgetingMethod",
+        ),
+        (
+            "indicatorRef: checkout-availability",
+            "indicatorRef: nope",
+            "spec.indicatorRef",
+        ),
+        (
+            "metricName: RequestCount",
+            "metricName: ActiveConnectionCount",
+            "ratioMetric",
+        ),
+        (
+            "- duration: 30d\n      isRolling: true",
+            "- duration: 3M\n      isRolling: false",
+            "timeWindow",
+        ),
+    ] {
+        assert!(good.contains(from), "{from}");
+        let spec = dir.path().join("slo.yaml");
+        std::fs::write(&spec, good.replacen(from, to, 1)).unwrap();
+        let out = slo(&["validate", spec.to_str().unwrap()]);
+        let err = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{to}: {err}");
+        let line = good
+            .replacen(from, to, 1)
+            .lines()
+            .position(|l| l.contains(field.rsplit('.').next().unwrap()))
+            .unwrap()
+            + 1;
+        assert!(
+            err.contains(&format!("slo.yaml:{line}:")),
+            "{to}: line {line}: {err}"
+        );
+        assert!(err.contains(&format!("error: {field}")), "{to}: {err}");
+    }
+}
