@@ -3,6 +3,7 @@
 //! fine, 1 SLO breached or spec invalid, 2 usage or runtime error).
 
 mod apply;
+mod convert;
 mod exclude;
 mod gate;
 mod generate;
@@ -58,6 +59,8 @@ enum Command {
     Gate(gate::Args),
     /// Exclude a span after the fact (a correction): adds it to the service's spec file.
     Exclude(exclude::Args),
+    /// Specs from one format to the other: OpenSLO and slo/v1.
+    Convert(convert::Args),
 }
 
 /// What a command concluded, when it ran to the end.
@@ -94,6 +97,7 @@ pub fn run() -> ExitCode {
         Command::Probe(args) => probe::run(args),
         Command::Gate(args) => gate::run(args),
         Command::Exclude(args) => exclude::run(args),
+        Command::Convert(args) => convert::run(args),
     };
     match result {
         Ok(Outcome::Fine) => ExitCode::SUCCESS,

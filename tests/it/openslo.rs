@@ -97,3 +97,56 @@ fn what_slo_cannot_map_is_refused_naming_the_field_and_line() {
         assert!(err.contains(&format!("error: {field}")), "{to}: {err}");
     }
 }
+
+/// `slo convert --to openslo` and back: the example's specs as OpenSLO report the same
+/// objective figures, and `--to slo` gives back specs that load.
+#[test]
+fn the_example_specs_convert_to_openslo_and_back_and_report_alike() {
+    let dir = tempfile::tempdir().unwrap();
+    let openslo = dir.path().join("openslo");
+    let out = slo(&[
+        "convert",
+        "slo",
+        "--to",
+        "openslo",
+        "--out",
+        openslo.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let from_openslo = report(&openslo);
+    let from_v1 = report(&root().join("slo"));
+    let figures = |r: &Value| -> Vec<Value> {
+        r["objectives"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|o| {
+                serde_json::json!([
+                    o["service"],
+                    o["objective"],
+                    o["good"],
+                    o["total"],
+                    o["sli_value"],
+                    o["budget_remaining"],
+                    o["window"],
+                    o["target"],
+                    o["threshold_seconds"]
+                ])
+            })
+            .collect()
+    };
+    assert_eq!(figures(&from_openslo), figures(&from_v1));
+    let back = dir.path().join("back");
+    let out = slo(&[
+        "convert",
+        openslo.to_str().unwrap(),
+        "--to",
+        "slo",
+        "--out",
+        back.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let out = slo(&["validate", back.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(figures(&report(&back)), figures(&from_v1));
+}

@@ -100,6 +100,28 @@ fn split(text: &str, d: &mut Diagnostics) -> Vec<Doc> {
 
 /// The mapped spec of an OpenSLO file, or `None` with every problem in `d`.
 pub fn parse(text: &str, d: &mut Diagnostics) -> Option<Parsed> {
+    let (v1, service_at, first_slo) = to_slo_v1(text, d)?;
+    // The slo/v1 loader's checks and defaults; its problems are told at the first SLO.
+    let mut inner = Diagnostics::new(d.file());
+    let parsed = super::slo_v1::parse(&v1, &mut inner);
+    for item in inner.items {
+        d.at_line(
+            item.level,
+            first_slo,
+            &item.field,
+            format!("{} (mapped to slo/v1)", item.message),
+            item.hint,
+        );
+    }
+    parsed.map(|(slo, _)| (slo, service_at))
+}
+
+/// The slo/v1 text an OpenSLO file maps to (`slo convert --to slo`), with where its service
+/// and its first SLO are written.
+pub fn to_slo_v1(
+    text: &str,
+    d: &mut Diagnostics,
+) -> Option<(String, Option<Location>, Option<Location>)> {
     let docs = split(text, d);
     let (slos, others): (Vec<&Doc>, Vec<&Doc>) = docs.iter().partition(|x| x.kind() == "SLO");
     for doc in &docs {
@@ -202,16 +224,30 @@ pub fn parse(text: &str, d: &mut Diagnostics) -> Option<Parsed> {
         let Some(mapped) = map_slo(slo, sli, sli_doc, d) else {
             continue;
         };
-        match &shared {
+        // The ELB's own 5xx is the availability objectives' choice: a latency one has none.
+        let same = |a: &Shared, b: &Shared| {
+            Shared {
+                include_elb_5xx: None,
+                ..a.clone()
+            } == Shared {
+                include_elb_5xx: None,
+                ..b.clone()
+            } && (a.include_elb_5xx.is_none()
+                || b.include_elb_5xx.is_none()
+                || a.include_elb_5xx == b.include_elb_5xx)
+        };
+        match &mut shared {
             None => shared = Some(mapped.shared.clone()),
-            Some(s) if *s != mapped.shared => err_hint(
+            Some(s) if same(s, &mapped.shared) => {
+                s.include_elb_5xx = s.include_elb_5xx.or(mapped.shared.include_elb_5xx);
+            }
+            Some(_) => err_hint(
                 d,
                 slo.at("spec"),
                 "spec",
                 "this SLO's load balancer, time window or ECS service differ from the file's first",
                 "a service's objectives share one ALB, one window and one ECS service: split the file",
             ),
-            Some(_) => {}
         }
         objectives.push(mapped.objective);
     }
@@ -220,20 +256,11 @@ pub fn parse(text: &str, d: &mut Diagnostics) -> Option<Parsed> {
     }
     let (service, service_at) = service?;
     let shared = shared?;
-    let text = shared.slo_v1(&service, &objectives);
-    // The slo/v1 loader's checks and defaults; its problems are told at the first SLO.
-    let mut inner = Diagnostics::new(d.file());
-    let parsed = super::slo_v1::parse(&text, &mut inner);
-    for item in inner.items {
-        d.at_line(
-            item.level,
-            slos[0].at("spec"),
-            &item.field,
-            format!("{} (mapped to slo/v1)", item.message),
-            item.hint,
-        );
-    }
-    parsed.map(|(slo, _)| (slo, service_at))
+    Some((
+        shared.slo_v1(&service, &objectives),
+        service_at,
+        slos[0].at("spec"),
+    ))
 }
 
 /// What every objective of a service shares in slo/v1.
@@ -573,4 +600,95 @@ fn err_hint(
     hint: impl Into<String>,
 ) {
     d.at_line(Level::Error, at, field, message, Some(hint.into()));
+}
+
+/// A slo/v1 spec as OpenSLO documents (`slo convert --to openslo`): per objective an SLI and an
+/// SLO, in the form this loader reads back. Alerting, notify and exclusions have no OpenSLO
+/// mapping here and are left out (said in the header).
+pub fn from_slo_v1(slo: &crate::core::model::ServiceSlo) -> String {
+    use crate::core::model::Sli;
+    use crate::core::window::{CalendarPeriod, SloWindow, format_duration};
+    let mut dims = format!(
+        "\n            - {{ name: LoadBalancer, value: {} }}",
+        slo.alb.load_balancer
+    );
+    if let Some(tg) = &slo.alb.target_group {
+        dims.push_str(&format!(
+            "\n            - {{ name: TargetGroup, value: {tg} }}"
+        ));
+    }
+    let source = |metrics: &[&str]| {
+        let names = if metrics.len() == 1 {
+            format!("metricName: {}", metrics[0])
+        } else {
+            format!(
+                "metrics:{}",
+                metrics
+                    .iter()
+                    .map(|m| format!("\n            - {{ metricName: {m}, stat: Sum }}"))
+                    .collect::<String>()
+            )
+        };
+        format!(
+            "metricSource:\n        type: CloudWatch\n        spec:\n          namespace: AWS/ApplicationELB\n          {names}\n          dimensions:{dims}"
+        )
+    };
+    let window = match &slo.window {
+        SloWindow::Rolling(l) => {
+            format!("- duration: {}\n      isRolling: true", format_duration(*l))
+        }
+        SloWindow::Calendar { period, tz } => format!(
+            "- duration: {}\n      calendar: {{ startTime: \"2020-01-01 00:00:00\", timeZone: {tz} }}",
+            match period {
+                CalendarPeriod::Week => "1w",
+                CalendarPeriod::Month => "1M",
+                CalendarPeriod::Quarter => "1Q",
+            }
+        ),
+    };
+    let labels = slo.ecs.as_ref().map_or(String::new(), |e| {
+        format!(
+            "\n  labels:\n    ecs-cluster: {}\n    ecs-service: {}",
+            e.cluster, e.service
+        )
+    });
+    let mut out = format!(
+        "# {}: written by `slo convert --to openslo`; its alerting, notify and exclusions are slo/v1's only.\n",
+        slo.service
+    );
+    for o in &slo.objectives {
+        let sli_name = format!("{}-{}", slo.service, o.name);
+        let (indicator, objective) = match o.sli {
+            Sli::Availability => {
+                let mut bad = vec!["HTTPCode_Target_5XX_Count"];
+                if slo.alb.include_elb_5xx {
+                    bad.push("HTTPCode_ELB_5XX_Count");
+                }
+                (
+                    format!(
+                        "  ratioMetric:\n    counter: true\n    total:\n      {}\n    bad:\n      {}",
+                        source(&["RequestCount"]).replace("\n", "\n  "),
+                        source(&bad).replace("\n", "\n  ")
+                    ),
+                    format!("    - target: {}", o.target.get()),
+                )
+            }
+            Sli::Latency { threshold } => (
+                format!(
+                    "  thresholdMetric:\n    {}",
+                    source(&["TargetResponseTime"]).replace("\n", "\n  ")
+                ),
+                format!(
+                    "    - op: lte\n      value: {}\n      target: {}",
+                    threshold.as_secs_f64(),
+                    o.target.get()
+                ),
+            ),
+        };
+        out.push_str(&format!(
+            "---\napiVersion: openslo/v1\nkind: SLI\nmetadata:\n  name: {sli_name}\nspec:\n{indicator}\n---\napiVersion: openslo/v1\nkind: SLO\nmetadata:\n  name: {}{labels}\nspec:\n  service: {}\n  indicatorRef: {sli_name}\n  timeWindow:\n    {window}\n  budgetingMethod: Occurrences\n  objectives:\n{objective}\n",
+            o.name, slo.service
+        ));
+    }
+    out
 }

@@ -51,6 +51,7 @@ pub const COMMANDS: &[&str] = &[
     "serve",
     "gate",
     "exclude",
+    "convert",
 ];
 
 pub fn root() -> PathBuf {
