@@ -21,7 +21,7 @@ fn specs_with(extra: &str) -> tempfile::TempDir {
 }
 
 /// `slo report SPECS` on the bundled example at its end, in `format`: its standard output.
-fn run(specs: &Path, format: &str) -> String {
+pub fn run(specs: &Path, format: &str) -> String {
     let out = slo(&[
         "report",
         specs.to_str().unwrap(),
