@@ -137,15 +137,15 @@ pub fn to_slo_v1(
         }
         match doc.kind() {
             "SLO" | "SLI" | "Service" => {}
-            "AlertPolicy" | "AlertCondition" | "AlertNotificationTarget" | "DataSource" => {
-                err_hint(
-                    d,
-                    doc.at("kind"),
-                    "kind",
-                    format!("`{}` documents are not mapped yet", doc.kind()),
-                    "slo's alerting is the SRE Workbook's tiers by default; leave this document out, or write the alerting in slo/v1",
-                )
-            }
+            // A DataSource only says where metrics come from: the sources name their metrics.
+            "DataSource" => {}
+            "AlertPolicy" | "AlertCondition" | "AlertNotificationTarget" => err_hint(
+                d,
+                doc.at("kind"),
+                "kind",
+                format!("`{}` documents are not mapped yet", doc.kind()),
+                "slo's alerting is the SRE Workbook's tiers by default; leave this document out, or write the alerting in slo/v1",
+            ),
             "" => err_hint(
                 d,
                 Some((doc.first_line, 1)),
@@ -350,11 +350,14 @@ struct Metric {
 
 fn cloudwatch(source: &Value) -> Option<Metric> {
     let source = source.get("metricSource").unwrap_or(source);
+    let spec = &source["spec"];
+    // `type` may be left to a referenced DataSource; ALB's namespace says CloudWatch then.
     let kind = source["type"].as_str().unwrap_or("");
-    if !kind.eq_ignore_ascii_case("cloudwatch") {
+    let cloudwatch = kind.eq_ignore_ascii_case("cloudwatch")
+        || (kind.is_empty() && spec.to_string().contains("AWS/ApplicationELB"));
+    if !cloudwatch {
         return None;
     }
-    let spec = &source["spec"];
     // Metric names wherever the spec says them: `metricName`, several `metrics`, or inside an
     // expression or a JSON query.
     let text = spec.to_string();
@@ -409,6 +412,12 @@ fn collect_dimensions(v: &Value, out: &mut Vec<(String, String)>) {
             }
         }
         Value::Array(items) => items.iter().for_each(|i| collect_dimensions(i, out)),
+        // A `json` query (CloudWatch's MetricDataQueries as text).
+        Value::String(text) if text.trim_start().starts_with(['[', '{']) => {
+            if let Ok(parsed) = serde_json::from_str::<Value>(text) {
+                collect_dimensions(&parsed, out);
+            }
+        }
         _ => {}
     }
 }
@@ -429,12 +438,15 @@ fn map_slo(slo: &Doc, sli: &Value, sli_doc: &Doc, d: &mut Diagnostics) -> Option
             return None;
         }
     };
-    let Some(target) = objective["target"].as_f64() else {
+    let target = objective["target"]
+        .as_f64()
+        .or_else(|| objective["targetPercent"].as_f64().map(|p| p / 100.0));
+    let Some(target) = target else {
         err(
             d,
             slo.at("target"),
             "spec.objectives[0].target",
-            "a target (0.999) is required",
+            "a target (0.999, or targetPercent: 99.9) is required",
         );
         return None;
     };
@@ -691,4 +703,89 @@ pub fn from_slo_v1(slo: &crate::core::model::ServiceSlo) -> String {
         ));
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::model::Sli;
+    use crate::core::window::SloWindow;
+
+    fn load(text: &str) -> (Option<Parsed>, Vec<crate::spec::Diagnostic>) {
+        let mut d = Diagnostics::new(std::path::Path::new("o.yaml"));
+        let parsed = crate::spec::load::parse_spec(text.as_bytes(), &mut d);
+        (parsed, d.items)
+    }
+
+    /// An availability SLO written the other ways CloudWatch sources are written: a JSON query,
+    /// `Name`/`Value` dimensions, the type left to a DataSource, `targetPercent`, a calendar
+    /// window, and the SLI inline.
+    #[test]
+    fn the_other_ways_of_writing_a_cloudwatch_source_map_alike() {
+        let text = r#"apiVersion: openslo/v1
+kind: DataSource
+metadata: { name: cw }
+spec: { description: the account's CloudWatch }
+---
+apiVersion: openslo/v1
+kind: SLO
+metadata: { name: availability }
+spec:
+  service: shop
+  indicator:
+    metadata: { name: shop-availability }
+    spec:
+      ratioMetric:
+        counter: true
+        total:
+          metricSource:
+            metricSourceRef: cw
+            spec:
+              json: '[{"Id": "t", "MetricStat": {"Metric": {"Namespace": "AWS/ApplicationELB", "MetricName": "RequestCount", "Dimensions": [{"Name": "LoadBalancer", "Value": "app/shop/0123456789abcdef"}]}, "Stat": "Sum", "Period": 60}}]'
+        bad:
+          metricSource:
+            type: CloudWatch
+            spec:
+              namespace: AWS/ApplicationELB
+              metricName: HTTPCode_Target_5XX_Count
+              dimensions: { LoadBalancer: app/shop/0123456789abcdef }
+  timeWindow:
+    - duration: 1M
+      calendar: { startTime: "2026-01-01 00:00:00", timeZone: Europe/Paris }
+  budgetingMethod: Occurrences
+  objectives:
+    - targetPercent: 99.5
+"#;
+        let (parsed, diags) = load(text);
+        let slo = parsed.unwrap_or_else(|| panic!("{diags:#?}")).0;
+        assert_eq!(slo.service, "shop");
+        assert_eq!(slo.alb.load_balancer, "app/shop/0123456789abcdef");
+        assert!(!slo.alb.include_elb_5xx, "HTTPCode_Target_5XX_Count alone");
+        assert_eq!(slo.objectives[0].sli, Sli::Availability);
+        assert!((slo.objectives[0].target.get() - 0.995).abs() < 1e-12);
+        assert!(matches!(slo.window, SloWindow::Calendar { .. }));
+    }
+
+    #[test]
+    fn a_latency_slo_needs_lte_and_a_value_in_seconds() {
+        let text = |op: &str| {
+            format!(
+                "apiVersion: openslo/v1\nkind: SLO\nmetadata: {{ name: latency }}\nspec:\n  service: shop\n  indicator:\n    spec:\n      thresholdMetric:\n        metricSource:\n          type: CloudWatch\n          spec: {{ namespace: AWS/ApplicationELB, metricName: TargetResponseTime, dimensions: [{{ name: LoadBalancer, value: app/shop/0123456789abcdef }}] }}\n  timeWindow: [{{ duration: 7d, isRolling: true }}]\n  budgetingMethod: Occurrences\n  objectives: [{{ op: {op}, value: 0.25, target: 0.99 }}]\n"
+            )
+        };
+        let (parsed, diags) = load(&text("lte"));
+        let slo = parsed.unwrap_or_else(|| panic!("{diags:#?}")).0;
+        assert_eq!(
+            slo.objectives[0].sli,
+            Sli::Latency {
+                threshold: std::time::Duration::from_millis(250)
+            }
+        );
+        let (parsed, diags) = load(&text("gte"));
+        assert!(parsed.is_none());
+        assert!(
+            diags.iter().any(|d| d.field == "spec.objectives[0].op"),
+            "{diags:#?}"
+        );
+    }
 }
