@@ -143,6 +143,26 @@ pub(super) fn report<T>(
     }
 }
 
+/// An IANA time zone (default UTC), or an error at `field`.
+pub(super) fn time_zone(
+    z: Option<&Sp<String>>,
+    field: &str,
+    d: &mut Diagnostics,
+) -> Option<chrono_tz::Tz> {
+    let Some(z) = z else {
+        return Some(chrono_tz::UTC);
+    };
+    z.value.trim().parse::<chrono_tz::Tz>().ok().or_else(|| {
+        d.error_hint(
+            at(z),
+            field,
+            format!("unknown time zone `{}`", z.value),
+            "use an IANA time zone name such as UTC, Europe/Paris or Asia/Tokyo",
+        );
+        None
+    })
+}
+
 fn check_api_version(v: &Sp<String>, d: &mut Diagnostics) {
     let got = v.value.trim();
     if got == API_VERSION {
@@ -327,18 +347,7 @@ fn convert_digest(
             None
         }),
     };
-    let tz = match &r.time_zone {
-        None => Some(chrono_tz::UTC),
-        Some(z) => z.value.trim().parse::<chrono_tz::Tz>().ok().or_else(|| {
-            d.error_hint(
-                at(z),
-                "report.timeZone",
-                format!("unknown time zone `{}`", z.value),
-                "use an IANA time zone name such as UTC, Europe/Paris or Asia/Tokyo",
-            );
-            None
-        }),
-    };
+    let tz = time_zone(r.time_zone.as_ref(), "report.timeZone", d);
     let mut via = Vec::new();
     let wanted: Vec<String> = r
         .via
@@ -441,21 +450,7 @@ fn convert_window(w: &Sp<WindowWire>, d: &mut Diagnostics) -> Option<SloWindow> 
                     None
                 }
             };
-            let tz = match &c.time_zone {
-                None => Some(chrono_tz::UTC),
-                Some(z) => match z.value.trim().parse::<chrono_tz::Tz>() {
-                    Ok(tz) => Some(tz),
-                    Err(_) => {
-                        d.error_hint(
-                            at(z),
-                            "window.timeZone",
-                            format!("unknown time zone `{}`", z.value),
-                            "use an IANA time zone name such as UTC, Europe/Paris or Asia/Tokyo",
-                        );
-                        None
-                    }
-                },
-            };
+            let tz = time_zone(c.time_zone.as_ref(), "window.timeZone", d);
             Some(SloWindow::Calendar {
                 period: period?,
                 tz: tz?,

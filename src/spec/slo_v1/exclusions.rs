@@ -76,18 +76,7 @@ fn one(
         .or(e.start.as_ref())
         .or(e.schedule.as_ref())
         .map_or(at(list), at);
-    let time_zone = match &e.time_zone {
-        None => Some(chrono_tz::UTC),
-        Some(z) => z.value.trim().parse::<Tz>().ok().or_else(|| {
-            d.error_hint(
-                at(z),
-                &f("timeZone"),
-                format!("unknown time zone `{}`", z.value),
-                "use an IANA time zone name such as UTC, Europe/Paris or Asia/Tokyo",
-            );
-            None
-        }),
-    };
+    let time_zone = super::convert::time_zone(e.time_zone.as_ref(), &f("timeZone"), d);
     let reason = match &e.reason {
         Some(r) if !r.value.trim().is_empty() => Some(r.value.trim().to_owned()),
         _ => {
