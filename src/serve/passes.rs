@@ -158,16 +158,8 @@ pub async fn refresh<P: Ports>(state: &AppState, aws: &Adapters<P>) {
         }
     };
     let alerts = match aws.ports.alarms.composite_states(naming::PREFIX).await {
-        Ok(states) => Some(
-            states
-                .into_iter()
-                .map(|a| AlarmStatus {
-                    name: a.name,
-                    state: a.state,
-                    since: a.since,
-                })
-                .collect(),
-        ),
+        // The port's states are the core's AlarmStatus already.
+        Ok(states) => Some(states),
         Err(e) => {
             record(state, &e, "composite alarm states");
             warnings.push(format!("composite alarm states unavailable: {e}"));
@@ -229,11 +221,7 @@ fn infra_lights(
         let lights = states
             .iter()
             .filter(|a| a.name.starts_with(&prefix))
-            .map(|a| AlarmStatus {
-                name: a.name.clone(),
-                state: a.state.clone(),
-                since: a.since,
-            })
+            .cloned()
             .collect();
         out.push((s.service.clone(), lights));
     }
