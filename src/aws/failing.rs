@@ -11,6 +11,7 @@ use super::inventory::{EcsService, Inventory, LoadBalancer, TargetGroup};
 use super::journal::{Journal, JournalError};
 use super::logs::{LogPage, LogReader, MetricFilterStore};
 use super::metrics::{HeartbeatWriter, MetricDataPage, MetricsReader};
+use super::athena::{QueryEngine, QueryPlace, QueryStatus, ResultPage};
 use super::s3::{Listing, ObjectStore};
 use super::sns::Publisher;
 use crate::core::alarms::mute::MuteRule;
@@ -248,6 +249,32 @@ impl<T: ObjectStore + Sync> ObjectStore for Failing<T> {
     async fn get(&self, bucket: &str, key: &str) -> Result<Vec<u8>, AwsError> {
         self.check("GetObject")?;
         self.inner.get(bucket, key).await
+    }
+}
+
+impl<T: QueryEngine + Sync> QueryEngine for Failing<T> {
+    async fn table_parameters(
+        &self,
+        database: &str,
+        table: &str,
+    ) -> Result<Option<std::collections::BTreeMap<String, String>>, AwsError> {
+        self.check("GetTableMetadata")?;
+        self.inner.table_parameters(database, table).await
+    }
+
+    async fn start(&self, sql: &str, place: &QueryPlace) -> Result<String, AwsError> {
+        self.check("StartQueryExecution")?;
+        self.inner.start(sql, place).await
+    }
+
+    async fn status(&self, id: &str) -> Result<QueryStatus, AwsError> {
+        self.check("GetQueryExecution")?;
+        self.inner.status(id).await
+    }
+
+    async fn results(&self, id: &str, token: Option<String>) -> Result<ResultPage, AwsError> {
+        self.check("GetQueryResults")?;
+        self.inner.results(id, token).await
     }
 }
 

@@ -12,6 +12,7 @@ use super::inventory::{EcsService, Inventory, LoadBalancer, TargetGroup};
 use super::journal::{Journal, JournalError};
 use super::logs::{LogPage, LogReader, MetricFilterStore};
 use super::metrics::{HeartbeatWriter, MetricDataPage, MetricsReader, QueryPage};
+use super::athena::{QueryEngine, QueryPlace, QueryState, QueryStatus, ResultPage};
 use super::s3::{Listing, ObjectStore};
 use super::sns::Publisher;
 use crate::core::alarms::mute::MuteRule;
@@ -686,5 +687,67 @@ impl ObjectStore for MemoryObjects {
                     format!("no object s3://{bucket}/{key}"),
                 )
             })
+    }
+}
+
+/// Athena with tables of given parameters and one prepared answer for every query: the
+/// query is `RUNNING` for `polls` status calls, then `SUCCEEDED`; results come `page` rows
+/// at a time. The queries started are kept, with where they ran.
+#[derive(Debug, Default)]
+pub struct MemoryQueries {
+    pub tables: Mutex<BTreeMap<(String, String), BTreeMap<String, String>>>,
+    pub answer: Mutex<(Vec<String>, Vec<Vec<Option<String>>>)>,
+    pub scanned_bytes: u64,
+    pub polls: usize,
+    pub page: usize,
+    /// `Some(reason)`: every query fails so.
+    pub fails: Option<String>,
+    pub started: Mutex<Vec<(String, QueryPlace)>>,
+    polled: std::sync::atomic::AtomicUsize,
+}
+
+impl QueryEngine for MemoryQueries {
+    async fn table_parameters(
+        &self,
+        database: &str,
+        table: &str,
+    ) -> Result<Option<BTreeMap<String, String>>, AwsError> {
+        Ok(lock(&self.tables)
+            .get(&(database.to_owned(), table.to_owned()))
+            .cloned())
+    }
+
+    async fn start(&self, sql: &str, place: &QueryPlace) -> Result<String, AwsError> {
+        let mut started = lock(&self.started);
+        started.push((sql.to_owned(), place.clone()));
+        Ok(format!("query-{}", started.len()))
+    }
+
+    async fn status(&self, _id: &str) -> Result<QueryStatus, AwsError> {
+        let n = self
+            .polled
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        let state = match (&self.fails, n >= self.polls) {
+            (_, false) => QueryState::Running,
+            (Some(_), true) => QueryState::Failed,
+            (None, true) => QueryState::Succeeded,
+        };
+        Ok(QueryStatus {
+            state,
+            reason: self.fails.clone().filter(|_| state == QueryState::Failed),
+            scanned_bytes: state.is_done().then_some(self.scanned_bytes),
+        })
+    }
+
+    async fn results(&self, _id: &str, token: Option<String>) -> Result<ResultPage, AwsError> {
+        let (columns, rows) = lock(&self.answer).clone();
+        let from: usize = token.as_deref().and_then(|t| t.parse().ok()).unwrap_or(0);
+        let page = self.page.max(1);
+        let to = (from + page).min(rows.len());
+        Ok(ResultPage {
+            columns,
+            rows: rows[from.min(to)..to].to_vec(),
+            next: (to < rows.len()).then(|| to.to_string()),
+        })
     }
 }

@@ -54,6 +54,28 @@ pub struct SourceArgs {
     /// reports have no evidence, CloudWatch ones read `ecs.logGroup`.
     #[arg(long = "app-logs", value_name = "SERVICE=FILE")]
     pub app_logs: Vec<String>,
+    /// `athena`: count the access logs with one Athena query over --athena-table, where they
+    /// are, instead of reading CloudWatch (for logs beyond one machine).
+    #[arg(long, value_enum, value_name = "ENGINE", conflicts_with = "access_logs", requires = "athena_table")]
+    pub engine: Option<Engine>,
+    /// The ALB access-log table (`slo init --athena` prints its CREATE EXTERNAL TABLE).
+    #[arg(long, value_name = "DB.TABLE", requires = "engine")]
+    pub athena_table: Option<String>,
+    /// The Athena workgroup the query runs in (default: Athena's `primary`).
+    #[arg(long, value_name = "NAME", requires = "engine")]
+    pub workgroup: Option<String>,
+    /// Where Athena writes the query's results (default: the workgroup's setting).
+    #[arg(long, value_name = "S3_URL", requires = "engine")]
+    pub athena_output: Option<String>,
+    /// Refuse an Athena query whose partitions hold more than this (decimal units, as Athena
+    /// bills: $5 per TB). 200GB ($1.00) holds 30 days of a 1,000 request/s load balancer.
+    #[arg(long, value_name = "SIZE", default_value = "200GB", requires = "engine")]
+    pub max_scan: String,
+}
+
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Engine {
+    Athena,
 }
 
 #[derive(clap::Args, Debug)]
@@ -255,7 +277,26 @@ pub fn evaluate_from(
         }
         options
     });
+    let athena = match (&args.engine, &args.athena_table) {
+        (Some(Engine::Athena), Some(table)) => {
+            if let Some(o) = &args.athena_output
+                && !o.starts_with("s3://")
+            {
+                bail!("--athena-output {o}: write an s3:// location, s3://BUCKET/PREFIX/");
+            }
+            Some(slo::source::athena::AthenaOptions {
+                table: slo::source::athena::query::TableName::parse(table)
+                    .map_err(anyhow::Error::msg)?,
+                workgroup: args.workgroup.clone(),
+                output: args.athena_output.clone(),
+                max_scan: slo::source::athena::parse_bytes(&args.max_scan)
+                    .map_err(|e| anyhow::anyhow!("--max-scan {e}"))?,
+            })
+        }
+        _ => None,
+    };
     let inputs = Inputs {
+        athena,
         access_logs: args.access_logs.clone(),
         scan,
         deployments: args.deployments.clone(),

@@ -31,15 +31,20 @@ impl LatencyHistogram {
     }
 
     pub fn record_ms(&mut self, ms: u64) {
-        self.count += 1;
+        self.record_ms_n(ms, 1);
+    }
+
+    /// `n` requests of `ms` milliseconds (a histogram's bucket, as a query returns it).
+    pub fn record_ms_n(&mut self, ms: u64, n: u64) {
+        self.count += n;
         match usize::try_from(ms) {
             Ok(i) if i < DENSE_MS => {
                 if self.dense.is_empty() {
                     self.dense = vec![0; DENSE_MS];
                 }
-                self.dense[i] += 1;
+                self.dense[i] += n;
             }
-            _ => *self.sparse.entry(ms).or_default() += 1,
+            _ => *self.sparse.entry(ms).or_default() += n,
         }
     }
 

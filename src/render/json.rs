@@ -319,6 +319,23 @@ pub enum InputJson {
         last: Option<String>,
         get_metric_data_calls: usize,
     },
+    Athena {
+        /// The oldest request counted (RFC 3339); `null` when none was.
+        first: Option<String>,
+        /// The end of the newest minute with requests (RFC 3339).
+        last: Option<String>,
+        /// `DATABASE.TABLE`.
+        table: String,
+        query_execution_id: String,
+        /// What Athena read, and billed (at least 10 MB a query).
+        bytes_scanned: u64,
+        /// The bytes under the query's partitions, listed before it ran; `null` when they
+        /// could not be (a warning says why).
+        estimated_bytes: Option<u64>,
+        /// At $5 per TB scanned.
+        price_usd: f64,
+        result_rows: usize,
+    },
 }
 
 #[derive(Clone, Debug, Serialize, JsonSchema)]
@@ -574,6 +591,16 @@ fn input(source: &SourceSummary, span: Option<crate::core::window::TimeRange>) -
             first,
             last,
             get_metric_data_calls: *calls,
+        },
+        SourceSummary::Athena(a) => InputJson::Athena {
+            first,
+            last,
+            table: a.table.clone(),
+            query_execution_id: a.query_id.clone(),
+            bytes_scanned: a.scanned_bytes,
+            estimated_bytes: a.estimated_bytes,
+            price_usd: crate::source::athena::price_usd(a.scanned_bytes),
+            result_rows: a.rows,
         },
     }
 }

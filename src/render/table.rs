@@ -80,6 +80,12 @@ fn describe(source: &SourceSummary) -> String {
         SourceSummary::CloudWatch { calls } => {
             format!("from CloudWatch metrics ({calls} GetMetricData call(s))")
         }
+        SourceSummary::Athena(a) => format!(
+            "from ALB access logs by Athena ({}: {} scanned, ${:.4})",
+            a.table,
+            crate::source::athena::human_bytes(a.scanned_bytes),
+            crate::source::athena::price_usd(a.scanned_bytes)
+        ),
     }
 }
 

@@ -3,10 +3,13 @@
 //! come out the same way from both.
 
 use crate::aws::MetricsReader;
+use crate::aws::athena::QueryEngine;
+use crate::aws::s3::ObjectStore;
+use crate::source::athena::{self, AthenaError, AthenaOptions};
 use crate::core::deployments::ServiceHistory;
 use crate::core::events::SeriesError;
 use crate::core::model::ServiceSlo;
-use crate::report::{Report, SourceSummary, build};
+use crate::report::{AthenaSummary, Report, SourceSummary, build};
 use crate::source::access_log::{LogFile, ScanOptions, Selection, scan_with};
 use crate::source::cloudwatch::incremental::SeriesCache;
 use crate::source::cloudwatch::{self, FetchError};
@@ -76,6 +79,66 @@ pub async fn from_cloudwatch<R: MetricsReader>(
         data,
         histories: histories.clone(),
     })
+}
+
+/// Every objective of `slos` at `at` from ALB access logs, counted by one Athena query over
+/// `options.table` (priced first from the objects its partitions hold, in `store`). Also
+/// what the user should hear: what it scanned and cost, and why there was no estimate.
+pub async fn from_athena<Q: QueryEngine, S: ObjectStore>(
+    slos: &[&ServiceSlo],
+    (engine, store): (&Q, &S),
+    options: &AthenaOptions,
+    histories: &BTreeMap<String, ServiceHistory>,
+    at: DateTime<Utc>,
+    window_override: Option<TimeDelta>,
+) -> Result<(Evaluation, Vec<String>), AthenaError> {
+    let query = athena::query::build(&options.table, slos, at, window_override);
+    let ran = athena::run(
+        engine,
+        store,
+        options,
+        &query,
+        std::time::Duration::from_millis(200),
+    )
+    .await?;
+    let mut warnings = Vec::new();
+    if let Err(why) = &ran.estimate {
+        warnings.push(format!(
+            "the Athena query was not priced before it ran ({why}); --max-scan could not hold it"
+        ));
+    }
+    warnings.push(format!(
+        "Athena query {} over {} scanned {} (${:.4} at ${}/TB){}",
+        ran.query_id,
+        options.table,
+        athena::human_bytes(ran.scanned_bytes),
+        athena::price_usd(ran.scanned_bytes),
+        athena::USD_PER_TB,
+        match &ran.estimate {
+            Ok(e) => format!(
+                "; estimated {} from {} object(s)",
+                athena::human_bytes(e.bytes),
+                e.objects
+            ),
+            Err(_) => String::new(),
+        }
+    ));
+    let summary = AthenaSummary {
+        table: options.table.to_string(),
+        query_id: ran.query_id,
+        scanned_bytes: ran.scanned_bytes,
+        estimated_bytes: ran.estimate.as_ref().ok().map(|e| e.bytes),
+        rows: ran.rows,
+    };
+    Ok((
+        Evaluation {
+            report: build(slos, &ran.data, histories, at, window_override),
+            source: SourceSummary::Athena(summary),
+            data: ran.data,
+            histories: histories.clone(),
+        },
+        warnings,
+    ))
 }
 
 /// A refresh: the report, and what it took.

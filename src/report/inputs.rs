@@ -23,6 +23,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 pub struct Inputs {
     /// ALB access logs under this directory, instead of CloudWatch.
     pub access_logs: Option<PathBuf>,
+    /// ALB access logs read by Athena from this table, instead of CloudWatch.
+    pub athena: Option<crate::source::athena::AthenaOptions>,
     /// How the access logs are read (threads, pieces); `None`: every core.
     pub scan: Option<ScanOptions>,
     /// Deployments from these files (`aws ecs describe-service-deployments`), instead of ECS.
@@ -46,6 +48,8 @@ pub enum InputError {
     NoLogFiles(PathBuf),
     #[error(transparent)]
     Evaluate(#[from] EvaluateError),
+    #[error(transparent)]
+    Athena(#[from] crate::source::athena::AthenaError),
     #[error("{0}; for a report without AWS, read ALB access logs with --access-logs DIR")]
     AwsConfig(crate::aws::AwsError),
     #[error("--access-logs {0}")]
@@ -177,10 +181,28 @@ pub async fn evaluate(
                     h
                 }
             };
-            let reader = crate::aws::CloudWatchMetrics::new(&config);
-            let mut evaluation =
-                evaluate::from_cloudwatch(slos, &reader, &histories, at, window, Utc::now())
+            let mut evaluation = match &inputs.athena {
+                Some(options) => {
+                    let engine = crate::aws::athena::AthenaQueries::new(&config);
+                    let store = crate::aws::s3::S3Objects::new(&config);
+                    let (evaluation, w) = evaluate::from_athena(
+                        slos,
+                        (&engine, &store),
+                        options,
+                        &histories,
+                        at,
+                        window,
+                    )
                     .await?;
+                    warnings.extend(w);
+                    evaluation
+                }
+                None => {
+                    let reader = crate::aws::CloudWatchMetrics::new(&config);
+                    evaluate::from_cloudwatch(slos, &reader, &histories, at, window, Utc::now())
+                        .await?
+                }
+            };
             if app_logs.is_empty() {
                 let logs = crate::aws::CloudWatchLogs::new(&config);
                 warnings.extend(

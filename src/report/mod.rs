@@ -82,6 +82,18 @@ pub struct DeploymentSummary {
 pub enum SourceSummary {
     AccessLogs(crate::source::access_log::ScanStats),
     CloudWatch { calls: usize },
+    Athena(AthenaSummary),
+}
+
+/// What an Athena report's query read and cost.
+#[derive(Clone, Debug, PartialEq)]
+pub struct AthenaSummary {
+    pub table: String,
+    pub query_id: String,
+    pub scanned_bytes: u64,
+    /// The estimate made before it ran; `None` when there was none (a warning says why).
+    pub estimated_bytes: Option<u64>,
+    pub rows: usize,
 }
 
 impl SourceSummary {
@@ -89,6 +101,7 @@ impl SourceSummary {
         match self {
             SourceSummary::AccessLogs(_) => "access_logs",
             SourceSummary::CloudWatch { .. } => "cloudwatch",
+            SourceSummary::Athena(_) => "athena",
         }
     }
 }

@@ -46,10 +46,12 @@ from collections import Counter
 
 import botocore.session
 import cbor2
+import athena
 import evaluation
 import mute_rules
 from moto.cloudwatch.models import MetricAggregatedDatum, MetricDatum, cloudwatch_backends
 from moto.core import DEFAULT_ACCOUNT_ID
+from moto.s3.models import s3_backends
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 from moto.sns.models import sns_backends
 from werkzeug.serving import run_simple
@@ -57,6 +59,7 @@ from werkzeug.wrappers import Request, Response
 
 CW_PREFIX = "GraniteServiceVersion20100801"
 ECS_PREFIX = "AmazonEC2ContainerServiceV20141113"
+ATHENA_PREFIX = "AmazonAthena"
 LOGS_PREFIX = "Logs_20140328"
 CBOR_PATH = re.compile(r"^/service/(?P<service>[^/]+)/operation/(?P<op>[^/]+)$")
 CW_MODEL = botocore.session.Session().get_service_model("cloudwatch")
@@ -390,6 +393,7 @@ class Emulator:
             self.raw_indexed = {}  # region -> how many of moto's datapoints are indexed
             self.actions = []  # every alarm action run: {"alarm", "state", "at", "topics"}
             self.slack = []  # every Slack webhook message received at /_slo/slack/…
+            self.athena = athena.Athena(s3_objects)  # tables and queries, run in DuckDB
 
     # -- WSGI ----------------------------------------------------------------------------
     def __call__(self, environ, start_response):
@@ -429,6 +433,21 @@ class Emulator:
             if op in ECS_OPS:
                 return self.ecs_json(req, op)(environ, start_response)
             return to_moto(environ, start_response)
+        if not target and service_of(req) == "athena":
+            # botocore's newer Athena model speaks REST-JSON; the Rust SDK speaks JSON 1.1.
+            routed = athena_route(req)
+            if routed:
+                op, params = routed
+                fault = self.fault(op)
+                if fault:
+                    return self.json_error(*fault)(environ, start_response)
+                return self.athena_json(req, op, params)(environ, start_response)
+        if target.startswith(ATHENA_PREFIX + "."):
+            op = target.split(".", 1)[1]
+            fault = self.fault(op)
+            if fault:
+                return self.json_error(*fault)(environ, start_response)
+            return self.athena_json(req, op)(environ, start_response)
         if target.startswith(CW_PREFIX + "."):
             op = target.split(".", 1)[1]
             fault = self.fault(op)
@@ -1153,6 +1172,49 @@ class Emulator:
             out["nextToken"] = str(start + limit)
         return out
 
+    # -- Athena: queries run in DuckDB over the emulator's S3 (athena.py) ---------------------
+    def athena_json(self, req, op, params=None):
+        try:
+            if params is None:
+                params = json.loads(req.get_data() or b"{}")
+            with self.lock:
+                out = self.athena_op(op, params)
+        except ApiError as e:
+            return self.json_error(e.status, e.code, e.message)
+        except Exception as e:
+            traceback.print_exc()
+            return self.json_error(500, "InternalServerException", "emulator error: %r" % e)
+        return Response(json.dumps(out), 200, content_type="application/x-amz-json-1.1")
+
+    def athena_op(self, op, params):
+        a = self.athena
+        if op == "StartQueryExecution":
+            if not params.get("QueryString"):
+                raise ApiError("InvalidRequestException", "QueryString is required")
+            return {"QueryExecutionId": a.start(params)}
+        if op == "GetQueryExecution":
+            out = a.status(params.get("QueryExecutionId", ""))
+            if out is None:
+                raise ApiError("InvalidRequestException", "QueryExecution %s was not found" % params.get("QueryExecutionId"))
+            return {"QueryExecution": out}
+        if op == "GetQueryResults":
+            qid = params.get("QueryExecutionId", "")
+            ex = a.executions.get(qid)
+            if ex is None:
+                raise ApiError("InvalidRequestException", "QueryExecution %s was not found" % qid)
+            if ex["state"] != "SUCCEEDED" or ex["polls"] > 0:
+                raise ApiError("InvalidRequestException", "Query has not yet finished. Current state: %s" % ("RUNNING" if ex["polls"] > 0 else ex["state"]))
+            limit = int(params.get("MaxResults") or 1000)
+            if not 1 <= limit <= 1000:
+                raise ApiError("InvalidRequestException", "MaxResults must be between 1 and 1000")
+            return a.results(qid, params.get("NextToken"), limit)
+        if op == "GetTableMetadata":
+            t = a.tables.get((params.get("DatabaseName"), params.get("TableName")))
+            if t is None:
+                raise ApiError("MetadataException", "Table %s not found in database %s" % (params.get("TableName"), params.get("DatabaseName")))
+            return {"TableMetadata": t.metadata()}
+        raise ApiError("InvalidRequestException", "the emulator does not know Athena's %s" % op)
+
     # -- ECS: deployment state moto does not keep -----------------------------------------------
     def ecs_json(self, req, op):
         try:
@@ -1292,6 +1354,38 @@ LOGS_OPS = {
     "DescribeMetricFilters": Emulator.logs_describe_metric_filters,
     "DeleteMetricFilter": Emulator.logs_delete_metric_filter,
 }
+
+
+ATHENA_ROUTES = [
+    ("POST", re.compile(r"^/query-executions$"), "StartQueryExecution", ()),
+    ("GET", re.compile(r"^/query-executions/(?P<QueryExecutionId>[^/]+)$"), "GetQueryExecution", ()),
+    ("GET", re.compile(r"^/query-executions/(?P<QueryExecutionId>[^/]+)/results$"), "GetQueryResults",
+     ("NextToken", "MaxResults")),
+    ("GET", re.compile(r"^/data-catalogs/(?P<CatalogName>[^/]+)/databases/(?P<DatabaseName>[^/]+)/tables/(?P<TableName>[^/]+)$"),
+     "GetTableMetadata", ("WorkGroup",)),
+]
+
+
+def athena_route(req):
+    """Athena over REST-JSON (botocore's model): the operation, and its input from the body,
+    the path and the query string."""
+    for method, path, op, query in ATHENA_ROUTES:
+        m = path.match(req.path)
+        if m and req.method == method:
+            params = json.loads(req.get_data() or b"{}") if method == "POST" else {}
+            params.update(m.groupdict())
+            params.update({k: req.args[k] for k in query if k in req.args})
+            return op, params
+    return None
+
+
+def s3_objects(bucket, prefix):
+    """(key, bytes) of the emulator's S3 objects under `prefix`, in key order."""
+    partition, account = s3_backends.bucket_accounts.get(bucket, ("aws", DEFAULT_ACCOUNT_ID))
+    b = s3_backends[account][partition].buckets.get(bucket)
+    if b is None:
+        return []
+    return [(k, b.keys[k].value) for k in sorted(b.keys.keys()) if k.startswith(prefix)]
 
 
 def read_body(environ):

@@ -2,6 +2,7 @@
 
 mod alarm_evaluation;
 mod alarms;
+mod athena;
 mod cloudwatch;
 mod deployments;
 mod ecs;
