@@ -370,6 +370,11 @@ impl<T: Inventory + Sync> Inventory for Failing<T> {
         self.check("DescribeLoadBalancers")?;
         self.inner.describe_load_balancers(arns).await
     }
+
+    async fn access_logs(&self, load_balancer_arn: &str) -> Result<Option<(String, String)>, AwsError> {
+        self.check("DescribeLoadBalancerAttributes")?;
+        self.inner.access_logs(load_balancer_arn).await
+    }
 }
 
 /// The journal's failures are AWS failures of its store (DynamoDB's, for the injected ones).

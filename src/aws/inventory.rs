@@ -67,6 +67,13 @@ pub trait Inventory {
         &self,
         arns: &[String],
     ) -> impl Future<Output = Result<Vec<LoadBalancer>, AwsError>> + Send;
+
+    /// Where the load balancer writes its access logs, `(bucket, prefix)`; `None` when they
+    /// are off.
+    fn access_logs(
+        &self,
+        load_balancer_arn: &str,
+    ) -> impl Future<Output = Result<Option<(String, String)>, AwsError>> + Send;
 }
 
 #[derive(Clone, Debug)]
@@ -211,5 +218,31 @@ impl Inventory for AwsInventory {
                     .unwrap_or_else(|| "application".to_owned()),
             })
             .collect())
+    }
+
+    async fn access_logs(&self, load_balancer_arn: &str) -> Result<Option<(String, String)>, AwsError> {
+        let answer = self
+            .elb
+            .describe_load_balancer_attributes()
+            .load_balancer_arn(load_balancer_arn)
+            .send()
+            .await
+            .map_err(|e| AwsError::from_sdk("DescribeLoadBalancerAttributes", &e))?;
+        let get = |key: &str| {
+            answer
+                .attributes()
+                .iter()
+                .find(|a| a.key() == Some(key))
+                .and_then(|a| a.value())
+                .unwrap_or_default()
+                .to_owned()
+        };
+        if get("access_logs.s3.enabled") != "true" {
+            return Ok(None);
+        }
+        Ok(Some((
+            get("access_logs.s3.bucket"),
+            get("access_logs.s3.prefix"),
+        )))
     }
 }

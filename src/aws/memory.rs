@@ -571,6 +571,8 @@ pub struct MemoryInventory {
     pub log_groups: BTreeMap<String, String>,
     pub target_groups: Vec<TargetGroup>,
     pub load_balancers: Vec<LoadBalancer>,
+    /// Load balancer ARN → where its access logs go, `(bucket, prefix)`.
+    pub access_logs: BTreeMap<String, (String, String)>,
 }
 
 impl Inventory for MemoryInventory {
@@ -640,6 +642,10 @@ impl Inventory for MemoryInventory {
             .filter(|l| arns.contains(&l.arn))
             .cloned()
             .collect())
+    }
+
+    async fn access_logs(&self, load_balancer_arn: &str) -> Result<Option<(String, String)>, AwsError> {
+        Ok(self.access_logs.get(load_balancer_arn).cloned())
     }
 }
 

@@ -36,6 +36,14 @@ pub struct Args {
     /// Replace specs that already exist.
     #[arg(long)]
     force: bool,
+    /// Instead of specs, print the Athena DDL for the services' access logs: the ALB table with
+    /// partition projection for each bucket and region their load balancers write to (for
+    /// `slo report --engine athena`).
+    #[arg(long)]
+    athena: bool,
+    /// With --athena: the database the tables go in.
+    #[arg(long, value_name = "NAME", default_value = "slo", requires = "athena")]
+    athena_database: String,
 }
 
 pub fn run(args: Args) -> anyhow::Result<Outcome> {
@@ -61,6 +69,9 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
         let inventory = slo::aws::AwsInventory::new(&config);
         discover(&inventory, &args.cluster, &args.service).await
     })?;
+    if args.athena {
+        return athena(&runtime, &config, &found, &args.athena_database);
+    }
     let drafted = drafts(&found, &opts);
     // Every draft must load as a spec: a bad --availability or --window stops here, with the
     // spec checker's own message.
@@ -123,5 +134,43 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
         found.iter().filter(|f| f.skipped.is_none()).count(),
         dir = args.out.display(),
     )?;
+    Ok(Outcome::Fine)
+}
+
+/// `slo init --athena`: the DDL for the found services' access logs, on standard output.
+fn athena(
+    runtime: &tokio::runtime::Runtime,
+    config: &aws_config::SdkConfig,
+    found: &[slo::init::Found],
+    database: &str,
+) -> anyhow::Result<Outcome> {
+    if database.is_empty()
+        || !database
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_')
+    {
+        bail!("--athena-database {database}: letters, digits and `_` only");
+    }
+    let places = runtime.block_on(async {
+        let inventory = slo::aws::AwsInventory::new(config);
+        slo::init::log_places(&inventory, found).await
+    })?;
+    if places.places.is_empty() {
+        let off: Vec<String> = places.off.iter().cloned().collect();
+        bail!(
+            "no load balancer of these services writes access logs{}; turn them on (load balancer attribute access_logs.s3.enabled) and run slo init --athena again",
+            if off.is_empty() {
+                String::new()
+            } else {
+                format!(" ({} have them off)", off.join(", "))
+            }
+        );
+    }
+    // Projected from the first of January of last year: partitions before the logs begin
+    // cost nothing, and a report never reaches further back.
+    let today = chrono::Utc::now().date_naive();
+    let since = chrono::NaiveDate::from_ymd_opt(chrono::Datelike::year(&today) - 1, 1, 1)
+        .unwrap_or(today);
+    print!("{}", slo::init::athena_script(&places, database, since));
     Ok(Outcome::Fine)
 }

@@ -364,3 +364,76 @@ mod tests {
         }
     }
 }
+
+/// Where the found services' load balancers write their access logs: each place (bucket,
+/// prefix, account, region) with the load balancers writing there, and the load balancers
+/// whose logs are off.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct LogPlaces {
+    pub places: BTreeMap<crate::source::athena::ddl::LogPlace, BTreeSet<String>>,
+    pub off: BTreeSet<String>,
+}
+
+pub async fn log_places<I: Inventory>(
+    inventory: &I,
+    found: &[Found],
+) -> Result<LogPlaces, DiscoverError> {
+    let arns: BTreeSet<&str> = found
+        .iter()
+        .flat_map(|f| &f.targets)
+        .map(|(_, lb)| lb.arn.as_str())
+        .collect();
+    let mut out = LogPlaces::default();
+    for arn in arns {
+        // arn:aws:elasticloadbalancing:REGION:ACCOUNT:loadbalancer/app/NAME/ID
+        let parts: Vec<&str> = arn.splitn(6, ':').collect();
+        let name = dimension_of(arn, "loadbalancer/").unwrap_or_else(|| arn.to_owned());
+        match inventory
+            .access_logs(arn)
+            .await
+            .map_err(aws(format!("the attributes of {name}")))?
+        {
+            Some((bucket, prefix)) if parts.len() == 6 => {
+                let place = crate::source::athena::ddl::LogPlace {
+                    bucket,
+                    prefix: prefix.trim_matches('/').to_owned(),
+                    account: parts[4].to_owned(),
+                    region: parts[3].to_owned(),
+                };
+                out.places.entry(place).or_default().insert(name);
+            }
+            _ => {
+                out.off.insert(name);
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// The Athena script `slo init --athena` prints: the database, one projected table per place,
+/// and the report to run on it.
+pub fn athena_script(places: &LogPlaces, database: &str, since: chrono::NaiveDate) -> String {
+    use crate::source::athena::ddl;
+    let mut out = format!(
+        "-- The ALB access-log table of each place your load balancers write to: AWS's table with\n\
+         -- partition projection (https://docs.aws.amazon.com/athena/latest/ug/create-alb-access-logs-table-partition-projection.html),\n\
+         -- its user_agent and redirect_url groups reading escaped quotes. Run it in Athena (the\n\
+         -- console, or `aws athena start-query-execution --query-string file://…`).\n\
+         CREATE DATABASE IF NOT EXISTS {database};\n"
+    );
+    for (place, lbs) in &places.places {
+        let table = ddl::table_name(place);
+        out.push_str(&format!(
+            "\n-- {} ({}): slo report --engine athena --athena-table {database}.{table}\n{};\n",
+            place.location(),
+            lbs.iter().cloned().collect::<Vec<_>>().join(", "),
+            ddl::create_table(database, &table, place, since)
+        ));
+    }
+    for lb in &places.off {
+        out.push_str(&format!(
+            "\n-- {lb}: access logs are off; turn them on with\n--   aws elbv2 modify-load-balancer-attributes --load-balancer-arn <its ARN> --attributes Key=access_logs.s3.enabled,Value=true Key=access_logs.s3.bucket,Value=<bucket>\n"
+        ));
+    }
+    out
+}

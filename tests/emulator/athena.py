@@ -213,6 +213,11 @@ def load(conn, table, objects):
     return len(rows)
 
 
+def without_comments(sql):
+    """The statement without its leading `--` comment lines (Athena accepts them)."""
+    return re.sub(r"\A(\s*--[^\n]*\n)*", "", sql).strip()
+
+
 def lines(data):
     """The lines of an object (gzipped or not), as Hive's text input reads them."""
     if data[:2] == b"\x1f\x8b":
@@ -266,7 +271,7 @@ class Athena:
         self.executions = {}
 
     def start(self, params):
-        sql = params.get("QueryString") or ""
+        sql = without_comments(params.get("QueryString") or "")
         context = params.get("QueryExecutionContext") or {}
         database = context.get("Database") or "default"
         qid = "%08x-0000-4000-8000-%012x" % (len(self.executions) + 1, len(self.executions) + 1)

@@ -65,12 +65,17 @@ const USES: &[(&str, &[&str])] = &[
     ("DeploymentAlarmStore::set_deployment_alarms", &["apply"]),
     ("ObjectStore::list", &["report", "gate"]),
     ("ObjectStore::get", &["report", "gate"]),
+    ("QueryEngine::table_parameters", &["report", "gate"]),
+    ("QueryEngine::start", &["report", "gate"]),
+    ("QueryEngine::status", &["report", "gate"]),
+    ("QueryEngine::results", &["report", "gate"]),
     ("Inventory::cluster_exists", &["init"]),
     ("Inventory::list_services", &["init"]),
     ("Inventory::describe_services", &["init"]),
     ("Inventory::log_group", &["init"]),
     ("Inventory::describe_target_groups", &["init"]),
     ("Inventory::describe_load_balancers", &["init"]),
+    ("Inventory::access_logs", &["init"]),
 ];
 
 /// The policies and the commands run under each (DESIGN.md, Decisions: IAM).
@@ -103,13 +108,20 @@ const POLICIES: &[(&str, &str, &str, &[&str])] = &[
 
 /// Actions AWS requires beside an operation rather than for it: allowed only with their parent.
 /// Publishing to a topic encrypted with a customer-managed key needs the key.
+/// An Athena query reads its table from Glue and writes its results to S3 as its caller.
 const DEPENDENT: &[(&str, &str)] = &[
     ("kms:GenerateDataKey", "sns:Publish"),
     ("kms:Decrypt", "sns:Publish"),
+    ("glue:GetTable", "athena:StartQueryExecution"),
+    ("glue:GetDatabase", "athena:StartQueryExecution"),
+    ("glue:GetPartitions", "athena:StartQueryExecution"),
+    ("s3:PutObject", "athena:StartQueryExecution"),
+    ("s3:GetBucketLocation", "athena:StartQueryExecution"),
 ];
 
 /// The IAM service prefix of each SDK crate.
 const PREFIXES: &[(&str, &str)] = &[
+    ("aws-sdk-athena", "athena"),
     ("aws-sdk-cloudwatch", "cloudwatch"),
     ("aws-sdk-cloudwatchlogs", "logs"),
     ("aws-sdk-dynamodb", "dynamodb"),

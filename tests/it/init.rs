@@ -199,3 +199,61 @@ fn a_cluster_or_service_that_does_not_exist_is_exit_2_naming_it() {
         text(&bad.stderr)
     );
 }
+
+/// `slo init --athena`: the load balancer's access-log place read from its attributes, the
+/// projected table printed for it, and that DDL accepted by (the emulator's) Athena with the
+/// location and projection template where ALB writes.
+#[test]
+fn init_athena_prints_the_projected_table_of_the_log_bucket() {
+    let (s, lb) = seeded();
+    // Logs off: said, and exit 2.
+    let out = s.slo(&["init", "--cluster", "prod", "--athena"]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stdout));
+    assert!(
+        text(&out.stderr).contains("no load balancer of these services writes access logs"),
+        "{}",
+        text(&out.stderr)
+    );
+    s.python(
+        r#"
+import boto3, os
+kw = dict(endpoint_url=os.environ["AWS_ENDPOINT_URL"], region_name="us-east-1",
+          aws_access_key_id="test", aws_secret_access_key="test")
+elb = boto3.client("elbv2", **kw)
+arn = elb.describe_load_balancers(Names=["shop-prod"])["LoadBalancers"][0]["LoadBalancerArn"]
+elb.modify_load_balancer_attributes(LoadBalancerArn=arn, Attributes=[
+    {"Key": "access_logs.s3.enabled", "Value": "true"},
+    {"Key": "access_logs.s3.bucket", "Value": "alb-logs"},
+    {"Key": "access_logs.s3.prefix", "Value": "prod"}])
+"#,
+    );
+    let out = s.slo(&["init", "--cluster", "prod", "--athena"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let script = text(&out.stdout);
+    let location = "s3://alb-logs/prod/AWSLogs/123456789012/elasticloadbalancing/us-east-1/";
+    assert!(script.contains(&format!("LOCATION '{location}'")), "{script}");
+    assert!(
+        script.contains(&format!("-- {location} ({lb}): slo report --engine athena --athena-table slo.alb_logs_us_east_1")),
+        "{script}"
+    );
+    assert!(!script.contains("tcp-prod"), "an NLB has no ALB table: {script}");
+    // Every statement of it runs in Athena, and the table is where ALB writes.
+    let ran = s.python(&format!(
+        r#"
+import boto3, os, time
+a = boto3.client("athena", endpoint_url=os.environ["AWS_ENDPOINT_URL"], region_name="us-east-1",
+                 aws_access_key_id="test", aws_secret_access_key="test")
+script = {script:?}
+for statement in [x for x in script.split(";") if x.strip()]:
+    q = a.start_query_execution(QueryString=statement)["QueryExecutionId"]
+    while a.get_query_execution(QueryExecutionId=q)["QueryExecution"]["Status"]["State"] in ("QUEUED", "RUNNING"):
+        time.sleep(0.05)
+    assert a.get_query_execution(QueryExecutionId=q)["QueryExecution"]["Status"]["State"] == "SUCCEEDED"
+t = a.get_table_metadata(CatalogName="AwsDataCatalog", DatabaseName="slo", TableName="alb_logs_us_east_1")["TableMetadata"]
+print(t["Parameters"]["storage.location.template"])
+print(len(t["Columns"]), [k["Name"] for k in t["PartitionKeys"]])
+"#
+    ));
+    assert!(ran.contains(&format!("{location}${{day}}")), "{ran}");
+    assert!(ran.contains("34 ['day']"), "{ran}");
+}

@@ -147,6 +147,52 @@ data "aws_iam_policy_document" "slo_apply" {
     }
   }
 
+  # `--engine athena` (report, gate): queries in the named workgroup over the ALB table, whose
+  # metadata Athena reads from Glue on the caller's behalf, results written where the workgroup
+  # (or --athena-output) says. No statement when no workgroup is given.
+  dynamic "statement" {
+    for_each = var.athena_workgroup != "" ? [1] : []
+    content {
+      sid       = "RunAthenaQueries"
+      actions   = ["athena:StartQueryExecution", "athena:GetQueryExecution", "athena:GetQueryResults"]
+      resources = ["arn:${local.partition}:athena:${local.region}:${local.account}:workgroup/${var.athena_workgroup}"]
+    }
+  }
+
+  dynamic "statement" {
+    for_each = var.athena_workgroup != "" ? [1] : []
+    content {
+      sid       = "ReadTheLogTable"
+      actions   = ["athena:GetTableMetadata"]
+      resources = ["arn:${local.partition}:athena:${local.region}:${local.account}:datacatalog/AwsDataCatalog"]
+    }
+  }
+
+  dynamic "statement" {
+    for_each = var.athena_workgroup != "" ? [1] : []
+    content {
+      sid     = "ReadTheLogTableFromGlue"
+      actions = ["glue:GetTable", "glue:GetDatabase", "glue:GetPartitions"]
+      resources = [
+        "arn:${local.partition}:glue:${local.region}:${local.account}:catalog",
+        "arn:${local.partition}:glue:${local.region}:${local.account}:database/${split(".", var.athena_table)[0]}",
+        "arn:${local.partition}:glue:${local.region}:${local.account}:table/${replace(var.athena_table, ".", "/")}",
+      ]
+    }
+  }
+
+  dynamic "statement" {
+    for_each = var.athena_workgroup != "" && var.athena_results != "" ? [1] : []
+    content {
+      sid     = "WriteAthenaResults"
+      actions = ["s3:PutObject", "s3:GetBucketLocation"]
+      resources = concat(
+        ["arn:${local.partition}:s3:::${trimsuffix(var.athena_results, "/")}/*", "arn:${local.partition}:s3:::${split("/", var.athena_results)[0]}"],
+        [for l in var.access_log_locations : "arn:${local.partition}:s3:::${split("/", l)[0]}"],
+      )
+    }
+  }
+
   statement {
     sid       = "GateReadsTheBudget"
     actions   = ["cloudwatch:GetMetricData"]

@@ -75,3 +75,21 @@ variable "access_log_locations" {
   type        = list(string)
   default     = []
 }
+
+variable "athena_workgroup" {
+  description = "The Athena workgroup `slo report|gate --engine athena` runs in; empty: no Athena permissions."
+  type        = string
+  default     = ""
+}
+
+variable "athena_table" {
+  description = "The ALB access-log table, DATABASE.TABLE (`slo init --athena` prints its DDL)."
+  type        = string
+  default     = "slo.alb_logs"
+}
+
+variable "athena_results" {
+  description = "Where Athena writes query results, as bucket/prefix (no s3://); empty: the workgroup enforces its own location."
+  type        = string
+  default     = ""
+}

@@ -22,6 +22,7 @@ data "aws_iam_policy_document" "operator" {
     actions = [
       "cloudwatch:GetMetricData", "cloudwatch:ListDashboards", "logs:DescribeLogGroups",
       "elasticloadbalancing:DescribeLoadBalancers", "elasticloadbalancing:DescribeTargetGroups",
+      "elasticloadbalancing:DescribeLoadBalancerAttributes",
     ]
     resources = ["*"]
   }
@@ -60,6 +61,52 @@ data "aws_iam_policy_document" "operator" {
       sid       = "ReadAccessLogs"
       actions   = ["s3:GetObject"]
       resources = [for l in var.access_log_locations : "arn:${data.aws_partition.current.partition}:s3:::${trimsuffix(l, "/")}/*"]
+    }
+  }
+
+  # `--engine athena` (report, gate): queries in the named workgroup over the ALB table, whose
+  # metadata Athena reads from Glue on the caller's behalf, results written where the workgroup
+  # (or --athena-output) says. No statement when no workgroup is given.
+  dynamic "statement" {
+    for_each = var.athena_workgroup != "" ? [1] : []
+    content {
+      sid       = "RunAthenaQueries"
+      actions   = ["athena:StartQueryExecution", "athena:GetQueryExecution", "athena:GetQueryResults"]
+      resources = ["arn:${data.aws_partition.current.partition}:athena:${data.aws_region.current.region}:${data.aws_caller_identity.current.account_id}:workgroup/${var.athena_workgroup}"]
+    }
+  }
+
+  dynamic "statement" {
+    for_each = var.athena_workgroup != "" ? [1] : []
+    content {
+      sid       = "ReadTheLogTable"
+      actions   = ["athena:GetTableMetadata"]
+      resources = ["arn:${data.aws_partition.current.partition}:athena:${data.aws_region.current.region}:${data.aws_caller_identity.current.account_id}:datacatalog/AwsDataCatalog"]
+    }
+  }
+
+  dynamic "statement" {
+    for_each = var.athena_workgroup != "" ? [1] : []
+    content {
+      sid     = "ReadTheLogTableFromGlue"
+      actions = ["glue:GetTable", "glue:GetDatabase", "glue:GetPartitions"]
+      resources = [
+        "arn:${data.aws_partition.current.partition}:glue:${data.aws_region.current.region}:${data.aws_caller_identity.current.account_id}:catalog",
+        "arn:${data.aws_partition.current.partition}:glue:${data.aws_region.current.region}:${data.aws_caller_identity.current.account_id}:database/${split(".", var.athena_table)[0]}",
+        "arn:${data.aws_partition.current.partition}:glue:${data.aws_region.current.region}:${data.aws_caller_identity.current.account_id}:table/${replace(var.athena_table, ".", "/")}",
+      ]
+    }
+  }
+
+  dynamic "statement" {
+    for_each = var.athena_workgroup != "" && var.athena_results != "" ? [1] : []
+    content {
+      sid     = "WriteAthenaResults"
+      actions = ["s3:PutObject", "s3:GetBucketLocation"]
+      resources = concat(
+        ["arn:${data.aws_partition.current.partition}:s3:::${trimsuffix(var.athena_results, "/")}/*", "arn:${data.aws_partition.current.partition}:s3:::${split("/", var.athena_results)[0]}"],
+        [for l in var.access_log_locations : "arn:${data.aws_partition.current.partition}:s3:::${split("/", l)[0]}"],
+      )
     }
   }
 
