@@ -5,13 +5,13 @@
 use super::alarms::{
     AlarmStore, AlarmWatcher, CompositeState, DashboardStore, MuteRuleStore, StateChange,
 };
+use super::athena::{QueryEngine, QueryPlace, QueryStatus, ResultPage};
 use super::ecs::{DeploymentAlarmStore, DeploymentReader};
 use super::error::{AwsError, ErrorKind};
 use super::inventory::{EcsService, Inventory, LoadBalancer, TargetGroup};
 use super::journal::{Journal, JournalError};
 use super::logs::{LogPage, LogReader, MetricFilterStore};
 use super::metrics::{HeartbeatWriter, MetricDataPage, MetricsReader};
-use super::athena::{QueryEngine, QueryPlace, QueryStatus, ResultPage};
 use super::s3::{Listing, ObjectStore};
 use super::sns::Publisher;
 use crate::core::alarms::mute::MuteRule;
@@ -371,7 +371,10 @@ impl<T: Inventory + Sync> Inventory for Failing<T> {
         self.inner.describe_load_balancers(arns).await
     }
 
-    async fn access_logs(&self, load_balancer_arn: &str) -> Result<Option<(String, String)>, AwsError> {
+    async fn access_logs(
+        &self,
+        load_balancer_arn: &str,
+    ) -> Result<Option<(String, String)>, AwsError> {
         self.check("DescribeLoadBalancerAttributes")?;
         self.inner.access_logs(load_balancer_arn).await
     }

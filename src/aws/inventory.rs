@@ -220,7 +220,10 @@ impl Inventory for AwsInventory {
             .collect())
     }
 
-    async fn access_logs(&self, load_balancer_arn: &str) -> Result<Option<(String, String)>, AwsError> {
+    async fn access_logs(
+        &self,
+        load_balancer_arn: &str,
+    ) -> Result<Option<(String, String)>, AwsError> {
         let answer = self
             .elb
             .describe_load_balancer_attributes()

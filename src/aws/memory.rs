@@ -6,13 +6,13 @@
 use super::alarms::{
     AlarmStore, AlarmWatcher, CompositeState, DashboardStore, MuteRuleStore, StateChange,
 };
+use super::athena::{QueryEngine, QueryPlace, QueryState, QueryStatus, ResultPage};
 use super::ecs::{DeploymentAlarmStore, DeploymentReader};
 use super::error::{AwsError, ErrorKind};
 use super::inventory::{EcsService, Inventory, LoadBalancer, TargetGroup};
 use super::journal::{Journal, JournalError};
 use super::logs::{LogPage, LogReader, MetricFilterStore};
 use super::metrics::{HeartbeatWriter, MetricDataPage, MetricsReader, QueryPage};
-use super::athena::{QueryEngine, QueryPlace, QueryState, QueryStatus, ResultPage};
 use super::s3::{Listing, ObjectStore};
 use super::sns::Publisher;
 use crate::core::alarms::mute::MuteRule;
@@ -644,7 +644,10 @@ impl Inventory for MemoryInventory {
             .collect())
     }
 
-    async fn access_logs(&self, load_balancer_arn: &str) -> Result<Option<(String, String)>, AwsError> {
+    async fn access_logs(
+        &self,
+        load_balancer_arn: &str,
+    ) -> Result<Option<(String, String)>, AwsError> {
         Ok(self.access_logs.get(load_balancer_arn).cloned())
     }
 }
@@ -702,14 +705,15 @@ impl ObjectStore for MemoryObjects {
 #[derive(Debug, Default)]
 pub struct MemoryQueries {
     pub tables: Mutex<BTreeMap<(String, String), BTreeMap<String, String>>>,
-    pub answer: Mutex<(Vec<String>, Vec<Vec<Option<String>>>)>,
+    /// The whole answer (its `next` unused).
+    pub answer: Mutex<ResultPage>,
     pub scanned_bytes: u64,
     pub polls: usize,
     pub page: usize,
     /// `Some(reason)`: every query fails so.
     pub fails: Option<String>,
     pub started: Mutex<Vec<(String, QueryPlace)>>,
-    polled: std::sync::atomic::AtomicUsize,
+    pub polled: std::sync::atomic::AtomicUsize,
 }
 
 impl QueryEngine for MemoryQueries {
@@ -746,7 +750,7 @@ impl QueryEngine for MemoryQueries {
     }
 
     async fn results(&self, _id: &str, token: Option<String>) -> Result<ResultPage, AwsError> {
-        let (columns, rows) = lock(&self.answer).clone();
+        let ResultPage { columns, rows, .. } = lock(&self.answer).clone();
         let from: usize = token.as_deref().and_then(|t| t.parse().ok()).unwrap_or(0);
         let page = self.page.max(1);
         let to = (from + page).min(rows.len());

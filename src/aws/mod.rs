@@ -2,8 +2,8 @@
 //! in the core's types, with its SDK adapter beside it: `metrics` (`MetricsReader`,
 //! `HeartbeatWriter`), `alarms` (`AlarmStore`, `AlarmWatcher`, `DashboardStore`,
 //! `MuteRuleStore`), `ecs` (`DeploymentReader`, `DeploymentAlarmStore`), `logs` (`LogReader`,
-//! `MetricFilterStore`), `s3` (`ObjectStore`, access logs in their bucket), `athena` (`QueryEngine`, the access-log
-//! table queried where the logs are), `sns` (`Publisher`),
+//! `MetricFilterStore`), `s3` (`ObjectStore`, access logs in their bucket), `athena`
+//! (`QueryEngine`, the access-log table queried where the logs are), `sns` (`Publisher`),
 //! `inventory` (`Inventory`, for `slo init`), `journal` (`Journal`, the notification journal's
 //! port) with `dynamodb` (its DynamoDB adapter). Every port has an in-memory version
 //! (`memory`) and is covered by a wrapper that fails chosen calls (`failing`); a test holds

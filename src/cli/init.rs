@@ -169,8 +169,8 @@ fn athena(
     // Projected from the first of January of last year: partitions before the logs begin
     // cost nothing, and a report never reaches further back.
     let today = chrono::Utc::now().date_naive();
-    let since = chrono::NaiveDate::from_ymd_opt(chrono::Datelike::year(&today) - 1, 1, 1)
-        .unwrap_or(today);
+    let since =
+        chrono::NaiveDate::from_ymd_opt(chrono::Datelike::year(&today) - 1, 1, 1).unwrap_or(today);
     print!("{}", slo::init::athena_script(&places, database, since));
     Ok(Outcome::Fine)
 }

@@ -56,7 +56,13 @@ pub struct SourceArgs {
     pub app_logs: Vec<String>,
     /// `athena`: count the access logs with one Athena query over --athena-table, where they
     /// are, instead of reading CloudWatch (for logs beyond one machine).
-    #[arg(long, value_enum, value_name = "ENGINE", conflicts_with = "access_logs", requires = "athena_table")]
+    #[arg(
+        long,
+        value_enum,
+        value_name = "ENGINE",
+        conflicts_with = "access_logs",
+        requires = "athena_table"
+    )]
     pub engine: Option<Engine>,
     /// The ALB access-log table (`slo init --athena` prints its CREATE EXTERNAL TABLE).
     #[arg(long, value_name = "DB.TABLE", requires = "engine")]
@@ -69,7 +75,12 @@ pub struct SourceArgs {
     pub athena_output: Option<String>,
     /// Refuse an Athena query whose partitions hold more than this (decimal units, as Athena
     /// bills: $5 per TB). 200GB ($1.00) holds 30 days of a 1,000 request/s load balancer.
-    #[arg(long, value_name = "SIZE", default_value = "200GB", requires = "engine")]
+    #[arg(
+        long,
+        value_name = "SIZE",
+        default_value = "200GB",
+        requires = "engine"
+    )]
     pub max_scan: String,
 }
 

@@ -5,12 +5,12 @@
 use crate::aws::MetricsReader;
 use crate::aws::athena::QueryEngine;
 use crate::aws::s3::ObjectStore;
-use crate::source::athena::{self, AthenaError, AthenaOptions};
 use crate::core::deployments::ServiceHistory;
 use crate::core::events::SeriesError;
 use crate::core::model::ServiceSlo;
 use crate::report::{AthenaSummary, Report, SourceSummary, build};
 use crate::source::access_log::{LogFile, ScanOptions, Selection, scan_with};
+use crate::source::athena::{self, AthenaError, AthenaOptions};
 use crate::source::cloudwatch::incremental::SeriesCache;
 use crate::source::cloudwatch::{self, FetchError};
 use chrono::{DateTime, TimeDelta, Utc};

@@ -112,7 +112,11 @@ fn native(slos: &[&ServiceSlo], logs: &Path, at: chrono::DateTime<chrono::Utc>) 
     let files = slo::source::access_log::find_log_files(logs).unwrap();
     let selection = slo::source::access_log::Selection::new(slos, at, None);
     let scanned = slo::source::access_log::scan(&files, &selection, 2, None);
-    assert_eq!(scanned.stats.malformed, 0, "{:?}", scanned.stats.malformed_samples);
+    assert_eq!(
+        scanned.stats.malformed, 0,
+        "{:?}",
+        scanned.stats.malformed_samples
+    );
     scanned.data
 }
 
@@ -143,7 +147,12 @@ fn the_athena_query_counts_every_minute_as_the_scanner_does_in_duckdb() {
     assert!(out.status.success(), "{}", text(&out.stderr));
     let answer: Value = serde_json::from_slice(&out.stdout).unwrap();
     // Every line of the example's logs matches AWS's expression.
-    assert_eq!(answer["unmatched"], Value::from(0), "{}", answer["duckdb_sql"]);
+    assert_eq!(
+        answer["unmatched"],
+        Value::from(0),
+        "{}",
+        answer["duckdb_sql"]
+    );
     // AWS's own expression misses every line whose user agent holds an escaped quote (ALB
     // writes `\"`): Athena would silently not count them. slo's table reads them (ddl.rs).
     let lines = answer["lines"].as_u64().unwrap();
@@ -159,8 +168,16 @@ fn the_athena_query_counts_every_minute_as_the_scanner_does_in_duckdb() {
     let mut minutes = 0;
     for (key, want) in &scanned {
         let got = &from_sql[key];
-        let w: Vec<_> = want.series.iter_unix().filter(|(_, c)| !c.is_empty()).collect();
-        let g: Vec<_> = got.series.iter_unix().filter(|(_, c)| !c.is_empty()).collect();
+        let w: Vec<_> = want
+            .series
+            .iter_unix()
+            .filter(|(_, c)| !c.is_empty())
+            .collect();
+        let g: Vec<_> = got
+            .series
+            .iter_unix()
+            .filter(|(_, c)| !c.is_empty())
+            .collect();
         assert!(w.len() > 1000, "{key}: {} minutes with requests", w.len());
         for (a, b) in w.iter().zip(&g) {
             assert_eq!(a, b, "{key}: the minute {} differs", a.0);
@@ -179,11 +196,7 @@ fn the_athena_query_counts_every_minute_as_the_scanner_does_in_duckdb() {
     let t = chrono::DateTime::parse_from_rfc3339("2026-11-15T12:00:00Z")
         .unwrap()
         .timestamp();
-    let (_, c) = latency
-        .series
-        .iter_unix()
-        .find(|(m, _)| *m == t)
-        .unwrap();
+    let (_, c) = latency.series.iter_unix().find(|(m, _)| *m == t).unwrap();
     assert!(c.total >= 2 && c.total > c.good, "{c:?}");
 }
 
@@ -227,9 +240,17 @@ async fn a_report_by_athena_equals_the_report_from_the_local_copy() {
     generate_logs(&logs, &["--days", "2", "--end", AT]);
     edge_cases(&logs);
     let client = s3(&s).await;
-    client.create_bucket().bucket("alb-logs").send().await.unwrap();
+    client
+        .create_bucket()
+        .bucket("alb-logs")
+        .send()
+        .await
+        .unwrap();
     for file in walk(&logs) {
-        let key = format!("prod/{}", file.strip_prefix(&logs).unwrap().to_string_lossy());
+        let key = format!(
+            "prod/{}",
+            file.strip_prefix(&logs).unwrap().to_string_lossy()
+        );
         if key.ends_with(".log.gz") || key.ends_with(".log") {
             client
                 .put_object()
@@ -268,16 +289,31 @@ async fn a_report_by_athena_equals_the_report_from_the_local_copy() {
     assert_eq!(calls(&s)["StartQueryExecution"], Value::from(2)); // the DDL and the report
 
     // Over --max-scan: refused before it starts, saying what it would cost.
-    let out = report(&s, &deployments, &[&athena[..], &["--max-scan", "1MB"]].concat());
+    let out = report(
+        &s,
+        &deployments,
+        &[&athena[..], &["--max-scan", "1MB"]].concat(),
+    );
     assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
     let err = text(&out.stderr);
-    assert!(err.contains("would scan about") && err.contains("--max-scan 1.0 MB"), "{err}");
+    assert!(
+        err.contains("would scan about") && err.contains("--max-scan 1.0 MB"),
+        "{err}"
+    );
     assert_eq!(calls(&s)["StartQueryExecution"], Value::from(2));
 
     // A table that is not there names the command that prints it.
-    let out = report(&s, &deployments, &["--engine", "athena", "--athena-table", "slo.nope"]);
+    let out = report(
+        &s,
+        &deployments,
+        &["--engine", "athena", "--athena-table", "slo.nope"],
+    );
     assert_eq!(out.status.code(), Some(2));
-    assert!(text(&out.stderr).contains("slo init --athena"), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("slo init --athena"),
+        "{}",
+        text(&out.stderr)
+    );
 
     // Throttled status calls are retried; a denied start is an error, never an empty report.
     s.http(

@@ -231,12 +231,20 @@ elb.modify_load_balancer_attributes(LoadBalancerArn=arn, Attributes=[
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     let script = text(&out.stdout);
     let location = "s3://alb-logs/prod/AWSLogs/123456789012/elasticloadbalancing/us-east-1/";
-    assert!(script.contains(&format!("LOCATION '{location}'")), "{script}");
     assert!(
-        script.contains(&format!("-- {location} ({lb}): slo report --engine athena --athena-table slo.alb_logs_us_east_1")),
+        script.contains(&format!("LOCATION '{location}'")),
         "{script}"
     );
-    assert!(!script.contains("tcp-prod"), "an NLB has no ALB table: {script}");
+    assert!(
+        script.contains(&format!(
+            "-- {location} ({lb}): slo report --engine athena --athena-table slo.alb_logs_us_east_1"
+        )),
+        "{script}"
+    );
+    assert!(
+        !script.contains("tcp-prod"),
+        "an NLB has no ALB table: {script}"
+    );
     // Every statement of it runs in Athena, and the table is where ALB writes.
     let ran = s.python(&format!(
         r#"

@@ -34,9 +34,7 @@ pub fn price_usd(bytes: u64) -> f64 {
 /// `50GB`, `1.5TB`, `500MB` (decimal units, as Athena bills), or a number of bytes.
 pub fn parse_bytes(text: &str) -> Result<u64, String> {
     let t = text.trim();
-    let split = t
-        .find(|c: char| c.is_ascii_alphabetic())
-        .unwrap_or(t.len());
+    let split = t.find(|c: char| c.is_ascii_alphabetic()).unwrap_or(t.len());
     let (number, unit) = t.split_at(split);
     let scale: f64 = match unit.to_ascii_uppercase().as_str() {
         "" | "B" => 1.0,
@@ -287,3 +285,6 @@ pub async fn run<Q: QueryEngine, S: ObjectStore>(
         rows: answer.rows.len(),
     })
 }
+
+#[cfg(test)]
+mod run_tests;

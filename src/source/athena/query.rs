@@ -131,7 +131,11 @@ pub fn build(
         }
         let mut mine = format!("elb = {}", literal(lb));
         if let Some(tg) = &slo.alb.target_group {
-            let _ = write!(mine, " AND target_group_arn LIKE {}", ends_with(&format!(":{tg}")));
+            let _ = write!(
+                mine,
+                " AND target_group_arn LIKE {}",
+                ends_with(&format!(":{tg}"))
+            );
         }
         let budget = window_for(slo, window_override).range_at(at);
         for (key, o) in slo.keyed_objectives() {
@@ -141,7 +145,9 @@ pub fn build(
             };
             match o.sli {
                 Sli::Availability => {
-                    sums.push_str(&format!(",\n  SUM(CASE WHEN {mine} THEN 1 ELSE 0 END) AS t{i}"));
+                    sums.push_str(&format!(
+                        ",\n  SUM(CASE WHEN {mine} THEN 1 ELSE 0 END) AS t{i}"
+                    ));
                     sums.push_str(&count(
                         "(elb_status_code IS NULL OR elb_status_code NOT BETWEEN 500 AND 599)",
                         "g",
@@ -180,7 +186,9 @@ pub fn build(
          ) AS lines\n\
          GROUP BY GROUPING SETS ((minute), (ms))",
         n = columns.len(),
-        from = range.start.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        from = range
+            .start
+            .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
         to = range.end.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
         db = table.database,
         table = table.table,
