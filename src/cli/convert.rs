@@ -32,22 +32,15 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
     for spec in &loaded.specs {
         let text = match args.to {
             To::Openslo => slo::spec::openslo::from_slo_v1(&spec.slo),
-            To::Slo => {
-                let original = std::fs::read_to_string(&spec.file)
-                    .with_context(|| format!("cannot read {}", spec.file.display()))?;
-                if slo::spec::openslo::is_openslo(&original) {
-                    let mut d = slo::spec::diag::Diagnostics::new(&spec.file);
-                    let (text, _, _) = slo::spec::openslo::to_slo_v1(&original, &mut d)
-                        .context("the spec loaded, so it maps")?;
-                    format!(
-                        "# {}: converted from {}\n{text}",
-                        spec.slo.service,
-                        spec.file.display()
-                    )
-                } else {
-                    original
-                }
-            }
+            To::Slo => match &spec.converted {
+                Some(text) => format!(
+                    "# {}: converted from {}\n{text}",
+                    spec.slo.service,
+                    spec.file.display()
+                ),
+                None => std::fs::read_to_string(&spec.file)
+                    .with_context(|| format!("cannot read {}", spec.file.display()))?,
+            },
         };
         outputs.push((spec.slo.service.clone(), text));
     }

@@ -26,6 +26,8 @@ pub struct LoadedSpec {
     pub slo: ServiceSlo,
     /// Line and column of the `service` value.
     pub service_at: Option<(u64, u64)>,
+    /// For a spec mapped from OpenSLO, the slo/v1 text it maps to.
+    pub converted: Option<String>,
 }
 
 /// Every spec that is valid, and every diagnostic (errors and warnings) about every file.
@@ -54,17 +56,36 @@ pub fn load_paths(paths: &[PathBuf]) -> Result<Loaded, LoadError> {
         files.extend(found);
     }
     let mut loaded = Loaded::default();
+    // OpenSLO files are read together: their documents refer to each other by name.
+    let mut openslo = Vec::new();
     for file in files {
-        let (parsed, diags) = load_file(&file)?;
         loaded.files += 1;
+        if let Some(text) = openslo_text(&file)? {
+            openslo.push((file, text));
+            continue;
+        }
+        let (parsed, diags) = load_file(&file)?;
         loaded.diagnostics.extend(diags);
         if let Some((slo, service_at)) = parsed {
             loaded.specs.push(LoadedSpec {
                 file,
                 slo,
                 service_at,
+                converted: None,
             });
         }
+    }
+    if !openslo.is_empty() {
+        let (mapped, diags) = super::openslo::load(&openslo);
+        loaded.diagnostics.extend(diags);
+        loaded
+            .specs
+            .extend(mapped.into_iter().map(|m| LoadedSpec {
+                file: m.file,
+                slo: m.parsed.0,
+                service_at: m.parsed.1,
+                converted: Some(m.slo_v1),
+            }));
     }
     check_unique_services(&mut loaded);
     Ok(loaded)
@@ -97,6 +118,23 @@ fn spec_files(path: &Path) -> Result<Vec<PathBuf>, LoadError> {
         }
     }
     Ok(out)
+}
+
+/// The text of an OpenSLO file (a small UTF-8 file saying `apiVersion: openslo/…`); `None`
+/// for any other, which `load_file` reads and judges.
+fn openslo_text(file: &Path) -> Result<Option<String>, LoadError> {
+    let io = |source| LoadError::Io {
+        path: file.to_path_buf(),
+        source,
+    };
+    if std::fs::metadata(file).map_err(io)?.len() > MAX_SPEC_BYTES {
+        return Ok(None);
+    }
+    let bytes = std::fs::read(file).map_err(io)?;
+    Ok(std::str::from_utf8(&bytes)
+        .ok()
+        .filter(|t| super::openslo::is_openslo(t))
+        .map(str::to_owned))
 }
 
 /// A spec and the location (line, column) of its `service` value.

@@ -12,7 +12,9 @@
 //! - `budgetingMethod: Occurrences` only; the ECS service from the labels `ecs-cluster` and
 //!   `ecs-service`.
 
-use super::diag::{Diagnostics, Level};
+mod alerting;
+
+use super::diag::{Diagnostic, Diagnostics, Level};
 
 /// 1-based line and column.
 type Location = (u64, u64);
@@ -21,11 +23,13 @@ use serde_json::Value;
 
 pub const API_VERSION: &str = "openslo/v1";
 
-/// One YAML document of the file and the line it starts at.
+/// One YAML document, the file it is in (an index into the load's files) and the line it
+/// starts at.
 struct Doc {
     value: Value,
     text: String,
     first_line: u64,
+    file: usize,
 }
 
 impl Doc {
@@ -59,7 +63,7 @@ pub fn is_openslo(text: &str) -> bool {
         })
 }
 
-fn split(text: &str, d: &mut Diagnostics) -> Vec<Doc> {
+fn split(text: &str, file: usize, d: &mut Diagnostics) -> Vec<Doc> {
     let mut docs = Vec::new();
     let mut current = String::new();
     let mut first_line = 1u64;
@@ -75,6 +79,7 @@ fn split(text: &str, d: &mut Diagnostics) -> Vec<Doc> {
                 value,
                 text: text.to_owned(),
                 first_line,
+                file,
             }),
             Err(e) => err(
                 d,
@@ -98,112 +103,195 @@ fn split(text: &str, d: &mut Diagnostics) -> Vec<Doc> {
     docs
 }
 
-/// The mapped spec of an OpenSLO file, or `None` with every problem in `d`.
-pub fn parse(text: &str, d: &mut Diagnostics) -> Option<Parsed> {
-    let (v1, service_at, first_slo) = to_slo_v1(text, d)?;
-    // The slo/v1 loader's checks and defaults; its problems are told at the first SLO.
-    let mut inner = Diagnostics::new(d.file());
-    let parsed = super::slo_v1::parse(&v1, &mut inner);
-    for item in inner.items {
-        d.at_line(
-            item.level,
-            first_slo,
-            &item.field,
-            format!("{} (mapped to slo/v1)", item.message),
-            item.hint,
-        );
-    }
-    parsed.map(|(slo, _)| (slo, service_at))
+/// One service's spec mapped from OpenSLO documents.
+#[derive(Clone, Debug)]
+pub struct MappedSpec {
+    /// The file of the service's first SLO.
+    pub file: std::path::PathBuf,
+    pub parsed: Parsed,
+    /// The slo/v1 text it maps to (`slo convert --to slo`).
+    pub slo_v1: String,
 }
 
-/// The slo/v1 text an OpenSLO file maps to (`slo convert --to slo`), with where its service
-/// and its first SLO are written.
-pub fn to_slo_v1(
-    text: &str,
-    d: &mut Diagnostics,
-) -> Option<(String, Option<Location>, Option<Location>)> {
-    let docs = split(text, d);
-    let (slos, others): (Vec<&Doc>, Vec<&Doc>) = docs.iter().partition(|x| x.kind() == "SLO");
+/// Every OpenSLO file of a load, together: `indicatorRef`, `alertPolicies`, `conditionRef`
+/// and `targetRef` name documents of any of them, and a file may hold several services'
+/// SLOs (each service's SLOs become one spec, wherever they are written). Problems are told in
+/// the file and at the line of the document they are in.
+pub fn load(files: &[(std::path::PathBuf, String)]) -> (Vec<MappedSpec>, Vec<Diagnostic>) {
+    let mut ds: Vec<Diagnostics> = files.iter().map(|(p, _)| Diagnostics::new(p)).collect();
+    let docs: Vec<Doc> = files
+        .iter()
+        .enumerate()
+        .flat_map(|(i, (_, text))| split(text, i, &mut ds[i]))
+        .collect();
+    let mut index: std::collections::BTreeMap<(&str, &str), &Doc> = Default::default();
     for doc in &docs {
-        let version = doc.value["apiVersion"].as_str().unwrap_or("");
-        if version != API_VERSION {
+        check_document(doc, &mut ds[doc.file]);
+        if doc.name().is_empty() || doc.kind() == "SLO" {
+            continue;
+        }
+        if let Some(first) = index.insert((doc.kind(), doc.name()), doc) {
+            let other = files[first.file].0.display().to_string();
             err_hint(
-                d,
-                doc.at("apiVersion"),
-                "apiVersion",
-                format!("`{version}` in an OpenSLO file"),
-                "every document of the file is `apiVersion: openslo/v1`",
+                &mut ds[doc.file],
+                doc.at("name"),
+                "metadata.name",
+                format!(
+                    "a second {} named `{}` (the first is in {other}, line {})",
+                    doc.kind(),
+                    doc.name(),
+                    first.first_line
+                ),
+                "names of a kind are unique across the files read together",
             );
         }
-        match doc.kind() {
-            "SLO" | "SLI" | "Service" => {}
-            // A DataSource only says where metrics come from: the sources name their metrics.
-            "DataSource" => {}
-            "AlertPolicy" | "AlertCondition" | "AlertNotificationTarget" => err_hint(
-                d,
-                doc.at("kind"),
-                "kind",
-                format!("`{}` documents are not mapped yet", doc.kind()),
-                "slo's alerting is the SRE Workbook's tiers by default; leave this document out, or write the alerting in slo/v1",
-            ),
-            "" => err_hint(
-                d,
-                Some((doc.first_line, 1)),
-                "kind",
-                "an OpenSLO document names its kind (SLO, SLI, Service)",
-                if doc.value.get("objectives").is_some() {
-                    "this reads like a slo/v1 spec: write `apiVersion: slo/v1`"
-                } else {
-                    "add `kind: SLO` (or SLI, Service)"
-                },
-            ),
-            other => err_hint(
-                d,
-                doc.at("kind"),
-                "kind",
-                format!("unknown kind `{other}`"),
-                "OpenSLO v1 kinds: SLO, SLI, Service",
-            ),
-        }
     }
-    if slos.is_empty() {
-        if d.has_errors() {
-            return None;
-        }
-        err_hint(
-            d,
-            Some((1, 1)),
-            "kind",
-            "no SLO document in the file",
-            "an OpenSLO file for slo holds the SLOs of one service, with their SLIs",
-        );
-        return None;
-    }
-    let mut service: Option<(String, Option<Location>)> = None;
-    let mut shared: Option<Shared> = None;
-    let mut objectives = Vec::new();
-    for slo in &slos {
-        let spec = &slo.value["spec"];
-        let Some(name) = spec["service"].as_str() else {
+    // Each service's SLOs, in the order their first SLO is read.
+    let mut services: Vec<(String, Vec<&Doc>)> = Vec::new();
+    for slo in docs.iter().filter(|x| x.kind() == "SLO") {
+        let Some(name) = slo.value["spec"]["service"].as_str() else {
             err(
-                d,
+                &mut ds[slo.file],
                 slo.at("spec"),
                 "spec.service",
                 "an SLO names its service",
             );
             continue;
         };
-        match &service {
-            None => service = Some((name.to_owned(), slo.at("service"))),
-            Some((s, _)) if s != name => err_hint(
-                d,
-                slo.at("service"),
-                "spec.service",
-                format!("service `{name}` beside `{s}` in one file"),
-                "write one file per service",
-            ),
-            Some(_) => {}
+        match services.iter_mut().find(|(s, _)| s == name) {
+            Some((_, list)) => list.push(slo),
+            None => services.push((name.to_owned(), vec![slo])),
         }
+    }
+    if services.is_empty() && !ds.iter().any(Diagnostics::has_errors) {
+        for d in &mut ds {
+            err_hint(
+                d,
+                Some((1, 1)),
+                "kind",
+                "no SLO document in the file",
+                "an OpenSLO file for slo holds SLOs, with their SLIs",
+            );
+        }
+    }
+    let mut out = Vec::new();
+    for (service, slos) in &services {
+        let first = slos[0];
+        let Some(v1) = map_service(service, slos, &index, &mut ds) else {
+            continue;
+        };
+        // The slo/v1 loader's checks and defaults; its problems are told at the first SLO.
+        let mut inner = Diagnostics::new(&files[first.file].0);
+        let parsed = super::slo_v1::parse(&v1, &mut inner);
+        for item in inner.items {
+            ds[first.file].at_line(
+                item.level,
+                first.at("spec"),
+                &item.field,
+                format!("{} (mapped to slo/v1)", item.message),
+                item.hint,
+            );
+        }
+        if let Some((slo, _)) = parsed {
+            out.push(MappedSpec {
+                file: files[first.file].0.clone(),
+                parsed: (slo, first.at("service")),
+                slo_v1: v1,
+            });
+        }
+    }
+    let mut diagnostics = Vec::new();
+    for mut d in ds {
+        d.items.sort_by_key(|x| x.at.unwrap_or((0, 0)));
+        diagnostics.extend(d.items);
+    }
+    // A service with a problem anywhere is not loaded half.
+    let failed: std::collections::BTreeSet<String> = services
+        .iter()
+        .filter(|(_, slos)| {
+            slos.iter().any(|s| {
+                diagnostics
+                    .iter()
+                    .any(|x| x.is_error() && x.file == files[s.file].0)
+            })
+        })
+        .map(|(s, _)| s.clone())
+        .collect();
+    out.retain(|m| !failed.contains(&m.parsed.0.service));
+    (out, diagnostics)
+}
+
+/// The spec of a single OpenSLO file (its one service), or `None` with every problem in `d`.
+pub fn parse(text: &str, d: &mut Diagnostics) -> Option<Parsed> {
+    let (mut specs, diagnostics) = load(&[(d.file().to_path_buf(), text.to_owned())]);
+    d.items.extend(diagnostics);
+    if specs.len() > 1 {
+        d.error_hint(
+            None,
+            "spec.service",
+            format!("the file holds {} services' SLOs", specs.len()),
+            "read it with `slo validate FILE`, which maps each service",
+        );
+        return None;
+    }
+    if d.has_errors() {
+        return None;
+    }
+    specs.pop().map(|m| m.parsed)
+}
+
+/// A document's version and kind, checked.
+fn check_document(doc: &Doc, d: &mut Diagnostics) {
+    let version = doc.value["apiVersion"].as_str().unwrap_or("");
+    if version != API_VERSION {
+        err_hint(
+            d,
+            doc.at("apiVersion"),
+            "apiVersion",
+            format!("`{version}` in an OpenSLO file"),
+            "every document of the file is `apiVersion: openslo/v1`",
+        );
+    }
+    match doc.kind() {
+        "SLO" | "SLI" | "Service" | "AlertPolicy" | "AlertCondition"
+        | "AlertNotificationTarget" => {}
+        // A DataSource only says where metrics come from: the sources name their metrics.
+        "DataSource" => {}
+        "" => err_hint(
+            d,
+            Some((doc.first_line, 1)),
+            "kind",
+            "an OpenSLO document names its kind (SLO, SLI, Service)",
+            if doc.value.get("objectives").is_some() {
+                "this reads like a slo/v1 spec: write `apiVersion: slo/v1`"
+            } else {
+                "add `kind: SLO` (or SLI, Service)"
+            },
+        ),
+        other => err_hint(
+            d,
+            doc.at("kind"),
+            "kind",
+            format!("unknown kind `{other}`"),
+            "OpenSLO v1 kinds: SLO, SLI, Service, AlertPolicy, AlertCondition, AlertNotificationTarget, DataSource",
+        ),
+    }
+}
+
+type Index<'a> = std::collections::BTreeMap<(&'a str, &'a str), &'a Doc>;
+
+/// The slo/v1 text of one service's SLOs.
+fn map_service(
+    service: &str,
+    slos: &[&Doc],
+    index: &Index<'_>,
+    ds: &mut [Diagnostics],
+) -> Option<String> {
+    let mut shared: Option<Shared> = None;
+    let mut objectives = Vec::new();
+    for slo in slos {
+        let spec = &slo.value["spec"];
+        let d = &mut ds[slo.file];
         if let Some(m) = spec["budgetingMethod"].as_str()
             && m != "Occurrences"
         {
@@ -218,10 +306,10 @@ pub fn to_slo_v1(
             );
             continue;
         }
-        let Some((sli, sli_doc)) = indicator(slo, &others, d) else {
+        let Some((sli, sli_doc)) = indicator(slo, index, d) else {
             continue;
         };
-        let Some(mapped) = map_slo(slo, sli, sli_doc, d) else {
+        let Some(mapped) = map_slo(slo, sli, sli_doc, ds) else {
             continue;
         };
         // The ELB's own 5xx is the availability objectives' choice: a latency one has none.
@@ -242,25 +330,24 @@ pub fn to_slo_v1(
                 s.include_elb_5xx = s.include_elb_5xx.or(mapped.shared.include_elb_5xx);
             }
             Some(_) => err_hint(
-                d,
+                &mut ds[slo.file],
                 slo.at("spec"),
                 "spec",
-                "this SLO's load balancer, time window or ECS service differ from the file's first",
-                "a service's objectives share one ALB, one window and one ECS service: split the file",
+                format!(
+                    "this SLO's load balancer, time window, region or ECS service differ from service `{service}`'s first SLO"
+                ),
+                "a service's objectives share one ALB, one window and one ECS service: give them the same, or another service name",
             ),
         }
         objectives.push(mapped.objective);
     }
-    if d.has_errors() {
+    let alerting = alerting::of_service(service, slos, index, ds);
+    if slos.iter().any(|s| ds[s.file].has_errors()) {
         return None;
     }
-    let (service, service_at) = service?;
-    let shared = shared?;
-    Some((
-        shared.slo_v1(&service, &objectives),
-        service_at,
-        slos[0].at("spec"),
-    ))
+    let mut text = shared?.slo_v1(service, &objectives);
+    text.push_str(&alerting?);
+    Some(text)
 }
 
 /// What every objective of a service shares in slo/v1.
@@ -307,10 +394,10 @@ struct Mapped {
 }
 
 /// The SLO's SLI, and the document it is written in: inline (`indicator`) or by
-/// `indicatorRef` to an SLI of the file.
+/// `indicatorRef` to an SLI of any file read with it.
 fn indicator<'a>(
     slo: &'a Doc,
-    others: &'a [&'a Doc],
+    index: &Index<'a>,
     d: &mut Diagnostics,
 ) -> Option<(&'a Value, &'a Doc)> {
     let spec = &slo.value["spec"];
@@ -326,19 +413,17 @@ fn indicator<'a>(
         );
         return None;
     };
-    let found = others
-        .iter()
-        .find(|o| o.kind() == "SLI" && o.name() == name);
+    let found = index.get(&("SLI", name)).copied();
     if found.is_none() {
         err_hint(
             d,
             slo.at("indicatorRef"),
             "spec.indicatorRef",
-            format!("no SLI named `{name}` in this file"),
-            "put the SLI document in the same file (documents are separated by ---)",
+            format!("no SLI named `{name}` in the files read"),
+            "put the SLI document in this file (documents are separated by ---) or in another file read with it",
         );
     }
-    found.map(|o| (&o.value, *o))
+    found.map(|o| (&o.value, o))
 }
 
 /// The CloudWatch metric a metric source names: (namespace, metric names it mentions,
@@ -422,14 +507,14 @@ fn collect_dimensions(v: &Value, out: &mut Vec<(String, String)>) {
     }
 }
 
-fn map_slo(slo: &Doc, sli: &Value, sli_doc: &Doc, d: &mut Diagnostics) -> Option<Mapped> {
+fn map_slo(slo: &Doc, sli: &Value, sli_doc: &Doc, ds: &mut [Diagnostics]) -> Option<Mapped> {
     let spec = &slo.value["spec"];
     let sli_spec = sli.get("spec").unwrap_or(sli);
     let objective = match spec["objectives"].as_array().map(Vec::as_slice) {
         Some([one]) => one,
         _ => {
             err_hint(
-                d,
+                &mut ds[slo.file],
                 slo.at("objectives"),
                 "spec.objectives",
                 "slo reads one objective per SLO",
@@ -443,14 +528,14 @@ fn map_slo(slo: &Doc, sli: &Value, sli_doc: &Doc, d: &mut Diagnostics) -> Option
         .or_else(|| objective["targetPercent"].as_f64().map(|p| p / 100.0));
     let Some(target) = target else {
         err(
-            d,
+            &mut ds[slo.file],
             slo.at("target"),
             "spec.objectives[0].target",
             "a target (0.999, or targetPercent: 99.9) is required",
         );
         return None;
     };
-    let window = time_window(slo, d)?;
+    let window = time_window(slo, &mut ds[slo.file])?;
     let labels = &slo.value["metadata"]["labels"];
     let ecs = match (
         labels["ecs-cluster"].as_str(),
@@ -465,7 +550,7 @@ fn map_slo(slo: &Doc, sli: &Value, sli_doc: &Doc, d: &mut Diagnostics) -> Option
         let bad = ratio.get("bad").and_then(cloudwatch);
         if ratio.get("good").is_some() && bad.is_none() {
             err_hint(
-                d,
+                &mut ds[sli_doc.file],
                 sli_doc.at("good").or(sli_doc.at("ratioMetric")),
                 "ratioMetric.good",
                 "slo maps `bad` (the 5xx counts) over `total` (RequestCount); a `good` query has no ALB metric",
@@ -475,7 +560,7 @@ fn map_slo(slo: &Doc, sli: &Value, sli_doc: &Doc, d: &mut Diagnostics) -> Option
         }
         let (Some(total), Some(bad)) = (total, bad) else {
             err_hint(
-                d,
+                &mut ds[sli_doc.file],
                 sli_doc.at("ratioMetric"),
                 "ratioMetric",
                 "`total` and `bad` must be CloudWatch metric sources",
@@ -490,7 +575,7 @@ fn map_slo(slo: &Doc, sli: &Value, sli_doc: &Doc, d: &mut Diagnostics) -> Option
                 .any(|m| m == "HTTPCode_Target_5XX_Count")
         {
             err_hint(
-                d,
+                &mut ds[sli_doc.file],
                 sli_doc.at("ratioMetric"),
                 "ratioMetric",
                 "an availability SLI is RequestCount (total) and HTTPCode_Target_5XX_Count (bad) of AWS/ApplicationELB",
@@ -514,7 +599,7 @@ fn map_slo(slo: &Doc, sli: &Value, sli_doc: &Doc, d: &mut Diagnostics) -> Option
             .any(|m| m == "TargetResponseTime")
         {
             err_hint(
-                d,
+                &mut ds[sli_doc.file],
                 sli_doc.at("thresholdMetric"),
                 "thresholdMetric",
                 "a latency SLI is TargetResponseTime of AWS/ApplicationELB",
@@ -525,7 +610,7 @@ fn map_slo(slo: &Doc, sli: &Value, sli_doc: &Doc, d: &mut Diagnostics) -> Option
         let op = objective["op"].as_str().unwrap_or("");
         let (Some(value), true) = (objective["value"].as_f64(), matches!(op, "lte" | "lt")) else {
             err_hint(
-                d,
+                &mut ds[slo.file],
                 slo.at("op"),
                 "spec.objectives[0].op",
                 "a latency objective is `op: lte` with a `value` in seconds",
@@ -543,7 +628,7 @@ fn map_slo(slo: &Doc, sli: &Value, sli_doc: &Doc, d: &mut Diagnostics) -> Option
         )
     } else {
         err_hint(
-            d,
+            &mut ds[slo.file],
             slo.at("spec"),
             "indicator",
             "the SLI is neither a ratioMetric nor a thresholdMetric over CloudWatch",
@@ -554,7 +639,7 @@ fn map_slo(slo: &Doc, sli: &Value, sli_doc: &Doc, d: &mut Diagnostics) -> Option
     let dimension = |n: &str| dims.iter().find(|(k, _)| k == n).map(|(_, v)| v.clone());
     let Some(load_balancer) = dimension("LoadBalancer") else {
         err_hint(
-            d,
+            &mut ds[sli_doc.file],
             sli_doc.at("dimensions"),
             "dimensions",
             "no `LoadBalancer` dimension",
