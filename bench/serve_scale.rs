@@ -37,7 +37,10 @@ fn value(q: &MetricQuery, t: i64) -> f64 {
     let lb = q
         .dimensions
         .iter()
-        .map(|(_, v)| v.bytes().fold(0u64, |a, b| a.wrapping_mul(31) + u64::from(b)))
+        .map(|(_, v)| {
+            v.bytes()
+                .fold(0u64, |a, b| a.wrapping_mul(31) + u64::from(b))
+        })
         .fold(0u64, |a, b| a ^ b);
     // 20–200 requests a second, by service, with a day's swing.
     let base = 20.0 + (lb % 180) as f64;

@@ -92,6 +92,11 @@ pub async fn prepare(specs: &SpecPaths) -> anyhow::Result<Result<Prepared, Outco
     let region = config
         .region()
         .map_or_else(|| "us-east-1".to_owned(), |r| r.to_string());
+    let slos: Vec<&slo::core::model::ServiceSlo> = loaded.specs.iter().map(|s| &s.slo).collect();
+    let wrong = slo::core::model::region_mismatches(&slos, &region);
+    if !wrong.is_empty() {
+        anyhow::bail!("{}", wrong.join("\n"));
+    }
     let mut dashboards = Vec::new();
     for s in loaded.specs.iter().filter(|s| s.slo.dashboard) {
         // The alarm widget needs ARNs: the account comes from the spec's SNS topic.

@@ -27,7 +27,8 @@ pub struct Args {
     output: Option<PathBuf>,
 }
 
-pub fn run(args: Args) -> anyhow::Result<Outcome> {
+pub fn run(mut args: Args) -> anyhow::Result<Outcome> {
+    crate::cli::report::athena_output_from(&mut args.output, &mut args.source)?;
     let at = parse_time("--at", &args.at)?;
     let Some(loaded) = args.specs.load()? else {
         return Ok(Outcome::Findings);

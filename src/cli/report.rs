@@ -138,7 +138,8 @@ pub fn parse_time(flag: &str, t: &str) -> anyhow::Result<DateTime<Utc>> {
         .with_timezone(&Utc))
 }
 
-pub fn run(args: Args) -> anyhow::Result<Outcome> {
+pub fn run(mut args: Args) -> anyhow::Result<Outcome> {
+    athena_output_from(&mut args.output, &mut args.source)?;
     let at = match &args.at {
         Some(t) => parse_time("--at", t)?,
         None => Utc::now(),
@@ -261,6 +262,36 @@ fn review(
 
 /// The report at `at` from the sources the flags name (see `slo::report::inputs`), with a
 /// progress bar for large scans and every warning and unreadable input told on stderr.
+/// With `--engine athena`, `--output s3://…` is where Athena writes the query's results (as
+/// DESIGN.md names the flag), not the report's file; `--athena-output` says the same beside
+/// `-o FILE`.
+pub fn athena_output_from(
+    output: &mut Option<PathBuf>,
+    source: &mut SourceArgs,
+) -> anyhow::Result<()> {
+    let s3 = output
+        .as_ref()
+        .and_then(|p| p.to_str())
+        .filter(|p| p.starts_with("s3://"))
+        .map(str::to_owned);
+    match (s3, source.engine) {
+        (Some(location), Some(Engine::Athena)) => {
+            if let Some(other) = &source.athena_output {
+                bail!(
+                    "--output {location} and --athena-output {other}: give Athena one results location"
+                );
+            }
+            source.athena_output = Some(location);
+            *output = None;
+        }
+        (Some(location), None) => bail!(
+            "--output {location}: an s3:// output is Athena's results location, with --engine athena; the report itself goes to a file or standard output"
+        ),
+        _ => {}
+    }
+    Ok(())
+}
+
 pub fn evaluate_from(
     slos: &[&ServiceSlo],
     args: &SourceArgs,

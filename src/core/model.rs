@@ -73,6 +73,9 @@ pub struct Alb {
     pub load_balancer: String,
     /// CloudWatch `TargetGroup` dimension, e.g. `targetgroup/checkout-prod/73e2d6bc24d8a067`.
     pub target_group: Option<String>,
+    /// The region the load balancer is in, when the spec says it: a report or plan through an
+    /// AWS client of another region is refused (its metrics and alarms are not there).
+    pub region: Option<String>,
     /// Count the load balancer's own 5xx (which CloudWatch cannot split by target group)
     /// against a target-group SLO. Pessimistic, and the default.
     pub include_elb_5xx: bool,
@@ -235,4 +238,21 @@ impl Default for Logs {
             top: crate::core::evidence::DEFAULT_TOP,
         }
     }
+}
+
+/// The specs whose `alb.region` is not `client_region` (the region the AWS client reads and
+/// writes), each as a sentence: a report through that client would read no metrics of theirs,
+/// a plan would put their alarms where their metrics are not.
+pub fn region_mismatches(slos: &[&ServiceSlo], client_region: &str) -> Vec<String> {
+    slos.iter()
+        .filter_map(|s| {
+            let r = s.alb.region.as_deref()?;
+            (r != client_region).then(|| {
+                format!(
+                    "{}: its load balancer is in {r} (alb.region), but AWS is configured for {client_region} (AWS_REGION or the profile's region); its metrics and alarms are in {r}",
+                    s.service
+                )
+            })
+        })
+        .collect()
 }

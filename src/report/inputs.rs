@@ -54,6 +54,8 @@ pub enum InputError {
     AwsConfig(crate::aws::AwsError),
     #[error("--access-logs {0}")]
     S3Url(String),
+    #[error("{}", .0.join("\n"))]
+    Region(Vec<String>),
     #[error("cannot read the access logs under {url}")]
     S3 {
         url: String,
@@ -172,6 +174,11 @@ pub async fn evaluate(
             crate::aws::check_config(&config)
                 .await
                 .map_err(InputError::AwsConfig)?;
+            let region = config.region().map(|r| r.to_string()).unwrap_or_default();
+            let wrong = crate::core::model::region_mismatches(slos, &region);
+            if !wrong.is_empty() {
+                return Err(InputError::Region(wrong));
+            }
             let histories = match from_files {
                 Some(h) => h,
                 None => {

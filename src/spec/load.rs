@@ -78,14 +78,12 @@ pub fn load_paths(paths: &[PathBuf]) -> Result<Loaded, LoadError> {
     if !openslo.is_empty() {
         let (mapped, diags) = super::openslo::load(&openslo);
         loaded.diagnostics.extend(diags);
-        loaded
-            .specs
-            .extend(mapped.into_iter().map(|m| LoadedSpec {
-                file: m.file,
-                slo: m.parsed.0,
-                service_at: m.parsed.1,
-                converted: Some(m.slo_v1),
-            }));
+        loaded.specs.extend(mapped.into_iter().map(|m| LoadedSpec {
+            file: m.file,
+            slo: m.parsed.0,
+            service_at: m.parsed.1,
+            converted: Some(m.slo_v1),
+        }));
     }
     check_unique_services(&mut loaded);
     Ok(loaded)

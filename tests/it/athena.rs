@@ -321,7 +321,12 @@ async fn a_report_by_athena_equals_the_report_from_the_local_copy() {
         "/_slo/faults",
         r#"{"action":"GetQueryExecution","kind":"throttle","count":2}"#,
     );
-    let out = report(&s, &deployments, &athena);
+    // `--output s3://…` with --engine athena is where Athena writes its results.
+    let out = report(
+        &s,
+        &deployments,
+        &[&athena[..], &["--output", "s3://alb-logs/athena-results/"]].concat(),
+    );
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     let again: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(again["objectives"], local["objectives"]);

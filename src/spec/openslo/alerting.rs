@@ -4,7 +4,8 @@
 //! `notificationTargets` (`targetRef` or inline) with `target: email | slack`.
 //!
 //! - a burn-rate condition is a tier: `lookbackWindow` its long window, `alertAfter` its short
-//!   one (the SRE Workbook's 5m for a 1h lookback; a twelfth of the lookback when not given),
+//!   one (the SRE Workbook's 5m for a 1h lookback; a twelfth of the lookback when not given or
+//!   `0m`, OpenSLO's default),
 //!   `threshold` its burn rate (`op: gt | gte`), `severity` page (`page`, `critical`, `high`) or
 //!   ticket (`ticket`, `warning`, `low`, `info`);
 //! - an `email` target is the SNS topic of the annotation `sns-topic-arn`; a `slack` target is
@@ -58,7 +59,10 @@ fn resolve<'a>(
         });
     }
     if entry.get("spec").is_some() {
-        let name = entry["metadata"]["name"].as_str().unwrap_or(kind).to_owned();
+        let name = entry["metadata"]["name"]
+            .as_str()
+            .unwrap_or(kind)
+            .to_owned();
         return Some(Found {
             value: entry,
             doc: within,
@@ -116,8 +120,16 @@ pub(super) fn of_service(
         let spec = &policy.value["spec"];
         let d = &mut ds[policy.doc.file];
         for (flag, refused, why) in [
-            ("alertWhenBreaching", false, "a policy that never alerts on burn has nothing to map"),
-            ("alertWhenResolved", false, "slo always sends the resolved notice"),
+            (
+                "alertWhenBreaching",
+                false,
+                "a policy that never alerts on burn has nothing to map",
+            ),
+            (
+                "alertWhenResolved",
+                false,
+                "slo always sends the resolved notice",
+            ),
             (
                 "alertWhenNoData",
                 true,
@@ -129,7 +141,10 @@ pub(super) fn of_service(
                     d,
                     policy.doc.at(flag),
                     flag,
-                    format!("`{flag}: {refused}` in policy `{}` is not mapped", policy.name),
+                    format!(
+                        "`{flag}: {refused}` in policy `{}` is not mapped",
+                        policy.name
+                    ),
                     why,
                 );
                 ok = false;
@@ -214,7 +229,11 @@ pub(super) fn of_service(
                 &mut ds[first.file],
                 first.at("alertPolicies"),
                 "spec.alertPolicies",
-                format!("the policies name {} {what}s: {}", list.len(), list.join(", ")),
+                format!(
+                    "the policies name {} {what}s: {}",
+                    list.len(),
+                    list.join(", ")
+                ),
                 "slo notifies one of each per service",
             );
             ok = false;
@@ -281,13 +300,25 @@ fn tier(cond: &Found<'_>, d: &mut Diagnostics) -> Option<String> {
     let long = match crate::spec::scalars::parse_duration(lookback) {
         Ok(l) => l,
         Err(p) => {
-            err_hint(d, at("lookbackWindow"), "lookbackWindow", p.message, "e.g. 1h");
+            err_hint(
+                d,
+                at("lookbackWindow"),
+                "lookbackWindow",
+                p.message,
+                "e.g. 1h",
+            );
             return None;
         }
     };
+    // `alertAfter` defaults to 0m in OpenSLO: a tier still needs its short window.
     let short = match c["alertAfter"].as_str() {
-        Some(a) => a.to_owned(),
-        None => crate::core::window::format_duration(long / 12),
+        Some(a)
+            if crate::spec::scalars::parse_duration(a)
+                .is_ok_and(|d| d > chrono::TimeDelta::zero()) =>
+        {
+            a.to_owned()
+        }
+        _ => crate::core::window::format_duration(long / 12),
     };
     let severity = match spec["severity"].as_str().unwrap_or("page") {
         "page" | "critical" | "high" => "page",
@@ -306,7 +337,13 @@ fn tier(cond: &Found<'_>, d: &mut Diagnostics) -> Option<String> {
     let name: String = cond
         .name
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || c == '-' { c } else { '-' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' {
+                c
+            } else {
+                '-'
+            }
+        })
         .collect();
     Some(format!(
         "{{ name: {name}, severity: {severity}, longWindow: {lookback}, shortWindow: {short}, burnRate: {threshold} }}"

@@ -253,7 +253,11 @@ fn check_document(doc: &Doc, d: &mut Diagnostics) {
         );
     }
     match doc.kind() {
-        "SLO" | "SLI" | "Service" | "AlertPolicy" | "AlertCondition"
+        "SLO"
+        | "SLI"
+        | "Service"
+        | "AlertPolicy"
+        | "AlertCondition"
         | "AlertNotificationTarget" => {}
         // A DataSource only says where metrics come from: the sources name their metrics.
         "DataSource" => {}
@@ -356,6 +360,7 @@ struct Shared {
     load_balancer: String,
     target_group: Option<String>,
     include_elb_5xx: Option<bool>,
+    region: Option<String>,
     window: String,
     ecs: Option<(String, String)>,
 }
@@ -365,6 +370,9 @@ impl Shared {
         let mut alb = format!("{{ loadBalancer: {}", self.load_balancer);
         if let Some(tg) = &self.target_group {
             alb.push_str(&format!(", targetGroup: {tg}"));
+        }
+        if let Some(region) = &self.region {
+            alb.push_str(&format!(", region: {region}"));
         }
         if let Some(include) = self.include_elb_5xx {
             alb.push_str(&format!(", includeElb5xx: {include}"));
@@ -431,6 +439,8 @@ fn indicator<'a>(
 struct Metric {
     metric_names: Vec<String>,
     dimensions: Vec<(String, String)>,
+    /// `spec.region`: the region CloudWatch is read in.
+    region: Option<String>,
 }
 
 fn cloudwatch(source: &Value) -> Option<Metric> {
@@ -461,6 +471,7 @@ fn cloudwatch(source: &Value) -> Option<Metric> {
     Some(Metric {
         metric_names,
         dimensions,
+        region: spec["region"].as_str().map(str::to_owned),
     })
 }
 
@@ -545,7 +556,9 @@ fn map_slo(slo: &Doc, sli: &Value, sli_doc: &Doc, ds: &mut [Diagnostics]) -> Opt
         _ => None,
     };
     let name = slo.name();
-    let (sli_text, dims, include_elb_5xx) = if let Some(ratio) = sli_spec.get("ratioMetric") {
+    let (sli_text, dims, include_elb_5xx, regions) = if let Some(ratio) =
+        sli_spec.get("ratioMetric")
+    {
         let total = ratio.get("total").and_then(cloudwatch);
         let bad = ratio.get("bad").and_then(cloudwatch);
         if ratio.get("good").is_some() && bad.is_none() {
@@ -591,6 +604,7 @@ fn map_slo(slo: &Doc, sli: &Value, sli_doc: &Doc, ds: &mut [Diagnostics]) -> Opt
             format!("{{ name: {name}, sli: availability, target: {target} }}"),
             total.dimensions,
             Some(include),
+            vec![total.region, bad.region],
         )
     } else if let Some(threshold) = sli_spec.get("thresholdMetric").and_then(cloudwatch) {
         if !threshold
@@ -625,13 +639,39 @@ fn map_slo(slo: &Doc, sli: &Value, sli_doc: &Doc, ds: &mut [Diagnostics]) -> Opt
             ),
             threshold.dimensions,
             None,
+            vec![threshold.region],
         )
     } else {
+        // Name the source that is not CloudWatch, where it is written.
+        let text = sli_spec.to_string();
+        let other = ["ratioMetric", "thresholdMetric"]
+            .iter()
+            .filter_map(|k| sli_spec.get(*k))
+            .find_map(|m| {
+                let src = m.get("metricSource").or_else(|| {
+                    ["good", "bad", "total"]
+                        .iter()
+                        .find_map(|g| m.get(*g)?.get("metricSource"))
+                })?;
+                src["type"].as_str().map(str::to_owned)
+            });
+        let message = match other {
+            Some(t) if !t.eq_ignore_ascii_case("cloudwatch") => format!(
+                "a metric source of type `{t}`: slo reads CloudWatch's AWS/ApplicationELB metrics"
+            ),
+            _ if !text.contains("ratioMetric") && !text.contains("thresholdMetric") => {
+                "the SLI is neither a ratioMetric nor a thresholdMetric".to_owned()
+            }
+            _ => "the SLI's metrics are not CloudWatch's AWS/ApplicationELB".to_owned(),
+        };
         err_hint(
-            &mut ds[slo.file],
-            slo.at("spec"),
-            "indicator",
-            "the SLI is neither a ratioMetric nor a thresholdMetric over CloudWatch",
+            &mut ds[sli_doc.file],
+            sli_doc
+                .at("type")
+                .or(sli_doc.at("indicator"))
+                .or(slo.at("spec")),
+            "metricSource.type",
+            message,
             "see README.md, \"OpenSLO\", for what slo maps",
         );
         return None;
@@ -647,11 +687,27 @@ fn map_slo(slo: &Doc, sli: &Value, sli_doc: &Doc, ds: &mut [Diagnostics]) -> Opt
         );
         return None;
     };
+    let mut named: Vec<String> = regions.into_iter().flatten().collect();
+    named.dedup();
+    if named.len() > 1 {
+        err_hint(
+            &mut ds[sli_doc.file],
+            sli_doc.at("region"),
+            "spec.region",
+            format!(
+                "the SLI's metric sources name regions {}",
+                named.join(" and ")
+            ),
+            "an SLI's metrics are one load balancer's, in its region",
+        );
+        return None;
+    }
     Some(Mapped {
         shared: Shared {
             load_balancer,
             target_group: dimension("TargetGroup"),
             include_elb_5xx,
+            region: named.pop(),
             window,
             ecs,
         },
@@ -726,8 +782,13 @@ pub fn from_slo_v1(slo: &crate::core::model::ServiceSlo) -> String {
                     .collect::<String>()
             )
         };
+        let region = slo
+            .alb
+            .region
+            .as_ref()
+            .map_or(String::new(), |r| format!("region: {r}\n          "));
         format!(
-            "metricSource:\n        type: CloudWatch\n        spec:\n          namespace: AWS/ApplicationELB\n          {names}\n          dimensions:{dims}"
+            "metricSource:\n        type: CloudWatch\n        spec:\n          {region}namespace: AWS/ApplicationELB\n          {names}\n          dimensions:{dims}"
         )
     };
     let window = match &slo.window {
@@ -750,9 +811,16 @@ pub fn from_slo_v1(slo: &crate::core::model::ServiceSlo) -> String {
         )
     });
     let mut out = format!(
-        "# {}: written by `slo convert --to openslo`; its alerting, notify and exclusions are slo/v1's only.\n",
+        "# {}: written by `slo convert --to openslo`: its tiers as an AlertPolicy, its SNS topic and\n# Slack webhook as notification targets; the traffic guard, log and infra alarms, the\n# exclusions and the rest of notify are slo/v1's only.\n",
         slo.service
     );
+    let policy = format!("{}-burn", slo.service);
+    let alerting = alert_documents(slo, &policy);
+    let policies = if alerting.is_empty() {
+        String::new()
+    } else {
+        format!("\n  alertPolicies:\n    - alertPolicyRef: {policy}")
+    };
     for o in &slo.objectives {
         let sli_name = format!("{}-{}", slo.service, o.name);
         let (indicator, objective) = match o.sli {
@@ -783,11 +851,64 @@ pub fn from_slo_v1(slo: &crate::core::model::ServiceSlo) -> String {
             ),
         };
         out.push_str(&format!(
-            "---\napiVersion: openslo/v1\nkind: SLI\nmetadata:\n  name: {sli_name}\nspec:\n{indicator}\n---\napiVersion: openslo/v1\nkind: SLO\nmetadata:\n  name: {}{labels}\nspec:\n  service: {}\n  indicatorRef: {sli_name}\n  timeWindow:\n    {window}\n  budgetingMethod: Occurrences\n  objectives:\n{objective}\n",
+            "---\napiVersion: openslo/v1\nkind: SLI\nmetadata:\n  name: {sli_name}\nspec:\n{indicator}\n---\napiVersion: openslo/v1\nkind: SLO\nmetadata:\n  name: {}{labels}\nspec:\n  service: {}\n  indicatorRef: {sli_name}\n  timeWindow:\n    {window}\n  budgetingMethod: Occurrences\n  objectives:\n{objective}{policies}\n",
             o.name, slo.service
         ));
     }
+    out.push_str(&alerting);
     out
+}
+
+/// The service's own tiers as one AlertPolicy of inline burn-rate conditions, and its notify
+/// targets, in the form `alerting::of_service` reads back; empty when it has neither (the
+/// default tiers are what an SLO without a policy gets back).
+fn alert_documents(slo: &crate::core::model::ServiceSlo, policy: &str) -> String {
+    use crate::core::tiers::Severity;
+    use crate::core::window::format_duration;
+    let own = slo.alerting.tiers != crate::core::tiers::sre_workbook(slo.window.nominal());
+    let mut conditions = String::new();
+    for t in slo.alerting.tiers.iter().filter(|_| own) {
+        conditions.push_str(&format!(
+            "\n    - kind: AlertCondition\n      metadata: {{ name: {} }}\n      spec:\n        severity: {}\n        condition: {{ kind: burnrate, op: gte, threshold: {}, lookbackWindow: {}, alertAfter: {} }}",
+            t.name,
+            match t.severity {
+                Severity::Page => "page",
+                Severity::Ticket => "ticket",
+            },
+            t.burn_rate,
+            format_duration(t.long),
+            format_duration(t.short)
+        ));
+    }
+    let mut targets = String::new();
+    if let Some(arn) = &slo.notify.sns_topic {
+        targets.push_str(&format!(
+            "\n    - kind: AlertNotificationTarget\n      metadata:\n        name: {}-email\n        annotations: {{ sns-topic-arn: \"{arn}\" }}\n      spec: {{ target: email }}",
+            slo.service
+        ));
+    }
+    if let Some(env) = &slo.notify.slack_webhook_env {
+        targets.push_str(&format!(
+            "\n    - kind: AlertNotificationTarget\n      metadata:\n        name: {}-slack\n        annotations: {{ slack-webhook-env: {env} }}\n      spec: {{ target: slack }}",
+            slo.service
+        ));
+    }
+    if conditions.is_empty() && targets.is_empty() {
+        return String::new();
+    }
+    let conditions = if conditions.is_empty() {
+        " []".to_owned()
+    } else {
+        conditions
+    };
+    let targets = if targets.is_empty() {
+        " []".to_owned()
+    } else {
+        targets
+    };
+    format!(
+        "---\napiVersion: openslo/v1\nkind: AlertPolicy\nmetadata:\n  name: {policy}\nspec:\n  alertWhenBreaching: true\n  alertWhenResolved: true\n  alertWhenNoData: false\n  conditions:{conditions}\n  notificationTargets:{targets}\n"
+    )
 }
 
 #[cfg(test)]
@@ -872,5 +993,105 @@ spec:
             diags.iter().any(|d| d.field == "spec.objectives[0].op"),
             "{diags:#?}"
         );
+    }
+
+    mod round_trip {
+        use super::*;
+        use proptest::prelude::*;
+
+        /// A slo/v1 spec of generated shape: what OpenSLO can carry of it varies.
+        fn spec() -> impl Strategy<Value = String> {
+            (
+                (
+                    any::<u64>(),
+                    proptest::option::of(any::<u64>()),
+                    any::<bool>(),
+                    proptest::option::of(prop_oneof![Just("us-east-1"), Just("eu-west-1")]),
+                ),
+                prop_oneof![
+                    (1u32..=90).prop_map(|d| format!("{d}d")),
+                    (0usize..3, prop_oneof![Just("UTC"), Just("Asia/Tokyo")]).prop_map(
+                        |(p, tz)| format!(
+                            "{{ calendar: {}, timeZone: {tz} }}",
+                            ["week", "month", "quarter"][p]
+                        )
+                    ),
+                ],
+                proptest::collection::vec((any::<bool>(), 1u32..=9999, 1u32..=5000), 1..4),
+                (any::<bool>(), any::<bool>(), any::<bool>()),
+                proptest::option::of((1u32..=24, 2u32..=12, 10u32..=200)),
+            )
+                .prop_map(|((lb, tg, elb, region), window, objectives, (ecs, sns, slack), tier)| {
+                    let mut alb = format!("loadBalancer: app/lb/{lb:016x}, includeElb5xx: {elb}");
+                    if let Some(tg) = tg {
+                        alb.push_str(&format!(", targetGroup: targetgroup/tg/{tg:016x}"));
+                    }
+                    if let Some(r) = region {
+                        alb.push_str(&format!(", region: {r}"));
+                    }
+                    let mut text = format!(
+                        "apiVersion: slo/v1\nservice: svc\nalb: {{ {alb} }}\nwindow: {window}\n"
+                    );
+                    if ecs {
+                        text.push_str("ecs: { cluster: prod, service: svc }\n");
+                    }
+                    text.push_str("objectives:\n");
+                    for (i, (latency, basis, ms)) in objectives.iter().enumerate() {
+                        let target = f64::from(*basis) / 10_000.0;
+                        if *latency {
+                            text.push_str(&format!("  - {{ name: o{i}, sli: latency, threshold: {ms}ms, target: {target} }}\n"));
+                        } else {
+                            text.push_str(&format!("  - {{ name: o{i}, sli: availability, target: {target} }}\n"));
+                        }
+                    }
+                    if let Some((hours, ratio, burn)) = tier {
+                        text.push_str(&format!(
+                            "alerting:\n  tiers:\n    - {{ name: t, severity: page, longWindow: {hours}h, shortWindow: {}m, burnRate: {} }}\n",
+                            hours * 60 / ratio,
+                            f64::from(burn) / 10.0
+                        ));
+                    }
+                    if sns || slack {
+                        text.push_str("notify:\n");
+                        if sns {
+                            text.push_str("  sns: arn:aws:sns:us-east-1:123456789012:alerts\n");
+                        }
+                        if slack {
+                            text.push_str("  slack: { webhookEnv: SHOP_SLACK }\n");
+                        }
+                    }
+                    text
+                })
+        }
+
+        proptest! {
+            /// import(export(spec)) keeps everything a report and the alarms read of it.
+            #[test]
+            fn export_then_import_keeps_the_spec(text in spec()) {
+                let mut d = Diagnostics::new(std::path::Path::new("v1.yaml"));
+                let a = crate::spec::load::parse_spec(text.as_bytes(), &mut d)
+                    .unwrap_or_else(|| panic!("{text}\n{:#?}", d.items)).0;
+                let exported = from_slo_v1(&a);
+                let (specs, diags) = super::super::load(&[(std::path::PathBuf::from("o.yaml"), exported.clone())]);
+                prop_assert!(diags.iter().all(|x| !x.is_error()), "{exported}\n{diags:#?}");
+                prop_assert_eq!(specs.len(), 1);
+                let b = &specs[0].parsed.0;
+                prop_assert_eq!(&a.service, &b.service);
+                // The load balancer's own 5xx is an availability SLI's: without one, nothing
+                // reads it (and OpenSLO has nowhere to write it).
+                let availability = a.objectives.iter().any(|o| o.sli == crate::core::model::Sli::Availability);
+                let alb = |x: &crate::core::model::Alb| crate::core::model::Alb {
+                    include_elb_5xx: x.include_elb_5xx || !availability,
+                    ..x.clone()
+                };
+                prop_assert_eq!(alb(&a.alb), alb(&b.alb));
+                prop_assert_eq!(&a.window, &b.window);
+                prop_assert_eq!(&a.objectives, &b.objectives);
+                prop_assert_eq!(&a.ecs, &b.ecs);
+                prop_assert_eq!(&a.alerting.tiers, &b.alerting.tiers);
+                prop_assert_eq!(&a.notify.sns_topic, &b.notify.sns_topic);
+                prop_assert_eq!(&a.notify.slack_webhook_env, &b.notify.slack_webhook_env);
+            }
+        }
     }
 }

@@ -219,12 +219,35 @@ fn convert_alb(a: &AlbWire, d: &mut Diagnostics) -> Option<Alb> {
         .target_group
         .as_ref()
         .map(|t| check_resource_id(t, "alb.targetGroup", "targetgroup", "", d));
+    let region = match &a.region {
+        Some(r) => {
+            let name = r.value.trim();
+            // AWS region names: `us-east-1`, `ap-northeast-1`, `us-gov-west-1`, `cn-north-1`.
+            let ok = name.split('-').count() >= 3
+                && name
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+                && name.ends_with(|c: char| c.is_ascii_digit());
+            if !ok {
+                d.error_hint(
+                    at(r),
+                    "alb.region",
+                    format!("`{name}` is not an AWS region name"),
+                    "e.g. us-east-1, eu-west-1, ap-northeast-1",
+                );
+                return None;
+            }
+            Some(name.to_owned())
+        }
+        None => None,
+    };
     Some(Alb {
         load_balancer: lb?,
         target_group: match tg {
             Some(t) => Some(t?),
             None => None,
         },
+        region,
         include_elb_5xx: a.include_elb_5xx.unwrap_or(true),
     })
 }

@@ -32,7 +32,10 @@ pub const KEYS: &[(&str, &[&str])] = &[
         ],
     ),
     ("report", &["every", "at", "timeZone", "via"]),
-    ("alb", &["loadBalancer", "targetGroup", "includeElb5xx"]),
+    (
+        "alb",
+        &["loadBalancer", "targetGroup", "region", "includeElb5xx"],
+    ),
     ("ecs", &["cluster", "service", "logGroup", "rollbackOnBurn"]),
     ("window", &["calendar", "timeZone"]),
     (
@@ -444,7 +447,7 @@ mod tests {
     /// A spec that uses every key of `KEYS`.
     const EVERY_KEY: &str = "apiVersion: slo/v1
 service: s
-alb: { loadBalancer: app/s/0123456789abcdef, targetGroup: targetgroup/t/0123456789abcdef, includeElb5xx: true }
+alb: { loadBalancer: app/s/0123456789abcdef, targetGroup: targetgroup/t/0123456789abcdef, region: eu-west-1, includeElb5xx: true }
 ecs: { cluster: c, service: s, logGroup: /ecs/s, rollbackOnBurn: true }
 window: { calendar: month, timeZone: UTC }
 runbook: https://example.com
@@ -631,7 +634,7 @@ report: { every: week, at: \"MON 09:00\", timeZone: UTC, via: [email] }
         let broken = |pattern: &str| -> String {
             let (from, to) = match pattern {
                 "alb" => (
-                    "alb: { loadBalancer: app/s/0123456789abcdef, targetGroup: targetgroup/t/0123456789abcdef, includeElb5xx: true }",
+                    "alb: { loadBalancer: app/s/0123456789abcdef, targetGroup: targetgroup/t/0123456789abcdef, region: eu-west-1, includeElb5xx: true }",
                     "alb: 42",
                 ),
                 "ecs" => (

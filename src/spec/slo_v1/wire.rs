@@ -100,6 +100,8 @@ pub struct AlbWire {
     pub load_balancer: Sp<String>,
     #[serde(default)]
     pub target_group: Option<Sp<String>>,
+    #[serde(default)]
+    pub region: Option<Sp<String>>,
     #[serde(default, rename = "includeElb5xx")]
     pub include_elb_5xx: Option<bool>,
 }
