@@ -25,6 +25,15 @@ pub enum EvaluateError {
     Series(#[from] SeriesError),
 }
 
+impl From<cloudwatch::fetch::AssembleError> for EvaluateError {
+    fn from(e: cloudwatch::fetch::AssembleError) -> EvaluateError {
+        match e {
+            cloudwatch::fetch::AssembleError::Fetch(f) => EvaluateError::Fetch(f),
+            cloudwatch::fetch::AssembleError::Series(s) => EvaluateError::Series(s),
+        }
+    }
+}
+
 /// A report and where its numbers came from.
 #[derive(Clone, Debug)]
 pub struct Evaluation {
@@ -71,8 +80,7 @@ pub async fn from_cloudwatch<R: MetricsReader>(
     now: DateTime<Utc>,
 ) -> Result<Evaluation, EvaluateError> {
     let calls = cloudwatch::pack(cloudwatch::queries(slos, at, window_override, now));
-    let (results, requests) = cloudwatch::fetch(reader, calls).await?;
-    let data = cloudwatch::assemble(&results)?;
+    let (data, requests) = cloudwatch::fetch::fetch_assembled(reader, calls).await?;
     Ok(Evaluation {
         report: build(slos, &data, histories, at, window_override),
         source: SourceSummary::CloudWatch { calls: requests },
@@ -163,9 +171,10 @@ pub async fn refresh_from_cloudwatch<R: MetricsReader>(
 ) -> Result<Refreshed, EvaluateError> {
     let asked = read_lock(cache).queries(slos, now, now);
     let queries = asked.len();
-    let (results, requests) = cloudwatch::fetch(reader, cloudwatch::pack(asked.clone())).await?;
+    let (fresh, requests) =
+        cloudwatch::fetch::fetch_assembled(reader, cloudwatch::pack(asked.clone())).await?;
     let mut guard = cache.write().unwrap_or_else(|e| e.into_inner());
-    guard.absorb(slos, &asked, &results, now, now)?;
+    guard.absorb_assembled(slos, &asked, fresh, now, now)?;
     let guard = std::sync::RwLockWriteGuard::downgrade(guard);
     Ok(Refreshed {
         report: build(slos, guard.data(), histories, now, None),

@@ -22,6 +22,46 @@ pub enum FetchError {
     Internal { query: String },
 }
 
+/// Every objective's series from every call, assembled objective by objective as soon as all
+/// its queries are answered: only one call's datapoints (at most 100,800) and the objectives it
+/// leaves half-answered are held at a time, never the whole window's points of every
+/// objective (24 bytes a datapoint: 5.7 GB for 10,000 objectives over 33 days at 300 s). The
+/// same series as [`fetch`] then `assemble`; all calls succeed or none counts.
+pub async fn fetch_assembled<R: MetricsReader>(
+    reader: &R,
+    calls: Vec<Vec<MetricQuery>>,
+) -> Result<(crate::core::collected::Collected, usize), AssembleError> {
+    use crate::core::model::ObjectiveKey;
+    use std::collections::BTreeMap;
+    let mut expected: BTreeMap<ObjectiveKey, usize> = BTreeMap::new();
+    for q in calls.iter().flatten() {
+        *expected.entry(q.objective.clone()).or_default() += 1;
+    }
+    let mut pending: BTreeMap<ObjectiveKey, Vec<QueryResult>> = BTreeMap::new();
+    let mut out = crate::core::collected::Collected::new();
+    let mut requests = 0;
+    for call in calls {
+        for r in fetch_call(reader, call, &mut requests).await? {
+            let key = r.query.objective.clone();
+            let waiting = pending.entry(key.clone()).or_default();
+            waiting.push(r);
+            if waiting.len() == expected.get(&key).copied().unwrap_or(0) {
+                let done = pending.remove(&key).unwrap_or_default();
+                out.extend(super::assemble(&done)?);
+            }
+        }
+    }
+    Ok((out, requests))
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum AssembleError {
+    #[error(transparent)]
+    Fetch(#[from] FetchError),
+    #[error("CloudWatch returned data slo cannot use")]
+    Series(#[from] crate::core::events::SeriesError),
+}
+
 /// The results of every query of every call, and how many requests it took (pages included).
 pub async fn fetch<R: MetricsReader>(
     reader: &R,

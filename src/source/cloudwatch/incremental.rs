@@ -114,7 +114,19 @@ impl SeriesCache {
         at: DateTime<Utc>,
         now: DateTime<Utc>,
     ) -> Result<(), SeriesError> {
-        let fresh = assemble(results)?;
+        self.absorb_assembled(slos, asked, assemble(results)?, at, now)
+    }
+
+    /// [`SeriesCache::absorb`] of answers already assembled into series (`fetch_assembled`),
+    /// which move into the cache rather than being copied.
+    pub fn absorb_assembled(
+        &mut self,
+        slos: &[&ServiceSlo],
+        asked: &[MetricQuery],
+        mut fresh: Collected,
+        at: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Result<(), SeriesError> {
         let whole = queries(slos, at, None, now);
         // Counting queries of one objective share one range: the whole one, and the one read.
         let mut full: BTreeMap<&ObjectiveKey, (TimeRange, Vec<&MetricQuery>)> = BTreeMap::new();
@@ -133,7 +145,7 @@ impl SeriesCache {
             .into_iter()
             .filter_map(|(key, (full, qs))| Some((key, (*read.get(key)?, full, qs))));
         for (key, (read, full, qs)) in ranges {
-            let Some(new) = fresh.get(key) else {
+            let Some(new) = fresh.remove(key) else {
                 continue;
             };
             let meta = Meta {
@@ -144,19 +156,20 @@ impl SeriesCache {
                 Some(old) if read.start > full.start => {
                     old.series.replace_from(read.start, &new.series)?;
                     old.series.drop_before(full.start);
+                    old.p99 = new.p99;
                 }
                 _ => {
-                    self.data.insert(key.clone(), new.clone());
+                    self.data.insert(key.clone(), new);
                 }
             }
             self.meta.insert(key.clone(), meta);
         }
         // The P99 is read whole every time; an objective seen for the first time is kept whole.
-        for (key, new) in &fresh {
-            if let Some(old) = self.data.get_mut(key) {
+        for (key, new) in fresh {
+            if let Some(old) = self.data.get_mut(&key) {
                 old.p99 = new.p99;
             } else {
-                self.data.insert(key.clone(), new.clone());
+                self.data.insert(key, new);
             }
         }
         let keys: std::collections::BTreeSet<ObjectiveKey> = slos
