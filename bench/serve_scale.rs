@@ -19,9 +19,11 @@ use slo::source::cloudwatch::incremental::SeriesCache;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
-/// CloudWatch with data for every load balancer.
+/// CloudWatch with data for every load balancer (none with `empty`, as the first 1,000-objective
+/// measurement had).
 struct Synthetic {
     calls: AtomicUsize,
+    empty: bool,
 }
 
 /// A cheap deterministic hash: the same datapoint whenever it is asked for.
@@ -71,6 +73,7 @@ impl MetricsReader for Synthetic {
                 let step = q.period_secs;
                 let first = start - start.rem_euclid(step);
                 let points = (0..)
+                    .take_while(|_| !self.empty)
                     .map(|i| first + i * step)
                     .take_while(|t| *t < end)
                     .filter(|t| *t >= start)
@@ -135,6 +138,7 @@ fn main() {
     );
     let reader = Synthetic {
         calls: AtomicUsize::new(0),
+        empty: std::env::var_os("EMPTY").is_some(),
     };
     let cache = std::sync::RwLock::new(SeriesCache::default());
     let histories = std::collections::BTreeMap::new();
@@ -152,6 +156,14 @@ fn main() {
             ))
             .expect("a refresh");
         let wall = t.elapsed().as_secs_f64();
+        let before_trim = status_mb("VmRSS:");
+        #[cfg(target_env = "gnu")]
+        if std::env::var_os("TRIM").is_some() {
+            // SAFETY: malloc_trim only returns free heap pages to the kernel.
+            unsafe {
+                libc::malloc_trim(0);
+            }
+        }
         let noted = refreshed
             .report
             .objectives
@@ -159,7 +171,7 @@ fn main() {
             .filter(|o| o.assessment.counts.total > 0)
             .count();
         println!(
-            "{} refresh: {wall:.2} s; {} queries in {} GetMetricData call(s) (⌈queries/500⌉ = {}); {noted} objectives with data; RSS {:.1} MB",
+            "{} refresh: {wall:.2} s; {} queries in {} GetMetricData call(s) (⌈queries/500⌉ = {}); {noted} objectives with data; RSS {before_trim:.1} MB, {:.1} MB after malloc_trim (TRIM=1)",
             if n == 0 { "first" } else { "incremental" },
             refreshed.queries,
             refreshed.calls,

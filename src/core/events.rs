@@ -239,6 +239,13 @@ impl EventSeries {
         if self.counts.is_empty() {
             self.first = from_index;
         }
+        // Room for exactly the tail: grown by doubling, a series refreshed every few minutes
+        // would keep twice its window's buckets (`slo serve` holds thousands of them).
+        let end = tail.first + tail.counts.len() as i64;
+        let wanted = usize::try_from(end - self.first).unwrap_or(0);
+        if wanted > self.counts.capacity() {
+            self.counts.reserve_exact(wanted - self.counts.len());
+        }
         for (k, c) in tail.counts.iter().enumerate() {
             let i = tail.first + k as i64;
             if i >= from_index {

@@ -433,6 +433,13 @@ class Emulator:
             if op in ECS_OPS:
                 return self.ecs_json(req, op)(environ, start_response)
             return to_moto(environ, start_response)
+        if not target and service_of(req) == "s3":
+            # S3's REST calls named as its API names them, for /_slo/calls (benchmarks count
+            # what a report costs in requests).
+            op = s3_operation(req)
+            if op:
+                with self.lock:
+                    self.calls[op] += 1
         if not target and service_of(req) == "athena":
             # botocore's newer Athena model speaks REST-JSON; the Rust SDK speaks JSON 1.1.
             routed = athena_route(req)
@@ -1376,6 +1383,22 @@ def athena_route(req):
             params.update(m.groupdict())
             params.update({k: req.args[k] for k in query if k in req.args})
             return op, params
+    return None
+
+
+def s3_operation(req):
+    """The S3 operation a path-style REST request is: ListObjectsV2, GetObject, HeadObject,
+    PutObject, CreateBucket, … (None for others)."""
+    parts = req.path.lstrip("/").split("/", 1)
+    has_key = len(parts) == 2 and parts[1] != ""
+    if req.method == "GET":
+        if has_key:
+            return "GetObject"
+        return "ListObjectsV2" if req.args.get("list-type") == "2" else "ListObjects"
+    if req.method == "HEAD":
+        return "HeadObject" if has_key else "HeadBucket"
+    if req.method == "PUT":
+        return "PutObject" if has_key else "CreateBucket"
     return None
 
 
