@@ -87,14 +87,14 @@ pub fn assemble(results: &[QueryResult]) -> Result<Collected, SeriesError> {
         let bucket = TimeDelta::seconds(p.bucket.unwrap_or(60));
         // Sized to the datapoints' span at once: grown by doubling, a month of 300 s buckets
         // (9,504) would keep room for 16,384 in `slo serve`'s cache, 70 % more memory.
-        let span = p
-            .rows
-            .first_key_value()
-            .zip(p.rows.last_key_value())
-            .map(|((first, _), (last, _))| crate::core::window::TimeRange {
-                start: *first,
-                end: *last + bucket,
-            });
+        let span =
+            p.rows
+                .first_key_value()
+                .zip(p.rows.last_key_value())
+                .map(|((first, _), (last, _))| crate::core::window::TimeRange {
+                    start: *first,
+                    end: *last + bucket,
+                });
         let mut series = match span {
             Some(range) => EventSeries::covering(bucket, range)?,
             None => EventSeries::new(bucket)?,
