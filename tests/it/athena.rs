@@ -200,18 +200,6 @@ fn the_athena_query_counts_every_minute_as_the_scanner_does_in_duckdb() {
     assert!(c.total >= 2 && c.total > c.good, "{c:?}");
 }
 
-async fn s3(s: &Session) -> aws_sdk_s3::Client {
-    let creds = aws_sdk_s3::config::Credentials::new("test", "test", None, None, "test");
-    let conf = aws_sdk_s3::Config::builder()
-        .behavior_version(aws_sdk_s3::config::BehaviorVersion::latest())
-        .region(aws_sdk_s3::config::Region::new("us-east-1"))
-        .credentials_provider(creds)
-        .endpoint_url(s.endpoint())
-        .force_path_style(true)
-        .build();
-    aws_sdk_s3::Client::from_conf(conf)
-}
-
 /// `slo report` at [`AT`] over a day, with the example's deployments file (the same
 /// deployments for every source).
 fn report(s: &Session, deployments: &Path, args: &[&str]) -> std::process::Output {
@@ -239,7 +227,7 @@ async fn a_report_by_athena_equals_the_report_from_the_local_copy() {
     let logs = tmp.path().join("logs");
     generate_logs(&logs, &["--days", "2", "--end", AT]);
     edge_cases(&logs);
-    let client = s3(&s).await;
+    let client = crate::s3::client(&s).await;
     client
         .create_bucket()
         .bucket("alb-logs")

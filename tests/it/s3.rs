@@ -7,7 +7,8 @@ use crate::support::{generate_logs, slo, text, walk};
 use serde_json::Value;
 use std::path::Path;
 
-async fn s3(s: &Session) -> aws_sdk_s3::Client {
+/// An S3 client of the emulator's (path-style), for tests that upload logs.
+pub async fn client(s: &Session) -> aws_sdk_s3::Client {
     let creds = aws_sdk_s3::config::Credentials::new("test", "test", None, None, "test");
     let conf = aws_sdk_s3::Config::builder()
         .behavior_version(aws_sdk_s3::config::BehaviorVersion::latest())
@@ -68,7 +69,7 @@ async fn a_report_from_s3_equals_the_report_from_the_local_copy() {
     let tmp = tempfile::tempdir().unwrap();
     let logs = tmp.path().join("logs");
     generate_logs(&logs, &["--days", "2", "--end", "2026-11-16T00:00:00Z"]);
-    let client = s3(&s).await;
+    let client = client(&s).await;
     client
         .create_bucket()
         .bucket("alb-logs")

@@ -22,6 +22,27 @@ fn at() -> DateTime<Utc> {
     "2026-11-16T00:00:00Z".parse().unwrap()
 }
 
+fn query() -> super::query::Query {
+    build(&options(0).table, &[&spec()], at(), None)
+}
+
+/// `run` with the test's options, and no wait before the first poll.
+async fn ran<Q: crate::aws::athena::QueryEngine, S: crate::aws::s3::ObjectStore>(
+    engine: &Q,
+    store: &S,
+    max_scan: u64,
+    q: &super::query::Query,
+) -> Result<Ran, AthenaError> {
+    run(
+        engine,
+        store,
+        &options(max_scan),
+        q,
+        std::time::Duration::ZERO,
+    )
+    .await
+}
+
 fn options(max_scan: u64) -> AthenaOptions {
     AthenaOptions {
         table: TableName::parse("slo.alb_logs").unwrap(),
@@ -124,18 +145,9 @@ fn rows() -> Vec<Vec<Option<&'static str>>> {
 
 #[tokio::test]
 async fn a_query_is_priced_started_polled_and_read_page_by_page() {
-    let slo = spec();
-    let q = build(&options(0).table, &[&slo], at(), None);
+    let q = query();
     let engine = engine(rows());
-    let ran = run(
-        &engine,
-        &store(),
-        &options(1_000_000),
-        &q,
-        std::time::Duration::ZERO,
-    )
-    .await
-    .unwrap();
+    let ran = ran(&engine, &store(), 1_000_000, &q).await.unwrap();
     assert_eq!(
         ran.estimate,
         Ok(Estimate {
@@ -163,18 +175,9 @@ async fn a_query_is_priced_started_polled_and_read_page_by_page() {
 
 #[tokio::test]
 async fn a_query_over_max_scan_is_refused_before_it_starts() {
-    let slo = spec();
-    let q = build(&options(0).table, &[&slo], at(), None);
+    let q = query();
     let engine = engine(rows());
-    let err = run(
-        &engine,
-        &store(),
-        &options(2999),
-        &q,
-        std::time::Duration::ZERO,
-    )
-    .await
-    .unwrap_err();
+    let err = ran(&engine, &store(), 2999, &q).await.unwrap_err();
     assert!(
         matches!(
             err,
@@ -192,58 +195,25 @@ async fn a_query_over_max_scan_is_refused_before_it_starts() {
 
 #[tokio::test]
 async fn failures_are_errors_never_an_empty_answer() {
-    let slo = spec();
-    let q = build(&options(0).table, &[&slo], at(), None);
+    let q = query();
     // No such table.
     let no_table = MemoryQueries::default();
-    let err = run(
-        &no_table,
-        &store(),
-        &options(u64::MAX),
-        &q,
-        std::time::Duration::ZERO,
-    )
-    .await
-    .unwrap_err();
+    let err = ran(&no_table, &store(), u64::MAX, &q).await.unwrap_err();
     assert!(err.to_string().contains("slo init --athena"), "{err}");
     // The query fails in Athena.
     let mut failing = engine_with_failure();
     failing.polls = 0;
-    let err = run(
-        &failing,
-        &store(),
-        &options(u64::MAX),
-        &q,
-        std::time::Duration::ZERO,
-    )
-    .await
-    .unwrap_err();
+    let err = ran(&failing, &store(), u64::MAX, &q).await.unwrap_err();
     assert!(err.to_string().contains("failed: HIVE_BAD_DATA"), "{err}");
     // Each AWS call failing in turn (throttled past the SDK's retries).
     for k in 1..=4 {
         let throttled = Failing::kth(engine(rows()), k, ErrorKind::Throttled);
-        let err = run(
-            &throttled,
-            &store(),
-            &options(u64::MAX),
-            &q,
-            std::time::Duration::ZERO,
-        )
-        .await
-        .unwrap_err();
+        let err = ran(&throttled, &store(), u64::MAX, &q).await.unwrap_err();
         assert!(matches!(err, AthenaError::Aws { .. }), "call {k}: {err}");
     }
     // The estimate's listing fails: the query still runs, and says it was not priced.
     let store = Failing::kth(store(), 1, ErrorKind::AccessDenied);
-    let ran = run(
-        &engine(rows()),
-        &store,
-        &options(1),
-        &q,
-        std::time::Duration::ZERO,
-    )
-    .await
-    .unwrap();
+    let ran = ran(&engine(rows()), &store, 1, &q).await.unwrap();
     assert!(ran.estimate.unwrap_err().contains("cannot list"));
 }
 
@@ -256,8 +226,7 @@ fn engine_with_failure() -> MemoryQueries {
 
 #[test]
 fn answers_slo_cannot_read_are_errors() {
-    let slo = spec();
-    let q = build(&options(0).table, &[&slo], at(), None);
+    let q = query();
     let answer = |rows: Vec<Vec<Option<&str>>>| Answer {
         columns: ["minute", "ms", "t0", "g0", "t1", "g1", "h1"]
             .map(str::to_owned)
