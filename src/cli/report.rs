@@ -54,6 +54,10 @@ pub struct SourceArgs {
     /// reports have no evidence, CloudWatch ones read `ecs.logGroup`.
     #[arg(long = "app-logs", value_name = "SERVICE=FILE")]
     pub app_logs: Vec<String>,
+    /// With --access-logs s3://…: how many objects are fetched at once (each held in memory
+    /// until it is written to the temporary copy). Default 16.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=256))]
+    pub s3_concurrency: Option<u16>,
     /// `athena`: count the access logs with one Athena query over --athena-table, where they
     /// are, instead of reading CloudWatch (for logs beyond one machine).
     #[arg(
@@ -339,6 +343,7 @@ pub fn evaluate_from(
     };
     let inputs = Inputs {
         athena,
+        s3_concurrency: args.s3_concurrency.map(usize::from),
         access_logs: args.access_logs.clone(),
         scan,
         deployments: args.deployments.clone(),

@@ -25,6 +25,8 @@ pub struct Inputs {
     pub access_logs: Option<PathBuf>,
     /// ALB access logs read by Athena from this table, instead of CloudWatch.
     pub athena: Option<crate::source::athena::AthenaOptions>,
+    /// GETs in flight when the access logs are in S3; `None`: 16.
+    pub s3_concurrency: Option<usize>,
     /// How the access logs are read (threads, pieces); `None`: every core.
     pub scan: Option<ScanOptions>,
     /// Deployments from these files (`aws ecs describe-service-deployments`), instead of ECS.
@@ -130,7 +132,9 @@ pub async fn evaluate(
                 &url,
                 &selection,
                 tmp.path(),
-                crate::source::access_log::s3::DEFAULT_CONCURRENCY,
+                inputs
+                    .s3_concurrency
+                    .unwrap_or(crate::source::access_log::s3::DEFAULT_CONCURRENCY),
             )
             .await
             .map_err(|source| InputError::S3 {

@@ -44,10 +44,15 @@ async fn upload(client: &aws_sdk_s3::Client, bucket: &str, prefix: &str, dir: &P
 }
 
 fn report(s: &Session, logs: &str) -> Value {
+    report_with(s, logs, &[])
+}
+
+fn report_with(s: &Session, logs: &str, extra: &[&str]) -> Value {
     let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_slo"));
     s.configure(&mut cmd);
     let out = cmd
         .args(["report", "slo", "--access-logs", logs])
+        .args(extra)
         .args([
             "--at",
             "2026-11-16T00:00:00Z",
@@ -95,6 +100,9 @@ async fn a_report_from_s3_equals_the_report_from_the_local_copy() {
     let local = report(&s, logs.to_str().unwrap());
     let from_s3 = report(&s, "s3://alb-logs/prod/");
     assert_eq!(from_s3["objectives"], local["objectives"]);
+    // One GET at a time reads the same.
+    let one_by_one = report_with(&s, "s3://alb-logs/prod/", &["--s3-concurrency", "1"]);
+    assert_eq!(one_by_one["objectives"], local["objectives"]);
     assert_eq!(from_s3["deployments"], local["deployments"]);
     assert!(
         local["objectives"][0]["total"].as_u64().unwrap() > 0,
