@@ -35,7 +35,14 @@ pub fn run(mut args: Args) -> anyhow::Result<Outcome> {
     };
     let slos: Vec<&ServiceSlo> = loaded.specs.iter().map(|s| &s.slo).collect();
     let slo = crate::cli::spec_of(&slos, &args.service)?;
-    let end = match (&args.end, &args.source.access_logs) {
+    // Access logs in a local folder: their file names say when they end, and the failing
+    // requests' files can be named. In S3 they are read for the report only.
+    let local_logs = args
+        .source
+        .access_logs
+        .as_ref()
+        .filter(|p| !p.to_string_lossy().starts_with("s3://"));
+    let end = match (&args.end, local_logs) {
         (Some(t), _) => parse_time("--end", t)?,
         (None, Some(dir)) => last_log_time(dir)?,
         (None, None) => Utc::now(),
@@ -77,7 +84,7 @@ pub fn run(mut args: Args) -> anyhow::Result<Outcome> {
             incidents.join("\n")
         );
     };
-    let failing = match &args.source.access_logs {
+    let failing = match local_logs {
         Some(dir) => {
             let files = slo::source::access_log::find_log_files(dir)?;
             let span = slo::core::window::TimeRange {

@@ -100,6 +100,27 @@ async fn a_report_from_s3_equals_the_report_from_the_local_copy() {
     let local = report(&s, logs.to_str().unwrap());
     let from_s3 = report(&s, "s3://alb-logs/prod/");
     assert_eq!(from_s3["objectives"], local["objectives"]);
+    // A post-mortem reads the bucket too (its end given, or now): it gets as far as the
+    // incidents, never to a local path named s3://.
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_slo"));
+    s.configure(&mut cmd);
+    let out = cmd
+        .args(["postmortem", "slo", "--service", "checkout"])
+        .args([
+            "--at",
+            "2026-11-15T12:00:00Z",
+            "--end",
+            "2026-11-16T00:00:00Z",
+        ])
+        .args(["--access-logs", "s3://alb-logs/prod/"])
+        .current_dir(crate::support::root())
+        .output()
+        .unwrap();
+    let err = text(&out.stderr);
+    assert!(
+        out.status.success() || err.contains("no incident of checkout covers"),
+        "{err}"
+    );
     // One GET at a time reads the same.
     let one_by_one = report_with(&s, "s3://alb-logs/prod/", &["--s3-concurrency", "1"]);
     assert_eq!(one_by_one["objectives"], local["objectives"]);
