@@ -17,7 +17,7 @@
 //! - `GROUPING SETS`: both give NULL for the column a set leaves out.
 
 use crate::support::emulator::{Session, session};
-use crate::support::{generate_logs, root, text, walk};
+use crate::support::{generate_logs, root, text};
 use serde_json::Value;
 use slo::core::collected::Collected;
 use slo::core::model::ServiceSlo;
@@ -234,22 +234,7 @@ async fn a_report_by_athena_equals_the_report_from_the_local_copy() {
         .send()
         .await
         .unwrap();
-    for file in walk(&logs) {
-        let key = format!(
-            "prod/{}",
-            file.strip_prefix(&logs).unwrap().to_string_lossy()
-        );
-        if key.ends_with(".log.gz") || key.ends_with(".log") {
-            client
-                .put_object()
-                .bucket("alb-logs")
-                .key(&key)
-                .body(std::fs::read(&file).unwrap().into())
-                .send()
-                .await
-                .unwrap();
-        }
-    }
+    assert!(crate::s3::upload(&client, "alb-logs", "prod/", &logs).await > 500);
     // The table, made as a user makes it: the DDL run in Athena.
     let ddl = table_ddl();
     s.python(&format!(

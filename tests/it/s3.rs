@@ -20,14 +20,16 @@ pub async fn client(s: &Session) -> aws_sdk_s3::Client {
     aws_sdk_s3::Client::from_conf(conf)
 }
 
-async fn upload(client: &aws_sdk_s3::Client, bucket: &str, prefix: &str, dir: &Path) -> usize {
+/// Every access-log file (`.log.gz`, `.log`) under `dir` into `bucket` under `prefix`, keys as
+/// the paths below `dir`; how many.
+pub async fn upload(client: &aws_sdk_s3::Client, bucket: &str, prefix: &str, dir: &Path) -> usize {
     let mut n = 0;
     for file in walk(dir) {
         let key = format!(
             "{prefix}{}",
             file.strip_prefix(dir).unwrap().to_string_lossy()
         );
-        if !key.ends_with(".log.gz") {
+        if !key.ends_with(".log.gz") && !key.ends_with(".log") {
             continue;
         }
         client
