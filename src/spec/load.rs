@@ -60,11 +60,21 @@ pub fn load_paths(paths: &[PathBuf]) -> Result<Loaded, LoadError> {
     let mut openslo = Vec::new();
     for file in files {
         loaded.files += 1;
-        if let Some(text) = openslo_text(&file)? {
-            openslo.push((file, text));
+        let bytes = match read_spec(&file)? {
+            Ok(bytes) => bytes,
+            Err(too_large) => {
+                loaded.diagnostics.extend(too_large);
+                continue;
+            }
+        };
+        if let Some(text) = std::str::from_utf8(&bytes)
+            .ok()
+            .filter(|t| super::openslo::is_openslo(t))
+        {
+            openslo.push((file, text.to_owned()));
             continue;
         }
-        let (parsed, diags) = load_file(&file)?;
+        let (parsed, diags) = load_bytes(&file, &bytes);
         loaded.diagnostics.extend(diags);
         if let Some((slo, service_at)) = parsed {
             loaded.specs.push(LoadedSpec {
@@ -118,46 +128,34 @@ fn spec_files(path: &Path) -> Result<Vec<PathBuf>, LoadError> {
     Ok(out)
 }
 
-/// The text of an OpenSLO file (a small UTF-8 file saying `apiVersion: openslo/…`); `None`
-/// for any other, which `load_file` reads and judges.
-fn openslo_text(file: &Path) -> Result<Option<String>, LoadError> {
-    let io = |source| LoadError::Io {
-        path: file.to_path_buf(),
-        source,
-    };
-    if std::fs::metadata(file).map_err(io)?.len() > MAX_SPEC_BYTES {
-        return Ok(None);
-    }
-    let bytes = std::fs::read(file).map_err(io)?;
-    Ok(std::str::from_utf8(&bytes)
-        .ok()
-        .filter(|t| super::openslo::is_openslo(t))
-        .map(str::to_owned))
-}
-
 /// A spec and the location (line, column) of its `service` value.
 pub type Parsed = (ServiceSlo, Option<(u64, u64)>);
 
-fn load_file(file: &Path) -> Result<(Option<Parsed>, Vec<Diagnostic>), LoadError> {
+/// A spec file's bytes, or the diagnostics of one too large to be a spec.
+fn read_spec(file: &Path) -> Result<Result<Vec<u8>, Vec<Diagnostic>>, LoadError> {
     let io = |source| LoadError::Io {
         path: file.to_path_buf(),
         source,
     };
     let size = std::fs::metadata(file).map_err(io)?.len();
-    let mut d = Diagnostics::new(file);
     if size > MAX_SPEC_BYTES {
+        let mut d = Diagnostics::new(file);
         d.error(
             None,
             "",
             format!("the file is {size} bytes; a spec is at most {MAX_SPEC_BYTES}"),
         );
-        return Ok((None, d.items));
+        return Ok(Err(d.items));
     }
-    let bytes = std::fs::read(file).map_err(io)?;
-    let slo = parse_spec(&bytes, &mut d);
+    Ok(Ok(std::fs::read(file).map_err(io)?))
+}
+
+fn load_bytes(file: &Path, bytes: &[u8]) -> (Option<Parsed>, Vec<Diagnostic>) {
+    let mut d = Diagnostics::new(file);
+    let slo = parse_spec(bytes, &mut d);
     // Checks run field by field; readers want them in file order.
     d.items.sort_by_key(|x| x.at.unwrap_or((0, 0)));
-    Ok((slo, d.items))
+    (slo, d.items)
 }
 
 /// Parses and validates one spec file's content, reporting into `d`. Returns the spec and the
