@@ -172,7 +172,6 @@ pub async fn prepare(specs: &SpecPaths) -> anyhow::Result<Result<Prepared, Outco
         .filter(|c| c.action() == alarms::Action::Delete)
         .map(|c| c.name().to_owned())
         .collect();
-    let slos: Vec<&slo::core::model::ServiceSlo> = loaded.specs.iter().map(|s| &s.slo).collect();
     let deployment =
         slo::alarms::deployment::plan(&ecs, &slos, &|guard| deleting.contains(guard)).await;
     // Maintenance windows: a mute rule per exclusion that can still mute something.
