@@ -15,7 +15,6 @@ use slo::aws::metrics::{MetricDataPage, MetricsReader, QueryPage};
 use slo::core::model::ServiceSlo;
 use slo::core::sli_metrics::{MetricQuery, Role};
 use slo::core::window::TimeRange;
-use slo::source::cloudwatch::incremental::SeriesCache;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
@@ -140,7 +139,7 @@ fn main() {
         calls: AtomicUsize::new(0),
         empty: std::env::var_os("EMPTY").is_some(),
     };
-    let cache = std::sync::RwLock::new(SeriesCache::default());
+    let cache = slo::report::evaluate::Kept::default();
     let histories = std::collections::BTreeMap::new();
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()

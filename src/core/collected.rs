@@ -3,6 +3,7 @@
 
 use crate::core::events::EventSeries;
 use crate::core::model::ObjectiveKey;
+use chrono::{DateTime, Utc};
 use std::collections::BTreeMap;
 use std::time::Duration;
 
@@ -16,3 +17,15 @@ pub struct ObjectiveData {
 
 /// Every objective's data.
 pub type Collected = BTreeMap<ObjectiveKey, ObjectiveData>;
+
+/// How an objective's series changed at its last refresh (`slo serve` keeps series between
+/// refreshes): a report can go on from the last one's work where the data did not change.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct DataChange {
+    /// One more at every refresh that read the objective.
+    pub version: u64,
+    /// The buckets before this are the previous version's.
+    pub changed_from: DateTime<Utc>,
+    /// The next refresh will change nothing before this.
+    pub next_change_from: DateTime<Utc>,
+}

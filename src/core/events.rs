@@ -283,7 +283,7 @@ impl EventSeries {
     }
 }
 
-fn ceil_div(a: i64, b: i64) -> i64 {
+pub(crate) fn ceil_div(a: i64, b: i64) -> i64 {
     -div_floor(-a, b)
 }
 

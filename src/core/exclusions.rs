@@ -353,6 +353,27 @@ fn utc(tz: Tz, local: NaiveDateTime) -> Option<DateTime<Utc>> {
         .map(|t| t.with_timezone(&Utc))
 }
 
+/// The first moment from `from` on that one set of spans covers and the other does not
+/// (`None`: they cover the same time): data cleared of either is the same from `from` to it.
+pub fn first_difference(
+    a: &[TimeRange],
+    b: &[TimeRange],
+    from: DateTime<Utc>,
+) -> Option<DateTime<Utc>> {
+    let covers =
+        |set: &[TimeRange], t: DateTime<Utc>| set.iter().any(|r| r.start <= t && t < r.end);
+    let mut edges: Vec<DateTime<Utc>> = a
+        .iter()
+        .chain(b)
+        .flat_map(|r| [r.start, r.end])
+        .chain([from])
+        .filter(|t| *t >= from)
+        .collect();
+    edges.sort();
+    // Coverage changes only at an edge: comparing there is comparing everywhere.
+    edges.into_iter().find(|t| covers(a, *t) != covers(b, *t))
+}
+
 /// The spans of the exclusions that apply to `objective` and meet `range`, merged where they
 /// overlap or touch (the first reason kept), in time order.
 pub fn spans(exclusions: &[Exclusion], objective: &str, range: TimeRange) -> Vec<Span> {

@@ -125,7 +125,7 @@ pub async fn objective(
         .find(|o| o.key == key)
         .ok_or_else(|| AppError::new(StatusCode::NOT_FOUND, format!("no objective {key}")))?;
     let range = o.assessment.range;
-    let cache = state.cache.read().unwrap_or_else(|e| e.into_inner());
+    let cache = state.cache.series.read().unwrap_or_else(|e| e.into_inner());
     let (series, burn) = match cache.get(&key) {
         Some(d) => {
             let step = d.series.bucket().num_seconds();

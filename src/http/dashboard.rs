@@ -71,7 +71,7 @@ pub async fn page(State(state): State<Shared>) -> Response {
     let alerts = snapshot.alerts.as_deref();
     let alert_state = |o: &ObjectiveReport| alert_words(alerts.unwrap_or_default(), o);
     let html: Arc<str> = {
-        let cache = state.cache.read().unwrap_or_else(|e| e.into_inner());
+        let cache = state.cache.series.read().unwrap_or_else(|e| e.into_inner());
         render_page(
             "slo — error budgets",
             &snapshot.report,

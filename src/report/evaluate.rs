@@ -7,8 +7,8 @@ use crate::aws::athena::QueryEngine;
 use crate::aws::s3::ObjectStore;
 use crate::core::deployments::ServiceHistory;
 use crate::core::events::SeriesError;
-use crate::core::model::ServiceSlo;
-use crate::report::{AthenaSummary, Report, SourceSummary, build};
+use crate::core::model::{ObjectiveKey, ServiceSlo};
+use crate::report::{AthenaSummary, Carry, Report, Since, SourceSummary, build, build_since};
 use crate::source::access_log::{LogFile, ScanOptions, Selection, scan_with};
 use crate::source::athena::{self, AthenaError, AthenaOptions};
 use crate::source::cloudwatch::incremental::SeriesCache;
@@ -159,25 +159,44 @@ pub struct Refreshed {
     pub queries: usize,
 }
 
-/// Like [`from_cloudwatch`], but reading only what changed since the last refresh into `cache`
+/// What `slo serve` keeps from one refresh to the next: every objective's series, and what
+/// each objective's last report left for the next (its alarms' replay, gone on from rather
+/// than done again over the whole window).
+#[derive(Debug, Default)]
+pub struct Kept {
+    pub series: std::sync::RwLock<SeriesCache>,
+    carried: std::sync::Mutex<BTreeMap<ObjectiveKey, Carry>>,
+}
+
+/// Like [`from_cloudwatch`], but reading only what changed since the last refresh into `kept`
 /// (`slo serve`): the first call for an objective reads its whole data range, later ones the
 /// last minutes. On failure the cache is unchanged, so the next refresh reads the gap.
 pub async fn refresh_from_cloudwatch<R: MetricsReader>(
     slos: &[&ServiceSlo],
     reader: &R,
-    cache: &std::sync::RwLock<SeriesCache>,
+    kept: &Kept,
     histories: &BTreeMap<String, ServiceHistory>,
     now: DateTime<Utc>,
 ) -> Result<Refreshed, EvaluateError> {
-    let asked = read_lock(cache).queries(slos, now, now);
+    let asked = read_lock(&kept.series).queries(slos, now, now);
     let queries = asked.len();
     let (fresh, requests) =
         cloudwatch::fetch::fetch_assembled(reader, cloudwatch::pack(asked.clone())).await?;
-    let mut guard = cache.write().unwrap_or_else(|e| e.into_inner());
+    let mut guard = kept.series.write().unwrap_or_else(|e| e.into_inner());
     guard.absorb_assembled(slos, &asked, fresh, now, now)?;
     let guard = std::sync::RwLockWriteGuard::downgrade(guard);
+    let mut carried = kept.carried.lock().unwrap_or_else(|e| e.into_inner());
+    let last = std::mem::take(&mut *carried);
+    let since = |key: &ObjectiveKey| {
+        Some(Since {
+            carry: last.get(key),
+            change: guard.change(key)?,
+        })
+    };
+    let (report, carry) = build_since(slos, guard.data(), histories, now, None, &since);
+    *carried = carry;
     Ok(Refreshed {
-        report: build(slos, guard.data(), histories, now, None),
+        report,
         calls: requests,
         queries,
     })

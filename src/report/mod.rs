@@ -15,13 +15,16 @@ pub mod review;
 use crate::core::alarms::{Alarm, desired_alarms, naming};
 use crate::core::assess::{Assessment, assess};
 use crate::core::assess::{data_range, window_for};
+use crate::core::collected::DataChange;
 use crate::core::collected::{Collected, ObjectiveData};
 use crate::core::correlate::{cause_of, correlate};
 use crate::core::deployments::{Deployment, DeploymentSource, ServiceHistory};
 use crate::core::events::EventSeries;
 use crate::core::model::{Objective, ObjectiveKey, ServiceSlo, Sli};
 use crate::core::ratio::Target;
-use crate::core::replay::{SeverityNotification, severity_notifications};
+use crate::core::replay::{
+    Previous, ReplayMemo, SeverityNotification, severity_notifications_from,
+};
 use crate::core::status::Status;
 use crate::core::window::{SloWindow, TimeRange};
 use chrono::{DateTime, TimeDelta, Utc};
@@ -192,6 +195,51 @@ impl Report {
     }
 }
 
+/// What an objective's report leaves for its next one a refresh later (`slo serve`): the
+/// replay's state, and what it knew of the data.
+#[derive(Clone, Debug)]
+pub struct Carry {
+    replay: ReplayMemo,
+    /// The excluded spans whose requests it took out.
+    spans: Vec<TimeRange>,
+    data_version: u64,
+    /// Steps the replay evaluated to get there.
+    steps: usize,
+}
+
+impl Carry {
+    /// Steps the replay evaluated: the whole data range's when nothing could be gone on from.
+    pub fn steps(&self) -> usize {
+        self.steps
+    }
+}
+
+/// What a refresh knows of an objective since its last report.
+#[derive(Clone, Copy, Debug)]
+pub struct Since<'a> {
+    pub carry: Option<&'a Carry>,
+    pub change: DataChange,
+}
+
+/// Where the replay can trust `carry`'s memo: the data before the returned time is what it
+/// read (same series version, or the one after with its changed tail; same exclusions).
+fn unchanged_before(
+    carry: &Carry,
+    change: DataChange,
+    spans: &[TimeRange],
+    from: DateTime<Utc>,
+) -> DateTime<Utc> {
+    let data = if carry.data_version == change.version {
+        DateTime::<Utc>::MAX_UTC
+    } else if carry.data_version + 1 == change.version {
+        change.changed_from
+    } else {
+        DateTime::<Utc>::MIN_UTC
+    };
+    crate::core::exclusions::first_difference(&carry.spans, spans, from)
+        .map_or(data, |d| d.min(data))
+}
+
 /// Assesses one objective from its events. `alarms`: the spec's planned alarms, replayed over
 /// the events (none when the spec cannot have alarms); `history`: the service's deployments,
 /// each incident is attributed to.
@@ -204,6 +252,32 @@ pub fn objective_report(
     at: DateTime<Utc>,
     window_override: Option<TimeDelta>,
 ) -> ObjectiveReport {
+    objective_report_since(
+        slo,
+        objective,
+        data,
+        alarms,
+        history,
+        at,
+        window_override,
+        None,
+    )
+    .0
+}
+
+/// [`objective_report`] a refresh after the last one, going on from its work where the data
+/// allows; and what this one leaves for the next.
+#[allow(clippy::too_many_arguments)]
+fn objective_report_since(
+    slo: &ServiceSlo,
+    objective: &Objective,
+    data: &ObjectiveData,
+    alarms: &[Alarm],
+    history: &ServiceHistory,
+    at: DateTime<Utc>,
+    window_override: Option<TimeDelta>,
+    since: Option<Since<'_>>,
+) -> (ObjectiveReport, Option<Carry>) {
     let window = window_for(slo, window_override);
     let range = window.range_at(at);
     let own: Vec<Alarm> = alarms
@@ -236,11 +310,35 @@ pub fn objective_report(
         };
         &cleaned
     };
-    let notifications: Vec<SeverityNotification> =
-        severity_notifications(&own, &data.series, replayed)
-            .into_iter()
-            .filter(|n| n.start < range.end && n.end.is_none_or(|e| e > range.start))
-            .collect();
+    let spans: Vec<TimeRange> = excluded.iter().map(|e| e.range).collect();
+    let previous = since.and_then(|s| {
+        let carry = s.carry?;
+        Some(Previous {
+            memo: &carry.replay,
+            unchanged_before: unchanged_before(carry, s.change, &spans, replayed.start),
+        })
+    });
+    let keep_before = since.map_or(DateTime::<Utc>::MIN_UTC, |s| s.change.next_change_from);
+    let replay = severity_notifications_from(
+        &own,
+        &data.series,
+        replayed,
+        range.start,
+        previous,
+        keep_before,
+    );
+    let steps = replay.steps;
+    let carry = since.zip(replay.memo).map(|(s, replay)| Carry {
+        replay,
+        spans,
+        data_version: s.change.version,
+        steps,
+    });
+    let notifications: Vec<SeverityNotification> = replay
+        .notifications
+        .into_iter()
+        .filter(|n| n.start < range.end && n.end.is_none_or(|e| e > range.start))
+        .collect();
     let cause = cause_of(&slo.service, &history.deployments, slo.correlation_lead);
     let mut assessment = assess(&data.series, objective.target, &slo.alerting, range, &cause);
     let sums = data.series.prefix_sums();
@@ -302,7 +400,7 @@ pub fn objective_report(
             }
         })
         .collect();
-    ObjectiveReport {
+    let report = ObjectiveReport {
         key: slo.key(objective),
         sli: objective.sli,
         target: objective.target,
@@ -312,7 +410,8 @@ pub fn objective_report(
         notifications,
         deployments_source: history.source,
         excluded,
-    }
+    };
+    (report, carry)
 }
 
 /// `f` of every item, in order, computed by up to as many threads as the machine has cores.
@@ -357,6 +456,19 @@ pub fn build(
     at: DateTime<Utc>,
     window_override: Option<TimeDelta>,
 ) -> Report {
+    build_since(slos, data, histories, at, window_override, &|_| None).0
+}
+
+/// [`build`] a refresh after the last one: `since` tells, for each objective, what the last
+/// report left and how the data changed. Returns what this report leaves for the next.
+pub fn build_since<'c>(
+    slos: &[&ServiceSlo],
+    data: &Collected,
+    histories: &BTreeMap<String, ServiceHistory>,
+    at: DateTime<Utc>,
+    window_override: Option<TimeDelta>,
+    since: &(dyn Fn(&ObjectiveKey) -> Option<Since<'c>> + Sync),
+) -> (Report, BTreeMap<ObjectiveKey, Carry>) {
     let none = ServiceHistory::none();
     let alarms: Vec<_> = slos
         .iter()
@@ -377,8 +489,8 @@ pub fn build(
         series: EventSeries::new(TimeDelta::minutes(1)).expect("one minute is a valid bucket"),
         p99: None,
     };
-    let objectives = parallel_map(&work, |(slo, alarms, history, key, objective)| {
-        objective_report(
+    let built = parallel_map(&work, |(slo, alarms, history, key, objective)| {
+        objective_report_since(
             slo,
             objective,
             data.get(key).unwrap_or(&nothing),
@@ -386,8 +498,19 @@ pub fn build(
             history,
             at,
             window_override,
+            since(key),
         )
     });
+    let mut carried = BTreeMap::new();
+    let objectives: Vec<ObjectiveReport> = built
+        .into_iter()
+        .map(|(report, carry)| {
+            if let Some(c) = carry {
+                carried.insert(report.key.clone(), c);
+            }
+            report
+        })
+        .collect();
     let mut deployments = Vec::new();
     for slo in slos {
         let Some(history) = histories.get(&slo.service) else {
@@ -417,14 +540,15 @@ pub fn build(
         (a.deployment.start(), &a.deployment.service)
             .cmp(&(b.deployment.start(), &b.deployment.service))
     });
-    Report {
+    let report = Report {
         at,
         objectives,
         deployments,
         links: slos.iter().filter_map(|s| links_of(s)).collect(),
         warnings: Vec::new(),
         input_span: None,
-    }
+    };
+    (report, carried)
 }
 
 #[cfg(test)]
@@ -458,6 +582,69 @@ mod tests {
         assert_eq!(r.objectives[0].key, ObjectiveKey::new("a", "availability"));
         assert_eq!(r.objectives[0].assessment.status, Status::NoData);
         assert_eq!(r.objectives[1].assessment.counts, Counts::new(90, 100));
+    }
+
+    /// `slo serve`'s refreshes a minute apart (and one after an hour), each going on from the
+    /// last's carry, with late data in the last minutes and an exclusion every 45 minutes:
+    /// every report is the one built from scratch, and the replay went on rather than redone.
+    #[test]
+    fn a_refresh_going_on_from_the_last_report_is_the_report_built_from_scratch() {
+        let text = "apiVersion: slo/v1\nservice: s\nalb: { loadBalancer: app/lb/0123456789abcdef }\nwindow: 6h\nobjectives:\n  - { name: availability, sli: availability, target: 99% }\nalerting:\n  tiers:\n    - { name: fast, severity: page, longWindow: 30m, shortWindow: 5m, burnRate: 10 }\n    - { name: slow, severity: ticket, longWindow: 2h, shortWindow: 15m, burnRate: 2 }\nexclusions:\n  - { schedule: \"cron(10/45 * * * ? *)\", duration: 5m, timeZone: UTC, reason: drill }\n";
+        let mut d = Diagnostics::new(Path::new("t.yaml"));
+        let slo = parse_spec(text.as_bytes(), &mut d).unwrap().0;
+        let t0: DateTime<Utc> = "2026-11-20T00:00:00Z".parse().unwrap();
+        let late = TimeDelta::minutes(3);
+        // Steady traffic with outages (one inside an exclusion) and a quiet hour.
+        let truth = |m: i64| match m % 600 {
+            100..130 | 400..415 => Counts::new(0, 20),
+            200..260 => Counts::default(),
+            _ => Counts::new(20, 20),
+        };
+        let key = ObjectiveKey::new("s", "availability");
+        let mut carried: BTreeMap<ObjectiveKey, Carry> = BTreeMap::new();
+        let mut at = t0 + TimeDelta::hours(9);
+        let mut resumed = 0;
+        for (version, gap) in [0, 1, 1, 1, 60, 1, 1, 7, 1].into_iter().enumerate() {
+            let previous_at = at;
+            at += TimeDelta::minutes(gap);
+            let mut series = EventSeries::new(TimeDelta::minutes(1)).unwrap();
+            for m in 0..(at - t0).num_minutes() {
+                let t = t0 + TimeDelta::minutes(m);
+                let c = truth(m);
+                // The last minutes are still coming in.
+                let c = if t >= at - late {
+                    Counts::new(c.good / 2, c.total / 2)
+                } else {
+                    c
+                };
+                series.add(t, c);
+            }
+            let data = Collected::from([(key.clone(), ObjectiveData { series, p99: None })]);
+            let change = DataChange {
+                version: version as u64 + 1,
+                changed_from: if version == 0 {
+                    DateTime::<Utc>::MIN_UTC
+                } else {
+                    previous_at - late
+                },
+                next_change_from: at - late,
+            };
+            let last = std::mem::take(&mut carried);
+            let since = |_: &ObjectiveKey| {
+                Some(Since {
+                    carry: last.get(&key),
+                    change,
+                })
+            };
+            let (report, carry) = build_since(&[&slo], &data, &BTreeMap::new(), at, None, &since);
+            let fresh = build(&[&slo], &data, &BTreeMap::new(), at, None);
+            assert_eq!(format!("{report:?}"), format!("{fresh:?}"), "at {at}");
+            assert!(!fresh.objectives[0].notifications.is_empty());
+            let steps = carry.get(&key).map_or(usize::MAX, Carry::steps);
+            resumed += usize::from(gap == 1 && steps <= 5);
+            carried = carry;
+        }
+        assert!(resumed >= 5, "{resumed}");
     }
 
     proptest::proptest! {

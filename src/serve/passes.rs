@@ -152,7 +152,7 @@ pub async fn refresh<P: Ports>(state: &AppState, aws: &Adapters<P>) {
     {
         // What the page and the API say of the data: its span, and windows it does not cover
         // (a new service, a gap in CloudWatch) — shown, not logged: a quiet night would log it.
-        let cache = state.cache.read().unwrap_or_else(|e| e.into_inner());
+        let cache = state.cache.series.read().unwrap_or_else(|e| e.into_inner());
         let (span, coverage) = crate::report::inputs::coverage(&report, cache.data());
         report.input_span = span;
         report.warnings.extend(coverage);
@@ -425,6 +425,7 @@ async fn digests<P: Ports>(
     // Once a period: a copy of the data keeps the cache's lock out of the sends.
     let data = state
         .cache
+        .series
         .read()
         .unwrap_or_else(|e| e.into_inner())
         .data()

@@ -5,7 +5,7 @@
 use crate::core::alarms::AlarmStatus;
 use crate::core::model::ServiceSlo;
 use crate::report::Report;
-use crate::source::cloudwatch::incremental::SeriesCache;
+use crate::report::evaluate::Kept;
 use chrono::{DateTime, TimeDelta, Utc};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -153,7 +153,7 @@ pub struct AppState {
     /// The last reload that failed, with its diagnostics; cleared by a good one.
     pub spec_error: Mutex<Option<String>>,
     pub snapshot: RwLock<Option<Arc<Snapshot>>>,
-    pub cache: RwLock<SeriesCache>,
+    pub cache: Kept,
     pub health: Mutex<Health>,
     pub notify: Mutex<NotifyHealth>,
     pub counters: Counters,
@@ -178,7 +178,7 @@ impl AppState {
             specs: RwLock::new(Arc::new(specs)),
             spec_error: Mutex::new(None),
             snapshot: RwLock::new(None),
-            cache: RwLock::new(SeriesCache::default()),
+            cache: Kept::default(),
             health: Mutex::new(Health::default()),
             notify: Mutex::new(NotifyHealth::default()),
             counters: Counters::default(),

@@ -21,6 +21,7 @@ mod probe;
 mod protocols;
 mod query_protocol;
 mod replay;
+mod replay_memo;
 mod report;
 mod review;
 mod s3;

@@ -5,7 +5,7 @@
 
 use super::assemble::{QueryResult, assemble};
 use super::plan::{MetricQuery, Role, aligned, queries};
-use crate::core::collected::{Collected, ObjectiveData};
+use crate::core::collected::{Collected, DataChange, ObjectiveData};
 use crate::core::events::SeriesError;
 use crate::core::model::{ObjectiveKey, ServiceSlo};
 use crate::core::window::TimeRange;
@@ -24,6 +24,7 @@ struct Meta {
     signature: Vec<String>,
     /// The end of the last read.
     until: DateTime<Utc>,
+    change: DataChange,
 }
 
 /// Every objective's series as last refreshed.
@@ -148,20 +149,33 @@ impl SeriesCache {
             let Some(new) = fresh.remove(key) else {
                 continue;
             };
-            let meta = Meta {
-                signature: signature(&qs),
-                until: read.end,
-            };
-            match self.data.get_mut(key) {
+            let period_secs = qs.first().map_or(60, |q| q.period_secs);
+            let version = self.meta.get(key).map_or(0, |m| m.change.version) + 1;
+            let changed_from = match self.data.get_mut(key) {
                 Some(old) if read.start > full.start => {
                     old.series.replace_from(read.start, &new.series)?;
                     old.series.drop_before(full.start);
                     old.p99 = new.p99;
+                    read.start
                 }
                 _ => {
                     self.data.insert(key.clone(), new);
+                    DateTime::<Utc>::MIN_UTC
                 }
-            }
+            };
+            let next = TimeRange {
+                start: read.end - REREAD,
+                end: read.end,
+            };
+            let meta = Meta {
+                signature: signature(&qs),
+                until: read.end,
+                change: DataChange {
+                    version,
+                    changed_from,
+                    next_change_from: aligned(next, period_secs).start,
+                },
+            };
             self.meta.insert(key.clone(), meta);
         }
         // The P99 is read whole every time; an objective seen for the first time is kept whole.
@@ -179,6 +193,11 @@ impl SeriesCache {
         self.data.retain(|k, _| keys.contains(k));
         self.meta.retain(|k, _| keys.contains(k));
         Ok(())
+    }
+
+    /// How an objective's series changed at its last refresh.
+    pub fn change(&self, key: &ObjectiveKey) -> Option<DataChange> {
+        self.meta.get(key).map(|m| m.change)
     }
 
     /// An objective's data, for the HTTP API's series.

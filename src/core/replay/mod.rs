@@ -20,10 +20,14 @@
 //! alarms sum target and ELB 5xx) and slow responses the bad, `TC(:t)` the good. A metric has a
 //! datapoint in a period only if its count there is above zero, as ALB publishes them.
 
+mod memo;
+
+pub use memo::{Previous, ReplayMemo, Replayed, severity_notifications_from};
+
 use crate::core::alarms::{
     Alarm, AlarmSource, CompositeAlarm, MetricAlarm, Rule, TreatMissingData,
 };
-use crate::core::events::{EventSeries, div_floor};
+use crate::core::events::{EventSeries, ceil_div, div_floor};
 use crate::core::metric_math::Expr;
 use crate::core::stat::Stat;
 use crate::core::tiers::Severity;
@@ -76,34 +80,53 @@ enum Feed {
 }
 
 impl Data {
+    /// The steps of `range` on the grid of the series' buckets (epoch-aligned, as CloudWatch
+    /// aligns its periods): a replay at any moment of a bucket evaluates the same instants, so a
+    /// later replay can go on from an earlier one (`memo`).
     fn new(series: &EventSeries, range: TimeRange) -> Data {
-        let step = series.bucket();
-        let steps = ((range.end - range.start).num_seconds() / step.num_seconds().max(1)).max(0);
+        let step_secs = series.bucket().num_seconds().max(1);
+        let first_secs = ceil_div(range.start.timestamp(), step_secs) * step_secs;
+        let steps = (range.end.timestamp() - first_secs)
+            .div_euclid(step_secs)
+            .max(0);
         let mut per: Vec<(u64, u64)> = vec![(0, 0); steps as usize];
-        let start = range.start.timestamp();
         for (t, c) in series.iter_unix() {
-            let i = (t - start).div_euclid(step.num_seconds().max(1));
+            let i = div_floor(t - first_secs, step_secs);
             if let Some(slot) = usize::try_from(i).ok().and_then(|i| per.get_mut(i)) {
                 slot.0 += c.total;
                 slot.1 += c.good;
             }
         }
         let mut d = Data {
-            first_secs: range.start.timestamp(),
-            step_secs: step.num_seconds().max(1),
-            total: vec![0],
-            good: vec![0],
-            any_total: vec![0],
-            any_bad: vec![0],
+            first_secs,
+            step_secs,
+            total: Vec::with_capacity(per.len() + 1),
+            good: Vec::with_capacity(per.len() + 1),
+            any_total: Vec::with_capacity(per.len() + 1),
+            any_bad: Vec::with_capacity(per.len() + 1),
         };
-        for (total, good) in per {
-            let last = |v: &Vec<u64>| v.last().copied().unwrap_or(0);
-            d.total.push(last(&d.total) + total);
-            d.good.push(last(&d.good) + good);
-            d.any_total.push(last(&d.any_total) + u64::from(total > 0));
-            d.any_bad.push(last(&d.any_bad) + u64::from(total > good));
+        let mut sums = [0u64; 4];
+        let push = |d: &mut Data, s: [u64; 4]| {
+            d.total.push(s[0]);
+            d.good.push(s[1]);
+            d.any_total.push(s[2]);
+            d.any_bad.push(s[3]);
+        };
+        push(&mut d, sums);
+        for (t, g) in per {
+            sums[0] += t;
+            sums[1] += g;
+            sums[2] += u64::from(t > 0);
+            sums[3] += u64::from(t > g);
+            push(&mut d, sums);
         }
         d
+    }
+
+    /// The first step's start with any request, in Unix seconds.
+    fn first_traffic(&self) -> Option<i64> {
+        let i = self.any_total.iter().position(|&n| n > 0)?;
+        Some(self.first_secs + (i as i64 - 1) * self.step_secs)
     }
 
     /// Prefix index of Unix second `t` (clamped to the data). Plain integers: this runs for
@@ -176,7 +199,8 @@ impl<'a> Compiled<'a> {
         self.expr.eval_with(&|feed| data.value(*feed, a, b))
     }
 
-    fn state(&self, data: &Data, at: i64, previous: State) -> State {
+    /// The state at Unix second `at`, and the earliest time whose data it read.
+    fn state(&self, data: &Data, at: i64, previous: State) -> (State, i64) {
         let a = self.alarm;
         let n = a.evaluation_periods.max(1);
         let point = |i: u32| self.datapoint(data, at - self.period * i64::from(i));
@@ -203,9 +227,10 @@ impl<'a> Compiled<'a> {
             }
             i += 1;
         }
+        let read = at - self.period * i64::from(i);
         let all_missing = filled == n;
         let needed = a.datapoints_to_alarm.max(1);
-        match a.treat_missing_data {
+        let state = match a.treat_missing_data {
             TreatMissingData::Breaching if breaching + filled >= needed => State::Alarm,
             TreatMissingData::Ignore | TreatMissingData::Missing if all_missing => {
                 match a.treat_missing_data {
@@ -215,7 +240,13 @@ impl<'a> Compiled<'a> {
             }
             _ if breaching >= needed => State::Alarm,
             _ => State::Ok,
-        }
+        };
+        (state, read)
+    }
+
+    /// How far back its evaluation reads when no datapoint is missing.
+    fn reach(&self) -> i64 {
+        self.period * i64::from(self.alarm.evaluation_periods.max(1))
     }
 }
 
@@ -256,7 +287,7 @@ impl RuleIndex {
 }
 
 /// Where a composite's actions stand while it is in ALARM (times in Unix seconds).
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Pending {
     /// Actions ran: a notification is open since then.
     Notified(i64),
@@ -273,73 +304,227 @@ fn utc(secs: i64) -> DateTime<Utc> {
     DateTime::from_timestamp(secs, 0).unwrap_or(DateTime::<Utc>::MIN_UTC)
 }
 
-struct CompositeRun<'a> {
-    alarm: &'a CompositeAlarm,
-    state: State,
-    pending: Option<Pending>,
-    done: Vec<Notification>,
+/// What a replay carries from one step to the next: enough to go on from there.
+#[derive(Clone, Debug, PartialEq)]
+struct RunState {
+    /// Metric alarms, then composites in evaluation order.
+    states: Vec<State>,
+    /// Metric alarms: in ALARM since then (only those whose own notifications are wanted).
+    in_alarm: Vec<Option<i64>>,
+    /// Composites: where their actions stand while in ALARM.
+    pending: Vec<Option<Pending>>,
+    /// The last step changed no state and no composite waits for a time: the composites' rules
+    /// see what they saw then, and are not evaluated again until a metric alarm moves.
+    settled: bool,
 }
 
-impl CompositeRun<'_> {
-    fn step(&mut self, at: i64, alarm: bool, suppressor: Option<State>) {
-        let suppressor_alarm = suppressor == Some(State::Alarm);
-        let s = self.alarm.suppressor.as_ref();
-        match (self.state == State::Alarm, alarm) {
-            (false, true) => {
-                self.state = State::Alarm;
-                self.pending = Some(match s {
-                    None => Pending::Notified(at),
-                    Some(_) if suppressor_alarm => Pending::Suppressed,
-                    Some(s) => Pending::Waiting(at + i64::from(s.wait_period_secs)),
-                });
+impl RunState {
+    /// Whether every composite is out of ALARM: nothing of the past is carried but the metric
+    /// alarms' states.
+    fn quiet(&self, metric: usize) -> bool {
+        self.states[metric..].iter().all(|s| *s != State::Alarm)
+            && self.in_alarm.iter().all(Option::is_none)
+    }
+}
+
+/// The planned alarms of one objective, ready to step through time.
+struct Replayer<'a> {
+    metric: Vec<Compiled<'a>>,
+    composites: Vec<&'a CompositeAlarm>,
+    /// Each composite's rule, and its suppressor's index.
+    rules: Vec<(RuleIndex, Option<usize>)>,
+    names: Vec<&'a str>,
+    /// The metric alarms whose own times in ALARM are reported too.
+    notifies: Vec<bool>,
+}
+
+impl<'a> Replayer<'a> {
+    fn new(alarms: &'a [Alarm], notifies: impl Fn(&MetricAlarm) -> bool) -> Replayer<'a> {
+        let metric: Vec<Compiled> = alarms
+            .iter()
+            .filter_map(|a| match a {
+                Alarm::Metric(m) => Some(Compiled::new(m)),
+                Alarm::Composite(_) => None,
+            })
+            .collect();
+        let composites = composite_order(alarms);
+        // Every alarm by index: metric alarms first, then composites in evaluation order.
+        let names: Vec<&str> = metric
+            .iter()
+            .map(|m| m.alarm.name.as_str())
+            .chain(composites.iter().map(|c| c.name.as_str()))
+            .collect();
+        let index: BTreeMap<&str, usize> = names.iter().enumerate().map(|(i, n)| (*n, i)).collect();
+        let rules = composites
+            .iter()
+            .map(|c| {
+                (
+                    RuleIndex::new(&c.rule, &index),
+                    c.suppressor
+                        .as_ref()
+                        .and_then(|s| index.get(s.alarm.as_str()).copied()),
+                )
+            })
+            .collect();
+        Replayer {
+            notifies: metric.iter().map(|m| notifies(m.alarm)).collect(),
+            metric,
+            composites,
+            rules,
+            names,
+        }
+    }
+
+    fn start(&self) -> RunState {
+        RunState {
+            states: vec![State::Ok; self.names.len()],
+            in_alarm: vec![None; self.metric.len()],
+            pending: vec![None; self.composites.len()],
+            settled: false,
+        }
+    }
+
+    /// The longest any metric alarm reads back when none of its datapoints is missing.
+    fn reach(&self) -> i64 {
+        self.metric.iter().map(Compiled::reach).max().unwrap_or(0)
+    }
+
+    /// Whether some alarm's state can hang on its past rather than on the data alone.
+    fn remembers(&self) -> bool {
+        self.metric
+            .iter()
+            .any(|m| m.alarm.treat_missing_data == TreatMissingData::Ignore)
+    }
+
+    /// Evaluates every alarm at Unix second `at`; notifications that end go to `out`.
+    /// Returns the earliest time whose data was read.
+    fn step(&self, data: &Data, s: &mut RunState, at: i64, out: &mut Vec<Notification>) -> i64 {
+        let mut changed = false;
+        let mut read = at;
+        for (i, m) in self.metric.iter().enumerate() {
+            let (state, from) = m.state(data, at, s.states[i]);
+            read = read.min(from);
+            changed |= state != s.states[i];
+            s.states[i] = state;
+            if !self.notifies[i] {
+                continue;
             }
-            (true, false) => {
-                self.state = State::Ok;
-                if let Some(Pending::Notified(start)) = self.pending.take() {
-                    self.done.push(Notification {
-                        alarm: self.alarm.name.clone(),
+            match (s.in_alarm[i], state == State::Alarm) {
+                (None, true) => s.in_alarm[i] = Some(at),
+                (Some(start), false) => {
+                    s.in_alarm[i] = None;
+                    out.push(Notification {
+                        alarm: self.names[i].to_owned(),
                         start: utc(start),
                         end: Some(utc(at)),
                     });
                 }
+                _ => {}
             }
-            (true, true) => {
-                let extension = s.map_or(0, |s| s.extension_period_secs);
-                self.pending = match self.pending {
-                    Some(Pending::Waiting(_) | Pending::Extension(_)) if suppressor_alarm => {
-                        Some(Pending::Suppressed)
-                    }
-                    Some(Pending::Waiting(until) | Pending::Extension(until)) if at >= until => {
-                        Some(Pending::Notified(at))
-                    }
-                    Some(Pending::Suppressed) if !suppressor_alarm => {
-                        Some(Pending::Extension(at + i64::from(extension)))
-                    }
-                    other => other,
-                };
+        }
+        if changed || !s.settled {
+            let m = self.metric.len();
+            let mut moved = false;
+            for (k, c) in self.composites.iter().enumerate() {
+                let (rule, suppressor) = &self.rules[k];
+                let firing = rule.holds(&s.states);
+                let suppressor = suppressor.map(|i| s.states[i]);
+                let before = s.states[m + k];
+                let after =
+                    composite_step(c, before, &mut s.pending[k], at, firing, suppressor, out);
+                moved |= before != after;
+                s.states[m + k] = after;
             }
-            (false, false) => self.state = State::Ok,
+            s.settled = !changed && !moved && !s.pending.iter().any(waits);
+        }
+        read
+    }
+
+    /// The notifications still open in `s`.
+    fn open(&self, s: &RunState, out: &mut Vec<Notification>) {
+        for (i, t) in s.in_alarm.iter().enumerate() {
+            if let Some(t) = t {
+                out.push(Notification {
+                    alarm: self.names[i].to_owned(),
+                    start: utc(*t),
+                    end: None,
+                });
+            }
+        }
+        for (c, p) in self.composites.iter().zip(&s.pending) {
+            if let Some(Pending::Notified(start)) = p {
+                out.push(Notification {
+                    alarm: c.name.clone(),
+                    start: utc(*start),
+                    end: None,
+                });
+            }
         }
     }
+}
 
-    /// Whether its actions wait for a time to come (a wait or extension period).
-    fn waits(&self) -> bool {
-        matches!(
-            self.pending,
-            Some(Pending::Waiting(_) | Pending::Extension(_))
-        )
-    }
-
-    fn finish(mut self) -> Vec<Notification> {
-        if let Some(Pending::Notified(start)) = self.pending {
-            self.done.push(Notification {
-                alarm: self.alarm.name.clone(),
-                start: utc(start),
-                end: None,
+/// One step of a composite in `state`: its new state. A notification that ends goes to `out`.
+fn composite_step(
+    alarm: &CompositeAlarm,
+    state: State,
+    pending: &mut Option<Pending>,
+    at: i64,
+    firing: bool,
+    suppressor: Option<State>,
+    out: &mut Vec<Notification>,
+) -> State {
+    let suppressor_alarm = suppressor == Some(State::Alarm);
+    let s = alarm.suppressor.as_ref();
+    match (state == State::Alarm, firing) {
+        (false, true) => {
+            *pending = Some(match s {
+                None => Pending::Notified(at),
+                Some(_) if suppressor_alarm => Pending::Suppressed,
+                Some(s) => Pending::Waiting(at + i64::from(s.wait_period_secs)),
             });
+            State::Alarm
         }
-        self.done
+        (true, false) => {
+            if let Some(Pending::Notified(start)) = pending.take() {
+                out.push(Notification {
+                    alarm: alarm.name.clone(),
+                    start: utc(start),
+                    end: Some(utc(at)),
+                });
+            }
+            State::Ok
+        }
+        (true, true) => {
+            let extension = s.map_or(0, |s| s.extension_period_secs);
+            *pending = match *pending {
+                Some(Pending::Waiting(_) | Pending::Extension(_)) if suppressor_alarm => {
+                    Some(Pending::Suppressed)
+                }
+                Some(Pending::Waiting(until) | Pending::Extension(until)) if at >= until => {
+                    Some(Pending::Notified(at))
+                }
+                Some(Pending::Suppressed) if !suppressor_alarm => {
+                    Some(Pending::Extension(at + i64::from(extension)))
+                }
+                other => other,
+            };
+            State::Alarm
+        }
+        (false, false) => State::Ok,
     }
+}
+
+/// Whether a composite's actions wait for a time to come (a wait or extension period).
+fn waits(p: &Option<Pending>) -> bool {
+    matches!(p, Some(Pending::Waiting(_) | Pending::Extension(_)))
+}
+
+/// The steps of `data` in `(from, last]`, in Unix seconds.
+fn steps(data: &Data, from: i64, last: i64) -> impl Iterator<Item = i64> {
+    let step = data.step_secs;
+    (1..)
+        .map(move |k| from + k * step)
+        .take_while(move |at| *at <= last)
 }
 
 /// Replays `alarms` over `series` at every step of `range` and returns, in start order, each
@@ -347,95 +532,24 @@ impl CompositeRun<'_> {
 /// any, would run). Alarms named by a rule but absent from `alarms` (another objective's, the
 /// heartbeat) are OK throughout.
 pub fn replay(alarms: &[Alarm], series: &EventSeries, range: TimeRange) -> Vec<Notification> {
+    run(&Replayer::new(alarms, |_| true), series, range)
+}
+
+/// Every step of `range` from the start, then what is still open.
+fn run(replayer: &Replayer<'_>, series: &EventSeries, range: TimeRange) -> Vec<Notification> {
     let data = Data::new(series, range);
-    let metric: Vec<Compiled> = alarms
-        .iter()
-        .filter_map(|a| match a {
-            Alarm::Metric(m) => Some(Compiled::new(m)),
-            Alarm::Composite(_) => None,
-        })
-        .collect();
-    let mut composites: Vec<CompositeRun> = composite_order(alarms)
-        .into_iter()
-        .map(|alarm| CompositeRun {
-            alarm,
-            state: State::Ok,
-            pending: None,
-            done: Vec::new(),
-        })
-        .collect();
-    // Every alarm by index: metric alarms first, then composites in evaluation order.
-    let names: Vec<&str> = metric
-        .iter()
-        .map(|m| m.alarm.name.as_str())
-        .chain(composites.iter().map(|c| c.alarm.name.as_str()))
-        .collect();
-    let index: BTreeMap<&str, usize> = names.iter().enumerate().map(|(i, n)| (*n, i)).collect();
-    let rules: Vec<(RuleIndex, Option<usize>)> = composites
-        .iter()
-        .map(|c| {
-            (
-                RuleIndex::new(&c.alarm.rule, &index),
-                c.alarm
-                    .suppressor
-                    .as_ref()
-                    .and_then(|s| index.get(s.alarm.as_str()).copied()),
-            )
-        })
-        .collect();
-    let mut states: Vec<State> = vec![State::Ok; names.len()];
-    let mut in_alarm: Vec<Option<i64>> = vec![None; metric.len()];
-    let mut out: Vec<Notification> = Vec::new();
-    let step = data.step_secs;
-    let (mut at, last) = (range.start.timestamp() + step, range.end.timestamp());
-    // The last step changed no state and no composite waits for a time: the composites' rules
-    // see what they saw then, and are not evaluated again until a metric alarm moves.
-    let mut settled = false;
-    while at <= last {
-        let mut changed = false;
-        for (i, m) in metric.iter().enumerate() {
-            let state = m.state(&data, at, states[i]);
-            changed |= state != states[i];
-            match (in_alarm[i], state == State::Alarm) {
-                (None, true) => in_alarm[i] = Some(at),
-                (Some(start), false) => {
-                    in_alarm[i] = None;
-                    out.push(Notification {
-                        alarm: names[i].to_owned(),
-                        start: utc(start),
-                        end: Some(utc(at)),
-                    });
-                }
-                _ => {}
-            }
-            states[i] = state;
-        }
-        if changed || !settled {
-            let mut moved = false;
-            for (k, c) in composites.iter_mut().enumerate() {
-                let (rule, suppressor) = &rules[k];
-                let firing = rule.holds(&states);
-                c.step(at, firing, suppressor.map(|s| states[s]));
-                moved |= states[metric.len() + k] != c.state;
-                states[metric.len() + k] = c.state;
-            }
-            settled = !changed && !moved && !composites.iter().any(CompositeRun::waits);
-        }
-        at += step;
+    let mut state = replayer.start();
+    let mut out = Vec::new();
+    for at in steps(&data, data.first_secs, range.end.timestamp()) {
+        replayer.step(&data, &mut state, at, &mut out);
     }
-    let open: Vec<(String, DateTime<Utc>)> = in_alarm
-        .iter()
-        .enumerate()
-        .filter_map(|(i, t)| t.map(|t| (names[i].to_owned(), utc(t))))
-        .collect();
-    out.extend(open.into_iter().map(|(alarm, start)| Notification {
-        alarm,
-        start,
-        end: None,
-    }));
-    out.extend(composites.into_iter().flat_map(CompositeRun::finish));
-    out.sort_by(|a, b| (a.start, &a.alarm).cmp(&(b.start, &b.alarm)));
+    replayer.open(&state, &mut out);
+    sort(&mut out);
     out
+}
+
+fn sort(out: &mut [Notification]) {
+    out.sort_by(|a, b| (a.start, &a.alarm).cmp(&(b.start, &b.alarm)));
 }
 
 /// Composites, each after the composites it refers to (rule or suppressor).
@@ -467,13 +581,9 @@ fn composite_order(alarms: &[Alarm]) -> Vec<&CompositeAlarm> {
     out
 }
 
-/// The notifications of one objective's severity composites (tagged `slo:severity`).
-pub fn severity_notifications(
-    alarms: &[Alarm],
-    series: &EventSeries,
-    range: TimeRange,
-) -> Vec<SeverityNotification> {
-    let severity_of: BTreeMap<&str, Severity> = alarms
+/// The severity each alarm tagged `slo:severity` notifies with.
+fn severities(alarms: &[Alarm]) -> BTreeMap<&str, Severity> {
+    alarms
         .iter()
         .filter_map(|a| {
             let s = match a
@@ -487,8 +597,14 @@ pub fn severity_notifications(
             };
             Some((a.name(), s))
         })
-        .collect();
-    replay(alarms, series, range)
+        .collect()
+}
+
+fn with_severity(
+    notifications: Vec<Notification>,
+    severity_of: &BTreeMap<&str, Severity>,
+) -> Vec<SeverityNotification> {
+    notifications
         .into_iter()
         .filter_map(|n| {
             Some(SeverityNotification {
@@ -498,6 +614,17 @@ pub fn severity_notifications(
             })
         })
         .collect()
+}
+
+/// The notifications of one objective's severity composites (tagged `slo:severity`).
+pub fn severity_notifications(
+    alarms: &[Alarm],
+    series: &EventSeries,
+    range: TimeRange,
+) -> Vec<SeverityNotification> {
+    let severity_of = severities(alarms);
+    let replayer = Replayer::new(alarms, |m| severity_of.contains_key(m.name.as_str()));
+    with_severity(run(&replayer, series, range), &severity_of)
 }
 
 /// The first evaluation at which the metric alarm `alarm` would be in ALARM within `range`
@@ -522,7 +649,7 @@ pub fn first_alarm(
     let mut state = State::Ok;
     let mut at = first;
     while at <= range.end.timestamp() {
-        state = compiled.state(&data, at, state);
+        state = compiled.state(&data, at, state).0;
         if state == State::Alarm {
             return Some(utc(at));
         }
