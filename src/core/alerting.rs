@@ -138,6 +138,24 @@ fn tier_state_secs<'t>(
     }
 }
 
+/// The long window's burn rate at Unix second `at` when the tier fires then: what
+/// [`tier_state_secs`] says of `firing`, without the rest when the long window does not burn
+/// (most evaluations of a month).
+fn firing_burn(
+    sums: &PrefixSums<'_>,
+    target: Target,
+    tier: &Tier,
+    guard: TrafficGuard,
+    at: i64,
+) -> Option<f64> {
+    let long = BurnRate::of(sums.sum_secs(at - tier.long.num_seconds(), at), target)?;
+    if long.get() < tier.burn_rate {
+        return None;
+    }
+    let state = tier_state_secs(sums, target, tier, guard, at);
+    state.firing.then(|| burn_value(state.long))
+}
+
 /// A maximal interval in which one tier fired.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Episode {
@@ -198,15 +216,15 @@ pub fn episodes(
             }
         };
         for at in evaluation_times(range, step) {
-            let state = tier_state_secs(sums, target, tier, guard, at.secs);
-            match (&mut open, state.firing) {
-                (None, true) => open = Some((at.time(range), burn_value(state.long))),
-                (Some((_, peak)), true) => *peak = peak.max(burn_value(state.long)),
-                (Some((start, peak)), false) => {
+            let firing = firing_burn(sums, target, tier, guard, at.secs);
+            match (&mut open, firing) {
+                (None, Some(burn)) => open = Some((at.time(range), burn)),
+                (Some((_, peak)), Some(burn)) => *peak = peak.max(burn),
+                (Some((start, peak)), None) => {
                     found.push(close(*start, at.time(range), false, *peak));
                     open = None;
                 }
-                (None, false) => {}
+                (None, None) => {}
             }
         }
         if let Some((start, peak)) = open {

@@ -179,13 +179,11 @@ fn finish(g: Group<'_>, from: DateTime<Utc>, sums: &PrefixSums<'_>, allowed: f64
         start: from,
         end: g.end,
     });
-    let bad: Vec<DateTime<Utc>> = sums
-        .series()
-        .iter()
-        .filter(|(t, c)| from <= *t && *t < g.end && c.bad() > 0)
-        .map(|(t, _)| t)
-        .collect();
-    let (first_bad, last_bad) = (bad.first().copied(), bad.last().copied());
+    let bad = sums.series().bad_bounds(TimeRange {
+        start: from,
+        end: g.end,
+    });
+    let (first_bad, last_bad) = (bad.map(|b| b.0), bad.map(|b| b.1));
     let impact = match (g.bursts.first(), g.bursts.last()) {
         (Some(a), Some(b)) => Impact::over(sums, a.start, b.end),
         _ => match (first_bad, last_bad) {

@@ -206,19 +206,24 @@ impl Parser {
             .ok_or_else(|| format!("expected `{sym}`"))
     }
 
+    /// The operator of `ops` next, taken.
+    fn take_op(&mut self, ops: &[(&str, Op)]) -> Option<Op> {
+        let op = match self.peek() {
+            Some(Tok::Sym(s)) => ops.iter().find(|(x, _)| x == s),
+            Some(Tok::Word(w)) => ops.iter().find(|(x, _)| x == w),
+            _ => None,
+        }?;
+        self.at += 1;
+        Some(op.1)
+    }
+
     fn binary(
         &mut self,
         ops: &[(&str, Op)],
         next: fn(&mut Parser) -> Result<Expr, String>,
     ) -> Result<Expr, String> {
-        let syms: Vec<&str> = ops.iter().map(|(s, _)| *s).collect();
         let mut left = next(self)?;
-        while let Some(s) = self.take_sym(&syms) {
-            let op = ops
-                .iter()
-                .find(|(x, _)| *x == s)
-                .map(|(_, o)| *o)
-                .ok_or("operator")?;
+        while let Some(op) = self.take_op(ops) {
             left = Expr::Binary(op, Box::new(left), Box::new(next(self)?));
         }
         Ok(left)
@@ -278,7 +283,10 @@ impl Parser {
     }
 
     fn atom(&mut self) -> Result<Expr, String> {
-        let tok = self.tokens.get(self.at).map(|t| t.0.clone());
+        let tok = self
+            .tokens
+            .get_mut(self.at)
+            .map(|t| std::mem::replace(&mut t.0, Tok::Sym("")));
         self.at += 1;
         match tok {
             Some(Tok::Num(n)) => Ok(Expr::Number(n)),

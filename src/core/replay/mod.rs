@@ -81,14 +81,19 @@ enum Feed {
 
 impl Data {
     /// The steps of `range` on the grid of the series' buckets (epoch-aligned, as CloudWatch
-    /// aligns its periods): a replay at any moment of a bucket evaluates the same instants, so a
-    /// later replay can go on from an earlier one (`memo`).
+    /// aligns its periods), from the bucket `range` starts in: a replay at any moment of a
+    /// bucket evaluates the same instants over the same data, so a later replay can go on from
+    /// an earlier one (`memo`).
     fn new(series: &EventSeries, range: TimeRange) -> Data {
         let step_secs = series.bucket().num_seconds().max(1);
-        let first_secs = ceil_div(range.start.timestamp(), step_secs) * step_secs;
-        let steps = (range.end.timestamp() - first_secs)
-            .div_euclid(step_secs)
-            .max(0);
+        let first_secs = div_floor(range.start.timestamp(), step_secs) * step_secs;
+        Data::from(series, first_secs, range.end)
+    }
+
+    /// The steps from Unix second `first_secs` (a bucket's start) to `end`.
+    fn from(series: &EventSeries, first_secs: i64, end: DateTime<Utc>) -> Data {
+        let step_secs = series.bucket().num_seconds().max(1);
+        let steps = (end.timestamp() - first_secs).div_euclid(step_secs).max(0);
         let mut per: Vec<(u64, u64)> = vec![(0, 0); steps as usize];
         for (t, c) in series.iter_unix() {
             let i = div_floor(t - first_secs, step_secs);
@@ -637,13 +642,9 @@ pub fn first_alarm(
 ) -> Option<DateTime<Utc>> {
     let compiled = Compiled::new(alarm);
     let look_back = compiled.period * i64::from(alarm.evaluation_periods.max(1) + 2);
-    let data = Data::new(
-        series,
-        TimeRange {
-            start: range.start - chrono::TimeDelta::seconds(look_back),
-            end: range.end,
-        },
-    );
+    let step = series.bucket().num_seconds().max(1);
+    let from = range.start.timestamp() - look_back;
+    let data = Data::from(series, ceil_div(from, step) * step, range.end);
     let step = data.step_secs;
     let first = range.start.timestamp().div_euclid(step) * step + step;
     let mut state = State::Ok;
