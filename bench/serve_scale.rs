@@ -1,13 +1,16 @@
 //! `slo serve`'s refresh at scale, with full data (BENCHMARKS.md, "slo serve at 10,000
 //! objectives"): SERVICES services (default 5,000: 10,000 objectives, availability and latency
 //! over 30 days) read through a `MetricsReader` that answers every `GetMetricData` query with
-//! 30+ days of realistic datapoints (a busy diurnal load, a trickle of 5xx, a latency tail),
+//! 30+ days of realistic datapoints (a busy diurnal load with noise, a trickle of 5xx, a latency
+//! tail, a 30-minute incident every ten days),
 //! the way CloudWatch would: one datapoint per period of the query. The emulator cannot hold
 //! the 10⁸ datapoints this is. Prints, for the first refresh (the whole data range) and each
 //! incremental one (a minute later each): wall time, GetMetricData calls against
 //! ⌈queries/500⌉, and the process's RSS; then its peak.
 //!
 //!   cargo bench --bench serve_scale                      # SERVICES=500 REFRESHES=3 adjust
+//!   AT_BUDGET=1 …                                        # latency burning at the budget's rate
+//!   EMPTY=1 …                                            # no datapoints at all
 //!   taskset -c 0 target/release/deps/serve_scale-…       # one core
 use chrono::{DateTime, TimeDelta, Utc};
 use slo::aws::AwsError;
@@ -23,6 +26,7 @@ use std::time::Instant;
 struct Synthetic {
     calls: AtomicUsize,
     empty: bool,
+    at_budget: bool,
 }
 
 /// A cheap deterministic hash: the same datapoint whenever it is asked for.
@@ -34,7 +38,7 @@ fn mix(mut x: u64) -> u64 {
     x ^ (x >> 33)
 }
 
-fn value(q: &MetricQuery, t: i64) -> f64 {
+fn value(q: &MetricQuery, t: i64, at_budget: bool) -> f64 {
     let lb = q
         .dimensions
         .iter()
@@ -43,16 +47,27 @@ fn value(q: &MetricQuery, t: i64) -> f64 {
                 .fold(0u64, |a, b| a.wrapping_mul(31) + u64::from(b))
         })
         .fold(0u64, |a, b| a ^ b);
-    // 20–200 requests a second, by service, with a day's swing.
+    // 20–200 requests a second, by service, with a day's swing and ±1 % of noise.
     let base = 20.0 + (lb % 180) as f64;
     let day = (t.rem_euclid(86_400) as f64 / 86_400.0 * std::f64::consts::TAU).sin();
-    let requests = (base * (1.0 + 0.5 * day) * q.period_secs as f64).round();
     let noise = mix(lb ^ t as u64) % 1000;
+    let requests =
+        (base * (1.0 + 0.5 * day) * q.period_secs as f64 * (0.99 + noise as f64 / 50_000.0))
+            .round();
+    // Healthy, but for a 30-minute incident every ten days (5 % errors, a tenth slow).
+    let incident = (t / 60 + (lb % 14_400) as i64).rem_euclid(14_400) < 30;
+    let (errors, slow) = match (incident, at_budget) {
+        (true, _) => (0.05, 0.1),
+        // The first measurement's latency: 0.5–1.5 % slow, burning at the budget's rate all
+        // month (its slowest tier flaps on and off).
+        (false, true) => (noise as f64 / 1_000_000.0, 0.015 - noise as f64 / 100_000.0),
+        (false, false) => (noise as f64 / 2_000_000.0, noise as f64 / 500_000.0),
+    };
     match q.role {
         Role::Requests | Role::Answered => requests,
-        Role::Target5xx => (requests * noise as f64 / 1_000_000.0).round(),
+        Role::Target5xx => (requests * errors).round(),
         Role::Elb5xx => (noise % 3) as f64,
-        Role::WithinThreshold => (requests * (0.985 + noise as f64 / 100_000.0)).round(),
+        Role::WithinThreshold => (requests * (1.0 - slow)).round(),
         Role::P99 => 0.4 + noise as f64 / 2000.0,
     }
 }
@@ -76,7 +91,9 @@ impl MetricsReader for Synthetic {
                     .map(|i| first + i * step)
                     .take_while(|t| *t < end)
                     .filter(|t| *t >= start)
-                    .filter_map(|t| Some((DateTime::from_timestamp(t, 0)?, value(q, t))))
+                    .filter_map(|t| {
+                        Some((DateTime::from_timestamp(t, 0)?, value(q, t, self.at_budget)))
+                    })
                     .collect();
                 QueryPage {
                     id: q.id.clone(),
@@ -118,6 +135,18 @@ fn status_mb(field: &str) -> f64 {
         .map_or(f64::NAN, |kb| kb / 1024.0)
 }
 
+/// Bytes the allocator has handed out and not had back (glibc), in MB.
+fn heap_mb() -> f64 {
+    #[cfg(target_env = "gnu")]
+    {
+        // SAFETY: mallinfo2 only reads the allocator's counters.
+        let info = unsafe { libc::mallinfo2() };
+        (info.uordblks + info.hblkhd) as f64 / 1e6
+    }
+    #[cfg(not(target_env = "gnu"))]
+    f64::NAN
+}
+
 fn main() {
     let services: usize = std::env::var("SERVICES")
         .ok()
@@ -138,6 +167,7 @@ fn main() {
     let reader = Synthetic {
         calls: AtomicUsize::new(0),
         empty: std::env::var_os("EMPTY").is_some(),
+        at_budget: std::env::var_os("AT_BUDGET").is_some(),
     };
     let cache = slo::report::evaluate::Kept::default();
     let histories = std::collections::BTreeMap::new();
@@ -177,7 +207,16 @@ fn main() {
             refreshed.queries.div_ceil(500),
             status_mb("VmRSS:")
         );
+        let with_report = heap_mb();
         drop(refreshed);
+        println!(
+            "  heap in use: {with_report:.1} MB with the report, {:.1} MB kept between refreshes (series {:.1} MB)",
+            heap_mb(),
+            cache
+                .series
+                .read()
+                .map_or(f64::NAN, |c| c.footprint() as f64 / 1e6)
+        );
     }
     println!("peak RSS {:.1} MB", status_mb("VmHWM:"));
 }

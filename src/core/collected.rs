@@ -4,6 +4,7 @@
 use crate::core::events::EventSeries;
 use crate::core::model::ObjectiveKey;
 use chrono::{DateTime, Utc};
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::time::Duration;
 
@@ -28,4 +29,16 @@ pub struct DataChange {
     pub changed_from: DateTime<Utc>,
     /// The next refresh will change nothing before this.
     pub next_change_from: DateTime<Utc>,
+}
+
+/// Where a report finds each objective's data: a source's whole answer ([`Collected`]), or
+/// `slo serve`'s cache, which keeps its series packed and unpacks one when asked.
+pub trait Lookup: Sync {
+    fn lookup(&self, key: &ObjectiveKey) -> Option<Cow<'_, ObjectiveData>>;
+}
+
+impl Lookup for Collected {
+    fn lookup(&self, key: &ObjectiveKey) -> Option<Cow<'_, ObjectiveData>> {
+        self.get(key).map(Cow::Borrowed)
+    }
 }

@@ -147,6 +147,26 @@ impl EventSeries {
             .map(|(k, c)| ((self.first + k as i64) * self.bucket_secs, *c))
     }
 
+    /// Its bucket size in seconds, the index (Unix seconds / bucket) of its first bucket, and
+    /// its buckets: what [`crate::core::packed::PackedSeries`] keeps.
+    pub(crate) fn parts(&self) -> (i64, i64, &[Counts]) {
+        (self.bucket_secs, self.first, &self.counts)
+    }
+
+    /// The series of [`EventSeries::parts`].
+    pub(crate) fn from_parts(bucket_secs: i64, first: i64, counts: Vec<Counts>) -> EventSeries {
+        EventSeries {
+            bucket_secs,
+            first,
+            counts,
+        }
+    }
+
+    /// Bytes its buckets take (their allocation).
+    pub fn footprint(&self) -> usize {
+        self.counts.capacity() * std::mem::size_of::<Counts>()
+    }
+
     /// The time span the series covers, if it has any bucket.
     pub fn span(&self) -> Option<TimeRange> {
         (!self.counts.is_empty()).then(|| TimeRange {

@@ -27,6 +27,7 @@ pub mod latency;
 pub mod metric_math;
 pub mod model;
 pub mod notify;
+pub mod packed;
 pub mod ratio;
 pub mod redact;
 pub mod replay;

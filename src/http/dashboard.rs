@@ -75,7 +75,7 @@ pub async fn page(State(state): State<Shared>) -> Response {
         render_page(
             "slo — error budgets",
             &snapshot.report,
-            cache.data(),
+            &*cache,
             &Extras {
                 refresh_seconds: Some(60),
                 notices: &notices,

@@ -4,7 +4,7 @@
 
 use super::channel::Channels;
 use crate::aws::journal::{Journal, JournalError};
-use crate::core::collected::Collected;
+use crate::core::collected::Lookup;
 use crate::core::deployments::ServiceHistory;
 use crate::core::digest::due;
 use crate::core::model::ServiceSlo;
@@ -25,7 +25,7 @@ pub struct DigestOutcome {
 /// objectives' events (`slo serve`'s cache), over which the review is computed.
 pub async fn send_digests<J: Journal + Sync>(
     slos: &[&ServiceSlo],
-    data: &Collected,
+    data: &dyn Lookup,
     histories: &BTreeMap<String, ServiceHistory>,
     channels: &Channels<'_>,
     journal: &J,
@@ -87,6 +87,7 @@ pub async fn send_digests<J: Journal + Sync>(
 mod tests {
     use super::*;
     use crate::aws::memory::{MemoryJournal, MemoryTopics};
+    use crate::core::collected::Collected;
     use crate::core::collected::ObjectiveData;
     use crate::core::events::{Counts, EventSeries};
     use crate::core::model::ObjectiveKey;

@@ -10,7 +10,7 @@ use super::svg::{
 use super::{burn, deployment_line, incident_line, notification_line, percent, time};
 use crate::core::alarms::AlarmStatus;
 use crate::core::burndown::burn_down;
-use crate::core::collected::Collected;
+use crate::core::collected::Lookup;
 use crate::report::{ObjectiveReport, Report};
 use std::fmt::Write;
 
@@ -96,7 +96,7 @@ fn status_name(o: &ObjectiveReport) -> &'static str {
 }
 
 /// The page. `data`: each objective's events, for its burn-down line.
-pub fn page(title: &str, report: &Report, data: &Collected, extras: &Extras<'_>) -> String {
+pub fn page(title: &str, report: &Report, data: &dyn Lookup, extras: &Extras<'_>) -> String {
     let mut s = String::with_capacity(64 * 1024);
     s.push_str("<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">");
     s.push_str("<meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">");
@@ -218,7 +218,7 @@ fn objective(
     s: &mut String,
     report: &Report,
     o: &ObjectiveReport,
-    data: &Collected,
+    data: &dyn Lookup,
     tiers: &[crate::core::tiers::Tier],
 ) {
     let a = &o.assessment;
@@ -296,7 +296,8 @@ fn objective(
             label: incident_line(o, i),
         })
         .collect();
-    let series = data.get(&o.key).map(|d| &d.series);
+    let found = data.lookup(&o.key);
+    let series = found.as_deref().map(|d| &d.series);
     match series {
         Some(series) => {
             let points = burn_down(series, o.target, a.range, o.window.nominal(), CHART_POINTS);

@@ -80,7 +80,11 @@ pub async fn from_cloudwatch<R: MetricsReader>(
     now: DateTime<Utc>,
 ) -> Result<Evaluation, EvaluateError> {
     let calls = cloudwatch::pack(cloudwatch::queries(slos, at, window_override, now));
-    let (data, requests) = cloudwatch::fetch::fetch_assembled(reader, calls).await?;
+    let (packed, requests) = cloudwatch::fetch::fetch_assembled(reader, calls).await?;
+    let data: crate::core::collected::Collected = packed
+        .iter()
+        .map(|(k, d)| (k.clone(), d.unpack()))
+        .collect();
     Ok(Evaluation {
         report: build(slos, &data, histories, at, window_override),
         source: SourceSummary::CloudWatch { calls: requests },
@@ -193,7 +197,7 @@ pub async fn refresh_from_cloudwatch<R: MetricsReader>(
             change: guard.change(key)?,
         })
     };
-    let (report, carry) = build_since(slos, guard.data(), histories, now, None, &since);
+    let (report, carry) = build_since(slos, &*guard, histories, now, None, &since);
     *carried = carry;
     Ok(Refreshed {
         report,

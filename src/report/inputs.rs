@@ -251,7 +251,7 @@ const COVERAGE_SLACK: TimeDelta = TimeDelta::minutes(15);
 /// window its data does not cover (give or take [`COVERAGE_SLACK`]).
 pub fn coverage(
     report: &crate::report::Report,
-    data: &crate::core::collected::Collected,
+    data: &dyn crate::core::collected::Lookup,
 ) -> (Option<TimeRange>, Vec<Warning>) {
     let span_of = |series: &crate::core::events::EventSeries| -> Option<(i64, i64)> {
         let step = series.bucket().num_seconds();
@@ -271,7 +271,7 @@ pub fn coverage(
         })
     };
     for o in &report.objectives {
-        let Some(data) = data.get(&o.key) else {
+        let Some(data) = data.lookup(&o.key) else {
             continue;
         };
         let Some((first, last)) = span_of(&data.series) else {

@@ -16,7 +16,7 @@ use crate::core::alarms::{Alarm, desired_alarms, naming};
 use crate::core::assess::{Assessment, assess};
 use crate::core::assess::{data_range, window_for};
 use crate::core::collected::DataChange;
-use crate::core::collected::{Collected, ObjectiveData};
+use crate::core::collected::{Lookup, ObjectiveData};
 use crate::core::correlate::{cause_of, correlate};
 use crate::core::deployments::{Deployment, DeploymentSource, ServiceHistory};
 use crate::core::events::EventSeries;
@@ -451,7 +451,7 @@ fn parallel_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Ve
 /// service missing there has none looked up.
 pub fn build(
     slos: &[&ServiceSlo],
-    data: &Collected,
+    data: &dyn Lookup,
     histories: &BTreeMap<String, ServiceHistory>,
     at: DateTime<Utc>,
     window_override: Option<TimeDelta>,
@@ -463,7 +463,7 @@ pub fn build(
 /// report left and how the data changed. Returns what this report leaves for the next.
 pub fn build_since<'c>(
     slos: &[&ServiceSlo],
-    data: &Collected,
+    data: &dyn Lookup,
     histories: &BTreeMap<String, ServiceHistory>,
     at: DateTime<Utc>,
     window_override: Option<TimeDelta>,
@@ -490,10 +490,11 @@ pub fn build_since<'c>(
         p99: None,
     };
     let built = parallel_map(&work, |(slo, alarms, history, key, objective)| {
+        let found = data.lookup(key);
         objective_report_since(
             slo,
             objective,
-            data.get(key).unwrap_or(&nothing),
+            found.as_deref().unwrap_or(&nothing),
             alarms,
             history,
             at,
@@ -554,6 +555,7 @@ pub fn build_since<'c>(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::core::collected::Collected;
     use crate::core::events::Counts;
     use crate::spec::diag::Diagnostics;
     use crate::spec::load::parse_spec;

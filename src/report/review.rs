@@ -4,7 +4,7 @@
 //! figures those of a report over exactly that period, from the same data.
 
 use super::{ObjectiveReport, build};
-use crate::core::collected::Collected;
+use crate::core::collected::Lookup;
 use crate::core::deployments::ServiceHistory;
 use crate::core::events::Counts;
 use crate::core::model::{ObjectiveKey, ServiceSlo};
@@ -99,7 +99,7 @@ pub fn data_start(
 /// The review of `slos` over `n` periods ending with the one before `at`, from `data`.
 pub fn review(
     slos: &[&ServiceSlo],
-    data: &Collected,
+    data: &dyn Lookup,
     histories: &BTreeMap<String, ServiceHistory>,
     period: CalendarPeriod,
     n: usize,
@@ -118,7 +118,8 @@ pub fn review(
             })
             .collect();
         for (key, objective) in slo.keyed_objectives() {
-            let busy = data.get(&key).and_then(|d| busy_span(&d.series));
+            let found = data.lookup(&key);
+            let busy = found.as_deref().and_then(|d| busy_span(&d.series));
             let mut previous: Option<f64> = None;
             for (range, objectives) in &reports {
                 let Some(o) = objectives.iter().find(|o| o.key == key) else {
@@ -127,7 +128,7 @@ pub fn review(
                 let a = &o.assessment;
                 let attainment =
                     (a.counts.total > 0).then(|| a.counts.good as f64 / a.counts.total as f64);
-                let excluded_requests = data.get(&key).map_or(0, |d| {
+                let excluded_requests = found.as_deref().map_or(0, |d| {
                     crate::core::exclusions::spans(&slo.exclusions, &objective.name, *range)
                         .iter()
                         .map(|s| {

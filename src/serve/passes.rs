@@ -153,7 +153,7 @@ pub async fn refresh<P: Ports>(state: &AppState, aws: &Adapters<P>) {
         // What the page and the API say of the data: its span, and windows it does not cover
         // (a new service, a gap in CloudWatch) — shown, not logged: a quiet night would log it.
         let cache = state.cache.series.read().unwrap_or_else(|e| e.into_inner());
-        let (span, coverage) = crate::report::inputs::coverage(&report, cache.data());
+        let (span, coverage) = crate::report::inputs::coverage(&report, &*cache);
         report.input_span = span;
         report.warnings.extend(coverage);
     }
@@ -422,13 +422,12 @@ async fn digests<P: Ports>(
     if !any_due {
         return;
     }
-    // Once a period: a copy of the data keeps the cache's lock out of the sends.
+    // Once a period: a copy of the (packed) data keeps the cache's lock out of the sends.
     let data = state
         .cache
         .series
         .read()
         .unwrap_or_else(|e| e.into_inner())
-        .data()
         .clone();
     let sent = crate::notify::digest::send_digests(
         slos,

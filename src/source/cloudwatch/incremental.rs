@@ -5,9 +5,10 @@
 
 use super::assemble::{QueryResult, assemble};
 use super::plan::{MetricQuery, Role, aligned, queries};
-use crate::core::collected::{Collected, DataChange, ObjectiveData};
+use crate::core::collected::{DataChange, Lookup, ObjectiveData};
 use crate::core::events::SeriesError;
 use crate::core::model::{ObjectiveKey, ServiceSlo};
+use crate::core::packed::{PackedData, PackedSeries};
 use crate::core::window::TimeRange;
 use chrono::{DateTime, TimeDelta, Utc};
 use std::collections::BTreeMap;
@@ -30,8 +31,14 @@ struct Meta {
 /// Every objective's series as last refreshed.
 #[derive(Clone, Debug, Default)]
 pub struct SeriesCache {
-    data: Collected,
+    data: BTreeMap<ObjectiveKey, PackedData>,
     meta: BTreeMap<ObjectiveKey, Meta>,
+}
+
+impl Lookup for SeriesCache {
+    fn lookup(&self, key: &ObjectiveKey) -> Option<std::borrow::Cow<'_, ObjectiveData>> {
+        self.get(key).map(std::borrow::Cow::Owned)
+    }
 }
 
 fn signature(qs: &[&MetricQuery]) -> Vec<String> {
@@ -50,9 +57,9 @@ fn signature(qs: &[&MetricQuery]) -> Vec<String> {
 }
 
 impl SeriesCache {
-    /// The series of every objective refreshed so far.
-    pub fn data(&self) -> &Collected {
-        &self.data
+    /// The objectives read at least once.
+    pub fn keys(&self) -> impl Iterator<Item = &ObjectiveKey> {
+        self.data.keys()
     }
 
     /// Objectives read at least once.
@@ -115,16 +122,20 @@ impl SeriesCache {
         at: DateTime<Utc>,
         now: DateTime<Utc>,
     ) -> Result<(), SeriesError> {
-        self.absorb_assembled(slos, asked, assemble(results)?, at, now)
+        let fresh = assemble(results)?
+            .iter()
+            .map(|(k, d)| (k.clone(), PackedData::pack(d)))
+            .collect();
+        self.absorb_assembled(slos, asked, fresh, at, now)
     }
 
-    /// [`SeriesCache::absorb`] of answers already assembled into series (`fetch_assembled`),
-    /// which move into the cache rather than being copied.
+    /// [`SeriesCache::absorb`] of answers already assembled into packed series
+    /// (`fetch_assembled`), which move into the cache rather than being copied.
     pub fn absorb_assembled(
         &mut self,
         slos: &[&ServiceSlo],
         asked: &[MetricQuery],
-        mut fresh: Collected,
+        mut fresh: BTreeMap<ObjectiveKey, PackedData>,
         at: DateTime<Utc>,
         now: DateTime<Utc>,
     ) -> Result<(), SeriesError> {
@@ -153,8 +164,10 @@ impl SeriesCache {
             let version = self.meta.get(key).map_or(0, |m| m.change.version) + 1;
             let changed_from = match self.data.get_mut(key) {
                 Some(old) if read.start > full.start => {
-                    old.series.replace_from(read.start, &new.series)?;
-                    old.series.drop_before(full.start);
+                    let mut series = old.series.unpack();
+                    series.replace_from(read.start, &new.series.unpack())?;
+                    series.drop_before(full.start);
+                    old.series = PackedSeries::pack(&series);
                     old.p99 = new.p99;
                     read.start
                 }
@@ -195,14 +208,19 @@ impl SeriesCache {
         Ok(())
     }
 
+    /// Bytes its series hold (packed), for the benchmark's account of memory.
+    pub fn footprint(&self) -> usize {
+        self.data.values().map(|d| d.series.footprint()).sum()
+    }
+
     /// How an objective's series changed at its last refresh.
     pub fn change(&self, key: &ObjectiveKey) -> Option<DataChange> {
         self.meta.get(key).map(|m| m.change)
     }
 
-    /// An objective's data, for the HTTP API's series.
-    pub fn get(&self, key: &ObjectiveKey) -> Option<&ObjectiveData> {
-        self.data.get(key)
+    /// An objective's data, unpacked.
+    pub fn get(&self, key: &ObjectiveKey) -> Option<ObjectiveData> {
+        self.data.get(key).map(PackedData::unpack)
     }
 }
 
@@ -287,8 +305,8 @@ mod tests {
         fresh
             .absorb(&slos, &whole, &answer(&whole, &after), t1, t1)
             .unwrap();
-        for (key, d) in fresh.data() {
-            let kept = &cache.data()[key];
+        for key in fresh.keys() {
+            let (d, kept) = (fresh.get(key).unwrap(), cache.get(key).unwrap());
             let range = TimeRange {
                 start: t1 - TimeDelta::days(5),
                 end: t1 + TimeDelta::hours(1),
