@@ -38,6 +38,11 @@ pub async fn fetch_assembled<R: MetricsReader>(
 ) -> Result<(Packed, usize), AssembleError> {
     use crate::core::model::ObjectiveKey;
     use std::collections::BTreeMap;
+    // Calls of few datapoints first: the latency objectives' P99 (one datapoint each, over
+    // their own range) would otherwise come last, and every latency objective's raw answers
+    // would wait for it (2.3 GB at 10,000 objectives).
+    let mut calls = calls;
+    calls.sort_by_key(|c| c.iter().map(MetricQuery::datapoints).sum::<u64>());
     let mut expected: BTreeMap<ObjectiveKey, usize> = BTreeMap::new();
     for q in calls.iter().flatten() {
         *expected.entry(q.objective.clone()).or_default() += 1;
