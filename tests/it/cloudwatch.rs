@@ -275,8 +275,9 @@ async fn a_permanent_failure_is_an_error_naming_the_query_and_exit_2() {
     assert_eq!(out.status.code(), Some(2));
     assert!(out.stdout.is_empty(), "no partial report");
     let stderr = text(&out.stderr);
+    // The call that failed first: the P99 queries' (calls of few datapoints go first).
     assert!(
-        stderr.contains("GetMetricData failed for checkout/availability RequestCount Sum"),
+        stderr.contains("GetMetricData failed for checkout/latency TargetResponseTime p99"),
         "{stderr}"
     );
     assert!(stderr.contains("InternalFailure"), "{stderr}");

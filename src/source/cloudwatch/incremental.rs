@@ -8,7 +8,7 @@ use super::plan::{MetricQuery, Role, aligned, queries};
 use crate::core::collected::{DataChange, Lookup, ObjectiveData};
 use crate::core::events::SeriesError;
 use crate::core::model::{ObjectiveKey, ServiceSlo};
-use crate::core::packed::{PackedData, PackedSeries};
+use crate::core::packed::PackedData;
 use crate::core::window::TimeRange;
 use chrono::{DateTime, TimeDelta, Utc};
 use std::collections::BTreeMap;
@@ -167,7 +167,7 @@ impl SeriesCache {
                     let mut series = old.series.unpack();
                     series.replace_from(read.start, &new.series.unpack())?;
                     series.drop_before(full.start);
-                    old.series = PackedSeries::pack(&series);
+                    old.series.repack(&series);
                     old.p99 = new.p99;
                     read.start
                 }
