@@ -250,6 +250,17 @@ impl<T: ObjectStore + Sync> ObjectStore for Failing<T> {
         self.check("GetObject")?;
         self.inner.get(bucket, key).await
     }
+
+    async fn get_range(
+        &self,
+        bucket: &str,
+        key: &str,
+        start: u64,
+        end: u64,
+    ) -> Result<Vec<u8>, AwsError> {
+        self.check("GetObject")?;
+        self.inner.get_range(bucket, key, start, end).await
+    }
 }
 
 impl<T: QueryEngine + Sync> QueryEngine for Failing<T> {

@@ -697,6 +697,18 @@ impl ObjectStore for MemoryObjects {
                 )
             })
     }
+
+    async fn get_range(
+        &self,
+        bucket: &str,
+        key: &str,
+        start: u64,
+        end: u64,
+    ) -> Result<Vec<u8>, AwsError> {
+        let body = self.get(bucket, key).await?;
+        let len = body.len() as u64;
+        Ok(body[start.min(len) as usize..end.min(len) as usize].to_vec())
+    }
 }
 
 /// Athena with tables of given parameters and one prepared answer for every query: the

@@ -29,6 +29,15 @@ pub trait ObjectStore {
         bucket: &str,
         key: &str,
     ) -> impl Future<Output = Result<Vec<u8>, AwsError>> + Send;
+
+    /// The object's bytes `[start, end)` (a ranged GET: a large object is read in parts).
+    fn get_range(
+        &self,
+        bucket: &str,
+        key: &str,
+        start: u64,
+        end: u64,
+    ) -> impl Future<Output = Result<Vec<u8>, AwsError>> + Send;
 }
 
 #[derive(Clone, Debug)]
@@ -37,6 +46,31 @@ pub struct S3Objects {
 }
 
 impl S3Objects {
+    async fn get_object(
+        &self,
+        bucket: &str,
+        key: &str,
+        range: Option<String>,
+    ) -> Result<Vec<u8>, AwsError> {
+        let object = self
+            .client
+            .get_object()
+            .bucket(bucket)
+            .key(key)
+            .set_range(range)
+            .send()
+            .await
+            .map_err(|e| AwsError::from_sdk("GetObject", &e))?;
+        let bytes = object.body.collect().await.map_err(|e| {
+            AwsError::new(
+                "GetObject",
+                super::ErrorKind::Transport,
+                format!("s3://{bucket}/{key}: the body broke off: {e}"),
+            )
+        })?;
+        Ok(bytes.into_bytes().to_vec())
+    }
+
     pub fn new(config: &aws_config::SdkConfig) -> S3Objects {
         // An endpoint of one's own (the emulator, a gateway) takes bucket names in the path,
         // not as a DNS name.
@@ -85,21 +119,18 @@ impl ObjectStore for S3Objects {
     }
 
     async fn get(&self, bucket: &str, key: &str) -> Result<Vec<u8>, AwsError> {
-        let object = self
-            .client
-            .get_object()
-            .bucket(bucket)
-            .key(key)
-            .send()
-            .await
-            .map_err(|e| AwsError::from_sdk("GetObject", &e))?;
-        let bytes = object.body.collect().await.map_err(|e| {
-            AwsError::new(
-                "GetObject",
-                super::ErrorKind::Transport,
-                format!("s3://{bucket}/{key}: the body broke off: {e}"),
-            )
-        })?;
-        Ok(bytes.into_bytes().to_vec())
+        self.get_object(bucket, key, None).await
+    }
+
+    async fn get_range(
+        &self,
+        bucket: &str,
+        key: &str,
+        start: u64,
+        end: u64,
+    ) -> Result<Vec<u8>, AwsError> {
+        // HTTP ranges are inclusive (RFC 9110, 14.1.2).
+        let range = format!("bytes={start}-{}", end.saturating_sub(1));
+        self.get_object(bucket, key, Some(range)).await
     }
 }

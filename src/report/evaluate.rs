@@ -59,7 +59,23 @@ pub fn from_access_logs(
     progress: Option<&AtomicU64>,
 ) -> Evaluation {
     let selection = Selection::new(slos, at, window_override);
-    let scanned = scan_with(files, &selection, options, progress);
+    from_scan(
+        slos,
+        scan_with(files, &selection, options, progress),
+        histories,
+        at,
+        window_override,
+    )
+}
+
+/// Every objective of `slos` at `at` from a scan of ALB access logs (local files, S3 objects).
+pub fn from_scan(
+    slos: &[&ServiceSlo],
+    scanned: crate::source::access_log::Scan,
+    histories: &BTreeMap<String, ServiceHistory>,
+    at: DateTime<Utc>,
+    window_override: Option<TimeDelta>,
+) -> Evaluation {
     Evaluation {
         report: build(slos, &scanned.data, histories, at, window_override),
         source: SourceSummary::AccessLogs(scanned.stats),

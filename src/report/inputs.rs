@@ -110,10 +110,8 @@ pub async fn evaluate(
         });
     let app_logs = read_app_logs(&inputs.app_logs, slos)?;
     let mut file_warnings = Vec::new();
-    // `s3://bucket/prefix/`: what the window needs is copied from the bucket first; the
-    // copy lives until the scan is done.
-    let mut _s3_copy = None;
-    let access_logs = match inputs
+    // `s3://bucket/prefix/`: what the window needs, read object by object as it arrives.
+    let from_s3 = match inputs
         .access_logs
         .as_ref()
         .and_then(|p| crate::source::access_log::s3::S3Url::parse(&p.to_string_lossy()))
@@ -125,23 +123,27 @@ pub async fn evaluate(
                 .await
                 .map_err(InputError::AwsConfig)?;
             let store = crate::aws::s3::S3Objects::new(&config);
-            let tmp = tempfile::tempdir().map_err(|e| InputError::S3Copy(e.to_string()))?;
             let selection = crate::source::access_log::Selection::new(slos, at, window);
-            let fetched = crate::source::access_log::s3::fetch(
+            let threads = inputs.scan.map_or_else(
+                || std::thread::available_parallelism().map_or(1, usize::from),
+                |o| o.threads,
+            );
+            let (fetched, scanned, objects) = crate::source::access_log::s3::read(
                 &store,
                 &url,
                 &selection,
-                tmp.path(),
                 inputs
                     .s3_concurrency
                     .unwrap_or(crate::source::access_log::s3::DEFAULT_CONCURRENCY),
+                threads,
+                Some(&progress.read),
             )
             .await
             .map_err(|source| InputError::S3 {
                 url: url.to_string(),
                 source,
             })?;
-            if fetched.gets == 0 {
+            if fetched.objects == 0 {
                 return Err(InputError::NoS3Logs {
                     url: url.to_string(),
                     locations: fetched.locations.join(", "),
@@ -149,7 +151,7 @@ pub async fn evaluate(
             }
             warnings.push(format!(
                 "read {} object(s), {} bytes, from {url} ({}) in {} LIST and {} GET request(s)",
-                fetched.gets,
+                fetched.objects,
                 fetched.bytes,
                 if fetched.locations.is_empty() {
                     "no AWSLogs/<account>/elasticloadbalancing/<region>/ under it".to_owned()
@@ -159,21 +161,25 @@ pub async fn evaluate(
                 fetched.lists,
                 fetched.gets
             ));
-            let dir = tmp.path().to_path_buf();
-            _s3_copy = Some(tmp);
-            Some(dir)
+            Some((scanned, objects))
         }
-        None => inputs.access_logs.clone(),
+        None => None,
     };
-    let mut evaluation = match &access_logs {
-        Some(dir) => {
+    let access_logs = inputs.access_logs.clone().filter(|_| from_s3.is_none());
+    let mut evaluation = match (from_s3, &access_logs) {
+        (Some((scanned, objects)), _) => {
+            let histories = from_files.unwrap_or_default();
+            file_warnings = unmatched_load_balancers(slos, &objects);
+            evaluate::from_scan(slos, scanned, &histories, at, window)
+        }
+        (None, Some(dir)) => {
             let histories = from_files.unwrap_or_default();
             let (evaluation, w) =
                 from_access_logs(slos, dir, inputs.scan, &histories, at, window, progress)?;
             file_warnings = w;
             evaluation
         }
-        None => {
+        (None, None) => {
             let config = crate::aws::load_config().await;
             crate::aws::check_config(&config)
                 .await

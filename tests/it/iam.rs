@@ -65,6 +65,7 @@ const USES: &[(&str, &[&str])] = &[
     ("DeploymentAlarmStore::set_deployment_alarms", &["apply"]),
     ("ObjectStore::list", &["report", "gate"]),
     ("ObjectStore::get", &["report", "gate"]),
+    ("ObjectStore::get_range", &["report", "gate"]),
     ("QueryEngine::table_parameters", &["report", "gate"]),
     ("QueryEngine::start", &["report", "gate"]),
     ("QueryEngine::status", &["report", "gate"]),

@@ -3,17 +3,17 @@
 //! load balancer's, never assumed to be the client's), then only the day prefixes the window
 //! needs are listed (`AWSLogs/<account>/elasticloadbalancing/<region>/YYYY/MM/DD/`, from the
 //! day before it to the day after), and only the objects whose names match the specs' load
-//! balancers and the window are fetched, a few at a time, into a folder laid out like the
-//! bucket, which the local scan then reads.
+//! balancers and the window are fetched, a few at a time (objects over [`PART`] in ranged
+//! GETs of that size), and each is read as it arrives, from memory: nothing is written to disk,
+//! and memory holds only the objects in flight and waiting (a few ALB files).
 
-use super::files::describe_key;
-use super::scan::Selection;
+use super::files::{LogFile, describe_key};
+use super::scan::{Scan, Selection, scan_objects};
 use crate::aws::AwsError;
 use crate::aws::s3::ObjectStore;
 use chrono::{NaiveDate, TimeDelta};
-use std::path::Path;
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 
 /// `s3://bucket/prefix/`.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -53,6 +53,8 @@ impl std::fmt::Display for S3Url {
 /// What reading from S3 took: requests (for their price) and bytes.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Fetched {
+    /// Objects read.
+    pub objects: usize,
     pub lists: usize,
     pub gets: usize,
     pub bytes: u64,
@@ -64,22 +66,24 @@ pub struct Fetched {
 /// stays at a few ALB files (5-minute files of a few MB each).
 pub const DEFAULT_CONCURRENCY: usize = 16;
 
-/// Lists what `selection` needs under `url` and copies it below `dir`, keys as paths.
-pub async fn fetch<S: ObjectStore + Sync>(
+/// Objects larger than this are read in ranged GETs of this size, all at once: a part that
+/// fails is retried alone, and one large object is not one long request.
+pub const PART: u64 = 8 << 20;
+
+/// The objects under `url` that `selection` needs: listed by account, region and day.
+async fn wanted<S: ObjectStore + Sync>(
     store: &S,
     url: &S3Url,
     selection: &Selection,
-    dir: &Path,
-    concurrency: usize,
-) -> Result<Fetched, AwsError> {
-    let mut fetched = Fetched::default();
+    fetched: &mut Fetched,
+) -> Result<Vec<(String, LogFile)>, AwsError> {
     let logs = format!("{}AWSLogs/", url.prefix);
     let accounts = store.list(&url.bucket, &logs, true).await?;
     fetched.lists += 1;
     let range = selection.range();
     let first = (range.start - TimeDelta::days(1)).date_naive();
     let last = (range.end + TimeDelta::days(1)).date_naive();
-    let mut keys: Vec<(String, u64)> = Vec::new();
+    let mut out = Vec::new();
     for account in &accounts.prefixes {
         let base = format!("{account}elasticloadbalancing/");
         let regions = store.list(&url.bucket, &base, true).await?;
@@ -95,74 +99,150 @@ pub async fn fetch<S: ObjectStore + Sync>(
                 let prefix = format!("{region}{}/", day_path(day));
                 let listing = store.list(&url.bucket, &prefix, false).await?;
                 fetched.lists += 1;
-                keys.extend(listing.objects.into_iter().filter(|(key, size)| {
-                    describe_key(key, *size).is_some_and(|f| selection.wants(&f))
-                }));
+                for (key, size) in listing.objects {
+                    let Some(mut file) = describe_key(&key, size) else {
+                        continue;
+                    };
+                    if selection.wants(&file) {
+                        // Said so in every message about the file (a malformed line, a
+                        // damaged object).
+                        file.path = format!("s3://{}/{key}", url.bucket).into();
+                        out.push((key, file));
+                    }
+                }
             }
         }
     }
-    // A few workers take the next key until none is left.
+    Ok(out)
+}
+
+/// One object's bytes: in ranged GETs of [`PART`] when larger (all of them at once), counted
+/// in `gets`.
+async fn get<S: ObjectStore + Sync>(
+    store: &S,
+    bucket: &str,
+    key: &str,
+    size: u64,
+    gets: &AtomicUsize,
+) -> Result<Vec<u8>, AwsError> {
+    if size <= PART {
+        gets.fetch_add(1, Ordering::Relaxed);
+        return store.get(bucket, key).await;
+    }
+    let parts = size.div_ceil(PART);
+    type Part = Option<Result<Vec<u8>, AwsError>>;
+    let slots: Vec<Mutex<Part>> = (0..parts).map(|_| Mutex::new(None)).collect();
+    let requests: Vec<std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send + '_>>> = slots
+        .iter()
+        .zip(0..)
+        .map(|(slot, i)| {
+            gets.fetch_add(1, Ordering::Relaxed);
+            Box::pin(async move {
+                let part = store
+                    .get_range(bucket, key, i * PART, ((i + 1) * PART).min(size))
+                    .await;
+                *slot.lock().unwrap_or_else(|e| e.into_inner()) = Some(part);
+            }) as _
+        })
+        .collect();
+    crate::aws::join_all(requests).await;
+    let mut body = Vec::with_capacity(size as usize);
+    for slot in slots {
+        let part = slot.into_inner().unwrap_or_else(|e| e.into_inner());
+        body.extend(part.unwrap_or_else(|| Ok(Vec::new()))?);
+    }
+    Ok(body)
+}
+
+/// Lists what `selection` needs under `url`, fetches it `concurrency` objects at a time and
+/// reads each object as it arrives on `threads` threads: the scan of those objects, the same
+/// as of a local copy of them, and the objects read. `progress` is advanced by the bytes read.
+pub async fn read<S: ObjectStore + Sync>(
+    store: &S,
+    url: &S3Url,
+    selection: &Selection,
+    concurrency: usize,
+    threads: usize,
+    progress: Option<&AtomicU64>,
+) -> Result<(Fetched, Scan, Vec<LogFile>), AwsError> {
+    let mut fetched = Fetched::default();
+    let keys = wanted(store, url, selection, &mut fetched).await?;
+    let concurrency = concurrency.max(1);
+    // Objects wait here for a reading thread: with those in flight, memory holds at most
+    // twice `concurrency` objects.
+    let (tx, rx) = tokio::sync::mpsc::channel::<(LogFile, Vec<u8>)>(concurrency);
+    let (done, scanned) = tokio::sync::oneshot::channel();
+    let reading = selection.clone();
+    // The reading threads take objects as the fetching hands them over; both go on at once.
+    std::thread::spawn(move || {
+        let rx = Mutex::new(rx);
+        let take = || rx.lock().unwrap_or_else(|e| e.into_inner()).blocking_recv();
+        let _ = done.send(scan_objects(&reading, threads, &take, None));
+    });
     let next = AtomicUsize::new(0);
+    let gets = AtomicUsize::new(0);
+    let bytes = AtomicU64::new(0);
     let failure: Mutex<Option<AwsError>> = Mutex::new(None);
-    let bytes = std::sync::atomic::AtomicU64::new(0);
-    let worker = || async {
-        loop {
-            let i = next.fetch_add(1, Ordering::Relaxed);
-            let Some((key, _)) = keys.get(i) else { break };
-            if failure.lock().unwrap_or_else(|e| e.into_inner()).is_some() {
-                break;
-            }
-            let result = match store.get(&url.bucket, key).await {
-                Ok(body) => {
-                    bytes.fetch_add(body.len() as u64, Ordering::Relaxed);
-                    write(dir, key, &body)
+    let worker = |tx: tokio::sync::mpsc::Sender<(LogFile, Vec<u8>)>| {
+        let (keys, next, gets, bytes, failure) = (&keys, &next, &gets, &bytes, &failure);
+        async move {
+            loop {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                let Some((key, file)) = keys.get(i) else {
+                    break;
+                };
+                if failure.lock().unwrap_or_else(|e| e.into_inner()).is_some() {
+                    break;
                 }
-                Err(e) => Err(e),
-            };
-            if let Err(e) = result {
-                failure
-                    .lock()
-                    .unwrap_or_else(|e| e.into_inner())
-                    .get_or_insert(e);
-                break;
+                match get(store, &url.bucket, key, file.size, gets).await {
+                    Ok(body) => {
+                        let n = body.len() as u64;
+                        bytes.fetch_add(n, Ordering::Relaxed);
+                        if let Some(p) = progress {
+                            p.fetch_add(n, Ordering::Relaxed);
+                        }
+                        if tx.send((file.clone(), body)).await.is_err() {
+                            break;
+                        }
+                    }
+                    Err(e) => {
+                        failure
+                            .lock()
+                            .unwrap_or_else(|e| e.into_inner())
+                            .get_or_insert(e);
+                        break;
+                    }
+                }
             }
         }
     };
     let workers: Vec<std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send + '_>>> = (0
-        ..concurrency.max(1).min(keys.len().max(1)))
-        .map(|_| Box::pin(worker()) as _)
+        ..concurrency.min(keys.len().max(1)))
+        .map(|_| Box::pin(worker(tx.clone())) as _)
         .collect();
+    // The workers hold the only senders: when they are done, the reading ends.
+    drop(tx);
     crate::aws::join_all(workers).await;
+    let scan = scanned.await;
     if let Some(e) = failure.into_inner().unwrap_or_else(|e| e.into_inner()) {
         return Err(e);
     }
-    fetched.gets = keys.len();
+    let mut scan = scan.map_err(|_| {
+        AwsError::new(
+            "GetObject",
+            crate::aws::ErrorKind::Transport,
+            "the threads reading the objects stopped".to_owned(),
+        )
+    })?;
+    scan.stats.files_found = keys.len();
+    fetched.objects = keys.len();
+    fetched.gets = gets.into_inner();
     fetched.bytes = bytes.into_inner();
-    Ok(fetched)
+    Ok((fetched, scan, keys.into_iter().map(|(_, f)| f).collect()))
 }
 
 fn day_path(day: NaiveDate) -> String {
     day.format("%Y/%m/%d").to_string()
-}
-
-fn write(dir: &Path, key: &str, body: &[u8]) -> Result<(), AwsError> {
-    let io = |e: std::io::Error| {
-        AwsError::new(
-            "GetObject",
-            crate::aws::ErrorKind::Transport,
-            format!("cannot keep s3 object {key} under {}: {e}", dir.display()),
-        )
-    };
-    // Keys come from the bucket: no `..` or absolute part may leave the folder.
-    let relative: std::path::PathBuf = key
-        .split('/')
-        .filter(|p| !p.is_empty() && *p != "." && *p != "..")
-        .collect();
-    let path = dir.join(relative);
-    if let Some(parent) = path.parent() {
-        std::fs::create_dir_all(parent).map_err(io)?;
-    }
-    std::fs::write(&path, body).map_err(io)
 }
 
 #[cfg(test)]
@@ -177,5 +257,30 @@ mod tests {
         assert_eq!(u("s3://logs").bucket, "logs");
         assert!(S3Url::parse("s3:///x").unwrap().is_err());
         assert!(S3Url::parse("/var/logs").is_none());
+    }
+
+    #[tokio::test]
+    async fn a_large_object_is_read_in_ranged_parts_put_back_in_order() {
+        let store = crate::aws::memory::MemoryObjects::default();
+        let body: Vec<u8> = (0..2 * PART + 5).map(|i| (i * 7 % 251) as u8).collect();
+        store.put("b", "k", body.clone());
+        let gets = AtomicUsize::new(0);
+        let got = get(&store, "b", "k", body.len() as u64, &gets)
+            .await
+            .unwrap();
+        assert!(got == body);
+        assert_eq!(gets.into_inner(), 3);
+        // A part that fails fails the object.
+        let failing = crate::aws::failing::Failing::new(
+            store,
+            crate::aws::failing::FailOn::Calls([2].into()),
+            crate::aws::ErrorKind::Throttled,
+        );
+        let gets = AtomicUsize::new(0);
+        assert!(
+            get(&failing, "b", "k", body.len() as u64, &gets)
+                .await
+                .is_err()
+        );
     }
 }

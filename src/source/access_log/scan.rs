@@ -89,6 +89,7 @@ struct Group {
 }
 
 /// What to count: every objective of every spec, each under its own key.
+#[derive(Clone, Debug)]
 pub struct Selection {
     /// Empty counters, cloned by every worker.
     groups: Vec<Group>,
@@ -274,6 +275,31 @@ pub fn scan_with(
     out
 }
 
+/// Reads log objects handed over by `next` as they arrive (S3 objects), up to `threads` at a
+/// time: the same counts, malformed lines and unreadable files as [`scan`] of the same files.
+pub fn scan_objects(
+    selection: &Selection,
+    threads: usize,
+    next: &(dyn Fn() -> Option<(LogFile, Vec<u8>)> + Sync),
+    progress: Option<&AtomicU64>,
+) -> Scan {
+    let results = Mutex::new(Vec::new());
+    std::thread::scope(|s| {
+        for _ in 0..threads.max(1) {
+            s.spawn(|| {
+                let mut worker = Worker::new(selection, ScanOptions::threads(1).window);
+                while let Some((file, body)) = next() {
+                    worker.read_object(&file, body, progress);
+                }
+                if let Ok(mut r) = results.lock() {
+                    r.push(worker);
+                }
+            });
+        }
+    });
+    merge(results.into_inner().unwrap_or_default(), selection)
+}
+
 fn merge(workers: Vec<Worker>, selection: &Selection) -> Scan {
     let mut merged: BTreeMap<ObjectiveKey, Counter> = selection
         .groups
@@ -453,51 +479,72 @@ impl Worker {
     fn read_gzip_whole(&mut self, file: &LogFile, progress: Option<&AtomicU64>) -> io::Result<()> {
         let mut gz = self.gunzip.take().unwrap_or_else(Gunzip::new);
         gz.input.clear();
-        let mut damaged = false;
-        let result = File::open(&file.path)
-            .and_then(|mut f| f.read_to_end(&mut gz.input))
-            .and_then(|n| {
-                if let Some(p) = progress {
-                    p.fetch_add(n as u64, Ordering::Relaxed);
-                }
-                if n == 0 {
-                    return Err(io::Error::new(
-                        io::ErrorKind::InvalidData,
-                        "the file is empty: no gzip data",
-                    ));
-                }
-                match gz.inflate() {
-                    Ok(Inflated::Done(lines)) => {
-                        self.lines_in(lines, file, Bounds::WHOLE);
-                        Ok(true)
-                    }
-                    Ok(Inflated::TooLarge) => Ok(false),
-                    // Damaged (truncated, corrupt): decompressed whole, nothing is kept; the
-                    // stream below keeps every complete line before the damage.
-                    Err(_) => {
-                        damaged = true;
-                        Ok(false)
-                    }
-                }
-            });
-        self.gunzip = Some(gz);
-        match result {
-            Ok(true) => Ok(()),
-            // Too large for the bounded buffers, or damaged: streamed, in constant memory.
-            Ok(false) => {
-                let streamed = self.read_stream(file, None);
-                if damaged && streamed.is_ok() {
-                    // The streaming decoder read to the end: what libdeflate refused was after
-                    // the last complete line (trailing garbage, a bad checksum).
-                    return Err(io::Error::new(
-                        io::ErrorKind::InvalidData,
-                        "corrupt gzip data after the last complete line",
-                    ));
-                }
-                streamed
+        let read = File::open(&file.path).and_then(|mut f| f.read_to_end(&mut gz.input));
+        let result = read.and_then(|n| {
+            if let Some(p) = progress {
+                p.fetch_add(n as u64, Ordering::Relaxed);
             }
-            Err(e) => Err(e),
+            self.inflate_whole(&mut gz, file)
+        });
+        self.gunzip = Some(gz);
+        result
+    }
+
+    /// A whole object in memory (an S3 object as it arrived), read as a file of it would be.
+    fn read_object(&mut self, file: &LogFile, body: Vec<u8>, progress: Option<&AtomicU64>) {
+        self.piece_start = 0;
+        self.stats.files_read += 1;
+        self.stats.bytes_read += body.len() as u64;
+        if let Some(p) = progress {
+            p.fetch_add(body.len() as u64, Ordering::Relaxed);
         }
+        let result = if !file.gzipped {
+            self.lines_in(&body, file, Bounds::WHOLE);
+            Ok(())
+        } else if body.len() as u64 > gunzip::MAX_COMPRESSED {
+            self.read_lines(MultiGzDecoder::new(&body[..]), file)
+        } else {
+            let mut gz = self.gunzip.take().unwrap_or_else(Gunzip::new);
+            gz.input = body;
+            let result = self.inflate_whole(&mut gz, file);
+            self.gunzip = Some(gz);
+            result
+        };
+        if let Err(e) = result {
+            self.stats
+                .unreadable
+                .push((file.path.clone(), e.to_string()));
+        }
+    }
+
+    /// The gzip data in `gz.input` (a whole file's), decompressed in one go and its lines
+    /// split from memory; streamed from the same bytes when too large for the bounded buffers
+    /// or damaged (the stream keeps every complete line before the damage).
+    fn inflate_whole(&mut self, gz: &mut Gunzip, file: &LogFile) -> io::Result<()> {
+        if gz.input.is_empty() {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidData,
+                "the file is empty: no gzip data",
+            ));
+        }
+        let damaged = match gz.inflate() {
+            Ok(Inflated::Done(lines)) => {
+                self.lines_in(lines, file, Bounds::WHOLE);
+                return Ok(());
+            }
+            Ok(Inflated::TooLarge) => false,
+            Err(_) => true,
+        };
+        let streamed = self.read_lines(MultiGzDecoder::new(&gz.input[..]), file);
+        if damaged && streamed.is_ok() {
+            // The streaming decoder read to the end: what libdeflate refused was after the
+            // last complete line (trailing garbage, a bad checksum).
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidData,
+                "corrupt gzip data after the last complete line",
+            ));
+        }
+        streamed
     }
 
     /// A whole file read as a stream (a large .gz file, a pipe), in constant memory.
