@@ -470,38 +470,35 @@ pub fn build_since<'c>(
     since: &(dyn Fn(&ObjectiveKey) -> Option<Since<'c>> + Sync),
 ) -> (Report, BTreeMap<ObjectiveKey, Carry>) {
     let none = ServiceHistory::none();
-    let alarms: Vec<_> = slos
-        .iter()
-        .map(|slo| desired_alarms(slo).unwrap_or_default())
-        .collect();
-    let work: Vec<_> = slos
-        .iter()
-        .zip(&alarms)
-        .flat_map(|(slo, alarms)| {
-            let history = histories.get(&slo.service).unwrap_or(&none);
-            slo.keyed_objectives()
-                .map(move |(key, objective)| (*slo, alarms, history, key, objective))
-        })
-        .collect();
-    // Objectives are independent, and replaying their alarms over every minute of the data
-    // range is most of a report's own time: they are built on all cores.
+    // Services are independent, and replaying their alarms is most of a report's own time:
+    // they are built on all cores. A service's planned alarms live while its objectives are
+    // built (all services' at once: 150 MB at 5,000 services).
     let nothing = ObjectiveData {
         series: EventSeries::new(TimeDelta::minutes(1)).expect("one minute is a valid bucket"),
         p99: None,
     };
-    let built = parallel_map(&work, |(slo, alarms, history, key, objective)| {
-        let found = data.lookup(key);
-        objective_report_since(
-            slo,
-            objective,
-            found.as_deref().unwrap_or(&nothing),
-            alarms,
-            history,
-            at,
-            window_override,
-            since(key),
-        )
-    });
+    let built: Vec<(ObjectiveReport, Option<Carry>)> = parallel_map(slos, |slo| {
+        let alarms = desired_alarms(slo).unwrap_or_default();
+        let history = histories.get(&slo.service).unwrap_or(&none);
+        slo.keyed_objectives()
+            .map(|(key, objective)| {
+                let found = data.lookup(&key);
+                objective_report_since(
+                    slo,
+                    objective,
+                    found.as_deref().unwrap_or(&nothing),
+                    &alarms,
+                    history,
+                    at,
+                    window_override,
+                    since(&key),
+                )
+            })
+            .collect::<Vec<_>>()
+    })
+    .into_iter()
+    .flatten()
+    .collect();
     let mut carried = BTreeMap::new();
     let objectives: Vec<ObjectiveReport> = built
         .into_iter()
