@@ -242,33 +242,11 @@ fn unchanged_before(
 
 /// Assesses one objective from its events. `alarms`: the spec's planned alarms, replayed over
 /// the events (none when the spec cannot have alarms); `history`: the service's deployments,
-/// each incident is attributed to.
-pub fn objective_report(
-    slo: &ServiceSlo,
-    objective: &Objective,
-    data: &ObjectiveData,
-    alarms: &[Alarm],
-    history: &ServiceHistory,
-    at: DateTime<Utc>,
-    window_override: Option<TimeDelta>,
-) -> ObjectiveReport {
-    objective_report_since(
-        slo,
-        objective,
-        data,
-        alarms,
-        history,
-        at,
-        window_override,
-        None,
-    )
-    .0
-}
-
-/// [`objective_report`] a refresh after the last one, going on from its work where the data
-/// allows; and what this one leaves for the next.
+/// each incident is attributed to. `since`: a refresh after the last one (`slo serve`), which
+/// goes on from the last one's work where the data allows; returned, what this one leaves for
+/// the next.
 #[allow(clippy::too_many_arguments)]
-fn objective_report_since(
+fn objective_report(
     slo: &ServiceSlo,
     objective: &Objective,
     data: &ObjectiveData,
@@ -483,7 +461,7 @@ pub fn build_since<'c>(
         slo.keyed_objectives()
             .map(|(key, objective)| {
                 let found = data.lookup(&key);
-                objective_report_since(
+                objective_report(
                     slo,
                     objective,
                     found.as_deref().unwrap_or(&nothing),
