@@ -3,12 +3,13 @@
 //! load balancer's, never assumed to be the client's), then only the day prefixes the window
 //! needs are listed (`AWSLogs/<account>/elasticloadbalancing/<region>/YYYY/MM/DD/`, from the
 //! day before it to the day after), and only the objects whose names match the specs' load
-//! balancers and the window are fetched, a few at a time (objects over [`PART`] in ranged
-//! GETs of that size), and each is read as it arrives, from memory: nothing is written to disk,
-//! and memory holds only the objects in flight and waiting (a few ALB files).
+//! balancers and the window are fetched, a few at a time, and each is read as it arrives, from
+//! memory; an object over [`PART`] comes in ranged GETs of that size, decompressed as its parts
+//! arrive. Nothing is written to disk, and memory holds only the objects in flight and waiting
+//! (a few ALB files, a few parts of a large one).
 
 use super::files::{LogFile, describe_key};
-use super::scan::{Scan, Selection, scan_objects};
+use super::scan::{Object, Scan, Selection, scan_objects};
 use crate::aws::AwsError;
 use crate::aws::s3::ObjectStore;
 use chrono::{NaiveDate, TimeDelta};
@@ -116,42 +117,78 @@ async fn wanted<S: ObjectStore + Sync>(
     Ok(out)
 }
 
-/// One object's bytes: in ranged GETs of [`PART`] when larger (all of them at once), counted
-/// in `gets`.
-async fn get<S: ObjectStore + Sync>(
+/// A large object's parts as they arrive, read in order: `Read` for the decompressor on a
+/// reading thread (it waits for the next part there, never on the runtime's threads).
+struct Parts {
+    rx: tokio::sync::mpsc::Receiver<Result<Vec<u8>, AwsError>>,
+    part: Vec<u8>,
+    at: usize,
+}
+
+impl std::io::Read for Parts {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        while self.at == self.part.len() {
+            match self.rx.blocking_recv() {
+                Some(Ok(part)) => (self.part, self.at) = (part, 0),
+                Some(Err(e)) => return Err(std::io::Error::other(e.to_string())),
+                None => return Ok(0),
+            }
+        }
+        let n = buf.len().min(self.part.len() - self.at);
+        buf[..n].copy_from_slice(&self.part[self.at..self.at + n]);
+        self.at += n;
+        Ok(n)
+    }
+}
+
+/// Parts waiting for the decompressor, per large object: memory holds a few parts of it.
+const PARTS_AHEAD: usize = 2;
+
+/// What the GETs took, and the progress bar they advance.
+#[derive(Default)]
+struct Counted<'p> {
+    gets: AtomicUsize,
+    bytes: AtomicU64,
+    progress: Option<&'p AtomicU64>,
+}
+
+impl Counted<'_> {
+    fn got(&self, body: &[u8]) {
+        let n = body.len() as u64;
+        self.bytes.fetch_add(n, Ordering::Relaxed);
+        if let Some(p) = self.progress {
+            p.fetch_add(n, Ordering::Relaxed);
+        }
+    }
+}
+
+/// A large object's ranged GETs, in order, into `parts`; the first error ends them (and is
+/// returned as well as handed on). The reader gone ends them too.
+async fn send_parts<S: ObjectStore + Sync>(
     store: &S,
     bucket: &str,
     key: &str,
     size: u64,
-    gets: &AtomicUsize,
-) -> Result<Vec<u8>, AwsError> {
-    if size <= PART {
-        gets.fetch_add(1, Ordering::Relaxed);
-        return store.get(bucket, key).await;
+    parts: tokio::sync::mpsc::Sender<Result<Vec<u8>, AwsError>>,
+    counted: &Counted<'_>,
+) -> Result<(), AwsError> {
+    for i in 0..size.div_ceil(PART) {
+        counted.gets.fetch_add(1, Ordering::Relaxed);
+        let part = store
+            .get_range(bucket, key, i * PART, ((i + 1) * PART).min(size))
+            .await;
+        let failed = part.as_ref().err().cloned();
+        if let Ok(p) = &part {
+            counted.got(p);
+        }
+        if parts.send(part).await.is_err() {
+            break;
+        }
+        if let Some(e) = failed {
+            return Err(e);
+        }
     }
-    let parts = size.div_ceil(PART);
-    type Part = Option<Result<Vec<u8>, AwsError>>;
-    let slots: Vec<Mutex<Part>> = (0..parts).map(|_| Mutex::new(None)).collect();
-    let requests: Vec<std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send + '_>>> = slots
-        .iter()
-        .zip(0..)
-        .map(|(slot, i)| {
-            gets.fetch_add(1, Ordering::Relaxed);
-            Box::pin(async move {
-                let part = store
-                    .get_range(bucket, key, i * PART, ((i + 1) * PART).min(size))
-                    .await;
-                *slot.lock().unwrap_or_else(|e| e.into_inner()) = Some(part);
-            }) as _
-        })
-        .collect();
-    crate::aws::join_all(requests).await;
-    let mut body = Vec::with_capacity(size as usize);
-    for slot in slots {
-        let part = slot.into_inner().unwrap_or_else(|e| e.into_inner());
-        body.extend(part.unwrap_or_else(|| Ok(Vec::new()))?);
-    }
-    Ok(body)
+    Ok(())
 }
 
 /// Lists what `selection` needs under `url`, fetches it `concurrency` objects at a time and
@@ -170,21 +207,23 @@ pub async fn read<S: ObjectStore + Sync>(
     let concurrency = concurrency.max(1);
     // Objects wait here for a reading thread: with those in flight, memory holds at most
     // twice `concurrency` objects.
-    let (tx, rx) = tokio::sync::mpsc::channel::<(LogFile, Vec<u8>)>(concurrency);
+    let (tx, rx) = tokio::sync::mpsc::channel::<(LogFile, Object)>(concurrency);
     let (done, scanned) = tokio::sync::oneshot::channel();
     let reading = selection.clone();
     // The reading threads take objects as the fetching hands them over; both go on at once.
     std::thread::spawn(move || {
         let rx = Mutex::new(rx);
         let take = || rx.lock().unwrap_or_else(|e| e.into_inner()).blocking_recv();
-        let _ = done.send(scan_objects(&reading, threads, &take, None));
+        let _ = done.send(scan_objects(&reading, threads, &take));
     });
     let next = AtomicUsize::new(0);
-    let gets = AtomicUsize::new(0);
-    let bytes = AtomicU64::new(0);
+    let counted = Counted {
+        progress,
+        ..Counted::default()
+    };
     let failure: Mutex<Option<AwsError>> = Mutex::new(None);
-    let worker = |tx: tokio::sync::mpsc::Sender<(LogFile, Vec<u8>)>| {
-        let (keys, next, gets, bytes, failure) = (&keys, &next, &gets, &bytes, &failure);
+    let worker = |tx: tokio::sync::mpsc::Sender<(LogFile, Object)>| {
+        let (keys, next, counted, failure) = (&keys, &next, &counted, &failure);
         async move {
             loop {
                 let i = next.fetch_add(1, Ordering::Relaxed);
@@ -194,24 +233,41 @@ pub async fn read<S: ObjectStore + Sync>(
                 if failure.lock().unwrap_or_else(|e| e.into_inner()).is_some() {
                     break;
                 }
-                match get(store, &url.bucket, key, file.size, gets).await {
-                    Ok(body) => {
-                        let n = body.len() as u64;
-                        bytes.fetch_add(n, Ordering::Relaxed);
-                        if let Some(p) = progress {
-                            p.fetch_add(n, Ordering::Relaxed);
-                        }
-                        if tx.send((file.clone(), body)).await.is_err() {
-                            break;
-                        }
-                    }
-                    Err(e) => {
-                        failure
-                            .lock()
-                            .unwrap_or_else(|e| e.into_inner())
-                            .get_or_insert(e);
+                let result = if file.size > PART {
+                    // Handed over first: its parts are decompressed as they arrive.
+                    let (parts, rx) = tokio::sync::mpsc::channel(PARTS_AHEAD);
+                    let stream = Parts {
+                        rx,
+                        part: Vec::new(),
+                        at: 0,
+                    };
+                    if tx
+                        .send((file.clone(), Object::Stream(Box::new(stream))))
+                        .await
+                        .is_err()
+                    {
                         break;
                     }
+                    send_parts(store, &url.bucket, key, file.size, parts, counted).await
+                } else {
+                    counted.gets.fetch_add(1, Ordering::Relaxed);
+                    match store.get(&url.bucket, key).await {
+                        Ok(body) => {
+                            counted.got(&body);
+                            if tx.send((file.clone(), Object::Whole(body))).await.is_err() {
+                                break;
+                            }
+                            Ok(())
+                        }
+                        Err(e) => Err(e),
+                    }
+                };
+                if let Err(e) = result {
+                    failure
+                        .lock()
+                        .unwrap_or_else(|e| e.into_inner())
+                        .get_or_insert(e);
+                    break;
                 }
             }
         }
@@ -236,8 +292,8 @@ pub async fn read<S: ObjectStore + Sync>(
     })?;
     scan.stats.files_found = keys.len();
     fetched.objects = keys.len();
-    fetched.gets = gets.into_inner();
-    fetched.bytes = bytes.into_inner();
+    fetched.gets = counted.gets.into_inner();
+    fetched.bytes = counted.bytes.into_inner();
     Ok((fetched, scan, keys.into_iter().map(|(_, f)| f).collect()))
 }
 
@@ -259,28 +315,48 @@ mod tests {
         assert!(S3Url::parse("/var/logs").is_none());
     }
 
-    #[tokio::test]
-    async fn a_large_object_is_read_in_ranged_parts_put_back_in_order() {
+    /// A large object's ranged GETs, read back as a stream on another thread.
+    fn streamed<S: ObjectStore + Sync>(
+        store: &S,
+        size: u64,
+    ) -> (Result<(), AwsError>, Vec<u8>, usize) {
+        let (parts, rx) = tokio::sync::mpsc::channel(PARTS_AHEAD);
+        let reader = std::thread::spawn(move || {
+            let mut r = Parts {
+                rx,
+                part: Vec::new(),
+                at: 0,
+            };
+            let mut out = Vec::new();
+            let _ = std::io::Read::read_to_end(&mut r, &mut out);
+            out
+        });
+        let counted = Counted::default();
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        let sent = runtime.block_on(send_parts(store, "b", "k", size, parts, &counted));
+        (sent, reader.join().unwrap(), counted.gets.into_inner())
+    }
+
+    #[test]
+    fn a_large_object_is_read_in_ranged_parts_in_order() {
         let store = crate::aws::memory::MemoryObjects::default();
         let body: Vec<u8> = (0..2 * PART + 5).map(|i| (i * 7 % 251) as u8).collect();
         store.put("b", "k", body.clone());
-        let gets = AtomicUsize::new(0);
-        let got = get(&store, "b", "k", body.len() as u64, &gets)
-            .await
-            .unwrap();
+        let (sent, got, gets) = streamed(&store, body.len() as u64);
+        assert!(sent.is_ok());
         assert!(got == body);
-        assert_eq!(gets.into_inner(), 3);
-        // A part that fails fails the object.
+        assert_eq!(gets, 3);
+        // A part that fails ends the object, and says so.
         let failing = crate::aws::failing::Failing::new(
             store,
             crate::aws::failing::FailOn::Calls([2].into()),
             crate::aws::ErrorKind::Throttled,
         );
-        let gets = AtomicUsize::new(0);
-        assert!(
-            get(&failing, "b", "k", body.len() as u64, &gets)
-                .await
-                .is_err()
-        );
+        let (sent, got, gets) = streamed(&failing, body.len() as u64);
+        assert!(sent.is_err());
+        assert_eq!(got.len() as u64, PART, "the first part only");
+        assert_eq!(gets, 2);
     }
 }

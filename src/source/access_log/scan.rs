@@ -275,21 +275,27 @@ pub fn scan_with(
     out
 }
 
+/// A log object to read: its bytes, or a reader of them as they arrive (a large object's
+/// parts, in order).
+pub enum Object {
+    Whole(Vec<u8>),
+    Stream(Box<dyn Read + Send>),
+}
+
 /// Reads log objects handed over by `next` as they arrive (S3 objects), up to `threads` at a
 /// time: the same counts, malformed lines and unreadable files as [`scan`] of the same files.
 pub fn scan_objects(
     selection: &Selection,
     threads: usize,
-    next: &(dyn Fn() -> Option<(LogFile, Vec<u8>)> + Sync),
-    progress: Option<&AtomicU64>,
+    next: &(dyn Fn() -> Option<(LogFile, Object)> + Sync),
 ) -> Scan {
     let results = Mutex::new(Vec::new());
     std::thread::scope(|s| {
         for _ in 0..threads.max(1) {
             s.spawn(|| {
                 let mut worker = Worker::new(selection, ScanOptions::threads(1).window);
-                while let Some((file, body)) = next() {
-                    worker.read_object(&file, body, progress);
+                while let Some((file, object)) = next() {
+                    worker.read_object(&file, object);
                 }
                 if let Ok(mut r) = results.lock() {
                     r.push(worker);
@@ -490,14 +496,29 @@ impl Worker {
         result
     }
 
-    /// A whole object in memory (an S3 object as it arrived), read as a file of it would be.
-    fn read_object(&mut self, file: &LogFile, body: Vec<u8>, progress: Option<&AtomicU64>) {
+    /// An object (an S3 object as it arrives), read as a file of it would be.
+    fn read_object(&mut self, file: &LogFile, object: Object) {
         self.piece_start = 0;
         self.stats.files_read += 1;
+        let body = match object {
+            Object::Whole(body) => body,
+            Object::Stream(r) => {
+                // Decompressed as its parts arrive, in constant memory.
+                self.stats.bytes_read += file.size;
+                let result = if file.gzipped {
+                    self.read_lines(MultiGzDecoder::new(r), file)
+                } else {
+                    self.read_lines(r, file)
+                };
+                if let Err(e) = result {
+                    self.stats
+                        .unreadable
+                        .push((file.path.clone(), e.to_string()));
+                }
+                return;
+            }
+        };
         self.stats.bytes_read += body.len() as u64;
-        if let Some(p) = progress {
-            p.fetch_add(body.len() as u64, Ordering::Relaxed);
-        }
         let result = if !file.gzipped {
             self.lines_in(&body, file, Bounds::WHOLE);
             Ok(())
