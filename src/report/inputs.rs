@@ -64,8 +64,6 @@ pub enum InputError {
         #[source]
         source: crate::aws::AwsError,
     },
-    #[error("cannot keep the logs read from S3: {0}")]
-    S3Copy(String),
     #[error(
         "no access-log object under {url} for the specs' load balancers in the window (found: {locations}); ALB writes AWSLogs/<account>/elasticloadbalancing/<region>/YYYY/MM/DD/ under the prefix"
     )]
