@@ -41,6 +41,19 @@ impl Lookup for SeriesCache {
     }
 }
 
+/// Where the refresh after a read that ended at `until` starts reading again: [`REREAD`]
+/// before it, at the start of that period.
+fn reread_from(until: DateTime<Utc>, period_secs: i64) -> DateTime<Utc> {
+    aligned(
+        TimeRange {
+            start: until - REREAD,
+            end: until,
+        },
+        period_secs,
+    )
+    .start
+}
+
 fn signature(qs: &[&MetricQuery]) -> Vec<String> {
     let mut s: Vec<String> = qs
         .iter()
@@ -99,14 +112,7 @@ impl SeriesCache {
                 if q.role == Role::P99 || meta.until - REREAD <= q.range.start {
                     continue;
                 }
-                let tail = aligned(
-                    TimeRange {
-                        start: meta.until - REREAD,
-                        end: q.range.end,
-                    },
-                    q.period_secs,
-                );
-                q.range.start = tail.start.max(q.range.start);
+                q.range.start = reread_from(meta.until, q.period_secs).max(q.range.start);
             }
         }
         all
@@ -176,17 +182,13 @@ impl SeriesCache {
                     DateTime::<Utc>::MIN_UTC
                 }
             };
-            let next = TimeRange {
-                start: read.end - REREAD,
-                end: read.end,
-            };
             let meta = Meta {
                 signature: signature(&qs),
                 until: read.end,
                 change: DataChange {
                     version,
                     changed_from,
-                    next_change_from: aligned(next, period_secs).start,
+                    next_change_from: reread_from(read.end, period_secs),
                 },
             };
             self.meta.insert(key.clone(), meta);
