@@ -8,6 +8,7 @@ use crate::aws::s3::ObjectStore;
 use crate::core::deployments::ServiceHistory;
 use crate::core::events::SeriesError;
 use crate::core::model::{ObjectiveKey, ServiceSlo};
+use crate::core::packed::PackedData;
 use crate::report::{AthenaSummary, Carry, Report, Since, SourceSummary, build, build_since};
 use crate::source::access_log::{LogFile, ScanOptions, Selection, scan_with};
 use crate::source::athena::{self, AthenaError, AthenaOptions};
@@ -96,11 +97,7 @@ pub async fn from_cloudwatch<R: MetricsReader>(
     now: DateTime<Utc>,
 ) -> Result<Evaluation, EvaluateError> {
     let calls = cloudwatch::pack(cloudwatch::queries(slos, at, window_override, now));
-    let (packed, requests) = cloudwatch::fetch::fetch_assembled(reader, calls).await?;
-    let data: crate::core::collected::Collected = packed
-        .iter()
-        .map(|(k, d)| (k.clone(), d.unpack()))
-        .collect();
+    let (data, requests) = cloudwatch::fetch::fetch_assembled(reader, calls, |d| d).await?;
     Ok(Evaluation {
         report: build(slos, &data, histories, at, window_override),
         source: SourceSummary::CloudWatch { calls: requests },
@@ -201,7 +198,10 @@ pub async fn refresh_from_cloudwatch<R: MetricsReader>(
     let asked = read_lock(&kept.series).queries(slos, now, now);
     let queries = asked.len();
     let (fresh, requests) =
-        cloudwatch::fetch::fetch_assembled(reader, cloudwatch::pack(asked.clone())).await?;
+        cloudwatch::fetch::fetch_assembled(reader, cloudwatch::pack(asked.clone()), |d| {
+            PackedData::pack(&d)
+        })
+        .await?;
     let mut guard = kept.series.write().unwrap_or_else(|e| e.into_inner());
     guard.absorb_assembled(slos, &asked, fresh, now, now)?;
     let guard = std::sync::RwLockWriteGuard::downgrade(guard);

@@ -6,8 +6,10 @@ use super::plan::MetricQuery;
 use crate::aws::MAX_ATTEMPTS;
 use crate::aws::error::AwsError;
 use crate::aws::metrics::MetricsReader;
-use crate::core::packed::PackedData;
+use crate::core::collected::ObjectiveData;
+use crate::core::model::ObjectiveKey;
 use chrono::{DateTime, Utc};
+use std::collections::BTreeMap;
 use std::collections::HashMap;
 
 #[derive(Debug, thiserror::Error)]
@@ -23,21 +25,17 @@ pub enum FetchError {
     Internal { query: String },
 }
 
-/// Every objective's data, packed.
-pub type Packed = std::collections::BTreeMap<crate::core::model::ObjectiveKey, PackedData>;
-
 /// Every objective's series from every call, assembled objective by objective as soon as all
-/// its queries are answered, and packed: only one call's datapoints (at most 100,800) and the
-/// objectives it leaves half-answered are held at a time, never the whole window's points of
-/// every objective (24 bytes a datapoint: 5.7 GB for 10,000 objectives over 33 days at 300 s)
-/// nor their series unpacked (16 bytes a bucket: 1.5 GB). The same series as [`fetch`] then
-/// `assemble`; all calls succeed or none counts.
-pub async fn fetch_assembled<R: MetricsReader>(
+/// its queries are answered, and handed to `keep` (`slo serve` packs them): only one call's
+/// datapoints (at most 100,800) and the objectives it leaves half-answered are held at a time,
+/// never the whole window's points of every objective (24 bytes a datapoint: 5.7 GB for 10,000
+/// objectives over 33 days at 300 s). The same series as [`fetch`] then `assemble`; all calls
+/// succeed or none counts.
+pub async fn fetch_assembled<R: MetricsReader, T>(
     reader: &R,
     calls: Vec<Vec<MetricQuery>>,
-) -> Result<(Packed, usize), AssembleError> {
-    use crate::core::model::ObjectiveKey;
-    use std::collections::BTreeMap;
+    keep: impl Fn(ObjectiveData) -> T,
+) -> Result<(BTreeMap<ObjectiveKey, T>, usize), AssembleError> {
     // Calls of few datapoints first: the latency objectives' P99 (one datapoint each, over
     // their own range) would otherwise come last, and every latency objective's raw answers
     // would wait for it (2.3 GB at 10,000 objectives).
@@ -48,7 +46,7 @@ pub async fn fetch_assembled<R: MetricsReader>(
         *expected.entry(q.objective.clone()).or_default() += 1;
     }
     let mut pending: BTreeMap<ObjectiveKey, Vec<QueryResult>> = BTreeMap::new();
-    let mut out = Packed::new();
+    let mut out = BTreeMap::new();
     let mut requests = 0;
     for call in calls {
         for r in fetch_call(reader, call, &mut requests).await? {
@@ -59,8 +57,8 @@ pub async fn fetch_assembled<R: MetricsReader>(
                 let done = pending.remove(&key).unwrap_or_default();
                 out.extend(
                     super::assemble(&done)?
-                        .iter()
-                        .map(|(k, d)| (k.clone(), PackedData::pack(d))),
+                        .into_iter()
+                        .map(|(k, d)| (k, keep(d))),
                 );
             }
         }
