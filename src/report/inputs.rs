@@ -163,8 +163,8 @@ pub async fn evaluate(
         }
         None => None,
     };
-    let access_logs = inputs.access_logs.clone().filter(|_| from_s3.is_none());
-    let mut evaluation = match (from_s3, &access_logs) {
+    // Not an `s3://` URL when `from_s3` is `None`: a local folder.
+    let mut evaluation = match (from_s3, &inputs.access_logs) {
         (Some((scanned, objects)), _) => {
             let histories = from_files.unwrap_or_default();
             file_warnings = unmatched_load_balancers(slos, &objects);

@@ -125,6 +125,16 @@ struct Parts {
     at: usize,
 }
 
+impl Parts {
+    fn new(rx: tokio::sync::mpsc::Receiver<Result<Vec<u8>, AwsError>>) -> Parts {
+        Parts {
+            rx,
+            part: Vec::new(),
+            at: 0,
+        }
+    }
+}
+
 impl std::io::Read for Parts {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
         while self.at == self.part.len() {
@@ -236,13 +246,9 @@ pub async fn read<S: ObjectStore + Sync>(
                 let result = if file.size > PART {
                     // Handed over first: its parts are decompressed as they arrive.
                     let (parts, rx) = tokio::sync::mpsc::channel(PARTS_AHEAD);
-                    let stream = Parts {
-                        rx,
-                        part: Vec::new(),
-                        at: 0,
-                    };
+                    let stream = Box::new(Parts::new(rx));
                     if tx
-                        .send((file.clone(), Object::Stream(Box::new(stream))))
+                        .send((file.clone(), Object::Stream(stream)))
                         .await
                         .is_err()
                     {
@@ -322,11 +328,7 @@ mod tests {
     ) -> (Result<(), AwsError>, Vec<u8>, usize) {
         let (parts, rx) = tokio::sync::mpsc::channel(PARTS_AHEAD);
         let reader = std::thread::spawn(move || {
-            let mut r = Parts {
-                rx,
-                part: Vec::new(),
-                at: 0,
-            };
+            let mut r = Parts::new(rx);
             let mut out = Vec::new();
             let _ = std::io::Read::read_to_end(&mut r, &mut out);
             out

@@ -500,36 +500,27 @@ impl Worker {
     fn read_object(&mut self, file: &LogFile, object: Object) {
         self.piece_start = 0;
         self.stats.files_read += 1;
-        let body = match object {
-            Object::Whole(body) => body,
+        let result = match object {
+            // Decompressed as its parts arrive, in constant memory.
             Object::Stream(r) => {
-                // Decompressed as its parts arrive, in constant memory.
                 self.stats.bytes_read += file.size;
-                let result = if file.gzipped {
-                    self.read_lines(MultiGzDecoder::new(r), file)
-                } else {
-                    self.read_lines(r, file)
-                };
-                if let Err(e) = result {
-                    self.stats
-                        .unreadable
-                        .push((file.path.clone(), e.to_string()));
-                }
-                return;
+                self.stream(r, file, None)
             }
-        };
-        self.stats.bytes_read += body.len() as u64;
-        let result = if !file.gzipped {
-            self.lines_in(&body, file, Bounds::WHOLE);
-            Ok(())
-        } else if body.len() as u64 > gunzip::MAX_COMPRESSED {
-            self.read_lines(MultiGzDecoder::new(&body[..]), file)
-        } else {
-            let mut gz = self.gunzip.take().unwrap_or_else(Gunzip::new);
-            gz.input = body;
-            let result = self.inflate_whole(&mut gz, file);
-            self.gunzip = Some(gz);
-            result
+            Object::Whole(body) => {
+                self.stats.bytes_read += body.len() as u64;
+                if !file.gzipped {
+                    self.lines_in(&body, file, Bounds::WHOLE);
+                    Ok(())
+                } else if body.len() as u64 > gunzip::MAX_COMPRESSED {
+                    self.stream(&body[..], file, None)
+                } else {
+                    let mut gz = self.gunzip.take().unwrap_or_else(Gunzip::new);
+                    gz.input = body;
+                    let result = self.inflate_whole(&mut gz, file);
+                    self.gunzip = Some(gz);
+                    result
+                }
+            }
         };
         if let Err(e) = result {
             self.stats
@@ -575,8 +566,13 @@ impl Worker {
     }
 
     /// [`Worker::read_stream`] of a file already open (a pipe cannot be opened twice for one
-    /// reading).
-    fn stream(&mut self, f: File, file: &LogFile, progress: Option<&AtomicU64>) -> io::Result<()> {
+    /// reading), or of any reader of a file's bytes (an S3 object's).
+    fn stream<R: Read>(
+        &mut self,
+        f: R,
+        file: &LogFile,
+        progress: Option<&AtomicU64>,
+    ) -> io::Result<()> {
         let counted = Counted { inner: f, progress };
         if file.gzipped {
             self.read_lines(MultiGzDecoder::new(counted), file)
